@@ -1,0 +1,144 @@
+"""Document-classifier ARNs: parse, format and validate them as the service does (SPEC section 2).
+
+botocore checks neither the length nor the pattern of an ARN on the client side, so a bad ARN reaches
+the service; here it is the model's job to refuse it.
+
+>>> arn = format_arn(region="us-east-1", account="111122223333", name="news", version="v2")
+>>> arn
+'arn:aws:comprehend:us-east-1:111122223333:document-classifier/news/version/v2'
+>>> parse_arn(arn).version
+'v2'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .errors import ModelError
+
+__all__ = [
+    "MAX_ARN_LENGTH",
+    "MAX_NAME_LENGTH",
+    "NAME_PATTERN",
+    "NEWER_PATTERN",
+    "SEED_PATTERN",
+    "ArnError",
+    "ArnPattern",
+    "ClassifierArn",
+    "format_arn",
+    "parse_arn",
+    "validate_arn",
+    "validate_name",
+]
+
+#: The pattern of the StopTrainingDocumentClassifier reference page and of botocore's model.
+SEED_PATTERN = (
+    r"arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:document-classifier/"
+    r"[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?"
+)
+#: The looser pattern that newer AWS pages show.
+NEWER_PATTERN = (
+    r"arn:aws[A-Za-z0-9-]{0,63}:comprehend:[A-Za-z0-9-]{0,63}:([0-9]{12}|aws):document-classifier/"
+    r"[A-Za-z0-9-]{0,63}(/version/[A-Za-z0-9-]{0,63})?"
+)
+MAX_ARN_LENGTH = 256
+
+#: Classifier names and version names (``ComprehendArnName``, ``VersionName``).
+NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9])*"
+MAX_NAME_LENGTH = 63
+
+
+class ArnPattern(StrEnum):
+    """Which published ARN pattern to enforce."""
+
+    SEED = "seed"
+    NEWER = "newer"
+
+
+_COMPILED = {
+    ArnPattern.SEED: re.compile(SEED_PATTERN),
+    ArnPattern.NEWER: re.compile(NEWER_PATTERN),
+}
+_NAME = re.compile(NAME_PATTERN)
+
+
+class ArnError(ModelError, ValueError):
+    """An ARN, name or version that the service would refuse; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifierArn:
+    """The parts of a document-classifier ARN."""
+
+    partition: str
+    region: str
+    account: str
+    name: str
+    version: str | None = None
+
+    def __str__(self) -> str:
+        suffix = f"/version/{self.version}" if self.version is not None else ""
+        return (
+            f"arn:{self.partition}:comprehend:{self.region}:{self.account}:"
+            f"document-classifier/{self.name}{suffix}"
+        )
+
+
+def validate_arn(value: object, pattern: ArnPattern | str = ArnPattern.SEED) -> str:
+    """Return ``value`` if it is a valid classifier ARN, else raise ``ArnError`` saying why.
+
+    The whole string must match (the pattern is anchored) and be at most 256 characters.
+    """
+    if not isinstance(value, str):
+        raise ArnError(f"must be a string, not {type(value).__name__}")
+    if len(value) > MAX_ARN_LENGTH:
+        raise ArnError(f"is {len(value)} characters long; at most {MAX_ARN_LENGTH} are allowed")
+    kind = ArnPattern(pattern)
+    if _COMPILED[kind].fullmatch(value) is None:
+        raise ArnError(
+            f"{value!r} does not match the {kind.value} pattern "
+            f"arn:PARTITION:comprehend:REGION:ACCOUNT:document-classifier/NAME[/version/VERSION] "
+            f"({_COMPILED[kind].pattern})"
+        )
+    return value
+
+
+def parse_arn(value: object, pattern: ArnPattern | str = ArnPattern.SEED) -> ClassifierArn:
+    """Split a valid classifier ARN into its parts; raise ``ArnError`` for an invalid one."""
+    text = validate_arn(value, pattern)
+    _, partition, _, region, account, resource = text.split(":", 5)
+    _, _, rest = resource.partition("/")
+    name, sep, version = rest.partition("/version/")
+    return ClassifierArn(partition, region, account, name, version if sep else None)
+
+
+def validate_name(value: object, what: str = "name") -> str:
+    """Return ``value`` if it is a valid classifier or version name, else raise ``ArnError``."""
+    if not isinstance(value, str):
+        raise ArnError(f"{what} must be a string, not {type(value).__name__}")
+    if not value or len(value) > MAX_NAME_LENGTH:
+        raise ArnError(f"{what} must be 1 to {MAX_NAME_LENGTH} characters, got {len(value)}")
+    if _NAME.fullmatch(value) is None:
+        raise ArnError(
+            f"{what} {value!r} is not allowed: use letters, digits and hyphens, starting and ending "
+            f"with a letter or digit ({NAME_PATTERN})"
+        )
+    return value
+
+
+def format_arn(
+    *,
+    region: str,
+    account: str,
+    name: str,
+    version: str | None = None,
+    partition: str = "aws",
+    pattern: ArnPattern | str = ArnPattern.SEED,
+) -> str:
+    """The ARN of classifier ``name`` (and ``version``), validated before it is returned."""
+    validate_name(name, "DocumentClassifierName")
+    if version is not None:
+        validate_name(version, "VersionName")
+    return validate_arn(str(ClassifierArn(partition, region, account, name, version)), pattern)

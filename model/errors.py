@@ -1,0 +1,200 @@
+"""Errors raised by the model.
+
+Every error derives from :class:`ModelError`. The errors a real Comprehend endpoint would answer are
+subclasses of :class:`ServiceError`, one per AWS error code, named exactly like the code so that
+``except InvalidRequestException`` reads like ``except client.exceptions.InvalidRequestException``.
+Each carries ``code``, ``http_status``, ``message`` and a ``response`` dict shaped like botocore's
+``ClientError.response``, so error handling written for boto3 works against the model unchanged.
+
+>>> err = ResourceNotFoundException(operation_name="DescribeDocumentClassifier")
+>>> err.response["Error"]["Code"], err.response["ResponseMetadata"]["HTTPStatusCode"]
+('ResourceNotFoundException', 400)
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+__all__ = [
+    "BOTOCORE_HTTP_STATUS",
+    "ERRORS",
+    "HttpStatuses",
+    "InternalServerException",
+    "InvalidFilterException",
+    "InvalidRequestException",
+    "InvalidTransitionError",
+    "KmsKeyValidationException",
+    "ModelError",
+    "PolicyError",
+    "ResourceInUseException",
+    "ResourceLimitExceededException",
+    "ResourceNotFoundException",
+    "ResourceUnavailableException",
+    "ServiceError",
+    "TooManyRequestsException",
+    "TooManyTagsException",
+    "UnsupportedLanguageException",
+    "http_status_for",
+]
+
+#: Which HTTP status codes the errors carry: ``"seed"`` (the StopTrainingDocumentClassifier API
+#: reference page: every client error is 400) or ``"botocore"`` (the newest botocore service model,
+#: which annotates ResourceNotFound as 404 and TooManyRequests as 429). SPEC section 2.
+HttpStatuses = Literal["seed", "botocore"]
+
+#: The codes whose HTTP status differs in the newest botocore service model (SPEC section 2).
+BOTOCORE_HTTP_STATUS: dict[str, int] = {
+    "ResourceNotFoundException": 404,
+    "TooManyRequestsException": 429,
+}
+
+
+class ModelError(Exception):
+    """Root of every error the ``model`` package raises."""
+
+
+class PolicyError(ModelError, ValueError):
+    """A policy field or value that does not exist."""
+
+
+class InvalidTransitionError(ModelError):
+    """A trigger fired in a status where the lifecycle table (under the job's policy) has no edge."""
+
+    def __init__(self, trigger: str, state: str, allowed_from: tuple[str, ...], reason: str = "") -> None:
+        self.trigger = trigger
+        self.state = state
+        self.allowed_from = allowed_from
+        where = ", ".join(allowed_from) if allowed_from else "no status under this policy"
+        detail = f" ({reason})" if reason else ""
+        super().__init__(
+            f"trigger {trigger!r} has no edge from {state}{detail}; it is allowed from: {where}"
+        )
+
+
+class ServiceError(ModelError):
+    """An error answer of the Comprehend service, shaped like botocore's ``ClientError``."""
+
+    code: ClassVar[str] = ""
+    default_message: ClassVar[str] = ""
+    default_http_status: ClassVar[int] = 400
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        operation_name: str = "",
+        http_status: int | None = None,
+    ) -> None:
+        self.message = message if message is not None else self.default_message
+        self.operation_name = operation_name
+        self.http_status = http_status if http_status is not None else self.default_http_status
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        op = self.operation_name or "unknown"
+        return f"An error occurred ({self.code}) when calling the {op} operation: {self.message}"
+
+    def __str__(self) -> str:
+        return self._text()
+
+    @property
+    def response(self) -> dict[str, Any]:
+        """The error as botocore's ``ClientError.response`` holds it."""
+        return {
+            "Error": {"Code": self.code, "Message": self.message},
+            "Message": self.message,
+            "ResponseMetadata": {"HTTPStatusCode": self.http_status},
+        }
+
+    def with_context(self, *, operation_name: str, http_statuses: HttpStatuses) -> ServiceError:
+        """The same error, naming the operation and carrying the chosen HTTP status convention."""
+        self.operation_name = operation_name
+        self.http_status = http_status_for(self.code, http_statuses)
+        self.args = (self._text(),)
+        return self
+
+
+class InvalidRequestException(ServiceError):
+    code = "InvalidRequestException"
+    default_message = "The request is invalid."
+
+
+class ResourceNotFoundException(ServiceError):
+    code = "ResourceNotFoundException"
+    default_message = "The specified resource ARN was not found. Check the ARN and try your request again."
+
+
+class TooManyRequestsException(ServiceError):
+    code = "TooManyRequestsException"
+    default_message = "The number of requests exceeds the limit. Resubmit your request later."
+
+
+class InternalServerException(ServiceError):
+    code = "InternalServerException"
+    default_message = "An internal server error occurred. Retry your request."
+    default_http_status = 500
+
+
+class ResourceInUseException(ServiceError):
+    code = "ResourceInUseException"
+    default_message = "The specified resource name is already in use."
+
+
+class ResourceUnavailableException(ServiceError):
+    code = "ResourceUnavailableException"
+    default_message = "The specified resource is not available."
+
+
+class ResourceLimitExceededException(ServiceError):
+    code = "ResourceLimitExceededException"
+    default_message = "The maximum number of resources per account has been exceeded."
+
+
+class InvalidFilterException(ServiceError):
+    code = "InvalidFilterException"
+    default_message = "The filter specified for the operation is invalid. Specify a different filter."
+
+
+class TooManyTagsException(ServiceError):
+    code = "TooManyTagsException"
+    default_message = "The request contains more tags than can be associated with a resource."
+
+
+class UnsupportedLanguageException(ServiceError):
+    code = "UnsupportedLanguageException"
+    default_message = "Amazon Comprehend can't process the language of the input text."
+
+
+class KmsKeyValidationException(ServiceError):
+    code = "KmsKeyValidationException"
+    default_message = "The KMS customer managed key (CMK) entered cannot be validated."
+
+
+#: Every service error class by its AWS error code.
+ERRORS: dict[str, type[ServiceError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidRequestException,
+        ResourceNotFoundException,
+        TooManyRequestsException,
+        InternalServerException,
+        ResourceInUseException,
+        ResourceUnavailableException,
+        ResourceLimitExceededException,
+        InvalidFilterException,
+        TooManyTagsException,
+        UnsupportedLanguageException,
+        KmsKeyValidationException,
+    )
+}
+
+
+def http_status_for(code: str, convention: HttpStatuses = "seed") -> int:
+    """The HTTP status of error ``code`` under ``convention`` (``"seed"`` or ``"botocore"``)."""
+    if code not in ERRORS:
+        raise ValueError(f"unknown error code {code!r}; known codes: {', '.join(sorted(ERRORS))}")
+    if convention == "botocore":
+        return BOTOCORE_HTTP_STATUS.get(code, ERRORS[code].default_http_status)
+    if convention == "seed":
+        return ERRORS[code].default_http_status
+    raise ValueError(f"unknown HTTP status convention {convention!r}; use 'seed' or 'botocore'")

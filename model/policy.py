@@ -1,0 +1,172 @@
+"""The undocumented choices of the model (SPEC section 5), one field each, as a frozen dataclass.
+
+AWS documents a stop only for a ``TRAINING`` job. Everything else a model of the service has to decide
+is decided here, by name, with the default the evidence favours and each alternative selectable, so no
+behaviour is an accident of the code.
+
+>>> Policy().stop_when_submitted
+'accept'
+>>> Policy.from_assignments(["stop_when_finished=reject"]).stop_when_finished
+'reject'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import PolicyError
+
+__all__ = ["DEFAULT_POLICY", "Policy", "PolicyField", "policy_fields"]
+
+
+def _choice(default: str, choices: tuple[str, ...], question: str, evidence: str) -> Any:
+    return field(
+        default=default,
+        metadata={"choices": choices, "question": question, "evidence": evidence},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Every open question of SPEC section 5, each answered by its default unless chosen otherwise.
+
+    Timing questions (how long ``STOP_REQUESTED`` lasts, training quotas, request-rate quotas) are not
+    here: the model has no clock. They are parameters of the simulators in ``sim``.
+    """
+
+    stop_when_submitted: str = _choice(
+        "accept",
+        ("accept", "ignore", "reject"),
+        "What does a stop do to a SUBMITTED job?",
+        "aws-nuke stops SUBMITTED jobs and expects no error; Terraform stops in any state",
+    )
+    stop_when_stop_requested: str = _choice(
+        "ignore",
+        ("ignore", "reject"),
+        "What does a repeated stop do to a STOP_REQUESTED job?",
+        "moto answers a repeated stop with 200 and no change",
+    )
+    stop_when_finished: str = _choice(
+        "ignore",
+        ("ignore", "reject"),
+        "What does a stop do to a finished or DELETING job?",
+        "Terraform's delete stops first in every state and ignores only ResourceNotFound",
+    )
+    stop_rejection_error: str = _choice(
+        "InvalidRequestException",
+        ("InvalidRequestException", "ResourceInUseException", "ResourceUnavailableException"),
+        "Which error does a rejected stop get?",
+        "StopTrainingDocumentClassifier lists no ResourceInUse or ResourceUnavailable error",
+    )
+    race_outcomes: str = _choice(
+        "all",
+        ("all", "trained_or_stopped"),
+        "Can a STOP_REQUESTED job end TRAINED_WITH_WARNING or IN_ERROR as well as TRAINED or STOPPED?",
+        "not stated; a completion with warnings or a failure can win the race as a plain completion can",
+    )
+    stopped_training_end: str = _choice(
+        "at_stopped",
+        ("at_stopped", "at_stop_request"),
+        "When does billed training time end for a job that ends STOPPED?",
+        "not stated; TrainingEndTime and EndTime are set when the job reaches STOPPED",
+    )
+    deletable: str = _choice(
+        "finished",
+        ("finished", "documented"),
+        "Which finished statuses can be deleted?",
+        "docs name IN_ERROR and TRAINED; Airflow treats STOPPED as deletable; Terraform deletes after stop",
+    )
+    delete_rejection_error: str = _choice(
+        "InvalidRequestException",
+        ("InvalidRequestException", "ResourceUnavailableException"),
+        "Which error does a delete of a job that is not deletable get?",
+        "not stated; InvalidRequestException is the generic rejection of DeleteDocumentClassifier",
+    )
+    repeated_token: str = _choice(
+        "idempotent",
+        ("idempotent", "ignored"),
+        "What does a create with a ClientRequestToken already used do?",
+        "not stated; same token and parameters return the same ARN, as AWS idempotency tokens do",
+    )
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            choices = f.metadata["choices"]
+            if value not in choices:
+                raise PolicyError(
+                    f"policy field {f.name}={value!r} is not allowed; choose one of: {', '.join(choices)}"
+                )
+
+    @classmethod
+    def from_assignments(cls, assignments: Iterable[str], base: Policy | None = None) -> Policy:
+        """A policy from ``FIELD=VALUE`` strings, starting from ``base`` (the defaults).
+
+        >>> Policy.from_assignments(["deletable=documented"]).deletable
+        'documented'
+        """
+        changes: dict[str, str] = {}
+        names = {f.name for f in dataclasses.fields(cls)}
+        for item in assignments:
+            name, sep, value = item.partition("=")
+            name, value = name.strip(), value.strip()
+            if not sep or not name:
+                raise PolicyError(f"policy setting {item!r} is not of the form FIELD=VALUE")
+            if name not in names:
+                raise PolicyError(
+                    f"unknown policy field {name!r}; fields are: {', '.join(sorted(names))}"
+                )
+            changes[name] = value
+        return dataclasses.replace(base or cls(), **changes)
+
+    @classmethod
+    def combinations(cls, fields: Iterable[str] | None = None) -> Iterator[Policy]:
+        """Every policy that varies ``fields`` (all fields when None) over their choices.
+
+        >>> sum(1 for _ in Policy.combinations(["stop_when_submitted"]))
+        3
+        """
+        chosen = [f for f in policy_fields() if fields is None or f.name in set(fields)]
+        for values in itertools.product(*(f.choices for f in chosen)):
+            yield cls(**{f.name: v for f, v in zip(chosen, values, strict=True)})
+
+    def as_dict(self) -> dict[str, str]:
+        """The policy's values by field name."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def changes(self) -> dict[str, str]:
+        """The fields that differ from the defaults."""
+        default = DEFAULT_POLICY.as_dict()
+        return {k: v for k, v in self.as_dict().items() if default[k] != v}
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyField:
+    """One open question: the field, its default, its choices, and the evidence for the default."""
+
+    name: str
+    default: str
+    choices: tuple[str, ...]
+    question: str
+    evidence: str
+
+
+def policy_fields() -> tuple[PolicyField, ...]:
+    """Every field of :class:`Policy`, described."""
+    return tuple(
+        PolicyField(
+            name=f.name,
+            default=str(f.default),
+            choices=f.metadata["choices"],
+            question=f.metadata["question"],
+            evidence=f.metadata["evidence"],
+        )
+        for f in dataclasses.fields(Policy)
+    )
+
+
+DEFAULT_POLICY = Policy()
