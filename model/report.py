@@ -1,0 +1,94 @@
+"""The lifecycle table and the policy rendered for people: JSON, a text table, and Markdown.
+
+The README's assumptions table is :func:`assumptions_markdown`'s output (a test keeps them equal).
+
+>>> as_text().split()[:3]
+['trigger', 'from', 'to']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .lifecycle import EDGES, Edge
+from .policy import DEFAULT_POLICY, Policy, policy_fields
+
+__all__ = ["as_json", "as_text", "assumptions_markdown"]
+
+
+def _dest(edge: Edge) -> str:
+    return edge.dest if edge.dest is not None else "(no change, 200)"
+
+
+def as_json(policy: Policy = DEFAULT_POLICY) -> dict[str, Any]:
+    """The edges (each with ``enabled`` under ``policy``) and the policy's fields, as plain data."""
+    return {
+        "edges": [{**edge.as_dict(), "enabled": edge.enabled(policy)} for edge in EDGES],
+        "policy": [
+            {
+                "field": f.name,
+                "value": getattr(policy, f.name),
+                "default": f.default,
+                "choices": list(f.choices),
+                "question": f.question,
+                "evidence": f.evidence,
+            }
+            for f in policy_fields()
+        ],
+    }
+
+
+def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
+    return [fmt.format(*headers), fmt.format(*("-" * w for w in widths)), *(fmt.format(*r) for r in rows)]
+
+
+def as_text(policy: Policy = DEFAULT_POLICY) -> str:
+    """A readable table of the edges, then of the policy; edges disabled by ``policy`` are marked."""
+    edge_rows = [
+        (
+            edge.trigger,
+            ", ".join(edge.source),
+            _dest(edge) + ("" if edge.enabled(policy) else "  [disabled]"),
+            edge.actor.value,
+            edge.provenance.value,
+            edge.condition or "-",
+            edge.evidence,
+        )
+        for edge in EDGES
+    ]
+    policy_rows = [
+        (f.name, str(getattr(policy, f.name)), " | ".join(f.choices), f.question) for f in policy_fields()
+    ]
+    return "\n".join(
+        [
+            *_table(("trigger", "from", "to", "actor", "provenance", "needs", "evidence"), edge_rows),
+            "",
+            *_table(("policy field", "value", "choices", "question"), policy_rows),
+        ]
+    )
+
+
+def assumptions_markdown() -> str:
+    """The README's assumptions table: every edge with its provenance, then every policy choice."""
+    lines = [
+        "| trigger | from | to | actor | provenance | needs | evidence |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for edge in EDGES:
+        lines.append(
+            f"| `{edge.trigger}` | {', '.join(f'`{s}`' for s in edge.source)} | "
+            f"{f'`{edge.dest}`' if edge.dest else 'no change (200)'} | {edge.actor.value} | "
+            f"{edge.provenance.value} | {edge.condition or '-'} | {edge.evidence} |"
+        )
+    lines += [
+        "",
+        "| policy field | default | alternatives | question | evidence for the default |",
+        "|---|---|---|---|---|",
+    ]
+    for f in policy_fields():
+        others = ", ".join(f"`{c}`" for c in f.choices if c != f.default)
+        lines.append(f"| `{f.name}` | `{f.default}` | {others} | {f.question} | {f.evidence} |")
+    return "\n".join(lines)
