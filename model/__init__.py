@@ -1,0 +1,95 @@
+"""stoprace's formal model of the Comprehend document-classifier training lifecycle.
+
+The lifecycle is one table of edges (:data:`EDGES`); a ``transitions`` Machine built from it per
+:class:`Policy` runs every :class:`TrainingJob`, and :class:`ComprehendService` offers it through the
+same methods as ``boto3.client("comprehend")``.
+
+>>> from model import Status
+>>> len(Status)
+8
+"""
+
+from .arn import ArnError, ArnPattern, ClassifierArn, format_arn, parse_arn, validate_arn, validate_name
+from .clock import EPOCH, Clock, ManualClock, utc_now
+from .errors import (
+    ERRORS,
+    InternalServerException,
+    InvalidFilterException,
+    InvalidRequestException,
+    InvalidTransitionError,
+    KmsKeyValidationException,
+    ModelError,
+    PolicyError,
+    ResourceInUseException,
+    ResourceLimitExceededException,
+    ResourceNotFoundException,
+    ResourceUnavailableException,
+    ServiceError,
+    TooManyRequestsException,
+    TooManyTagsException,
+    UnsupportedLanguageException,
+)
+from .lifecycle import (
+    API_TRIGGERS,
+    EDGES,
+    SERVICE_TRIGGERS,
+    STATES,
+    Actor,
+    Edge,
+    Provenance,
+    TrainingJob,
+    enabled_edges,
+    machine_for,
+)
+from .policy import DEFAULT_POLICY, Policy, PolicyField, policy_fields
+from .service import ComprehendService
+from .statuses import ACTIVE, DELETED, FINISHED, Status
+
+__all__ = [
+    "ACTIVE",
+    "API_TRIGGERS",
+    "DEFAULT_POLICY",
+    "DELETED",
+    "EDGES",
+    "EPOCH",
+    "ERRORS",
+    "FINISHED",
+    "SERVICE_TRIGGERS",
+    "STATES",
+    "Actor",
+    "ArnError",
+    "ArnPattern",
+    "ClassifierArn",
+    "Clock",
+    "ComprehendService",
+    "Edge",
+    "InternalServerException",
+    "InvalidFilterException",
+    "InvalidRequestException",
+    "InvalidTransitionError",
+    "KmsKeyValidationException",
+    "ManualClock",
+    "ModelError",
+    "Policy",
+    "PolicyError",
+    "PolicyField",
+    "Provenance",
+    "ResourceInUseException",
+    "ResourceLimitExceededException",
+    "ResourceNotFoundException",
+    "ResourceUnavailableException",
+    "ServiceError",
+    "Status",
+    "TooManyRequestsException",
+    "TooManyTagsException",
+    "TrainingJob",
+    "UnsupportedLanguageException",
+    "enabled_edges",
+    "format_arn",
+    "machine_for",
+    "parse_arn",
+    "policy_fields",
+    "utc_now",
+    "validate_arn",
+    "validate_name",
+]
