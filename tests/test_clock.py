@@ -1,0 +1,43 @@
+import math
+from datetime import UTC, datetime
+
+import pytest
+
+from model import EPOCH, ManualClock, utc_now
+
+
+def test_manual_clock_starts_at_epoch_and_moves_only_when_told():
+    clock = ManualClock()
+    assert clock() == EPOCH
+    assert clock() == EPOCH
+    clock.advance(1.5)
+    assert clock.elapsed == 1.5
+
+
+@pytest.mark.parametrize("bad", [-1, math.nan, math.inf])
+def test_manual_clock_refuses_going_back_or_nonfinite_steps(bad):
+    clock = ManualClock()
+    with pytest.raises(ValueError, match="finite and at least 0"):
+        clock.advance(bad)
+    assert clock() == EPOCH
+
+
+def test_manual_clock_refuses_non_numbers():
+    with pytest.raises(TypeError, match="number"):
+        ManualClock().advance("5")  # type: ignore[arg-type]
+
+
+def test_manual_clock_set_cannot_go_back():
+    clock = ManualClock()
+    clock.advance(10)
+    with pytest.raises(ValueError, match="cannot go back"):
+        clock.set(EPOCH)
+
+
+def test_manual_clock_needs_aware_datetimes():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        ManualClock(datetime(2025, 1, 1))
+
+
+def test_utc_now_is_aware():
+    assert utc_now().tzinfo is UTC

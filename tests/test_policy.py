@@ -1,0 +1,76 @@
+import dataclasses
+
+import pytest
+
+from model import DEFAULT_POLICY, Policy, PolicyError, policy_fields
+
+# SPEC section 5's defaults, field by field.
+SPEC_DEFAULTS = {
+    "stop_when_submitted": "accept",
+    "stop_when_stop_requested": "ignore",
+    "stop_when_finished": "ignore",
+    "stop_rejection_error": "InvalidRequestException",
+    "race_outcomes": "all",
+    "stopped_training_end": "at_stopped",
+    "deletable": "finished",
+    "delete_rejection_error": "InvalidRequestException",
+    "repeated_token": "idempotent",
+}
+
+
+def test_defaults_are_spec_section_5s():
+    assert Policy().as_dict() == SPEC_DEFAULTS
+    assert Policy() == DEFAULT_POLICY
+
+
+def test_every_field_has_choices_a_question_and_evidence():
+    for f in policy_fields():
+        assert f.default in f.choices
+        assert len(f.choices) >= 2
+        assert f.question.endswith("?")
+        assert f.evidence
+
+
+def test_policy_is_frozen_and_hashable():
+    policy = Policy()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        policy.deletable = "documented"  # type: ignore[misc]
+    assert hash(policy) == hash(Policy())
+
+
+def test_unknown_value_is_refused_with_the_choices():
+    with pytest.raises(PolicyError, match="choose one of: accept, ignore, reject"):
+        Policy(stop_when_submitted="maybe")
+
+
+@pytest.mark.parametrize("field", [f.name for f in policy_fields()])
+def test_every_alternative_is_selectable(field):
+    for choice in next(f.choices for f in policy_fields() if f.name == field):
+        assert getattr(Policy.from_assignments([f"{field}={choice}"]), field) == choice
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("deletable", "FIELD=VALUE"),
+        ("=x", "FIELD=VALUE"),
+        ("nope=1", "unknown policy field 'nope'"),
+        ("deletable=all", "choose one of: finished, documented"),
+    ],
+)
+def test_bad_assignments_say_what_is_wrong(item, message):
+    with pytest.raises(PolicyError, match=message):
+        Policy.from_assignments([item])
+
+
+def test_combinations_cover_every_choice_once():
+    policies = list(Policy.combinations())
+    expected = 1
+    for f in policy_fields():
+        expected *= len(f.choices)
+    assert len(policies) == len(set(policies)) == expected
+
+
+def test_changes_lists_only_non_defaults():
+    assert Policy().changes() == {}
+    assert Policy(deletable="documented").changes() == {"deletable": "documented"}

@@ -1,0 +1,53 @@
+"""The README is the front door: its commands, examples and tables must be true."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from model.report import assumptions_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def _section(title: str) -> str:
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", README, re.M | re.S)
+    assert match, f"README has no '## {title}' section"
+    return match.group(1)
+
+
+def _blocks(text: str, lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", text, re.S)
+
+
+def test_quick_start_has_exactly_two_commands_each_alone_in_a_block():
+    blocks = _blocks(_section("Quick start"), "bash")
+    assert len(blocks) == 2
+    for block in blocks:
+        assert len(block.strip().splitlines()) == 1
+    setup_and_run, setup_and_test = (b.strip() for b in blocks)
+    assert "stoprace" in setup_and_run
+    assert "pytest" in setup_and_test
+
+
+def test_ci_runs_the_readmes_test_command():
+    test_command = _blocks(_section("Quick start"), "bash")[1].strip()
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert test_command in ci
+
+
+@pytest.mark.parametrize("index", range(len(_blocks(README, "python"))))
+def test_python_examples_run(index):
+    code = _blocks(README, "python")[index]
+    exec(compile(code, f"README.md python block {index}", "exec"), {"__name__": "readme_example"})
+
+
+def test_assumptions_table_matches_the_edge_table():
+    match = re.search(r"<!-- assumptions:start -->\n(.*?)\n<!-- assumptions:end -->", README, re.S)
+    assert match, "README lost its assumptions markers"
+    assert match.group(1) == assumptions_markdown(), (
+        "README's assumptions table drifted from model.EDGES; regenerate it with `stoprace model --markdown`"
+    )
