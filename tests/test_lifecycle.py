@@ -22,6 +22,7 @@ from model import (
     machine_for,
 )
 from model.lifecycle import Edge
+from tests.conftest import WALKS
 
 
 def edges_from(status: str, trigger: str, policy: Policy = DEFAULT_POLICY) -> list[Edge]:
@@ -29,18 +30,8 @@ def edges_from(status: str, trigger: str, policy: Policy = DEFAULT_POLICY) -> li
 
 
 def job_in(status: str, policy: Policy = DEFAULT_POLICY) -> TrainingJob:
-    walks = {
-        "SUBMITTED": [],
-        "TRAINING": ["start_training"],
-        "STOP_REQUESTED": ["start_training", "stop"],
-        "TRAINED": ["start_training", "finish_training"],
-        "TRAINED_WITH_WARNING": ["start_training", "finish_training_with_warning"],
-        "IN_ERROR": ["start_training", "fail_training"],
-        "STOPPED": ["start_training", "stop", "finish_stop"],
-        "DELETING": ["start_training", "finish_training", "delete"],
-    }
     job = TrainingJob(policy, at=0)
-    for i, trigger in enumerate(walks[status], start=1):
+    for i, trigger in enumerate(WALKS[status], start=1):
         job.fire(trigger, at=i * 10)
     return job
 

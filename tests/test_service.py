@@ -124,6 +124,20 @@ def test_stop_with_a_malformed_arn_is_invalid_and_changes_nothing(service, bad):
     assert snapshot(service) == before
 
 
+@pytest.mark.parametrize(
+    ("operation", "message"),
+    [
+        ("stop_training_document_classifier", "missing required parameter"),
+        ("delete_document_classifier", "missing required parameter"),
+    ],
+)
+def test_stop_and_delete_require_the_arn(service, operation, message):
+    with pytest.raises(InvalidRequestException, match=f"{message}.*DocumentClassifierArn"):
+        getattr(service, operation)()
+    with pytest.raises(InvalidRequestException, match=r"unknown parameter.*Force"):
+        getattr(service, operation)(DocumentClassifierArn=ARN_PREFIX + "x", Force=True)
+
+
 def test_stop_of_a_well_formed_unknown_arn_is_not_found(service):
     arn = create(service)
     service.fire(arn, "start_training")
