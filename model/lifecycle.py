@@ -41,6 +41,7 @@ __all__ = [
     "TRIGGER_DETAILS",
     "Actor",
     "Edge",
+    "LifecycleMachine",
     "Provenance",
     "TrainingJob",
     "enabled_edges",
@@ -236,8 +237,24 @@ def machine_for(policy: Policy = DEFAULT_POLICY, edges: tuple[Edge, ...] = EDGES
     return machine
 
 
+class LifecycleMachine(Machine):
+    """The ``transitions`` Machine that runs jobs, registering them without convenience methods.
+
+    ``Machine.add_model`` binds some thirty generated methods to every model (one per trigger, one
+    ``is_<state>`` per state, one ``may_<trigger>`` per trigger). Jobs fire through
+    :meth:`TrainingJob.fire` and need none of them; binding them made creating a job cost more than
+    running its whole lifecycle, which matters to simulators that create millions.
+    """
+
+    def add_model(self, model: Any, initial: Any = None) -> None:
+        state = self.get_state(initial if initial is not None else Status.SUBMITTED.value)
+        for mod in model if isinstance(model, list | tuple) else [model]:
+            self.set_state(state, model=mod)
+            self.models.append(mod)
+
+
 def _build_machine(policy: Policy, edges: tuple[Edge, ...]) -> Machine:
-    return Machine(
+    return LifecycleMachine(
         model=None,
         states=list(STATES),
         initial=Status.SUBMITTED.value,
