@@ -1,0 +1,174 @@
+"""Safety properties of the lifecycle, written from SPEC, never from the edge table.
+
+An oracle derived from ``EDGES`` would only check the table against itself, so these functions spell
+the statuses out and encode what SPEC sections 1-3 and the policy say, independently. The exhaustive
+checker (:mod:`model.check`) and the stateful tests both judge what they observe with them, and the
+tests of the checker show that they catch broken tables.
+
+Observations are what a client sees: the ``DocumentClassifierProperties`` of a describe (``None`` for a
+classifier that does not exist), and the result of each call.
+
+>>> check_properties({"Status": "TRAINED", "SubmitTime": 0}, billed_seconds=0.0, trained=True)
+[('timestamps are present as SPEC says', 'TRAINED job lacks TrainingStartTime, TrainingEndTime, EndTime')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import pairwise
+from typing import Any
+
+from .policy import DEFAULT_POLICY, Policy
+
+__all__ = ["INVARIANTS", "Finding", "check_properties", "check_step"]
+
+#: One broken property: its name (one of ``INVARIANTS``) and what was seen.
+Finding = tuple[str, str]
+
+_SPEC_STATUSES = (
+    "SUBMITTED", "TRAINING", "DELETING", "STOP_REQUESTED", "STOPPED", "IN_ERROR", "TRAINED",
+    "TRAINED_WITH_WARNING",
+)
+_FINISHED = ("TRAINED", "TRAINED_WITH_WARNING", "STOPPED", "IN_ERROR")
+_TRAINED = ("TRAINED", "TRAINED_WITH_WARNING")
+
+STATUS = "every status is one of the 8"
+FINISHED_CHANGES = "a finished job changes only through delete"
+STOPPED_STAYS = "STOPPED is never followed by TRAINING or a trained status"
+STOP_REQUESTED_ENTRY = (
+    "STOP_REQUESTED is entered only from TRAINING, or from SUBMITTED when the policy says so"
+)
+STOP_ANSWER = "a successful stop returns exactly {}"
+FAILED_CALL = "a failed call changes nothing"
+OTHERS_UNCHANGED = "a call or event changes only the job it names"
+CREATE_SUBMITTED = "a created job starts SUBMITTED"
+NAME_IN_USE = (
+    "a create of a name and version in use answers ResourceInUseException, or the same ARN when it "
+    "repeats the request and ClientRequestToken that made it (repeated_token=idempotent)"
+)
+NAME_FREE = "a create of a name and version not in use succeeds"
+REJECTION = "a rejected stop or delete answers the policy's error"
+TIMESTAMPS_PRESENT = "timestamps are present as SPEC says"
+TIMESTAMPS_ORDER = "SubmitTime <= TrainingStartTime <= TrainingEndTime <= EndTime"
+BILLED = "billed seconds equal TrainingEndTime - TrainingStartTime and are never negative"
+
+#: Every property, by the name findings carry.
+INVARIANTS: tuple[str, ...] = (
+    STATUS, FINISHED_CHANGES, STOPPED_STAYS, STOP_REQUESTED_ENTRY, STOP_ANSWER, FAILED_CALL,
+    OTHERS_UNCHANGED, CREATE_SUBMITTED, NAME_IN_USE, NAME_FREE, REJECTION, TIMESTAMPS_PRESENT,
+    TIMESTAMPS_ORDER, BILLED,
+)
+
+_TIME_KEYS = ("SubmitTime", "TrainingStartTime", "TrainingEndTime", "EndTime")
+
+
+def check_properties(
+    props: Mapping[str, Any],
+    *,
+    billed_seconds: float,
+    trained: bool,
+    policy: Policy = DEFAULT_POLICY,
+) -> list[Finding]:
+    """Judge one classifier's describe output.
+
+    ``trained`` says whether the job was ever seen ``TRAINING`` (a job stopped while ``SUBMITTED``
+    never trains); ``billed_seconds`` is what the service says it bills for the job.
+    """
+    status = props.get("Status")
+    if status not in _SPEC_STATUSES:
+        return [(STATUS, f"Status {status!r}")]
+    findings: list[Finding] = []
+    ended = status in _FINISHED or status == "DELETING"
+    expected = {
+        "SubmitTime": True,
+        "TrainingStartTime": trained,
+        "TrainingEndTime": trained and ended,
+        "EndTime": ended,
+    }
+    missing = [k for k, want in expected.items() if want and k not in props]
+    extra = [k for k, want in expected.items() if not want and k in props]
+    if missing:
+        findings.append((TIMESTAMPS_PRESENT, f"{status} job lacks {', '.join(missing)}"))
+    if extra:
+        findings.append((TIMESTAMPS_PRESENT, f"{status} job has {', '.join(extra)}"))
+    if status in (*_TRAINED, "TRAINING", "IN_ERROR") and not trained:
+        findings.append((TIMESTAMPS_PRESENT, f"{status} job was never seen TRAINING"))
+
+    times = [(k, props[k]) for k in _TIME_KEYS if k in props]
+    for (k1, t1), (k2, t2) in pairwise(times):
+        if t1 > t2:
+            findings.append((TIMESTAMPS_ORDER, f"{k1} {t1} is after {k2} {t2}"))
+    if (
+        "TrainingEndTime" in props
+        and "EndTime" in props
+        and props["TrainingEndTime"] != props["EndTime"]
+        and not (status in ("STOPPED", "DELETING") and policy.stopped_training_end == "at_stop_request")
+    ):
+        findings.append((TIMESTAMPS_ORDER, f"{status} job's TrainingEndTime differs from its EndTime"))
+
+    if billed_seconds < 0:
+        findings.append((BILLED, f"billed {billed_seconds} s"))
+    if "TrainingStartTime" not in props and billed_seconds != 0:
+        findings.append((BILLED, f"billed {billed_seconds} s for a job that never trained"))
+    if "TrainingStartTime" in props and "TrainingEndTime" in props:
+        span = (props["TrainingEndTime"] - props["TrainingStartTime"]).total_seconds()
+        if span != billed_seconds:
+            findings.append(
+                (BILLED, f"billed {billed_seconds} s, TrainingEndTime - TrainingStartTime {span} s")
+            )
+    return findings
+
+
+def check_step(
+    action: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    *,
+    result: Mapping[str, Any] | None,
+    error: str | None,
+    policy: Policy = DEFAULT_POLICY,
+    same_request: bool = False,
+) -> list[Finding]:
+    """Judge one step on one classifier: ``action`` taken, its description ``before`` and ``after``
+    (``None`` where it does not exist), and the call's ``result`` or ``error`` code.
+
+    ``action`` is ``"create"``, ``"stop"``, ``"delete"``, a service trigger, or ``"other"`` for a step
+    aimed at another classifier (which must then leave this one alone). ``same_request`` says that a
+    create repeats, token included, the request that created the existing classifier.
+    """
+    findings: list[Finding] = []
+    old = before["Status"] if before is not None else None
+    new = after["Status"] if after is not None else None
+
+    if action == "other":
+        if before != after:
+            findings.append((OTHERS_UNCHANGED, f"{old} became {new} by a step aimed elsewhere"))
+        return findings
+    if error is not None and action in ("create", "stop", "delete") and before != after:
+        findings.append((FAILED_CALL, f"{action} failed with {error} yet {old} became {new}"))
+    if old == "STOPPED" and new in ("TRAINING", *_TRAINED):
+        findings.append((STOPPED_STAYS, f"STOPPED became {new} by {action}"))
+    if old in _FINISHED and new != old and not (action == "delete" and new == "DELETING"):
+        findings.append((FINISHED_CHANGES, f"{old} became {new} by {action}"))
+    if new == "STOP_REQUESTED" and old != "STOP_REQUESTED":
+        allowed = ("TRAINING", "SUBMITTED") if policy.stop_when_submitted == "accept" else ("TRAINING",)
+        if action != "stop" or old not in allowed:
+            findings.append((STOP_REQUESTED_ENTRY, f"entered STOP_REQUESTED from {old} by {action}"))
+    if action == "stop" and error is None and result != {}:
+        findings.append((STOP_ANSWER, f"stop returned {result!r}"))
+    if action == "create":
+        if before is not None:
+            idempotent = policy.repeated_token == "idempotent" and same_request
+            if idempotent and (error is not None or before != after):
+                findings.append((NAME_IN_USE, f"a repeated create of a {old} job gave {error or after}"))
+            if not idempotent and error != "ResourceInUseException":
+                findings.append((NAME_IN_USE, f"create over an existing {old} job gave {error or 'success'}"))
+        if before is None and error is not None:
+            findings.append((NAME_FREE, f"create of a free name failed with {error}"))
+        if before is None and error is None and new != "SUBMITTED":
+            findings.append((CREATE_SUBMITTED, f"a new job is {new}"))
+    if error is not None and before is not None and action in ("stop", "delete"):
+        expected = policy.stop_rejection_error if action == "stop" else policy.delete_rejection_error
+        if error != expected:
+            findings.append((REJECTION, f"{action} of a {old} job answered {error}, policy says {expected}"))
+    return findings
