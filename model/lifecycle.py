@@ -213,28 +213,30 @@ def enabled_edges(policy: Policy = DEFAULT_POLICY, edges: Iterable[Edge] = EDGES
 
 _check_table(EDGES)
 
-_machines: dict[tuple[Policy, tuple[Edge, ...]], Machine] = {}
+# Keyed by the table's identity (hashing a whole table on every job creation would cost more than
+# creating the job); the table itself is kept in the value, so its id cannot be reused.
+_machines: dict[tuple[Policy, int], tuple[tuple[Edge, ...], LifecycleMachine]] = {}
 _machines_lock = threading.Lock()
 _pending_release: deque[tuple[TrainingJob, ...]] = deque()
 
 
-def machine_for(policy: Policy = DEFAULT_POLICY, edges: tuple[Edge, ...] = EDGES) -> Machine:
+def machine_for(policy: Policy = DEFAULT_POLICY, edges: tuple[Edge, ...] = EDGES) -> LifecycleMachine:
     """The one ``transitions`` Machine for ``policy``, built on first use and shared by every job.
 
     ``edges`` defaults to the project's table; another table (for example a deliberately broken one in
     a test of the checker) gets its own Machine.
     """
-    key = (policy, edges)
-    machine = _machines.get(key)
-    if machine is None:
+    key = (policy, id(edges))
+    entry = _machines.get(key)
+    if entry is None:
         with _machines_lock:
-            machine = _machines.get(key)
-            if machine is None:
+            entry = _machines.get(key)
+            if entry is None:
                 if edges is not EDGES:
                     _check_table(edges)
-                machine = _build_machine(policy, edges)
-                _machines[key] = machine
-    return machine
+                entry = (edges, _build_machine(policy, edges))
+                _machines[key] = entry
+    return entry[1]
 
 
 class LifecycleMachine(Machine):
@@ -246,6 +248,9 @@ class LifecycleMachine(Machine):
     running its whole lifecycle, which matters to simulators that create millions.
     """
 
+    #: For each trigger, the states it has an edge from (for error messages).
+    sources: dict[str, tuple[str, ...]]
+
     def add_model(self, model: Any, initial: Any = None) -> None:
         state = self.get_state(initial if initial is not None else Status.SUBMITTED.value)
         for mod in model if isinstance(model, list | tuple) else [model]:
@@ -253,8 +258,8 @@ class LifecycleMachine(Machine):
             self.models.append(mod)
 
 
-def _build_machine(policy: Policy, edges: tuple[Edge, ...]) -> Machine:
-    return LifecycleMachine(
+def _build_machine(policy: Policy, edges: tuple[Edge, ...]) -> LifecycleMachine:
+    machine = LifecycleMachine(
         model=None,
         states=list(STATES),
         initial=Status.SUBMITTED.value,
@@ -273,6 +278,12 @@ def _build_machine(policy: Policy, edges: tuple[Edge, ...]) -> Machine:
         after_state_change="_after_change",
         name=f"lifecycle{policy.changes() or ''}",
     )
+    enabled = enabled_edges(policy, edges)
+    machine.sources = {
+        trigger: tuple(s for s in STATES if any(e.trigger == trigger and s in e.source for e in enabled))
+        for trigger in (*API_TRIGGERS, *SERVICE_TRIGGERS)
+    }
+    return machine
 
 
 def release(jobs: Iterable[TrainingJob]) -> None:
@@ -336,6 +347,15 @@ class TrainingJob:
     def __repr__(self) -> str:
         return f"TrainingJob(state={self.state}, path={'>'.join(self.path)})"
 
+    def copy(self) -> TrainingJob:
+        """An independent job in the same status, with the same history and times."""
+        twin = TrainingJob.__new__(TrainingJob)
+        twin.__dict__.update(self.__dict__)
+        twin.path = list(self.path)
+        with _machines_lock:
+            self._machine.add_model(twin, initial=self.state)
+        return twin
+
     @property
     def status(self) -> Status:
         """The reported status. A deleted job has none: asking raises ``ModelError``."""
@@ -390,9 +410,7 @@ class TrainingJob:
 
     def allowed_from(self, trigger: str) -> tuple[str, ...]:
         """The statuses ``trigger`` has an edge from under this job's policy."""
-        return tuple(
-            s for s in STATES if self._machine.get_transitions(trigger, source=s)
-        )
+        return self._machine.sources.get(trigger, ())
 
     def detach(self) -> None:
         """Unregister the job from the shared Machine (done when it is purged); idempotent."""

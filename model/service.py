@@ -38,11 +38,10 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import count
 from typing import Any
 
 from .arn import ArnError, ArnPattern, format_arn, validate_arn, validate_name
-from .clock import Clock, utc_now
+from .clock import Clock, ManualClock, utc_now
 from .errors import (
     ERRORS,
     HttpStatuses,
@@ -57,7 +56,16 @@ from .errors import (
     TooManyTagsException,
     UnsupportedLanguageException,
 )
-from .lifecycle import API_TRIGGERS, SERVICE_TRIGGERS, TRIGGER_DETAILS, TrainingJob, release
+from .lifecycle import (
+    API_TRIGGERS,
+    EDGES,
+    SERVICE_TRIGGERS,
+    TRIGGER_DETAILS,
+    Edge,
+    TrainingJob,
+    machine_for,
+    release,
+)
 from .policy import DEFAULT_POLICY, Policy
 from .statuses import ACTIVE, Status
 
@@ -208,6 +216,8 @@ class ComprehendService:
         admission: see :data:`Admission`; used by simulators for rate limits and fault injection.
         max_active_jobs: the account's quota of jobs in SUBMITTED, TRAINING or STOP_REQUESTED; a create
             over it gets ``ResourceLimitExceededException``. ``None`` (default) means no quota.
+        lifecycle: the edge table jobs run by; the project's ``EDGES`` unless a study or a test of the
+            checker swaps in another.
     """
 
     def __init__(
@@ -222,6 +232,7 @@ class ComprehendService:
         http_statuses: HttpStatuses = "seed",
         admission: Admission | None = None,
         max_active_jobs: int | None = None,
+        lifecycle: tuple[Edge, ...] = EDGES,
     ) -> None:
         if not callable(clock):
             raise TypeError("clock must be a callable returning an aware datetime")
@@ -250,9 +261,11 @@ class ComprehendService:
         self.http_statuses: HttpStatuses = http_statuses
         self.admission = admission
         self.max_active_jobs = max_active_jobs
+        self.lifecycle = lifecycle
+        machine_for(policy, lifecycle)  # a malformed table is refused here, not at the first create
         self._jobs: dict[str, _Record] = {}
         self._tokens: dict[str, tuple[dict[str, Any], str]] = {}
-        self._seq = count()
+        self._next_seq = 0
         self._lock = threading.RLock()
         self._token_key = f"stoprace:{partition}:{region}:{account_id}".encode()
         # Jobs are registered with the Machine shared by their policy; when the service goes away, so
@@ -353,6 +366,28 @@ class ComprehendService:
                 return 0.0
             end = job.training_end if job.training_end is not None else self._now()
             return float((end - job.training_start).total_seconds())
+
+    def fork(self, clock: Clock | None = None) -> ComprehendService:
+        """An independent copy of this account: the same settings, classifiers, histories and tokens.
+
+        The copy uses ``clock`` if given; otherwise a copy of this service's clock when that is a
+        :class:`~model.clock.ManualClock`, or the same clock. Used by the exhaustive checker to branch
+        without replaying, and handy for what-if branches in a notebook.
+        """
+        if clock is None:
+            clock = copy.copy(self.clock) if isinstance(self.clock, ManualClock) else self.clock
+        with self._lock:
+            # The settings were validated when this service was made; copying skips doing it again.
+            twin = copy.copy(self)
+            twin.clock = clock
+            twin._lock = threading.RLock()
+            twin._jobs = {
+                arn: _Record(arn=r.arn, seq=r.seq, job=r.job.copy(), request=r.request)
+                for arn, r in self._jobs.items()
+            }
+            twin._tokens = dict(self._tokens)
+        twin._finalizer = weakref.finalize(twin, _release_records, twin._jobs)
+        return twin
 
     def close(self) -> None:
         """Release the jobs' registrations with the shared lifecycle Machine (also done when the
@@ -467,8 +502,9 @@ class ComprehendService:
                 raise ResourceLimitExceededException(
                     f"{active} classifiers are training; the account's quota is {self.max_active_jobs}"
                 )
-        job = TrainingJob(self.policy, at=self._now())
-        self._jobs[arn] = _Record(arn=arn, seq=next(self._seq), job=job, request=request)
+        job = TrainingJob(self.policy, at=self._now(), edges=self.lifecycle)
+        self._jobs[arn] = _Record(arn=arn, seq=self._next_seq, job=job, request=request)
+        self._next_seq += 1
         if token is not None and self.policy.repeated_token == "idempotent":
             self._tokens[token] = (request, arn)
         return {"DocumentClassifierArn": arn}
