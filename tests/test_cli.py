@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
-from model import EDGES
+from model import EDGES, Policy
+from model import check as model_check
+from sim import cli
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -76,3 +78,50 @@ def test_help_exits_0():
     result = run("model", "--help")
     assert result.returncode == 0
     assert "--json" in result.stdout
+
+
+def test_check_single_default_policy_holds():
+    result = run("check", "--single", "--json", "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["ok"] is True
+    assert data["policies"] == 1
+    assert data["default_policy"]["race_lost_reachable"] is True
+    assert data["default_policy"]["stopped_to_trained_reachable"] is False
+
+
+def test_check_fixing_fields_varies_the_rest():
+    result = run("check", "--json", "--policy", *[
+        f"{f}={v}" for f, v in Policy().as_dict().items() if f not in ("deletable", "race_outcomes")
+    ])
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["policies"] == 4
+
+
+def test_check_text_names_the_facts():
+    result = run("check", "--single", "--workers", "1")
+    assert result.returncode == 0
+    assert "STOP_REQUESTED -> TRAINED (the lost race) reachable: yes" in result.stdout
+    assert "every property holds" in result.stdout
+
+
+def test_check_exits_1_with_the_counterexample_when_a_property_breaks(monkeypatch, capsys):
+    broken = tuple(e for e in EDGES if e.trigger != "finish_stop")
+
+    def check_broken(policies, **kwargs):
+        return model_check.check(policies, edges=broken, **kwargs)
+
+    monkeypatch.setattr(cli, "check", check_broken)
+    assert cli.main(["check", "--single", "--workers", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "VIOLATIONS" in out
+    assert "1. create\n  2. stop" in out
+
+
+@pytest.mark.parametrize(
+    "args", [("check", "--workers", "0"), ("check", "--workers", "two"), ("check", "--policy", "x=y")]
+)
+def test_check_bad_arguments_exit_2(args):
+    result = run(*args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1

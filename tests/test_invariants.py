@@ -1,0 +1,117 @@
+from datetime import UTC, datetime, timedelta
+
+from model import Policy
+from model.invariants import (
+    BILLED,
+    CREATE_SUBMITTED,
+    FAILED_CALL,
+    FINISHED_CHANGES,
+    INVARIANTS,
+    NAME_FREE,
+    NAME_IN_USE,
+    OTHERS_UNCHANGED,
+    REJECTION,
+    STATUS,
+    STOP_ANSWER,
+    STOP_REQUESTED_ENTRY,
+    STOPPED_STAYS,
+    TIMESTAMPS_ORDER,
+    TIMESTAMPS_PRESENT,
+    check_properties,
+    check_step,
+)
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def at(seconds):
+    return T0 + timedelta(seconds=seconds)
+
+
+def trained_job(**changes):
+    props = {
+        "Status": "TRAINED", "SubmitTime": at(0), "TrainingStartTime": at(10), "TrainingEndTime": at(70),
+        "EndTime": at(70),
+    }
+    props.update(changes)
+    return props
+
+
+def names(findings):
+    return [name for name, _ in findings]
+
+
+def test_a_well_formed_trained_job_passes():
+    assert check_properties(trained_job(), billed_seconds=60.0, trained=True) == []
+
+
+def test_unknown_status():
+    assert names(check_properties({"Status": "FAILED"}, billed_seconds=0, trained=False)) == [STATUS]
+
+
+def test_missing_and_extra_timestamps():
+    no_end = trained_job()
+    del no_end["EndTime"]
+    assert TIMESTAMPS_PRESENT in names(check_properties(no_end, billed_seconds=60, trained=True))
+    submitted = {"Status": "SUBMITTED", "SubmitTime": at(0), "EndTime": at(5)}
+    assert names(check_properties(submitted, billed_seconds=0, trained=False)) == [TIMESTAMPS_PRESENT]
+
+
+def test_a_trained_status_needs_training():
+    assert TIMESTAMPS_PRESENT in names(check_properties(trained_job(), billed_seconds=60, trained=False))
+
+
+def test_timestamps_out_of_order():
+    late = trained_job(TrainingStartTime=at(80))
+    assert TIMESTAMPS_ORDER in names(check_properties(late, billed_seconds=-10, trained=True))
+
+
+def test_training_end_equals_end_except_for_early_billing_of_stopped_jobs():
+    stopped = trained_job(Status="STOPPED", TrainingEndTime=at(50))
+    assert TIMESTAMPS_ORDER in names(check_properties(stopped, billed_seconds=40, trained=True))
+    policy = Policy(stopped_training_end="at_stop_request")
+    assert check_properties(stopped, billed_seconds=40, trained=True, policy=policy) == []
+
+
+def test_billing_must_match_the_training_interval_and_never_be_negative():
+    assert names(check_properties(trained_job(), billed_seconds=61, trained=True)) == [BILLED]
+    never = {"Status": "STOPPED", "SubmitTime": at(0), "EndTime": at(5)}
+    assert names(check_properties(never, billed_seconds=3, trained=False)) == [BILLED]
+    assert BILLED in names(check_properties(never, billed_seconds=-1, trained=False))
+
+
+def step(action, old, new, *, result=None, error=None, policy=Policy(), same=False):  # noqa: B008
+    before = None if old is None else {"Status": old}
+    after = None if new is None else {"Status": new}
+    findings = check_step(
+        action, before, after, result=result, error=error, policy=policy, same_request=same
+    )
+    return names(findings)
+
+
+def test_step_properties_each_catch_their_violation():
+    assert STOPPED_STAYS in step("start_training", "STOPPED", "TRAINING")
+    assert STOPPED_STAYS in step("finish_training", "STOPPED", "TRAINED")
+    assert FINISHED_CHANGES in step("fail_training", "TRAINED", "IN_ERROR")
+    assert step("delete", "TRAINED", "DELETING", result={}) == []
+    assert STOP_REQUESTED_ENTRY in step("start_training", "SUBMITTED", "STOP_REQUESTED")
+    assert STOP_REQUESTED_ENTRY in step("stop", "SUBMITTED", "STOP_REQUESTED",
+                                        policy=Policy(stop_when_submitted="ignore"), result={})
+    assert step("stop", "SUBMITTED", "STOP_REQUESTED", result={}) == []
+    assert STOP_ANSWER in step("stop", "TRAINING", "STOP_REQUESTED", result={"ok": True})
+    assert FAILED_CALL in step("delete", "TRAINING", "DELETING", error="InvalidRequestException")
+    assert OTHERS_UNCHANGED in step("other", "TRAINING", "TRAINED")
+    assert step("other", "TRAINING", "TRAINING") == []
+    assert CREATE_SUBMITTED in step("create", None, "TRAINING", result={})
+    assert NAME_FREE in step("create", None, None, error="ResourceInUseException")
+    assert NAME_IN_USE in step("create", "TRAINED", "TRAINED", result={})
+    assert step("create", "TRAINED", "TRAINED", error="ResourceInUseException") == []
+    assert step("create", "TRAINED", "TRAINED", result={}, same=True) == []
+    assert NAME_IN_USE in step("create", "TRAINED", "TRAINED", result={}, same=True,
+                               policy=Policy(repeated_token="ignored"))
+    assert REJECTION in step("stop", "TRAINED", "TRAINED", error="ResourceInUseException",
+                             policy=Policy(stop_when_finished="reject"))
+
+
+def test_every_property_is_named_once():
+    assert len(INVARIANTS) == len(set(INVARIANTS))
