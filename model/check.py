@@ -271,9 +271,12 @@ class _Search:
         else:
             label = f"{action} (refused)" if error == "refused" else f"{action} -> {error}"
         step = (*trace, label)
+        # The checker's creates all carry one token and one request, so a create that meets an
+        # existing classifier repeats the request that made it.
+        reuse = "same" if action == "create" and before is not None else None
         for prop, detail in check_step(
             action, before, after, result=out, error=None if error == "refused" else error,
-            policy=self.policy, same_request=True,
+            policy=self.policy, token_reuse=reuse,
         ):
             self.report(prop, step, detail)
         if error is None and action != "create" and before is not None:

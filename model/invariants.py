@@ -42,11 +42,12 @@ STOP_ANSWER = "a successful stop returns exactly {}"
 FAILED_CALL = "a failed call changes nothing"
 OTHERS_UNCHANGED = "a call or event changes only the job it names"
 CREATE_SUBMITTED = "a created job starts SUBMITTED"
-NAME_IN_USE = (
-    "a create of a name and version in use answers ResourceInUseException, or the same ARN when it "
-    "repeats the request and ClientRequestToken that made it (repeated_token=idempotent)"
-)
+NAME_IN_USE = "a create of a name and version in use answers ResourceInUseException"
 NAME_FREE = "a create of a name and version not in use succeeds"
+TOKEN_REUSE = (
+    "under repeated_token=idempotent, a create repeating a ClientRequestToken answers the same ARN "
+    "(same request) or InvalidRequestException (other parameters), and changes nothing"
+)
 REJECTION = "a rejected stop or delete answers the policy's error"
 TIMESTAMPS_PRESENT = "timestamps are present as SPEC says"
 TIMESTAMPS_ORDER = "SubmitTime <= TrainingStartTime <= TrainingEndTime <= EndTime"
@@ -55,7 +56,7 @@ BILLED = "billed seconds equal TrainingEndTime - TrainingStartTime and are never
 #: Every property, by the name findings carry.
 INVARIANTS: tuple[str, ...] = (
     STATUS, FINISHED_CHANGES, STOPPED_STAYS, STOP_REQUESTED_ENTRY, STOP_ANSWER, FAILED_CALL,
-    OTHERS_UNCHANGED, CREATE_SUBMITTED, NAME_IN_USE, NAME_FREE, REJECTION, TIMESTAMPS_PRESENT,
+    OTHERS_UNCHANGED, CREATE_SUBMITTED, NAME_IN_USE, NAME_FREE, TOKEN_REUSE, REJECTION, TIMESTAMPS_PRESENT,
     TIMESTAMPS_ORDER, BILLED,
 )
 
@@ -127,14 +128,15 @@ def check_step(
     result: Mapping[str, Any] | None,
     error: str | None,
     policy: Policy = DEFAULT_POLICY,
-    same_request: bool = False,
+    token_reuse: str | None = None,
 ) -> list[Finding]:
     """Judge one step on one classifier: ``action`` taken, its description ``before`` and ``after``
     (``None`` where it does not exist), and the call's ``result`` or ``error`` code.
 
     ``action`` is ``"create"``, ``"stop"``, ``"delete"``, a service trigger, or ``"other"`` for a step
-    aimed at another classifier (which must then leave this one alone). ``same_request`` says that a
-    create repeats, token included, the request that created the existing classifier.
+    aimed at another classifier (which must then leave this one alone). ``token_reuse`` says that a
+    create carries a ClientRequestToken an existing classifier was created with: ``"same"`` when the
+    whole request repeats that create's, ``"different"`` when other parameters differ; else None.
     """
     findings: list[Finding] = []
     old = before["Status"] if before is not None else None
@@ -156,13 +158,15 @@ def check_step(
             findings.append((STOP_REQUESTED_ENTRY, f"entered STOP_REQUESTED from {old} by {action}"))
     if action == "stop" and error is None and result != {}:
         findings.append((STOP_ANSWER, f"stop returned {result!r}"))
-    if action == "create":
-        if before is not None:
-            idempotent = policy.repeated_token == "idempotent" and same_request
-            if idempotent and (error is not None or before != after):
-                findings.append((NAME_IN_USE, f"a repeated create of a {old} job gave {error or after}"))
-            if not idempotent and error != "ResourceInUseException":
-                findings.append((NAME_IN_USE, f"create over an existing {old} job gave {error or 'success'}"))
+    if action == "create" and token_reuse is not None and policy.repeated_token == "idempotent":
+        expected_error = None if token_reuse == "same" else "InvalidRequestException"
+        if error != expected_error or before != after:
+            findings.append(
+                (TOKEN_REUSE, f"a create repeating a token ({token_reuse} request) gave {error or 'success'}")
+            )
+    elif action == "create":
+        if before is not None and error != "ResourceInUseException":
+            findings.append((NAME_IN_USE, f"create over an existing {old} job gave {error or 'success'}"))
         if before is None and error is not None:
             findings.append((NAME_FREE, f"create of a free name failed with {error}"))
         if before is None and error is None and new != "SUBMITTED":

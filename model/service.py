@@ -691,7 +691,7 @@ class ComprehendService:
             raise _invalid("NextToken must be a non-empty string returned by an earlier list call")
         payload, _, signature = token.partition(".")
         expected = hmac.new(self._token_key, payload.encode(), hashlib.sha256).hexdigest()[:32]
-        if not hmac.compare_digest(signature, expected):
+        if not hmac.compare_digest(signature.encode(), expected.encode()):
             raise _invalid(
                 "NextToken is not a token this service issued; pass the NextToken of the last page"
             )

@@ -17,6 +17,7 @@ from model.invariants import (
     STOPPED_STAYS,
     TIMESTAMPS_ORDER,
     TIMESTAMPS_PRESENT,
+    TOKEN_REUSE,
     check_properties,
     check_step,
 )
@@ -80,11 +81,11 @@ def test_billing_must_match_the_training_interval_and_never_be_negative():
     assert BILLED in names(check_properties(never, billed_seconds=-1, trained=False))
 
 
-def step(action, old, new, *, result=None, error=None, policy=Policy(), same=False):  # noqa: B008
+def step(action, old, new, *, result=None, error=None, policy=Policy(), reuse=None):  # noqa: B008
     before = None if old is None else {"Status": old}
     after = None if new is None else {"Status": new}
     findings = check_step(
-        action, before, after, result=result, error=error, policy=policy, same_request=same
+        action, before, after, result=result, error=error, policy=policy, token_reuse=reuse
     )
     return names(findings)
 
@@ -106,8 +107,11 @@ def test_step_properties_each_catch_their_violation():
     assert NAME_FREE in step("create", None, None, error="ResourceInUseException")
     assert NAME_IN_USE in step("create", "TRAINED", "TRAINED", result={})
     assert step("create", "TRAINED", "TRAINED", error="ResourceInUseException") == []
-    assert step("create", "TRAINED", "TRAINED", result={}, same=True) == []
-    assert NAME_IN_USE in step("create", "TRAINED", "TRAINED", result={}, same=True,
+    assert step("create", "TRAINED", "TRAINED", result={}, reuse="same") == []
+    assert TOKEN_REUSE in step("create", "TRAINED", "TRAINED", error="ResourceInUseException", reuse="same")
+    assert step("create", "TRAINED", "TRAINED", error="InvalidRequestException", reuse="different") == []
+    assert TOKEN_REUSE in step("create", None, "SUBMITTED", result={}, reuse="different")
+    assert NAME_IN_USE in step("create", "TRAINED", "TRAINED", result={}, reuse="same",
                                policy=Policy(repeated_token="ignored"))
     assert REJECTION in step("stop", "TRAINED", "TRAINED", error="ResourceInUseException",
                              policy=Policy(stop_when_finished="reject"))

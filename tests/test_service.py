@@ -536,7 +536,7 @@ def test_forged_or_stale_tokens_are_invalid(service):
         create(service, f"job-{i}")
     token = service.list_document_classifiers(MaxResults=2)["NextToken"]
     payload = token.partition(".")[0]
-    for forged in ("garbage", payload + ".0000", "x" + token, ""):
+    for forged in ("garbage", payload + ".0000", "x" + token, "", ".\x80", "é.é"):
         with pytest.raises(InvalidRequestException, match="NextToken"):
             service.list_document_classifiers(NextToken=forged)
     with pytest.raises(InvalidRequestException, match="different Filter"):

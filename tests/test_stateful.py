@@ -1,0 +1,111 @@
+"""Stateful tests of the service against SPEC-derived properties, under every policy combination.
+
+The properties come from :mod:`model.invariants`, written from SPEC and never from the edge table; list
+results are judged against an oracle written here from SPEC section 3.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from hypothesis import settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from model import Policy
+from model.invariants import check_properties, check_step
+from model.strategies import ComprehendStateMachine
+
+# Each policy combination in turn gets a few short runs; the drawn-policy test runs long and often.
+PER_POLICY_EXAMPLES = {"dev": 1, "ci": 2}
+PER_POLICY_STEPS = 20
+
+
+def _matches(props: dict[str, Any], filter_: dict[str, Any] | None) -> bool:
+    """SPEC section 3: a filter keeps classifiers with that status, that name, or submitted
+    strictly before or after that time."""
+    if not filter_:
+        return True
+    (key, value), = filter_.items()
+    if key == "Status":
+        return bool(props["Status"] == value)
+    if key == "DocumentClassifierName":
+        return bool(props["DocumentClassifierArn"].split("document-classifier/")[1].split("/")[0] == value)
+    if key == "SubmitTimeBefore":
+        return bool(props["SubmitTime"] < value)
+    return bool(props["SubmitTime"] > value)
+
+
+class SpecChecks(ComprehendStateMachine):
+    """Judges every step the base machine takes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trained: dict[str, bool] = {}
+        self.tokens: dict[str, tuple[str, dict[str, Any]]] = {}  # token -> (ARN, request) it created
+
+    def on_step(self, action, arn, *, before, after, result, error):
+        request = self.last_request if action == "create" else None
+        reuse = self._token_reuse(request)
+        for name, now in after.items():
+            own = name == arn and action not in ("describe", "list")
+            findings = check_step(
+                action if own else "other", before.get(name), now,
+                result=result, error=None if error == "refused" else error,
+                policy=self.policy, token_reuse=reuse if own else None,
+            )
+            if now is None:
+                self.trained.pop(name, None)
+            else:
+                self.trained[name] = self.trained.get(name, False) or now["Status"] == "TRAINING"
+                findings += check_properties(
+                    now, billed_seconds=self.service.billed_training_seconds(name),
+                    trained=self.trained[name], policy=self.policy,
+                )
+            assert not findings, f"{action} on {arn}: {findings}"
+        token = request.get("ClientRequestToken") if request else None
+        if token and error is None:
+            self.tokens.setdefault(token, (result["DocumentClassifierArn"], request))
+        # A token is remembered as long as the classifier it created exists.
+        self.tokens = {t: (a, r) for t, (a, r) in self.tokens.items() if after.get(a) is not None}
+
+    def _token_reuse(self, request):
+        if request is None or self.policy.repeated_token != "idempotent":
+            return None
+        earlier = self.tokens.get(request.get("ClientRequestToken"))
+        if earlier is None:
+            return None
+        return "same" if earlier[1] == request else "different"
+
+    def on_list(self, filter_, pages, error):
+        assert error is None, f"list with {filter_} failed: {error}"
+        listed = [
+            p["DocumentClassifierArn"] for page in pages for p in page["DocumentClassifierPropertiesList"]
+        ]
+        assert len(listed) == len(set(listed)), "pagination returned a classifier twice"
+        expected = {a for a, p in self.observe().items() if p is not None and _matches(p, filter_)}
+        assert set(listed) == expected
+        for page in pages[:-1]:
+            assert "NextToken" in page
+        assert "NextToken" not in pages[-1]
+
+
+TestSpecUnderDrawnPolicies = SpecChecks.TestCase
+
+
+@pytest.mark.parametrize(
+    "policy", list(Policy.combinations()), ids=lambda p: ",".join(p.changes().values()) or "default"
+)
+def test_spec_holds_under_policy(policy):
+    profile = os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+    checks = type("FixedPolicyChecks", (SpecChecks,), {"fixed_policy": policy})
+    run_state_machine_as_test(
+        checks,
+        settings=settings(
+            settings.default,
+            max_examples=PER_POLICY_EXAMPLES.get(profile, 1),
+            stateful_step_count=PER_POLICY_STEPS,
+            database=None,
+        ),
+    )
