@@ -299,7 +299,9 @@ class ComprehendStateMachine(RuleBasedStateMachine):
     ) -> None:
         old = (before.get(arn) or {}).get("Status") if isinstance(arn, str) else None
         new = (after.get(arn) or {}).get("Status") if isinstance(arn, str) else None
-        if error is not None:
+        if action == "list" and error is not None:
+            event(f"forged NextToken refused: {error}")
+        elif error is not None:
             event(f"{action}: {error}")
         elif old == "STOP_REQUESTED" and new in ("TRAINED", "TRAINED_WITH_WARNING"):
             event("race lost: STOP_REQUESTED -> " + str(new))

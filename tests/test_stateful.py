@@ -43,9 +43,22 @@ class SpecChecks(ComprehendStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.trained: dict[str, bool] = {}
+        self.listings: list[list[dict[str, Any]]] = []
         self.tokens: dict[str, tuple[str, dict[str, Any]]] = {}  # token -> (ARN, request) it created
 
+    def observe(self):
+        """Every describe, and (kept aside) the whole listing, so that a failed call is checked
+        against both."""
+        self.listings = [*self.listings[-1:], self._list_everything()]
+        return super().observe()
+
+    def _list_everything(self):
+        page = self.service.list_document_classifiers(MaxResults=500)
+        return page["DocumentClassifierPropertiesList"]
+
     def on_step(self, action, arn, *, before, after, result, error):
+        if error is not None:  # a failed call, or a refused service event
+            assert self.listings[-2] == self.listings[-1], f"failed {action} changed the listing"
         request = self.last_request if action == "create" else None
         reuse = self._token_reuse(request)
         for name, now in after.items():
