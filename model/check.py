@@ -30,7 +30,7 @@ from typing import Any
 from .clock import ManualClock
 from .errors import InvalidTransitionError, ServiceError
 from .invariants import check_properties, check_step
-from .lifecycle import EDGES, SERVICE_TRIGGERS, Edge
+from .lifecycle import API_TRIGGERS, EDGES, SERVICE_TRIGGERS, Edge
 from .policy import DEFAULT_POLICY, Policy
 from .service import ComprehendService
 from .statuses import DELETED, FINISHED, Status
@@ -48,7 +48,7 @@ _REQUEST = {
     "LanguageCode": "en",
     "ClientRequestToken": "checker-token",
 }
-_API_ACTIONS = ("create", "stop", "delete")
+_API_ACTIONS = ("create", *API_TRIGGERS)
 NO_TRAPS = "no trap states: service progress alone reaches a finished or deleted job"
 _CHUNK = 64  # searches per task handed to a worker process
 _TIME_KEYS = ("TrainingStartTime", "TrainingEndTime", "EndTime")
