@@ -1,0 +1,117 @@
+"""The race scenario: everything one stop-versus-completion experiment needs, validated on construction.
+
+Each simulated job is submitted at time 0, waits ``queue_delay`` in ``SUBMITTED``, then trains. Training
+completes after ``training_duration`` (ending ``TRAINED_WITH_WARNING`` with probability
+``p_warning``), unless the job fails first: with probability ``p_failure`` it fails at
+``failure_point`` (a fraction of the training duration, in [0, 1]). A stop is requested at each time in
+``stop_at`` (seconds after submission; each is its own experiment of ``replications`` jobs) and takes
+effect ``stop_latency`` later, unless training has ended by then.
+
+The defaults are a realistic job (SPEC section 5's timing evidence): real datasets train for about an
+hour with a wide spread (Terraform's acceptance runs took 40 to 80 minutes), so the training duration
+is log-normal with a median of one hour; a job waits a couple of minutes before training starts; AWS
+gives no figure for the stop latency, so a few minutes, exponential, is assumed.
+
+>>> scenario = RaceScenario(stop_at=(1800.0, 3600.0))
+>>> scenario.training_duration.spec
+'lognormal:median=3600,sigma=0.35'
+>>> RaceScenario(p_warning=1.5)
+Traceback (most recent call last):
+...
+ValueError: p_warning must be a probability in [0, 1], got 1.5
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from model import DEFAULT_POLICY, Policy
+
+from .distributions import Distribution, parse_distribution
+
+__all__ = ["RaceScenario"]
+
+
+# Distributions are immutable, so one parsed instance serves every scenario as its default.
+DEFAULT_QUEUE_DELAY = parse_distribution("exponential:mean=120")
+DEFAULT_TRAINING_DURATION = parse_distribution("lognormal:median=3600,sigma=0.35")
+DEFAULT_STOP_LATENCY = parse_distribution("exponential:mean=180")
+DEFAULT_FAILURE_POINT = parse_distribution("uniform:low=0,high=1")
+
+
+@dataclass(frozen=True, slots=True)
+class RaceScenario:
+    """One race experiment. Distributions may be given as specs (strings); they are parsed."""
+
+    queue_delay: Distribution = DEFAULT_QUEUE_DELAY
+    training_duration: Distribution = DEFAULT_TRAINING_DURATION
+    stop_latency: Distribution = DEFAULT_STOP_LATENCY
+    p_warning: float = 0.05
+    p_failure: float = 0.02
+    failure_point: Distribution = DEFAULT_FAILURE_POINT
+    stop_at: tuple[float, ...] = (3000.0,)
+    policy: Policy = DEFAULT_POLICY
+    replications: int = 100_000
+    seed: int = 20261129
+
+    def __post_init__(self) -> None:
+        for name in ("queue_delay", "training_duration", "stop_latency", "failure_point"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, parse_distribution(value))
+            elif not isinstance(value, Distribution):
+                raise ValueError(f"{name} must be a distribution spec or Distribution, not {value!r}")
+        for name in ("p_warning", "p_failure"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
+        point = self.failure_point
+        if point.family != "empirical" and _upper(point) > 1:
+            raise ValueError(f"failure_point is a fraction of the training time, in [0, 1]; got {point.spec}")
+        if point.family == "empirical" and max(point.values) > 1:
+            raise ValueError(f"failure_point is a fraction of the training time, in [0, 1]; got {point.spec}")
+        stops = self.stop_at if isinstance(self.stop_at, tuple | list) else (self.stop_at,)
+        if not stops:
+            raise ValueError("stop_at needs at least one stop time (seconds after submission)")
+        for t in stops:
+            if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or t < 0:
+                raise ValueError(f"stop_at times must be finite numbers of seconds >= 0, got {t!r}")
+        object.__setattr__(self, "stop_at", tuple(float(t) for t in stops))
+        if not isinstance(self.policy, Policy):
+            raise ValueError(f"policy must be a model.Policy, not {type(self.policy).__name__}")
+        count = self.replications
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"replications must be a whole number of at least 1, got {self.replications!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}")
+
+    def replace(self, **changes: Any) -> RaceScenario:
+        """A copy with ``changes`` (validated like a new scenario)."""
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The scenario as plain data (specs as strings), for JSON results."""
+        return {
+            "queue_delay": self.queue_delay.spec,
+            "training_duration": self.training_duration.spec,
+            "stop_latency": self.stop_latency.spec,
+            "p_warning": self.p_warning,
+            "p_failure": self.p_failure,
+            "failure_point": self.failure_point.spec,
+            "stop_at": list(self.stop_at),
+            "policy": self.policy.as_dict(),
+            "replications": self.replications,
+            "seed": self.seed,
+        }
+
+
+def _upper(dist: Distribution) -> float:
+    """The largest value ``dist`` can take (infinite for unbounded families)."""
+    if dist.family == "fixed":
+        return dist.param("value")
+    if dist.family == "uniform":
+        return dist.param("high")
+    return math.inf
