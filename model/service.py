@@ -452,9 +452,6 @@ class ComprehendService:
                 del self._tokens[token]
         record.job.detach()
 
-    def _reject(self, error_code: str, message: str) -> ServiceError:
-        return ERRORS[error_code](message)
-
     # -- create ----------------------------------------------------------------------------------
 
     def _create(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -717,8 +714,7 @@ class ComprehendService:
         try:
             record.job.fire(trigger, at=self._now())
         except InvalidTransitionError as err:
-            raise self._reject(
-                error_code,
+            raise ERRORS[error_code](
                 f"Classifier {record.arn} is {err.state}; {operation} is accepted only in "
                 f"{', '.join(err.allowed_from)} under this service's policy",
             ) from None
