@@ -1,0 +1,77 @@
+"""The random inputs of race jobs, drawn once and shared by both engines.
+
+Both engines consume exactly these arrays, batch by batch, so for one scenario, seed and replication
+count they see the same jobs, and their per-job outcomes can be compared one by one. Each stop time
+has its own streams, spawned from ``SeedSequence([seed, stop_index])``, so adding a stop time changes
+no other row; each quantity has its own stream, so the batch size changes no job.
+
+Each job has four events, at these times after its submission:
+
+====================  ======  =========================================================================
+event                 rank    time
+====================  ======  =========================================================================
+``start_training``    0       the queue delay ``q``
+training ends         1       ``q + d`` (``d`` the duration), or ``q + f * d`` for a failing job
+``stop``              2       the stop time ``s``
+``finish_stop``       3       ``s`` plus the stop latency
+====================  ======  =========================================================================
+
+**Tie rule**: events at the same instant happen in rank order. So training starts before a stop sent at
+that instant, and a completion at the very instant the stop would take effect wins the race.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from .scenario import RaceScenario
+
+__all__ = ["BATCH", "END_TRIGGERS", "EVENTS", "JobInputs", "draw_batches"]
+
+#: Jobs drawn and simulated at a time (bounds memory at any replication count).
+BATCH = 1 << 16
+
+#: The events of a job, in rank order (index 1 is whichever end trigger the job draws).
+EVENTS = ("start_training", "end", "stop", "finish_stop")
+#: The trigger that ends training: completion, completion with warnings, or failure.
+END_TRIGGERS = ("finish_training", "finish_training_with_warning", "fail_training")
+
+
+@dataclass(frozen=True, slots=True)
+class JobInputs:
+    """One batch of jobs: event times (n x 4, columns in rank order) and each job's end trigger."""
+
+    times: npt.NDArray[np.float64]
+    end_trigger: npt.NDArray[np.int8]  # index into END_TRIGGERS
+
+    def __len__(self) -> int:
+        return len(self.end_trigger)
+
+
+def draw_batches(scenario: RaceScenario, stop_index: int) -> Iterator[JobInputs]:
+    """The jobs of row ``stop_index`` (stop time ``scenario.stop_at[stop_index]``), in batches."""
+    # One stream per quantity: a batch takes the next values of each, so the jobs do not depend on
+    # the batch size.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence([scenario.seed, stop_index]).spawn(6)]
+    stop = scenario.stop_at[stop_index]
+    left = scenario.replications
+    while left > 0:
+        n = min(BATCH, left)
+        left -= n
+        queue = scenario.queue_delay.sample(streams[0], n)
+        duration = scenario.training_duration.sample(streams[1], n)
+        latency = scenario.stop_latency.sample(streams[2], n)
+        fails = streams[3].random(n) < scenario.p_failure
+        warns = ~fails & (streams[4].random(n) < scenario.p_warning)
+        point = scenario.failure_point.sample(streams[5], n)
+        times = np.empty((n, 4))
+        times[:, 0] = queue
+        times[:, 1] = queue + np.where(fails, point * duration, duration)
+        times[:, 2] = stop
+        times[:, 3] = stop + latency
+        trigger = np.where(fails, 2, np.where(warns, 1, 0)).astype(np.int8)
+        yield JobInputs(times=times, end_trigger=trigger)

@@ -1,0 +1,98 @@
+"""Per-job outcomes and their aggregation into one row of results (one stop time).
+
+Vocabulary (DESIGN): a job's **path** is the statuses it went through, joined by ``>``; the **race is
+lost** when the path has ``STOP_REQUESTED`` directly followed by ``TRAINED`` or
+``TRAINED_WITH_WARNING``; ``p_race_lost`` = lost races / jobs that entered ``STOP_REQUESTED`` from
+``TRAINING``. Billed seconds are ``TrainingEndTime - TrainingStartTime`` (SPEC section 3).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .stats import wilson_interval
+
+__all__ = ["Outcomes", "RowResult", "path_flags"]
+
+
+def path_flags(path: str) -> tuple[bool, bool]:
+    """(entered STOP_REQUESTED from TRAINING, race lost) for a path such as ``A>B>C``."""
+    steps = path.split(">")
+    pairs = list(pairwise(steps))
+    entered = ("TRAINING", "STOP_REQUESTED") in pairs
+    lost = any(a == "STOP_REQUESTED" and b in ("TRAINED", "TRAINED_WITH_WARNING") for a, b in pairs)
+    return entered, lost
+
+
+@dataclass(slots=True)
+class Outcomes:
+    """The outcomes of a batch of jobs, one entry per job, in job order."""
+
+    paths: list[str]
+    billed: npt.NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+@dataclass(slots=True)
+class RowResult:
+    """Aggregates over every job of one stop time."""
+
+    stop_at: float
+    jobs: int = 0
+    paths: Counter[str] = field(default_factory=Counter)
+    billed_sum: float = 0.0
+
+    def add(self, outcomes: Outcomes) -> None:
+        self.jobs += len(outcomes)
+        self.paths.update(outcomes.paths)
+        self.billed_sum += float(outcomes.billed.sum())
+
+    @property
+    def final(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for path, n in self.paths.items():
+            counts[path.rsplit(">", 1)[-1]] += n
+        return counts
+
+    @property
+    def stop_requested(self) -> int:
+        return sum(n for path, n in self.paths.items() if path_flags(path)[0])
+
+    @property
+    def race_lost(self) -> int:
+        return sum(n for path, n in self.paths.items() if path_flags(path)[1])
+
+    @property
+    def p_race_lost(self) -> float | None:
+        return self.race_lost / self.stop_requested if self.stop_requested else None
+
+    def ci(self, confidence: float = 0.95) -> tuple[float, float] | None:
+        """The Wilson interval of ``p_race_lost``; None where no job entered STOP_REQUESTED."""
+        if not self.stop_requested:
+            return None
+        return wilson_interval(self.race_lost, self.stop_requested, confidence)
+
+    @property
+    def mean_billed_seconds(self) -> float:
+        return self.billed_sum / self.jobs if self.jobs else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        interval = self.ci()
+        return {
+            "stop_at": self.stop_at,
+            "final": dict(sorted(self.final.items())),
+            "paths": dict(sorted(self.paths.items())),
+            "stop_requested": self.stop_requested,
+            "race_lost": self.race_lost,
+            "p_race_lost": self.p_race_lost,
+            "ci95": list(interval) if interval is not None else None,
+            "mean_billed_seconds": self.mean_billed_seconds,
+        }
