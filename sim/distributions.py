@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -133,21 +134,27 @@ class Distribution:
         return self._scipy().pdf(x)
 
     def _scipy(self) -> Any:
-        from scipy import stats  # noqa: PLC0415 - slow to import; only the analytic side needs it
+        return _frozen_scipy(self)
 
-        p = dict(self.params)
-        match self.family:
-            case "exponential":
-                return stats.expon(scale=p["mean"])
-            case "lognormal":
-                return stats.lognorm(s=p["sigma"], scale=p["median"])
-            case "gamma":
-                return stats.gamma(a=p["shape"], scale=p["scale"])
-            case "uniform":
-                return stats.uniform(loc=p["low"], scale=p["high"] - p["low"])
-            case "weibull":
-                return stats.weibull_min(c=p["shape"], scale=p["scale"])
-        raise ValueError(f"{self.spec} has no scipy form")
+
+@cache
+def _frozen_scipy(dist: Distribution) -> Any:
+    """The scipy frozen distribution of ``dist``, made once (making one costs more than using it)."""
+    from scipy import stats  # noqa: PLC0415 - slow to import; only the analytic side needs it
+
+    p = dict(dist.params)
+    match dist.family:
+        case "exponential":
+            return stats.expon(scale=p["mean"])
+        case "lognormal":
+            return stats.lognorm(s=p["sigma"], scale=p["median"])
+        case "gamma":
+            return stats.gamma(a=p["shape"], scale=p["scale"])
+        case "uniform":
+            return stats.uniform(loc=p["low"], scale=p["high"] - p["low"])
+        case "weibull":
+            return stats.weibull_min(c=p["shape"], scale=p["scale"])
+    raise ValueError(f"{dist.spec} has no scipy form")
 
 
 def _number(spec: str, name: str, text: str) -> float:
