@@ -9,11 +9,16 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from model import ModelError, Policy, policy_fields
 from model.check import CheckReport, check
 from model.report import as_json, as_text, assumptions_markdown
+from sim import race, vector
+from sim.distributions import FORMS
+from sim.report import race_report, race_table, write_outputs
+from sim.scenario import RaceScenario
 
 __all__ = ["main"]
 
@@ -125,6 +130,58 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
+def _stop_times(text: str) -> tuple[float, ...]:
+    """``1800,3600`` (a list) or ``600:7200:600`` (start:end:step, end included)."""
+    try:
+        if ":" in text:
+            start, end, step = (float(part) for part in text.split(":"))
+            if step <= 0 or end < start:
+                raise ValueError
+            count = int((end - start) / step + 1e-9) + 1
+            return tuple(start + i * step for i in range(count))
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of seconds (1800,3600) or a range START:END:STEP with STEP > 0"
+        ) from None
+
+
+def _scenario(args: argparse.Namespace) -> RaceScenario:
+    try:
+        return RaceScenario(
+            queue_delay=args.queue_delay,
+            training_duration=args.training_duration,
+            stop_latency=args.stop_latency,
+            p_warning=args.p_warning,
+            p_failure=args.p_failure,
+            failure_point=args.failure_point,
+            stop_at=args.stop_at,
+            policy=_policy(args.policy),
+            replications=args.replications,
+            seed=args.seed,
+        )
+    except ValueError as err:
+        raise _UsageError(str(err)) from None
+
+
+def _cmd_race(args: argparse.Namespace) -> int:
+    scenario = _scenario(args)
+    if args.usd_per_hour < 0:
+        raise _UsageError(f"--usd-per-hour must be at least 0, got {args.usd_per_hour}")
+    engine = race if args.engine == "simpy" else vector
+    result = engine.simulate(scenario, progress=_Progress("jobs"))
+    report = race_report(result, args.usd_per_hour)
+    if args.out is not None:
+        write_outputs(result, report, args.out, args.usd_per_hour)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(race_table(report))
+        if args.out is not None:
+            print(f"wrote results.json, results.csv and 3 figures to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``stoprace`` argument parser."""
     parser = _Parser(
@@ -182,6 +239,45 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, metavar="N", help="processes to use (default: one per core)"
     )
     checker.set_defaults(run=_cmd_check)
+
+    defaults = RaceScenario()
+    racer = commands.add_parser(
+        "race",
+        help="simulate stop requests racing training completion (the main study)",
+        description=(
+            "Simulate jobs whose stop is sent at each --stop-at time and count how often training "
+            "completes before the stop takes effect (the job ends TRAINED anyway). Durations are "
+            "distribution specs: " + ", ".join(FORMS) + ". Every value is in seconds."
+        ),
+    )
+    racer.add_argument("--queue-delay", default=defaults.queue_delay.spec, metavar="SPEC",
+                       help="time in SUBMITTED before training starts (default: %(default)s)")
+    racer.add_argument("--training-duration", default=defaults.training_duration.spec, metavar="SPEC",
+                       help="training time to completion (default: %(default)s)")
+    racer.add_argument("--stop-latency", default=defaults.stop_latency.spec, metavar="SPEC",
+                       help="time a stop needs to take effect (default: %(default)s)")
+    racer.add_argument("--p-warning", type=float, default=defaults.p_warning, metavar="P",
+                       help="chance a completion has warnings (default: %(default)s)")
+    racer.add_argument("--p-failure", type=float, default=defaults.p_failure, metavar="P",
+                       help="chance training fails (default: %(default)s)")
+    racer.add_argument("--failure-point", default=defaults.failure_point.spec, metavar="SPEC",
+                       help="when a failing job fails, as a fraction of its training time "
+                       "(default: %(default)s)")
+    racer.add_argument("--stop-at", type=_stop_times, default=_stop_times("600:7200:600"), metavar="TIMES",
+                       help="when the stop is sent: 1800,3600 or START:END:STEP (default: 600:7200:600)")
+    racer.add_argument("--policy", metavar="FIELD=VALUE", nargs="+", default=[],
+                       help="model policy settings (see `stoprace model`)")
+    racer.add_argument("--replications", type=int, default=defaults.replications, metavar="N",
+                       help="jobs per stop time (default: %(default)s)")
+    racer.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default: %(default)s)")
+    racer.add_argument("--engine", choices=("vector", "simpy"), default="vector",
+                       help="vector (numpy, fast) or simpy (the reference; same per-job outcomes)")
+    racer.add_argument("--usd-per-hour", type=float, default=3.0, metavar="USD",
+                       help="training price for the cost columns (default: %(default)s, the list price)")
+    racer.add_argument("--out", type=Path, default=None, metavar="DIR",
+                       help="write results.json, results.csv and the figures (PNG) into DIR")
+    racer.add_argument("--json", action="store_true", help="print the results as JSON")
+    racer.set_defaults(run=_cmd_race)
     return parser
 
 

@@ -125,3 +125,70 @@ def test_check_bad_arguments_exit_2(args):
     result = run(*args)
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_race_json_has_the_documented_fields_and_is_deterministic():
+    args = ("race", "--json", "--stop-at", "600,3000,99999", "--replications", "5000")
+    first, second = run(*args), run(*args)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    data = json.loads(first.stdout)
+    assert {"scenario", "engine", "seed", "replications", "rows"} <= set(data)
+    assert data["engine"] == "vector"
+    assert data["replications"] == 5000
+    for row in data["rows"]:
+        assert {"stop_at", "final", "paths", "stop_requested", "race_lost", "p_race_lost", "ci95",
+                "analytic_p_race_lost", "mean_billed_seconds"} <= set(row)
+        assert sum(row["final"].values()) == sum(row["paths"].values()) == 5000
+    late = data["rows"][2]  # every job finished long before: nobody entered STOP_REQUESTED
+    assert late["stop_requested"] == 0
+    assert late["p_race_lost"] is None
+    assert late["ci95"] is None
+    middle = data["rows"][1]
+    assert middle["ci95"][0] <= middle["p_race_lost"] <= middle["ci95"][1]
+
+
+def test_race_engines_agree_from_the_command_line():
+    common = ("race", "--json", "--stop-at", "3000", "--replications", "1500")
+    simpy_run = json.loads(run(*common, "--engine", "simpy").stdout)
+    vector_run = json.loads(run(*common, "--engine", "vector").stdout)
+    assert simpy_run["rows"] == vector_run["rows"]
+
+
+def test_race_table_by_default():
+    result = run("race", "--stop-at", "1800:3600:1800", "--replications", "2000")
+    assert result.returncode == 0, result.stderr
+    assert "p_race_lost" in result.stdout
+    assert len(result.stdout.strip().splitlines()) == 4  # title, header, two stop times
+
+
+def test_race_out_writes_results_and_figures(tmp_path):
+    out = tmp_path / "study"
+    result = run("race", "--stop-at", "1800,3600", "--replications", "2000", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["billed_cost.png", "final_status.png", "p_race_lost.png", "results.csv", "results.json"]
+    for png in out.glob("*.png"):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len((out / "results.csv").read_text().splitlines()) == 3
+    assert len(json.loads((out / "results.json").read_text())["rows"]) == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("race", "--stop-at", "5:1:1"),
+        ("race", "--stop-at", "soon"),
+        ("race", "--training-duration", "normal:mean=3"),
+        ("race", "--replications", "0"),
+        ("race", "--p-warning", "2"),
+        ("race", "--engine", "gpu"),
+        ("race", "--policy", "deletable=maybe"),
+        ("race", "--usd-per-hour", "-1"),
+    ],
+)
+def test_race_bad_arguments_exit_2_with_one_line(args):
+    result = run(*args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,81 @@
+"""A race result for people and programs: the JSON report, a table, CSV and figures on disk.
+
+The JSON has ``scenario``, ``engine``, ``seed``, ``replications`` and ``rows``: one per stop time, with
+``stop_at``, ``final`` (status -> count), ``paths`` (path -> count), ``stop_requested``, ``race_lost``,
+``p_race_lost`` and ``ci95`` (null where no job entered STOP_REQUESTED), ``analytic_p_race_lost``,
+``mean_billed_seconds`` and ``mean_cost_usd``. The same seed gives byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from . import analytic
+from .race import RaceResult
+
+__all__ = ["race_report", "race_table", "write_outputs"]
+
+_STATUSES = ("TRAINED", "TRAINED_WITH_WARNING", "STOPPED", "IN_ERROR")
+
+
+def race_report(result: RaceResult, usd_per_hour: float = 3.0) -> dict[str, Any]:
+    """The JSON-ready report of ``result``, with the analytic value for each stop time."""
+    report = result.as_dict()
+    report["usd_per_hour"] = usd_per_hour
+    for row in report["rows"]:
+        row["analytic_p_race_lost"] = analytic.p_race_lost(result.scenario, row["stop_at"])
+        row["mean_cost_usd"] = row["mean_billed_seconds"] / 3600 * usd_per_hour
+    return report
+
+
+def _fmt(value: float | None, digits: int = 4) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def race_table(report: dict[str, Any]) -> str:
+    """A readable table of the report's rows."""
+    header = ("stop at (s)", "stop requested", "race lost", "p_race_lost", "95% CI", "analytic",
+              "billed h/job", "USD/job")
+    lines = [header]
+    for row in report["rows"]:
+        ci = row["ci95"]
+        lines.append((
+            f"{row['stop_at']:g}",
+            str(row["stop_requested"]),
+            str(row["race_lost"]),
+            _fmt(row["p_race_lost"]),
+            f"[{ci[0]:.4f}, {ci[1]:.4f}]" if ci else "-",
+            _fmt(row["analytic_p_race_lost"]),
+            f"{row['mean_billed_seconds'] / 3600:.3f}",
+            f"{row['mean_cost_usd']:.2f}",
+        ))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    scenario = report["scenario"]
+    title = (
+        f"{report['replications']} jobs per stop time, {report['engine']} engine, seed {report['seed']}; "
+        f"training {scenario['training_duration']}, stop latency {scenario['stop_latency']}, "
+        f"queue {scenario['queue_delay']}"
+    )
+    body = ["  ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)) for line in lines]
+    return "\n".join([title, *body])
+
+
+def write_outputs(result: RaceResult, report: dict[str, Any], directory: Path, usd_per_hour: float) -> None:
+    """Write results.json, results.csv and the figures into ``directory`` (created if needed)."""
+    from .plots import save_all  # noqa: PLC0415 - matplotlib is heavy; only --out needs it
+
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "results.json").write_text(json.dumps(report, indent=2) + "\n")
+    with (directory / "results.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["stop_at", *_STATUSES, "stop_requested", "race_lost", "p_race_lost", "ci95_low",
+                         "ci95_high", "analytic_p_race_lost", "mean_billed_seconds", "mean_cost_usd"])
+        for row in report["rows"]:
+            ci = row["ci95"] or [None, None]
+            writer.writerow([row["stop_at"], *(row["final"].get(s, 0) for s in _STATUSES),
+                             row["stop_requested"], row["race_lost"], row["p_race_lost"], ci[0], ci[1],
+                             row["analytic_p_race_lost"], row["mean_billed_seconds"], row["mean_cost_usd"]])
+    save_all(result, directory, [row["analytic_p_race_lost"] for row in report["rows"]], usd_per_hour)
