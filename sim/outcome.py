@@ -32,13 +32,34 @@ def path_flags(path: str) -> tuple[bool, bool]:
 
 @dataclass(slots=True)
 class Outcomes:
-    """The outcomes of a batch of jobs, one entry per job, in job order."""
+    """The outcomes of a batch of jobs, in job order: each job's path (as an index into
+    ``path_names``, so that a batch is counted without a string per job) and billed seconds."""
 
-    paths: list[str]
+    path_ids: npt.NDArray[np.int64]
+    path_names: list[str]
     billed: npt.NDArray[np.float64]
 
+    @classmethod
+    def from_paths(cls, paths: list[str], billed: npt.NDArray[np.float64]) -> Outcomes:
+        names, ids = np.unique(np.asarray(paths, dtype=object), return_inverse=True)
+        return cls(path_ids=ids.astype(np.int64), path_names=[str(n) for n in names], billed=billed)
+
     def __len__(self) -> int:
-        return len(self.paths)
+        return len(self.path_ids)
+
+    @property
+    def paths(self) -> list[str]:
+        """Each job's path, in job order."""
+        return [self.path_names[i] for i in self.path_ids.tolist()]
+
+    def counts(self) -> Counter[str]:
+        """Jobs per path."""
+        tally = np.bincount(self.path_ids, minlength=len(self.path_names))
+        counts: Counter[str] = Counter()
+        for name, n in zip(self.path_names, tally.tolist(), strict=True):
+            if n:
+                counts[name] += n
+        return counts
 
 
 @dataclass(slots=True)
@@ -52,7 +73,7 @@ class RowResult:
 
     def add(self, outcomes: Outcomes) -> None:
         self.jobs += len(outcomes)
-        self.paths.update(outcomes.paths)
+        self.paths.update(outcomes.counts())
         self.billed_sum += float(outcomes.billed.sum())
 
     @property

@@ -89,7 +89,7 @@ def simulate_batch(policy: Policy, inputs: JobInputs) -> Outcomes:
         env.process(_job(env, policy, times, END_TRIGGERS[trigger], paths, billed, i, jobs))
     env.run()
     release(jobs)  # all at once: one by one costs a scan of the Machine's registry each
-    return Outcomes(paths=paths, billed=billed)
+    return Outcomes.from_paths(paths, billed)
 
 
 def run_rows(

@@ -1,7 +1,7 @@
 """The numpy race engine: the same jobs as the simpy engine, outcome for outcome, vectorised.
 
 A job's outcome depends only on the order of its four events (see :mod:`sim.draws`) and on which
-trigger ends its training: at most 18 classes. This engine sorts every job's event times at once,
+trigger ends its training: at most 18 classes. This engine ranks every job's event times at once,
 runs each class it meets once through a real :class:`model.TrainingJob` (so the lifecycle rules stay
 the model's), and spreads the results back over the jobs. A test compares it with the simpy engine job
 by job.
@@ -29,14 +29,17 @@ from .scenario import RaceScenario
 __all__ = ["simulate", "simulate_batch"]
 
 
+_CLASSES = 4**4 * len(END_TRIGGERS)  # rank codes of the four events, times the end trigger
+
+
 @cache
 def _class_outcome(policy: Policy, order: tuple[int, ...], end_trigger: int) -> tuple[str, int, int]:
-    """Fire one event order through the model; return the path and the positions (in ``order``) of
-    the events whose times are the training start and end (-1 where training never ran)."""
+    """Fire one event order through the model; return the path and the events (columns of the times)
+    whose times are the training start and end (-1 where training never ran)."""
     job = TrainingJob(policy, at=-1)
-    for position, k in enumerate(order):
+    for k in order:
         with suppress(InvalidTransitionError):  # refused events are dropped, as in the simpy engine
-            job.fire(END_TRIGGERS[end_trigger] if k == 1 else EVENTS[k], at=position)
+            job.fire(END_TRIGGERS[end_trigger] if k == 1 else EVENTS[k], at=k)
     job.detach()
     start, end = job.training_start, job.training_end
     if start is None or end is None:
@@ -47,25 +50,33 @@ def _class_outcome(policy: Policy, order: tuple[int, ...], end_trigger: int) -> 
 def simulate_batch(policy: Policy, inputs: JobInputs) -> Outcomes:
     """The outcomes of one batch, without a per-job Python loop."""
     times = inputs.times
-    order = np.argsort(times, axis=1, kind="stable")  # stable: ties keep rank order (the tie rule)
-    code = ((order[:, 0] * 4 + order[:, 1]) * 4 + order[:, 2]) * 4 + order[:, 3]
-    code = code * len(END_TRIGGERS) + inputs.end_trigger
-    classes, members = np.unique(code, return_inverse=True)
+    columns = [times[:, k] for k in range(4)]
+    # Each event's place in its job's order: the events before it, ties going to the lower rank.
+    place = [
+        sum(((columns[j] < columns[k]) | ((columns[j] == columns[k]) & (j < k))).astype(np.int64)
+            for j in range(4) if j != k)
+        for k in range(4)
+    ]
+    code = (((place[0] * 4 + place[1]) * 4 + place[2]) * 4 + place[3]) * len(END_TRIGGERS)
+    code += inputs.end_trigger
+    present = np.flatnonzero(np.bincount(code, minlength=_CLASSES))
+    lookup = np.zeros(_CLASSES, dtype=np.int64)
+    lookup[present] = np.arange(len(present))
+    members = lookup[code]
     paths = []
-    start_pos = np.empty(len(classes), dtype=np.int64)
-    end_pos = np.empty(len(classes), dtype=np.int64)
-    for c, value in enumerate(classes.tolist()):
+    start_col = np.empty(len(present), dtype=np.int64)
+    end_col = np.empty(len(present), dtype=np.int64)
+    for c, value in enumerate(present.tolist()):
         packed, trigger = divmod(value, len(END_TRIGGERS))
-        class_order = tuple((packed >> shift) & 3 for shift in (6, 4, 2, 0))
-        path, start_pos[c], end_pos[c] = _class_outcome(policy, class_order, trigger)
+        places = [(packed >> shift) & 3 for shift in (6, 4, 2, 0)]
+        order = tuple(sorted(range(4), key=places.__getitem__))
+        path, start_col[c], end_col[c] = _class_outcome(policy, order, trigger)
         paths.append(path)
-    ordered = np.take_along_axis(times, order, axis=1)
     rows = np.arange(len(inputs))
-    start = start_pos[members]
-    end = end_pos[members]
+    start, end = start_col[members], end_col[members]
     trained = start >= 0
-    billed = np.where(trained, ordered[rows, end] - ordered[rows, np.maximum(start, 0)], 0.0)
-    return Outcomes(paths=np.asarray(paths, dtype=object)[members].tolist(), billed=billed)
+    billed = np.where(trained, times[rows, np.maximum(end, 0)] - times[rows, np.maximum(start, 0)], 0.0)
+    return Outcomes(path_ids=members, path_names=paths, billed=billed)
 
 
 def simulate(scenario: RaceScenario, progress: Progress | None = None) -> RaceResult:
