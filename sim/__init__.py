@@ -1,10 +1,14 @@
 """stoprace's simulators: what happens to the lifecycle of ``model`` once clocks and randomness are added.
 
-So far: duration distributions (:mod:`sim.distributions`), the race scenario (:mod:`sim.scenario`),
-the jobs' random inputs shared by both engines (:mod:`sim.draws`), the simpy race engine
-(:mod:`sim.race`, the reference), the numpy engine proven equal to it (:mod:`sim.vector`), per-row
-aggregates (:mod:`sim.outcome`), Wilson intervals (:mod:`sim.stats`) and the ``stoprace`` command line
-(:mod:`sim.cli`).
+- :mod:`sim.distributions`: duration distributions parsed from short specs;
+- :mod:`sim.scenario`: the race scenario, validated on construction;
+- :mod:`sim.draws`: the jobs' random inputs and the tie rule, shared by both engines;
+- :mod:`sim.race`: the simpy engine (the reference: one process per job, firing the model's triggers);
+- :mod:`sim.vector`: the numpy engine, equal to the simpy engine job by job;
+- :mod:`sim.analytic`: ``p_race_lost`` by numerical integration;
+- :mod:`sim.outcome`, :mod:`sim.stats`, :mod:`sim.report`, :mod:`sim.plots`: aggregates, Wilson
+  intervals, the JSON/CSV report and the figures;
+- :mod:`sim.cli`: the ``stoprace`` command line.
 """
 
 __all__: list[str] = []
