@@ -38,11 +38,23 @@ class Outcomes:
     path_ids: npt.NDArray[np.int64]
     path_names: list[str]
     billed: npt.NDArray[np.float64]
+    start: npt.NDArray[np.float64]  # training start (NaN for a job that never trained)
+    end: npt.NDArray[np.float64]  # when the job reached its final status
 
     @classmethod
-    def from_paths(cls, paths: list[str], billed: npt.NDArray[np.float64]) -> Outcomes:
+    def from_paths(
+        cls,
+        paths: list[str],
+        billed: npt.NDArray[np.float64],
+        start: npt.NDArray[np.float64] | None = None,
+        end: npt.NDArray[np.float64] | None = None,
+    ) -> Outcomes:
         names, ids = np.unique(np.asarray(paths, dtype=object), return_inverse=True)
-        return cls(path_ids=ids.astype(np.int64), path_names=[str(n) for n in names], billed=billed)
+        missing = np.full(len(paths), np.nan)
+        return cls(
+            path_ids=ids.astype(np.int64), path_names=[str(n) for n in names], billed=billed,
+            start=missing if start is None else start, end=missing if end is None else end,
+        )
 
     def __len__(self) -> int:
         return len(self.path_ids)
@@ -70,11 +82,35 @@ class RowResult:
     jobs: int = 0
     paths: Counter[str] = field(default_factory=Counter)
     billed_sum: float = 0.0
+    kept: list[Outcomes] | None = None  # every batch's per-job outcomes, when asked to keep them
 
     def add(self, outcomes: Outcomes) -> None:
         self.jobs += len(outcomes)
         self.paths.update(outcomes.counts())
         self.billed_sum += float(outcomes.billed.sum())
+        if self.kept is not None:
+            self.kept.append(outcomes)
+
+    def job_records(self) -> dict[str, list[Any]]:
+        """Per-job columns (needs the jobs kept): path, final status, submit, training start, stop
+        request, end, billed seconds, race lost."""
+        if self.kept is None:
+            raise ValueError("per-job records were not kept: simulate(..., keep_jobs=True)")
+        paths = [p for batch in self.kept for p in batch.paths]
+        n = len(paths)
+        flags = [path_flags(p) for p in paths]
+        return {
+            "stop_at": [self.stop_at] * n,
+            "job": list(range(n)),
+            "path": paths,
+            "final": [p.rsplit(">", 1)[-1] for p in paths],
+            "submit": [0.0] * n,
+            "training_start": np.concatenate([b.start for b in self.kept]).tolist() if n else [],
+            "stop_request": [self.stop_at] * n,
+            "end": np.concatenate([b.end for b in self.kept]).tolist() if n else [],
+            "billed_seconds": np.concatenate([b.billed for b in self.kept]).tolist() if n else [],
+            "race_lost": [lost for _, lost in flags],
+        }
 
     @property
     def final(self) -> Counter[str]:

@@ -44,6 +44,17 @@ class RaceResult:
     engine: str
     rows: list[RowResult]
 
+    def to_dataframe(self) -> Any:
+        """One row per job (needs ``keep_jobs=True``): stop time, path, final status, submit,
+        training start, stop request, end (seconds after submission), billed seconds, race lost.
+        Needs pandas (``pip install pandas``)."""
+        try:
+            import pandas as pd  # noqa: PLC0415 - optional, for notebooks
+        except ImportError as err:
+            raise ImportError("to_dataframe() needs pandas: pip install pandas") from err
+        frames = [pd.DataFrame(row.job_records()) for row in self.rows]
+        return pd.concat(frames, ignore_index=True)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario.as_dict(),
@@ -61,6 +72,8 @@ def _job(  # noqa: PLR0917 - one call site, a hot path: positional on purpose
     end_trigger: str,
     paths: list[str],
     billed: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
     i: int,
     jobs: list[TrainingJob],
 ) -> Generator[simpy.Event, Any, None]:
@@ -73,6 +86,9 @@ def _job(  # noqa: PLR0917 - one call site, a hot path: positional on purpose
         with suppress(InvalidTransitionError):  # an event the lifecycle refuses now is dropped
             job.fire(end_trigger if k == 1 else EVENTS[k], at=at)
     paths[i] = ">".join(job.path)
+    if job.training_start is not None:
+        start[i] = job.training_start
+    end[i] = job.end_time
     if job.training_start is not None and job.training_end is not None:
         billed[i] = job.training_end - job.training_start
 
@@ -83,13 +99,15 @@ def simulate_batch(policy: Policy, inputs: JobInputs) -> Outcomes:
     n = len(inputs)
     paths = [""] * n
     billed = np.zeros(n)
+    start = np.full(n, np.nan)
+    end = np.full(n, np.nan)
     jobs: list[TrainingJob] = []
     rows = zip(inputs.times.tolist(), inputs.end_trigger.tolist(), strict=True)
     for i, (times, trigger) in enumerate(rows):
-        env.process(_job(env, policy, times, END_TRIGGERS[trigger], paths, billed, i, jobs))
+        env.process(_job(env, policy, times, END_TRIGGERS[trigger], paths, billed, start, end, i, jobs))
     env.run()
     release(jobs)  # all at once: one by one costs a scan of the Machine's registry each
-    return Outcomes.from_paths(paths, billed)
+    return Outcomes.from_paths(paths, billed, start, end)
 
 
 def run_rows(
@@ -97,13 +115,15 @@ def run_rows(
     batch: Callable[[Policy, JobInputs], Outcomes],
     engine: str,
     progress: Progress | None = None,
+    keep_jobs: bool = False,
 ) -> RaceResult:
-    """Every stop time of ``scenario``, batch by batch, through ``batch`` (an engine)."""
+    """Every stop time of ``scenario``, batch by batch, through ``batch`` (an engine). Per-job
+    outcomes are kept only when ``keep_jobs`` (they cost memory in proportion to the jobs)."""
     rows = []
     total = scenario.replications * len(scenario.stop_at)
     done = 0
     for index, stop in enumerate(scenario.stop_at):
-        row = RowResult(stop_at=stop)
+        row = RowResult(stop_at=stop, kept=[] if keep_jobs else None)
         for inputs in draw_batches(scenario, index):
             row.add(batch(scenario.policy, inputs))
             done += len(inputs)
@@ -113,6 +133,9 @@ def run_rows(
     return RaceResult(scenario=scenario, engine=engine, rows=rows)
 
 
-def simulate(scenario: RaceScenario, progress: Progress | None = None) -> RaceResult:
-    """Race every stop time of ``scenario`` with the simpy engine."""
-    return run_rows(scenario, simulate_batch, "simpy", progress)
+def simulate(
+    scenario: RaceScenario, progress: Progress | None = None, keep_jobs: bool = False
+) -> RaceResult:
+    """Race every stop time of ``scenario`` with the simpy engine (``keep_jobs``: keep per-job records
+    for :meth:`RaceResult.to_dataframe`)."""
+    return run_rows(scenario, simulate_batch, "simpy", progress, keep_jobs)

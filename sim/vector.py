@@ -33,18 +33,18 @@ _CLASSES = 4**4 * len(END_TRIGGERS)  # rank codes of the four events, times the 
 
 
 @cache
-def _class_outcome(policy: Policy, order: tuple[int, ...], end_trigger: int) -> tuple[str, int, int]:
+def _class_outcome(policy: Policy, order: tuple[int, ...], end_trigger: int) -> tuple[str, int, int, int]:
     """Fire one event order through the model; return the path and the events (columns of the times)
-    whose times are the training start and end (-1 where training never ran)."""
+    whose times are the training start and end (-1 where training never ran), and the job's end."""
     job = TrainingJob(policy, at=-1)
     for k in order:
         with suppress(InvalidTransitionError):  # refused events are dropped, as in the simpy engine
             job.fire(END_TRIGGERS[end_trigger] if k == 1 else EVENTS[k], at=k)
     job.detach()
-    start, end = job.training_start, job.training_end
+    start, end, finished = job.training_start, job.training_end, int(job.end_time)
     if start is None or end is None:
-        return ">".join(job.path), -1, -1
-    return ">".join(job.path), int(start), int(end)
+        return ">".join(job.path), -1, -1, finished
+    return ">".join(job.path), int(start), int(end), finished
 
 
 def simulate_batch(policy: Policy, inputs: JobInputs) -> Outcomes:
@@ -66,19 +66,26 @@ def simulate_batch(policy: Policy, inputs: JobInputs) -> Outcomes:
     paths = []
     start_col = np.empty(len(present), dtype=np.int64)
     end_col = np.empty(len(present), dtype=np.int64)
+    finish_col = np.empty(len(present), dtype=np.int64)
     for c, value in enumerate(present.tolist()):
         packed, trigger = divmod(value, len(END_TRIGGERS))
         places = [(packed >> shift) & 3 for shift in (6, 4, 2, 0)]
         order = tuple(sorted(range(4), key=places.__getitem__))
-        path, start_col[c], end_col[c] = _class_outcome(policy, order, trigger)
+        path, start_col[c], end_col[c], finish_col[c] = _class_outcome(policy, order, trigger)
         paths.append(path)
     rows = np.arange(len(inputs))
     start, end = start_col[members], end_col[members]
     trained = start >= 0
-    billed = np.where(trained, times[rows, np.maximum(end, 0)] - times[rows, np.maximum(start, 0)], 0.0)
-    return Outcomes(path_ids=members, path_names=paths, billed=billed)
+    began = times[rows, np.maximum(start, 0)]
+    billed = np.where(trained, times[rows, np.maximum(end, 0)] - began, 0.0)
+    return Outcomes(
+        path_ids=members, path_names=paths, billed=billed,
+        start=np.where(trained, began, np.nan), end=times[rows, finish_col[members]],
+    )
 
 
-def simulate(scenario: RaceScenario, progress: Progress | None = None) -> RaceResult:
-    """Race every stop time of ``scenario`` with the numpy engine."""
-    return run_rows(scenario, simulate_batch, "vector", progress)
+def simulate(
+    scenario: RaceScenario, progress: Progress | None = None, keep_jobs: bool = False
+) -> RaceResult:
+    """Race every stop time of ``scenario`` with the numpy engine (``keep_jobs`` as in the simpy one)."""
+    return run_rows(scenario, simulate_batch, "vector", progress, keep_jobs)

@@ -88,6 +88,29 @@ def test_same_seed_same_results_and_a_new_seed_differs():
     assert race.simulate(scenario).as_dict() != race.simulate(scenario.replace(seed=1)).as_dict()
 
 
+def test_per_job_records_as_a_tidy_table():
+    scenario = RaceScenario(replications=300, stop_at=(1800.0, 3600.0))
+    frame = race.simulate(scenario, keep_jobs=True).to_dataframe()
+    assert len(frame) == 600
+    assert list(frame.columns) == [
+        "stop_at", "job", "path", "final", "submit", "training_start", "stop_request", "end",
+        "billed_seconds", "race_lost",
+    ]
+    trained = frame.dropna(subset=["training_start"])
+    assert (trained["training_start"] <= trained["end"]).all()
+    assert (frame["billed_seconds"] >= 0).all()
+    assert (frame["end"] >= frame["submit"]).all()
+    assert frame["race_lost"].sum() == sum(r.race_lost for r in race.simulate(scenario).rows)
+    never = frame[frame["path"] == "SUBMITTED>STOP_REQUESTED>STOPPED"]
+    assert never["training_start"].isna().all()
+    assert (never["billed_seconds"] == 0).all()
+
+
+def test_records_are_only_kept_when_asked():
+    with pytest.raises(ValueError, match="keep_jobs=True"):
+        race.simulate(RaceScenario(replications=10)).to_dataframe()
+
+
 def test_progress_reports_every_job():
     seen = []
     scenario = RaceScenario(replications=500, stop_at=(1.0, 2.0))

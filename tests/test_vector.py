@@ -40,6 +40,8 @@ def test_same_per_job_outcomes_as_the_simpy_engine(scenario, policy):
             fast = vector.simulate_batch(policy, inputs)
             assert fast.paths == reference.paths
             assert fast.billed.tobytes() == reference.billed.tobytes()
+            assert fast.start.tobytes() == reference.start.tobytes()
+            assert fast.end.tobytes() == reference.end.tobytes()
 
 
 def test_same_aggregates_and_json_as_the_simpy_engine():
