@@ -23,6 +23,7 @@ import simpy
 
 from sim import race, vector
 from sim.draws import JobInputs, draw_batches
+from sim.outcome import path_flags
 from sim.scenario import RaceScenario
 
 SCENARIO = RaceScenario(stop_at=(3000.0,))
@@ -99,9 +100,7 @@ def main() -> None:
 
     lost_minimal = sum(minimal_numpy(b) for b in fast_inputs)
     lost_engine = sum(
-        sum(p.endswith(("STOP_REQUESTED>TRAINED", "STOP_REQUESTED>TRAINED_WITH_WARNING"))
-            for p in vector.simulate_batch(policy, b).paths)
-        for b in fast_inputs
+        sum(path_flags(p)[1] for p in vector.simulate_batch(policy, b).paths) for b in fast_inputs
     )
     print(f"check: races lost, minimal numpy {lost_minimal}, numpy engine {lost_engine}")
 

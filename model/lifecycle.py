@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 from transitions import EventData, Machine, MachineError
@@ -46,6 +47,7 @@ __all__ = [
     "TrainingJob",
     "enabled_edges",
     "machine_for",
+    "race_lost",
     "release",
 ]
 
@@ -286,6 +288,19 @@ def _build_machine(policy: Policy, edges: tuple[Edge, ...]) -> LifecycleMachine:
     return machine
 
 
+def race_lost(path: Sequence[str]) -> bool:
+    """Whether a path of statuses went from ``STOP_REQUESTED`` straight to a trained status: the stop
+    lost the race against training completion (DESIGN's vocabulary).
+
+    >>> race_lost(["SUBMITTED", "TRAINING", "STOP_REQUESTED", "TRAINED"])
+    True
+    """
+    return any(
+        a == Status.STOP_REQUESTED and b in (Status.TRAINED, Status.TRAINED_WITH_WARNING)
+        for a, b in pairwise(path)
+    )
+
+
 def release(jobs: Iterable[TrainingJob]) -> None:
     """Unregister ``jobs`` from their shared Machines, so that they can be garbage-collected.
 
@@ -370,11 +385,8 @@ class TrainingJob:
 
     @property
     def race_lost(self) -> bool:
-        """Whether the path went from ``STOP_REQUESTED`` straight to a trained status."""
-        return any(
-            a == Status.STOP_REQUESTED and b in (Status.TRAINED, Status.TRAINED_WITH_WARNING)
-            for a, b in zip(self.path, self.path[1:], strict=False)
-        )
+        """Whether the job's stop lost the race (see :func:`race_lost`)."""
+        return race_lost(self.path)
 
     def fire(self, trigger: str, *, at: Any = None, message: str | None = None) -> None:
         """Fire ``trigger`` at time ``at``; raise ``InvalidTransitionError`` where no edge allows it.

@@ -51,7 +51,7 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
 from .arn import MAX_NAME_LENGTH
 from .clock import EPOCH, ManualClock
 from .errors import InvalidTransitionError, ServiceError
-from .lifecycle import SERVICE_TRIGGERS
+from .lifecycle import SERVICE_TRIGGERS, race_lost
 from .policy import Policy
 from .service import ComprehendService
 from .statuses import Status
@@ -303,7 +303,7 @@ class ComprehendStateMachine(RuleBasedStateMachine):
             event(f"forged NextToken refused: {error}")
         elif error is not None:
             event(f"{action}: {error}")
-        elif old == "STOP_REQUESTED" and new in ("TRAINED", "TRAINED_WITH_WARNING"):
+        elif race_lost((str(old), str(new))):
             event("race lost: STOP_REQUESTED -> " + str(new))
         elif old == "STOP_REQUESTED" and new == "STOPPED":
             event("race won: STOP_REQUESTED -> STOPPED")

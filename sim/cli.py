@@ -6,6 +6,7 @@ Bad arguments exit with status 2 and one line on standard error, never a traceba
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -57,10 +58,10 @@ def _policies(assignments: Sequence[str], single: bool) -> list[Policy]:
     fixed = _policy(assignments)
     if single:
         return [fixed]
-    names = {item.partition("=")[0].strip() for item in assignments}
-    free = [f.name for f in policy_fields() if f.name not in names]
+    pinned = {item.partition("=")[0].strip() for item in assignments}
+    free = [f.name for f in policy_fields() if f.name not in pinned]
     return [
-        Policy.from_assignments([f"{k}={v}" for k, v in p.as_dict().items() if k in free], base=fixed)
+        dataclasses.replace(p, **{name: getattr(fixed, name) for name in pinned})
         for p in Policy.combinations(free)
     ]
 

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from model.lifecycle import race_lost
+
 from .stats import wilson_interval
 
 __all__ = ["Outcomes", "RowResult", "path_flags"]
@@ -24,10 +26,7 @@ __all__ = ["Outcomes", "RowResult", "path_flags"]
 def path_flags(path: str) -> tuple[bool, bool]:
     """(entered STOP_REQUESTED from TRAINING, race lost) for a path such as ``A>B>C``."""
     steps = path.split(">")
-    pairs = list(pairwise(steps))
-    entered = ("TRAINING", "STOP_REQUESTED") in pairs
-    lost = any(a == "STOP_REQUESTED" and b in ("TRAINED", "TRAINED_WITH_WARNING") for a, b in pairs)
-    return entered, lost
+    return ("TRAINING", "STOP_REQUESTED") in pairwise(steps), race_lost(steps)
 
 
 @dataclass(slots=True)
