@@ -23,14 +23,18 @@ that instant, and a completion at the very instant the stop would take effect wi
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 
+from model import InvalidTransitionError, Policy, TrainingJob
+
 from .scenario import RaceScenario
 
-__all__ = ["BATCH", "END_TRIGGERS", "EVENTS", "JobInputs", "draw_batches"]
+__all__ = ["BATCH", "END_TRIGGERS", "EVENTS", "JobInputs", "class_outcome", "draw_batches"]
 
 #: Jobs drawn and simulated at a time (bounds memory at any replication count).
 BATCH = 1 << 16
@@ -75,3 +79,18 @@ def draw_batches(scenario: RaceScenario, stop_index: int) -> Iterator[JobInputs]
         times[:, 3] = stop + latency
         trigger = np.where(fails, 2, np.where(warns, 1, 0)).astype(np.int8)
         yield JobInputs(times=times, end_trigger=trigger)
+
+
+@cache
+def class_outcome(policy: Policy, order: tuple[int, ...], end_trigger: int) -> tuple[str, int, int, int]:
+    """Fire one event order through the model; return the path and the events (columns of the times)
+    whose times are the training start and end (-1 where training never ran), and the job's end."""
+    job = TrainingJob(policy, at=-1)
+    for k in order:
+        with suppress(InvalidTransitionError):  # refused events are dropped, as in the simpy engine
+            job.fire(END_TRIGGERS[end_trigger] if k == 1 else EVENTS[k], at=k)
+    job.detach()
+    start, end, finished = job.training_start, job.training_end, int(job.end_time)
+    if start is None or end is None:
+        return ">".join(job.path), -1, -1, finished
+    return ">".join(job.path), int(start), int(end), finished

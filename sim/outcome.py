@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from model.lifecycle import race_lost
 
-from .stats import wilson_interval
+from .stats import mean_interval, wilson_interval
 
 __all__ = ["Outcomes", "RowResult", "path_flags"]
 
@@ -81,12 +81,14 @@ class RowResult:
     jobs: int = 0
     paths: Counter[str] = field(default_factory=Counter)
     billed_sum: float = 0.0
+    billed_sumsq: float = 0.0
     kept: list[Outcomes] | None = None  # every batch's per-job outcomes, when asked to keep them
 
     def add(self, outcomes: Outcomes) -> None:
         self.jobs += len(outcomes)
         self.paths.update(outcomes.counts())
         self.billed_sum += float(outcomes.billed.sum())
+        self.billed_sumsq += float(np.dot(outcomes.billed, outcomes.billed))
         if self.kept is not None:
             self.kept.append(outcomes)
 
@@ -139,6 +141,12 @@ class RowResult:
     @property
     def mean_billed_seconds(self) -> float:
         return self.billed_sum / self.jobs if self.jobs else 0.0
+
+    def billed_ci(self, confidence: float = 0.95) -> tuple[float, float] | None:
+        """The normal-approximation interval of the mean billed seconds; None for fewer than 2 jobs."""
+        if self.jobs < 2:
+            return None
+        return mean_interval(self.billed_sum, self.billed_sumsq, self.jobs, confidence)
 
     def as_dict(self) -> dict[str, Any]:
         interval = self.ci()

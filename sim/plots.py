@@ -1,7 +1,8 @@
 """Figures of a race result (matplotlib, drawn off-screen).
 
-Each function takes a :class:`~sim.race.RaceResult` and returns a matplotlib ``Figure``; ``save_all``
-writes them as PNG files.
+Each function takes a :class:`~sim.race.RaceResult` (and, optionally, the report of
+:func:`sim.report.race_report`, whose analytic values are drawn beside the simulated ones) and returns a
+matplotlib ``Figure``; ``save_all`` writes them as PNG files.
 """
 
 from __future__ import annotations
@@ -36,7 +37,14 @@ def _minutes(result: RaceResult) -> list[float]:
     return [row.stop_at / 60 for row in result.rows]
 
 
-def p_race_lost_figure(result: RaceResult, analytic: list[float | None] | None = None) -> Any:
+def _analytic(report: dict[str, Any] | None, key: str) -> list[Any] | None:
+    """One analytic column of ``report``'s rows, or None where there is none."""
+    if report is None or any(row.get(key) is None for row in report["rows"]):
+        return None
+    return [row[key] for row in report["rows"]]
+
+
+def p_race_lost_figure(result: RaceResult, report: dict[str, Any] | None = None) -> Any:
     """``p_race_lost`` against stop time, with its 95% Wilson band and the analytic curve."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.2))
@@ -48,7 +56,8 @@ def p_race_lost_figure(result: RaceResult, analytic: list[float | None] | None =
                         color="#1f77b4", alpha=0.25, label="95% Wilson interval")
         simulated = [r.p_race_lost for _, r in rows]
         ax.plot(x, simulated, "o-", color="#1f77b4", label=f"simulated ({result.engine})")
-    if analytic is not None:
+    if report is not None:
+        analytic = [row.get("analytic_p_race_lost") for row in report["rows"]]
         points = [(m, a) for m, a in zip(_minutes(result), analytic, strict=True) if a is not None]
         if points:
             ax.plot([m for m, _ in points], [a for _, a in points], "k--", label="analytic")
@@ -62,8 +71,9 @@ def p_race_lost_figure(result: RaceResult, analytic: list[float | None] | None =
     return fig
 
 
-def final_status_figure(result: RaceResult) -> Any:
-    """The share of each final status against stop time."""
+def final_status_figure(result: RaceResult, report: dict[str, Any] | None = None) -> Any:
+    """The share of each final status against stop time (stacked bars), with the analytic shares as
+    black marks where the report has them."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.2))
     x = _minutes(result)
@@ -72,6 +82,13 @@ def final_status_figure(result: RaceResult) -> Any:
         share = [row.final.get(status, 0) / row.jobs for row in result.rows]
         ax.bar(x, share, bottom=bottom, width=_bar_width(x), color=STATUS_COLOURS[status], label=status)
         bottom = [b + s for b, s in zip(bottom, share, strict=True)]
+    expected = _analytic(report, "analytic_final")
+    if expected is not None:
+        top = [0.0] * len(x)
+        for status in STATUS_ORDER[:-1]:
+            top = [t + e.get(status, 0.0) for t, e in zip(top, expected, strict=True)]
+            ax.scatter(x, top, marker="_", s=400, color="black", zorder=3,
+                       label="analytic" if status == STATUS_ORDER[0] else None)
     ax.set_xlabel("stop sent, minutes after submission")
     ax.set_ylabel("share of jobs")
     ax.set_title("How jobs end, by when the stop is sent")
@@ -81,13 +98,24 @@ def final_status_figure(result: RaceResult) -> Any:
     return fig
 
 
-def billed_cost_figure(result: RaceResult, usd_per_hour: float = 3.0) -> Any:
-    """Expected billed training hours, and their cost, against stop time."""
+def billed_cost_figure(
+    result: RaceResult, usd_per_hour: float = 3.0, report: dict[str, Any] | None = None
+) -> Any:
+    """Expected billed training hours, and their cost, against stop time, with the 95% interval of
+    the mean and the analytic curve."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.2))
     x = _minutes(result)
     hours = [row.mean_billed_seconds / 3600 for row in result.rows]
-    ax.plot(x, hours, "o-", color="#9467bd")
+    intervals = [row.billed_ci() for row in result.rows]
+    if all(intervals):
+        ax.fill_between(x, [i[0] / 3600 for i in intervals if i], [i[1] / 3600 for i in intervals if i],
+                        color="#9467bd", alpha=0.25, label="95% interval")
+    ax.plot(x, hours, "o-", color="#9467bd", label=f"simulated ({result.engine})")
+    expected = _analytic(report, "analytic_mean_billed_seconds")
+    if expected is not None:
+        ax.plot(x, [e / 3600 for e in expected], "k--", label="analytic")
+    ax.legend()
     ax.set_xlabel("stop sent, minutes after submission")
     ax.set_ylabel("expected billed training hours per job")
     ax.set_title(f"What a job costs at {usd_per_hour:g} USD per training hour")
@@ -104,14 +132,14 @@ def _bar_width(x: list[float]) -> float:
 
 
 def save_all(
-    result: RaceResult, directory: Path, analytic: list[float | None] | None = None, usd_per_hour: float = 3.0
+    result: RaceResult, directory: Path, report: dict[str, Any] | None = None, usd_per_hour: float = 3.0
 ) -> list[Path]:
     """Write the three figures as PNG files into ``directory``; return their paths."""
     plt = _pyplot()
     figures = {
-        "p_race_lost.png": p_race_lost_figure(result, analytic),
-        "final_status.png": final_status_figure(result),
-        "billed_cost.png": billed_cost_figure(result, usd_per_hour),
+        "p_race_lost.png": p_race_lost_figure(result, report),
+        "final_status.png": final_status_figure(result, report),
+        "billed_cost.png": billed_cost_figure(result, usd_per_hour, report),
     }
     paths = []
     for name, fig in figures.items():

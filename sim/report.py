@@ -2,8 +2,11 @@
 
 The JSON has ``scenario``, ``engine``, ``seed``, ``replications`` and ``rows``: one per stop time, with
 ``stop_at``, ``final`` (status -> count), ``paths`` (path -> count), ``stop_requested``, ``race_lost``,
-``p_race_lost`` and ``ci95`` (null where no job entered STOP_REQUESTED), ``analytic_p_race_lost``,
-``mean_billed_seconds`` and ``mean_cost_usd``. The same seed gives byte-identical JSON.
+``p_race_lost`` and ``ci95`` (null where no job entered STOP_REQUESTED), ``mean_billed_seconds``,
+``billed_ci95``, ``mean_cost_usd``, and the integrals of :mod:`sim.analytic` beside them:
+``analytic_p_race_lost``, ``analytic_final`` (status -> probability) and
+``analytic_mean_billed_seconds`` (null where the integral is not offered; ``analytic_note`` says why).
+The same seed gives byte-identical JSON.
 """
 
 from __future__ import annotations
@@ -25,9 +28,17 @@ def race_report(result: RaceResult, usd_per_hour: float = 3.0) -> dict[str, Any]
     """The JSON-ready report of ``result``, with the analytic value for each stop time."""
     report = result.as_dict()
     report["usd_per_hour"] = usd_per_hour
-    for row in report["rows"]:
-        row["analytic_p_race_lost"] = analytic.p_race_lost(result.scenario, row["stop_at"])
+    note = analytic.unavailable(result.scenario)
+    if note is not None:
+        report["analytic_note"] = note
+    for row, simulated in zip(report["rows"], result.rows, strict=True):
+        interval = simulated.billed_ci()
+        row["billed_ci95"] = list(interval) if interval is not None else None
         row["mean_cost_usd"] = row["mean_billed_seconds"] / 3600 * usd_per_hour
+        outcome = analytic.race_outcome(result.scenario, row["stop_at"]) if note is None else None
+        row["analytic_p_race_lost"] = outcome.p_race_lost if outcome else None
+        row["analytic_final"] = dict(sorted(outcome.final.items())) if outcome else None
+        row["analytic_mean_billed_seconds"] = outcome.mean_billed_seconds if outcome else None
     return report
 
 
@@ -72,10 +83,17 @@ def write_outputs(result: RaceResult, report: dict[str, Any], directory: Path, u
     with (directory / "results.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["stop_at", *_STATUSES, "stop_requested", "race_lost", "p_race_lost", "ci95_low",
-                         "ci95_high", "analytic_p_race_lost", "mean_billed_seconds", "mean_cost_usd"])
+                         "ci95_high", "mean_billed_seconds", "billed_ci95_low", "billed_ci95_high",
+                         "mean_cost_usd", "analytic_p_race_lost", *(f"analytic_{s}" for s in _STATUSES),
+                         "analytic_mean_billed_seconds"])
         for row in report["rows"]:
             ci = row["ci95"] or [None, None]
+            billed = row["billed_ci95"] or [None, None]
+            expected = row["analytic_final"]
             writer.writerow([row["stop_at"], *(row["final"].get(s, 0) for s in _STATUSES),
                              row["stop_requested"], row["race_lost"], row["p_race_lost"], ci[0], ci[1],
-                             row["analytic_p_race_lost"], row["mean_billed_seconds"], row["mean_cost_usd"]])
-    save_all(result, directory, [row["analytic_p_race_lost"] for row in report["rows"]], usd_per_hour)
+                             row["mean_billed_seconds"], billed[0], billed[1], row["mean_cost_usd"],
+                             row["analytic_p_race_lost"],
+                             *((expected.get(s, 0.0) if expected is not None else None) for s in _STATUSES),
+                             row["analytic_mean_billed_seconds"]])
+    save_all(result, directory, report, usd_per_hour)

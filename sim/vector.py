@@ -14,14 +14,11 @@ True
 
 from __future__ import annotations
 
-from contextlib import suppress
-from functools import cache
-
 import numpy as np
 
-from model import InvalidTransitionError, Policy, TrainingJob
+from model import Policy
 
-from .draws import END_TRIGGERS, EVENTS, JobInputs
+from .draws import END_TRIGGERS, JobInputs, class_outcome
 from .outcome import Outcomes
 from .race import Progress, RaceResult, run_rows
 from .scenario import RaceScenario
@@ -30,21 +27,6 @@ __all__ = ["simulate", "simulate_batch"]
 
 
 _CLASSES = 4**4 * len(END_TRIGGERS)  # rank codes of the four events, times the end trigger
-
-
-@cache
-def _class_outcome(policy: Policy, order: tuple[int, ...], end_trigger: int) -> tuple[str, int, int, int]:
-    """Fire one event order through the model; return the path and the events (columns of the times)
-    whose times are the training start and end (-1 where training never ran), and the job's end."""
-    job = TrainingJob(policy, at=-1)
-    for k in order:
-        with suppress(InvalidTransitionError):  # refused events are dropped, as in the simpy engine
-            job.fire(END_TRIGGERS[end_trigger] if k == 1 else EVENTS[k], at=k)
-    job.detach()
-    start, end, finished = job.training_start, job.training_end, int(job.end_time)
-    if start is None or end is None:
-        return ">".join(job.path), -1, -1, finished
-    return ">".join(job.path), int(start), int(end), finished
 
 
 def simulate_batch(policy: Policy, inputs: JobInputs) -> Outcomes:
@@ -71,7 +53,7 @@ def simulate_batch(policy: Policy, inputs: JobInputs) -> Outcomes:
         packed, trigger = divmod(value, len(END_TRIGGERS))
         places = [(packed >> shift) & 3 for shift in (6, 4, 2, 0)]
         order = tuple(sorted(range(4), key=places.__getitem__))
-        path, start_col[c], end_col[c], finish_col[c] = _class_outcome(policy, order, trigger)
+        path, start_col[c], end_col[c], finish_col[c] = class_outcome(policy, order, trigger)
         paths.append(path)
     rows = np.arange(len(inputs))
     start, end = start_col[members], end_col[members]

@@ -40,7 +40,18 @@ SCENARIOS = [
     RaceScenario(training_duration="weibull:shape=1.5,scale=3600", stop_latency="fixed:300",
                  queue_delay="fixed:60", policy=Policy(race_outcomes="trained_or_stopped"),
                  p_warning=0.3, stop_at=(3000.0,)),
+    # Stops that often find the job still queued, under each treatment of a queued job's stop, with
+    # billing that ends at the stop request and a failure point that is not uniform.
+    RaceScenario(queue_delay="exponential:mean=900", training_duration="lognormal:median=1800,sigma=0.6",
+                 stop_latency="gamma:shape=2,scale=150", p_failure=0.2, failure_point="fixed:0.5",
+                 policy=Policy(stopped_training_end="at_stop_request"), stop_at=(600.0, 2000.0)),
+    RaceScenario(queue_delay="uniform:low=0,high=1200", training_duration="exponential:mean=2400",
+                 p_failure=0.1, failure_point="uniform:low=0.2,high=0.6", stop_at=(600.0,),
+                 policy=Policy(stop_when_submitted="ignore", race_outcomes="trained_or_stopped")),
+    RaceScenario(queue_delay="exponential:mean=600", training_duration="fixed:1500", stop_latency="fixed:200",
+                 p_failure=0.1, policy=Policy(stop_when_submitted="reject"), stop_at=(700.0, 1400.0)),
 ]
+IDS = ["default", "gamma", "fixed", "weibull", "queued-accept", "queued-ignore", "queued-reject"]
 
 
 def _inside(row, expected):
@@ -48,16 +59,99 @@ def _inside(row, expected):
     return low <= expected <= high
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.training_duration.family)
+def _agrees(row, scenario):
+    """Every check of one simulated row against the integral, as (what, simulated, expected, ok)."""
+    outcome = analytic.race_outcome(scenario, row.stop_at)
+    checks = []
+    if outcome.p_race_lost is not None:
+        expected = outcome.p_race_lost
+        checks.append(("p_race_lost", row.p_race_lost, expected, _inside(row, expected)))
+    for status in sorted(set(row.final) | set(outcome.final)):
+        expected = outcome.final.get(status, 0.0)
+        low, high = wilson_interval(row.final.get(status, 0), row.jobs, CONFIDENCE)
+        checks.append((status, row.final.get(status, 0) / row.jobs, expected, low <= expected <= high))
+    low, high = row.billed_ci(CONFIDENCE)
+    expected = outcome.mean_billed_seconds
+    checks.append(("billed", row.mean_billed_seconds, expected, low <= expected <= high))
+    return checks
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
 def test_the_numpy_engine_agrees_with_the_integral(scenario):
     result = vector.simulate(scenario.replace(replications=200_000, seed=101))
     for row in result.rows:
-        expected = analytic.p_race_lost(scenario, row.stop_at)
-        assert _inside(row, expected), (row.stop_at, row.p_race_lost, expected)
+        failed = [c for c in _agrees(row, scenario) if not c[3]]
+        assert not failed, (row.stop_at, failed)
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.training_duration.family)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
 def test_the_simpy_engine_agrees_with_the_integral(scenario):
     scenario = scenario.replace(replications=8_000, seed=202, stop_at=scenario.stop_at[:1])
     row = race.simulate(scenario).rows[0]
-    assert _inside(row, analytic.p_race_lost(scenario, row.stop_at))
+    failed = [c for c in _agrees(row, scenario) if not c[3]]
+    assert not failed, failed
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+def test_probabilities_of_every_path_add_up_to_one(scenario):
+    for stop in (*scenario.stop_at, 0.0, 50_000.0):
+        outcome = analytic.race_outcome(scenario, stop)
+        assert sum(outcome.paths.values()) == pytest.approx(1.0, abs=1e-9)
+        assert all(p >= -1e-12 for p in outcome.paths.values())
+        assert outcome.mean_billed_seconds >= 0.0
+
+
+def test_a_stop_long_after_training_changes_nothing():
+    scenario = RaceScenario(queue_delay="fixed:0", training_duration="uniform:low=100,high=200",
+                            p_warning=0.0, p_failure=0.0)
+    outcome = analytic.race_outcome(scenario, 1000.0)
+    assert outcome.paths == pytest.approx({"SUBMITTED>TRAINING>TRAINED": 1.0})
+    assert outcome.mean_billed_seconds == pytest.approx(150.0)
+    assert outcome.p_race_lost is None
+
+
+def test_billing_by_hand_for_fixed_times():
+    # Trains from 100 s; the stop at 1000 s takes effect at 1300 s, before the end at 2100 s.
+    scenario = RaceScenario(queue_delay="fixed:100", training_duration="fixed:2000", stop_latency="fixed:300",
+                            p_warning=0.0, p_failure=0.0)
+    assert analytic.race_outcome(scenario, 1000.0).mean_billed_seconds == pytest.approx(1200.0)
+    at_request = scenario.replace(policy=Policy(stopped_training_end="at_stop_request"))
+    assert analytic.race_outcome(at_request, 1000.0).mean_billed_seconds == pytest.approx(900.0)
+    # A stop at 1900 s would take effect at 2200 s: training ends first, at 2100 s (race lost).
+    late = analytic.race_outcome(scenario, 1900.0)
+    assert late.paths == pytest.approx({"SUBMITTED>TRAINING>STOP_REQUESTED>TRAINED": 1.0})
+    assert late.mean_billed_seconds == pytest.approx(2000.0)
+
+
+def test_the_tie_rule_holds_in_the_integral_too():
+    # Training ends at exactly the instant the stop takes effect: completion wins (sim.draws).
+    scenario = RaceScenario(queue_delay="fixed:0", training_duration="fixed:1000", stop_latency="fixed:400",
+                            p_warning=0.0, p_failure=0.0)
+    assert analytic.race_outcome(scenario, 600.0).p_race_lost == 1.0
+    assert analytic.race_outcome(scenario, 1000.0).p_race_lost is None  # ends as the stop is sent
+
+
+def test_an_empirical_duration(tmp_path):
+    samples = tmp_path / "durations.txt"
+    samples.write_text("\n".join(str(v) for v in (1800, 2400, 3000, 3600, 4200, 6000)))
+    scenario = RaceScenario(training_duration=f"empirical:{samples}", stop_latency="exponential:mean=400",
+                            stop_at=(2900.0,), replications=200_000, seed=7)
+    row = vector.simulate(scenario).rows[0]
+    failed = [c for c in _agrees(row, scenario) if not c[3]]
+    assert not failed, failed
+
+
+def test_too_many_empirical_values_give_no_integral_and_say_why(tmp_path):
+    from sim.report import race_report  # noqa: PLC0415
+
+    samples = tmp_path / "durations.txt"
+    count = analytic.MAX_EMPIRICAL_VALUES + 1
+    samples.write_text("\n".join(str(3000 + i) for i in range(count)))
+    scenario = RaceScenario(training_duration=f"empirical:{samples}", replications=1000, stop_at=(3000.0,))
+    assert str(count) in analytic.unavailable(scenario)
+    with pytest.raises(ValueError, match="no analytic result"):
+        analytic.race_outcome(scenario, 3000.0)
+    report = race_report(vector.simulate(scenario))
+    assert str(count) in report["analytic_note"]
+    assert report["rows"][0]["analytic_p_race_lost"] is None
+    assert report["rows"][0]["analytic_final"] is None

@@ -138,8 +138,10 @@ def test_race_json_has_the_documented_fields_and_is_deterministic():
     assert data["replications"] == 5000
     for row in data["rows"]:
         assert {"stop_at", "final", "paths", "stop_requested", "race_lost", "p_race_lost", "ci95",
-                "analytic_p_race_lost", "mean_billed_seconds"} <= set(row)
+                "analytic_p_race_lost", "mean_billed_seconds", "billed_ci95", "analytic_final",
+                "analytic_mean_billed_seconds"} <= set(row)
         assert sum(row["final"].values()) == sum(row["paths"].values()) == 5000
+        assert sum(row["analytic_final"].values()) == pytest.approx(1.0)
     late = data["rows"][2]  # every job finished long before: nobody entered STOP_REQUESTED
     assert late["stop_requested"] == 0
     assert late["p_race_lost"] is None

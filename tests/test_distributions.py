@@ -118,3 +118,24 @@ def test_empirical_files_must_hold_non_negative_numbers(tmp_path):
     words.write_text("five\n")
     with pytest.raises(ValueError, match="not a number"):
         parse_distribution(f"empirical:{words}")
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_partial_means_equal_the_integral(spec):
+    from scipy.integrate import quad  # noqa: PLC0415
+
+    dist = parse_distribution(spec)
+    for t in (0.0, 100.0, 1000.0, 3600.0, 20_000.0):
+        expected = quad(lambda x: x * dist.pdf(x), 0, t, limit=200)[0] if t else 0.0
+        assert dist.partial_mean(t) == pytest.approx(expected, rel=1e-7, abs=1e-9)
+    assert dist.partial_mean(math.inf) == pytest.approx(dist.mean)
+    assert dist.partial_mean(-5.0) == 0.0
+
+
+def test_partial_means_of_atoms_are_sums(tmp_path):
+    samples = tmp_path / "s.txt"
+    samples.write_text("100\n200\n200\n700\n")
+    dist = parse_distribution(f"empirical:{samples}")
+    assert dist.partial_mean(np.array([99.0, 100.0, 200.0, 699.0, 700.0])).tolist() == [0, 25, 125, 125, 300]
+    fixed = parse_distribution("fixed:600")
+    assert (fixed.partial_mean(599.0), fixed.partial_mean(600.0)) == (0.0, 600.0)

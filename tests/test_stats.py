@@ -1,6 +1,10 @@
+import math
+from statistics import NormalDist
+
+import numpy as np
 import pytest
 
-from sim.stats import wilson_interval
+from sim.stats import mean_interval, wilson_interval
 
 
 def test_known_interval():
@@ -36,3 +40,15 @@ def test_wider_for_more_confidence_and_narrower_for_more_trials():
 def test_bad_arguments(s, n, c, message):
     with pytest.raises(ValueError, match=message):
         wilson_interval(s, n, c)
+
+
+def test_the_mean_interval_is_the_textbook_one():
+    values = np.random.default_rng(5).exponential(100.0, 1000)
+    low, high = mean_interval(float(values.sum()), float(values @ values), len(values), 0.99)
+    half = NormalDist().inv_cdf(0.995) * values.std(ddof=1) / math.sqrt(len(values))
+    assert (low, high) == pytest.approx((values.mean() - half, values.mean() + half), rel=1e-9)
+
+
+def test_the_mean_interval_needs_two_observations():
+    with pytest.raises(ValueError, match="at least 2"):
+        mean_interval(1.0, 1.0, 1)
