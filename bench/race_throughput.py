@@ -84,7 +84,7 @@ def main() -> None:
     policy = SCENARIO.policy
 
     print(f"scenario: {SCENARIO.training_duration}, stop at {SCENARIO.stop_at[0]:g} s")
-    timed("draws alone (numpy runs)", lambda: list(draw_batches(fast, 0)), fast.replications)
+    t_draws = timed("draws alone (numpy runs)", lambda: list(draw_batches(fast, 0)), fast.replications)
     n_slow, n_fast = slow.replications, fast.replications
     t_min_simpy = timed("minimal simpy program", lambda: [minimal_simpy(b) for b in slow_inputs], n_slow)
     t_simpy = timed(
@@ -96,6 +96,7 @@ def main() -> None:
     )
     print(f"ratio simpy engine / minimal simpy: {t_simpy / t_min_simpy:6.2f}  (target <= 1.5)")
     print(f"ratio numpy engine / minimal numpy: {t_numpy / t_min_numpy:6.2f}  (target <= 3)")
+    print(f"  the same with the draws both need: {(t_draws + t_numpy) / (t_draws + t_min_numpy):6.2f}")
     print(f"numpy engine: {fast.replications / t_numpy:,.0f} replications/s  (target > 5,000,000)")
 
     lost_minimal = sum(minimal_numpy(b) for b in fast_inputs)
