@@ -66,6 +66,50 @@ def _policies(assignments: Sequence[str], single: bool) -> list[Policy]:
     ]
 
 
+def _cmd_diagram(args: argparse.Namespace) -> int:
+    from model.diagram import FORMATS, Diagram, DiagramError, annotations_from_race  # noqa: PLC0415
+
+    policy = _policy(args.policy)
+    fmt = args.format
+    if fmt is None:
+        fmt = "mermaid"
+        if args.output is not None:
+            suffix = args.output.suffix.lower().lstrip(".")
+            fmt = {"mmd": "mermaid", "md": "mermaid", "gv": "dot"}.get(suffix, suffix)
+            if fmt not in FORMATS:
+                raise _UsageError(f"cannot tell the format from {args.output.name!r}; give --format")
+    if args.stop_at is not None and args.annotate is None:
+        raise _UsageError("--stop-at picks a row of --annotate RESULTS; give both")
+    annotations = {}
+    if args.annotate is not None:
+        try:
+            report = json.loads(args.annotate.read_text())
+        except (OSError, ValueError) as err:
+            raise _UsageError(f"cannot read race results {args.annotate}: {err}") from None
+        try:
+            annotations = annotations_from_race(report, args.stop_at)
+        except (DiagramError, KeyError, TypeError, ValueError) as err:
+            raise _UsageError(f"{args.annotate}: {err}") from None
+    diagram = Diagram(policy=policy, annotations=annotations)
+    if fmt == "png" and args.output is None and sys.stdout.isatty():
+        raise _UsageError("PNG is binary: write it with -o FILE (or pipe the output)")
+    try:
+        content = diagram.render(fmt)
+    except DiagramError as err:
+        raise _UsageError(str(err)) from None
+    if args.output is not None:
+        if isinstance(content, bytes):
+            args.output.write_bytes(content)
+        else:
+            args.output.write_text(content)
+        print(f"wrote {fmt} diagram to {args.output}", file=sys.stderr)
+    elif isinstance(content, bytes):
+        sys.stdout.buffer.write(content)
+    else:
+        sys.stdout.write(content)
+    return 0
+
+
 class _Progress:
     """A one-line progress counter on standard error, shown only on a terminal."""
 
@@ -240,6 +284,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, metavar="N", help="processes to use (default: one per core)"
     )
     checker.set_defaults(run=_cmd_check)
+
+    drawer = commands.add_parser(
+        "diagram",
+        help="draw the lifecycle as Mermaid, DOT, SVG or PNG",
+        description=(
+            "Draw the statuses and every edge the policy enables. Documented edges are solid, inferred "
+            "dashed, assumed dotted (in Mermaid the label says so); API calls are blue; the race edges "
+            "(STOP_REQUESTED -> TRAINED...) red. SVG and PNG need Graphviz's dot program "
+            "(apt-get install graphviz, brew install graphviz); Mermaid and DOT need nothing."
+        ),
+    )
+    drawer.add_argument("--format", choices=("mermaid", "dot", "svg", "png"), default=None,
+                        help="output format (default: from the -o suffix, else mermaid)")
+    drawer.add_argument("--policy", metavar="FIELD=VALUE", nargs="+", default=[],
+                        help="draw the edges of this policy (see `stoprace model`)")
+    drawer.add_argument("--annotate", type=Path, default=None, metavar="RESULTS",
+                        help="put simulated frequencies on the edges, from `stoprace race` results.json")
+    drawer.add_argument("--stop-at", type=float, default=None, metavar="SECONDS",
+                        help="with --annotate: use only this stop time's row (default: pool them all)")
+    drawer.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                        help="write to FILE instead of standard output")
+    drawer.set_defaults(run=_cmd_diagram)
 
     defaults = RaceScenario()
     racer = commands.add_parser(

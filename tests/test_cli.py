@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -194,3 +195,54 @@ def test_race_bad_arguments_exit_2_with_one_line(args):
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_diagram_prints_mermaid_by_default():
+    result = run("diagram")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[3] == "stateDiagram-v2"
+    assert "STOP_REQUESTED --> TRAINED: finish_training" in result.stdout
+
+
+def test_diagram_policy_leaves_disabled_edges_out():
+    result = run("diagram", "--format", "dot", "--policy", "race_outcomes=trained_or_stopped")
+    assert result.returncode == 0, result.stderr
+    assert "STOP_REQUESTED -> TRAINED " in result.stdout
+    assert "STOP_REQUESTED -> TRAINED_WITH_WARNING" not in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_diagram_svg_with_annotations_from_a_race(tmp_path):
+    study = tmp_path / "study"
+    assert run("race", "--stop-at", "3000", "--replications", "3000", "--out", str(study)).returncode == 0
+    lost = json.loads((study / "results.json").read_text())["rows"][0]
+    share = 100 * lost["paths"]["SUBMITTED>TRAINING>STOP_REQUESTED>TRAINED"] / lost["stop_requested"]
+    target = tmp_path / "annotated.svg"
+    result = run("diagram", "--annotate", str(study / "results.json"), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert f"race lost {share:.1f}%" in target.read_text()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("diagram", "--format", "gif"),
+        ("diagram", "-o", "diagram.txt"),
+        ("diagram", "--annotate", "no-such-results.json"),
+        ("diagram", "--stop-at", "3000"),
+        ("diagram", "--policy", "race_outcomes=sometimes"),
+    ],
+)
+def test_diagram_bad_arguments_exit_2_with_one_line(args):
+    result = run(*args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_diagram_without_dot_says_how_to_install_it(monkeypatch, capsys):
+    monkeypatch.setattr("model.diagram.shutil.which", lambda name: None)
+    assert cli.main(["diagram", "--format", "svg"]) == 2
+    error = capsys.readouterr().err
+    assert "apt-get install graphviz" in error
+    assert len(error.strip().splitlines()) == 1

@@ -1,0 +1,303 @@
+"""State diagrams of the lifecycle, drawn by ``transitions``' ``GraphMachine`` from the edge table.
+
+A :class:`Diagram` shows the 8 statuses and every edge a policy enables (accepted no-ops as self-loops
+marked ``[internal]``), in four formats:
+
+- ``mermaid``: ``stateDiagram-v2`` text (no binary needed);
+- ``dot``: Graphviz DOT text (no binary needed);
+- ``svg`` and ``png``: drawn by Graphviz's ``dot`` program, which must be installed.
+
+How an edge is known shows in its line: documented solid, inferred dashed, assumed dotted (Mermaid
+ignores line styles, so there the label says ``(inferred)`` or ``(assumed)``). API calls are blue and
+written as calls (``stop()``); the service's own progress is black. The race edges (a stopped job whose
+training completes anyway) are red and thick, finished statuses have a double border (``[*]`` in
+Mermaid), and a deleted job's pseudo-state is drawn dashed. The engine is always named explicitly:
+``transitions`` would silently fall back to Mermaid if the ``graphviz`` package were missing, so a
+fallback is refused with an error instead.
+
+>>> text = Diagram().mermaid()
+>>> text.splitlines()[3]
+'stateDiagram-v2'
+>>> "STOP_REQUESTED --> TRAINED: finish_training [if trained] RACE LOST" in text
+True
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import ModelError
+from .lifecycle import EDGES, STATES, Actor, Edge, Provenance, enabled_edges
+from .policy import DEFAULT_POLICY, Policy
+from .statuses import DELETED, FINISHED, Status
+
+__all__ = ["FORMATS", "Diagram", "DiagramError", "annotations_from_race", "race_edges"]
+
+#: Output formats: text ones need nothing installed; images need Graphviz's ``dot`` program.
+FORMATS = ("mermaid", "dot", "svg", "png")
+
+INSTALL_HINT = (
+    "SVG and PNG need Graphviz's `dot` program: install it with `apt-get install graphviz` (Debian, "
+    "Ubuntu) or `brew install graphviz` (macOS); --format mermaid and --format dot work without it"
+)
+
+_LINE = {Provenance.DOCUMENTED: "solid", Provenance.INFERRED: "dashed", Provenance.ASSUMED: "dotted"}
+_STRENGTH = (Provenance.DOCUMENTED, Provenance.INFERRED, Provenance.ASSUMED)  # weakest last
+_COLOUR = {Actor.API: "#1f5fbf", Actor.SERVICE: "black"}
+_RACE_COLOUR = "#d62728"
+
+
+class DiagramError(ModelError):
+    """A diagram cannot be drawn as asked (for example, no ``dot`` program for SVG or PNG)."""
+
+
+def race_edges() -> frozenset[tuple[str, str]]:
+    """The edges on which a stopped job's training completes anyway: the race is lost."""
+    return frozenset(
+        (Status.STOP_REQUESTED.value, s.value) for s in (Status.TRAINED, Status.TRAINED_WITH_WARNING)
+    )
+
+
+def _label(edge: Edge) -> str:
+    name = f"{edge.trigger}()" if edge.actor is Actor.API else edge.trigger
+    return f"{name} [if trained]" if edge.guard else name
+
+
+@dataclass(frozen=True)
+class _Arrow:
+    """The edges between one source and one destination, drawn as one arrow."""
+
+    source: str
+    dest: str
+    edges: tuple[Edge, ...]
+
+    @property
+    def provenance(self) -> Provenance:
+        return max((e.provenance for e in self.edges), key=_STRENGTH.index)
+
+    @property
+    def actor(self) -> Actor:
+        return self.edges[0].actor
+
+    @property
+    def race(self) -> bool:
+        return (self.source, self.dest) in race_edges()
+
+    @property
+    def style(self) -> str:
+        """The name of this arrow's style in the GraphMachine's ``style_attributes``."""
+        return f"{'race' if self.race else self.actor.value}_{self.provenance.value}"
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """The lifecycle diagram under ``policy``; ``annotations`` adds text to arrows, keyed by
+    ``(source, dest)`` (see :func:`annotations_from_race`)."""
+
+    policy: Policy = DEFAULT_POLICY
+    annotations: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    edges: tuple[Edge, ...] = EDGES
+    title: str = "Amazon Comprehend document classifier: training job lifecycle"
+
+    def arrows(self) -> list[_Arrow]:
+        """Every arrow drawn: the enabled edges grouped by (source, destination); a no-op is a loop."""
+        grouped: dict[tuple[str, str], list[Edge]] = defaultdict(list)
+        for edge in enabled_edges(self.policy, self.edges):
+            for source in edge.source:
+                grouped[(source, edge.dest or source)].append(edge)
+        return [_Arrow(s, d, tuple(es)) for (s, d), es in grouped.items()]
+
+    # -- text formats ------------------------------------------------------------------------------
+
+    def mermaid(self) -> str:
+        """``stateDiagram-v2`` text."""
+        text = self._machine("mermaid").get_graph().source.rstrip("\n")
+        finals = [f"  {s.value} --> [*]" for s in Status if s in FINISHED]
+        return "\n".join([text, *finals, f"  {DELETED} --> [*]"]) + "\n"
+
+    def dot(self) -> str:
+        """Graphviz DOT text."""
+        return str(self._digraph().source)
+
+    # -- images --------------------------------------------------------------------------------------
+
+    def svg(self) -> str:
+        """SVG drawn by Graphviz's ``dot`` (``DiagramError`` if it is not installed)."""
+        return self._pipe("svg").decode()
+
+    def png(self) -> bytes:
+        """PNG drawn by Graphviz's ``dot`` (``DiagramError`` if it is not installed)."""
+        return self._pipe("png")
+
+    def render(self, fmt: str) -> str | bytes:
+        """The diagram in ``fmt``, one of :data:`FORMATS`."""
+        if fmt not in FORMATS:
+            raise DiagramError(f"unknown diagram format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+        renderer: Any = {"mermaid": self.mermaid, "dot": self.dot, "svg": self.svg, "png": self.png}[fmt]
+        result: str | bytes = renderer()
+        return result
+
+    def save(self, path: str | Path, fmt: str | None = None) -> Path:
+        """Write the diagram to ``path``, in ``fmt`` or the format its suffix names (``.mmd`` is Mermaid)."""
+        path = Path(path)
+        fmt = fmt or _format_of(path)
+        content = self.render(fmt)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+        return path
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:  # noqa: ARG002
+        """Jupyter display: SVG where ``dot`` is installed, otherwise Mermaid as Markdown (IPython
+        filters by ``include`` and ``exclude`` itself)."""
+        bundle: dict[str, Any] = {"text/plain": self.mermaid()}
+        if has_dot():
+            bundle["image/svg+xml"] = self.svg()
+        else:
+            bundle["text/markdown"] = f"```mermaid\n{self.mermaid()}```\n"
+        return bundle
+
+    # -- through transitions -------------------------------------------------------------------------
+
+    def _machine(self, engine: Literal["mermaid", "graphviz"]) -> Any:
+        from transitions.extensions import GraphMachine  # noqa: PLC0415 - only diagrams need it
+
+        arrows = self.arrows()
+        transitions = []
+        for arrow in arrows:
+            label = " | ".join(_label(e) for e in arrow.edges)
+            if engine == "mermaid" and arrow.provenance is not Provenance.DOCUMENTED:
+                label += f" ({arrow.provenance.value})"
+            if engine == "mermaid" and arrow.race:
+                label += " RACE LOST"
+            note = self.annotations.get((arrow.source, arrow.dest))
+            if note:
+                label += f" - {note}"
+            no_op = arrow.edges[0].dest is None  # accepted, nothing changes: an internal transition
+            transitions.append({"trigger": arrow.edges[0].trigger, "source": arrow.source,
+                                "dest": None if no_op else arrow.dest, "label": label})
+        machine = GraphMachine(
+            states=list(STATES), initial=Status.SUBMITTED.value, transitions=transitions,
+            auto_transitions=False, title=self.title, graph_engine=engine, show_conditions=False,
+        )
+        expected = {"mermaid": "diagrams_mermaid", "graphviz": "diagrams_graphviz"}[engine]
+        if not machine.graph_cls.__module__.endswith(expected):
+            raise DiagramError(
+                f"transitions fell back from the {engine} engine to {machine.graph_cls.__module__}; "
+                "install the Python package `graphviz` (pip install graphviz)"
+            )
+        machine.style_attributes = _styles(machine.style_attributes)
+        graph: Any = machine.model_graphs[id(machine)]
+        graph.reset_styling()  # no "active" state: a diagram shows the table, not one job
+        for arrow in arrows:
+            graph.custom_styles["edge"][arrow.source][arrow.dest] = arrow.style
+        for status in FINISHED:
+            graph.set_node_style(status.value, "final")
+        graph.set_node_style(DELETED, "gone")
+        return machine
+
+    def _digraph(self) -> Any:
+        try:
+            graph = self._machine("graphviz").get_graph()
+        except ImportError as err:  # pragma: no cover - graphviz is a dependency
+            raise DiagramError(f"DOT needs the Python package `graphviz`: {err}") from None
+        graph.node("start", label="", shape="point", width="0.15")
+        graph.edge("start", Status.SUBMITTED.value, label="create_document_classifier()",
+                   color=_COLOUR[Actor.API], fontcolor=_COLOUR[Actor.API])
+        with graph.subgraph(name="cluster_legend") as legend:
+            legend.attr(label="legend", fontsize="10", color="gray", style="rounded")
+            legend.node("legend", shape="plaintext", fontsize="10", label=_LEGEND)
+        return graph
+
+    def _pipe(self, fmt: str) -> bytes:
+        if not has_dot():
+            raise DiagramError(INSTALL_HINT)
+        data: bytes = self._digraph().pipe(format=fmt)
+        return data
+
+
+_LEGEND = (
+    "solid: documented by AWS\\l"
+    "dashed: inferred from real integrations\\l"
+    "dotted: assumed by the model\\l"
+    "blue, name(): an API call\\l"
+    "black: the service's own progress\\l"
+    "red: the race is lost (trained after a stop)\\l"
+    "double border: finished status\\l"
+    "[internal]: accepted, nothing changes\\l"
+)
+
+
+def _styles(base: Mapping[str, Any]) -> dict[str, Any]:
+    styles = {kind: dict(values) for kind, values in base.items()}
+    styles["node"] = {
+        **styles["node"],
+        "final": {"peripheries": "2", "fillcolor": "#f2f2f2", "color": "black"},
+        "gone": {"style": "dashed,rounded", "fillcolor": "white", "color": "gray"},
+    }
+    edge_styles = dict(styles["edge"])
+    for provenance, line in _LINE.items():
+        for actor, colour in _COLOUR.items():
+            edge_styles[f"{actor.value}_{provenance.value}"] = {"style": line, "color": colour,
+                                                                 "fontcolor": colour}
+        edge_styles[f"race_{provenance.value}"] = {
+            "style": line, "color": _RACE_COLOUR, "fontcolor": _RACE_COLOUR, "penwidth": "3",
+        }
+    styles["edge"] = edge_styles
+    return styles
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    fmt = {"mmd": "mermaid", "md": "mermaid", "gv": "dot"}.get(suffix, suffix)
+    if fmt not in FORMATS:
+        raise DiagramError(
+            f"cannot tell the format from {path.name!r}; name it .mmd, .dot, .svg or .png, or give the format"
+        )
+    return fmt
+
+
+def has_dot() -> bool:
+    """Whether Graphviz's ``dot`` program is on the PATH."""
+    return shutil.which("dot") is not None
+
+
+def annotations_from_race(
+    report: Mapping[str, Any], stop_at: float | None = None
+) -> dict[tuple[str, str], str]:
+    """Arrow annotations from a race report (``stoprace race --json`` or ``results.json``): on the race
+    edges, the share of stop requests sent during training that lost the race that way; on every other
+    arrow, the share of jobs that reached its source and took it. Rows are pooled, or only the row of
+    ``stop_at``."""
+    rows = report.get("rows") if isinstance(report, Mapping) else None
+    if not isinstance(rows, list) or not rows:
+        raise DiagramError("not a race result: expected the JSON of `stoprace race` with its rows")
+    if stop_at is not None:
+        rows = [r for r in rows if float(r["stop_at"]) == float(stop_at)]
+        if not rows:
+            times = ", ".join(f"{float(r['stop_at']):g}" for r in report["rows"])
+            raise DiagramError(f"no row for stop time {stop_at:g} s; the result has {times}")
+    took: dict[tuple[str, str], int] = defaultdict(int)
+    reached: dict[str, int] = defaultdict(int)
+    stop_requested = sum(int(r["stop_requested"]) for r in rows)
+    for row in rows:
+        for path, count in row["paths"].items():
+            steps = path.split(">")
+            for step in steps:
+                reached[step] += count
+            for a, b in pairwise(steps):
+                took[(a, b)] += count
+    notes = {}
+    for (a, b), count in took.items():
+        if (a, b) in race_edges() and stop_requested:
+            notes[(a, b)] = f"race lost {100 * count / stop_requested:.1f}%"
+        else:
+            notes[(a, b)] = f"{100 * count / reached[a]:.1f}%"
+    return notes
