@@ -1,4 +1,4 @@
-"""Figures of a race result (matplotlib, drawn off-screen).
+"""Figures of a race result (matplotlib's object API: no pyplot, no global backend).
 
 Each function takes a :class:`~sim.race.RaceResult` (and, optionally, the report of
 :func:`sim.report.race_report`, whose analytic values are drawn beside the simulated ones) and returns a
@@ -24,13 +24,13 @@ STATUS_COLOURS = {
 }
 
 
-def _pyplot() -> Any:
-    import matplotlib  # noqa: PLC0415 - heavy; only figures need it
+def _figure() -> Any:
+    """A new figure and its axes, without pyplot: no global backend is chosen or changed, so the
+    figures display inline in Jupyter and save anywhere (PNG through Agg)."""
+    from matplotlib.figure import Figure  # noqa: PLC0415 - heavy; only figures need it
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-
-    return plt
+    fig = Figure(figsize=(7, 4.2))
+    return fig, fig.subplots()
 
 
 def _minutes(result: RaceResult) -> list[float]:
@@ -46,8 +46,7 @@ def _analytic(report: dict[str, Any] | None, key: str) -> list[Any] | None:
 
 def p_race_lost_figure(result: RaceResult, report: dict[str, Any] | None = None) -> Any:
     """``p_race_lost`` against stop time, with its 95% Wilson band and the analytic curve."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = _figure()
     rows = [(m, r) for m, r in zip(_minutes(result), result.rows, strict=True) if r.p_race_lost is not None]
     if rows:
         x = [m for m, _ in rows]
@@ -74,8 +73,7 @@ def p_race_lost_figure(result: RaceResult, report: dict[str, Any] | None = None)
 def final_status_figure(result: RaceResult, report: dict[str, Any] | None = None) -> Any:
     """The share of each final status against stop time (stacked bars), with the analytic shares as
     black marks where the report has them."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = _figure()
     x = _minutes(result)
     bottom = [0.0] * len(x)
     for status in STATUS_ORDER:
@@ -103,8 +101,7 @@ def billed_cost_figure(
 ) -> Any:
     """Expected billed training hours, and their cost, against stop time, with the 95% interval of
     the mean and the analytic curve."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = _figure()
     x = _minutes(result)
     hours = [row.mean_billed_seconds / 3600 for row in result.rows]
     intervals = [row.billed_ci() for row in result.rows]
@@ -135,7 +132,6 @@ def save_all(
     result: RaceResult, directory: Path, report: dict[str, Any] | None = None, usd_per_hour: float = 3.0
 ) -> list[Path]:
     """Write the three figures as PNG files into ``directory``; return their paths."""
-    plt = _pyplot()
     figures = {
         "p_race_lost.png": p_race_lost_figure(result, report),
         "final_status.png": final_status_figure(result, report),
@@ -145,6 +141,5 @@ def save_all(
     for name, fig in figures.items():
         path = directory / name
         fig.savefig(path, dpi=120)
-        plt.close(fig)
         paths.append(path)
     return paths
