@@ -51,3 +51,22 @@ def test_assumptions_table_matches_the_edge_table():
     assert match.group(1) == assumptions_markdown(), (
         "README's assumptions table drifted from model.EDGES; regenerate it with `stoprace model --markdown`"
     )
+
+
+def test_every_command_is_in_the_command_line_reference():
+    from sim.cli import build_parser  # noqa: PLC0415
+
+    reference = _section("Command line")
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name, sub in commands.items():
+        assert f"`stoprace {name}" in reference, f"README's command line reference lacks `stoprace {name}`"
+        for action in sub._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert option in reference, f"README's reference lacks `stoprace {name} {option}`"
+
+
+def test_the_lifecycle_image_is_shown():
+    assert "](docs/lifecycle.svg)" in README
+    assert (ROOT / "docs" / "lifecycle.svg").is_file()
