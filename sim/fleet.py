@@ -1,0 +1,637 @@
+"""Fleets: many jobs in one account, stopped through a throttled, faulty service with the SDK's retries.
+
+One simpy ``Environment`` holds a whole account. Every API call goes through a
+:class:`model.ComprehendService` whose clock is the simulation's and whose admission hook applies the
+request-rate limits (a token bucket per operation: over it, ``TooManyRequestsException``) and injected
+``InternalServerException`` faults; the lifecycle is the model's.
+
+The service's side:
+
+- a job waits in ``SUBMITTED`` for one of ``training_slots`` (FIFO), then its queue delay, then trains
+  for its training duration (ending with warnings, or failing part-way, as in the race scenario);
+- an accepted stop joins the queue of ``stop_workers`` workers; a worker takes ``stop_handling`` and
+  then the stop takes effect (``finish_stop``), unless training ended first: that is the lost race. A
+  job's time in ``STOP_REQUESTED`` is its wait for a worker plus the handling, so a storm of stops
+  lengthens it. A stopped job frees its training slot.
+
+The client's side, one per job (as a script working through jobs would, all sharing one SDK client
+and so one retry quota):
+
+- it creates its job (at once, or at the times of a Poisson stream), polls ``DescribeDocumentClassifier``
+  every ``poll_interval`` seconds until it sees a final status (polls count against the describe rate
+  limit too), and decides to stop: ``stop_after`` seconds after submission, or, with ``budget_usd``, at
+  the first poll whose training so far costs that much;
+- every call is retried exactly as botocore does in ``retry_mode`` (:mod:`sim.retry`); with
+  ``app_retry`` the application also retries a stop the SDK gave up on, every ``app_retry_interval``,
+  until it is accepted.
+
+Randomness comes from streams spawned from the seed, one per quantity (and one for retry jitter and one
+for faults), so the same seed gives the same result.
+
+>>> result = simulate(FleetScenario(jobs=20, submit_rate=0.5, stop_after=1200.0, seed=7))
+>>> sum(result.final.values())
+20
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import Counter
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import simpy
+
+from model import DEFAULT_POLICY, ComprehendService, Policy, ServiceError
+from model.errors import InternalServerException, TooManyRequestsException
+from model.lifecycle import race_lost
+from model.statuses import FINISHED, Status
+
+from .distributions import Distribution, parse_distribution
+from .retry import MODES, Retrier
+from .scenario import DEFAULT_FAILURE_POINT, DEFAULT_QUEUE_DELAY, DEFAULT_TRAINING_DURATION
+from .stats import wilson_interval
+
+__all__ = ["OPERATIONS", "FleetResult", "FleetScenario", "TokenBucket", "simulate"]
+
+#: The API operations a fleet calls, and the short names used on the command line.
+OPERATIONS = {
+    "create": "CreateDocumentClassifier",
+    "describe": "DescribeDocumentClassifier",
+    "stop": "StopTrainingDocumentClassifier",
+}
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+_ROLE = "arn:aws:iam::111122223333:role/comprehend-access"
+_FINAL = frozenset(s.value for s in FINISHED)
+Progress = Callable[[int, int], None]
+# Distributions are immutable: one parsed instance serves every scenario as its default.
+DEFAULT_STOP_HANDLING = parse_distribution("exponential:mean=30")
+DEFAULT_APP_RETRY_INTERVAL = parse_distribution("fixed:5")
+
+
+class TokenBucket:
+    """A token bucket: ``rate`` tokens a second, at most ``burst`` held; a call takes one token.
+
+    Starting full, it admits at most ``rate * T + burst`` calls in any window of length ``T``.
+
+    >>> bucket = TokenBucket(rate=1.0, burst=2)
+    >>> [bucket.take(0.0), bucket.take(0.0), bucket.take(0.0), bucket.take(1.0)]
+    [True, True, False, True]
+    """
+
+    __slots__ = ("burst", "last", "rate", "tokens")
+
+    def __init__(self, rate: float, burst: int) -> None:
+        if not (math.isfinite(rate) and rate > 0):
+            raise ValueError(f"a rate limit needs a rate > 0 per second, got {rate!r}")
+        if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
+            raise ValueError(f"a rate limit needs a whole burst of at least 1, got {burst!r}")
+        self.rate, self.burst = float(rate), burst
+        self.tokens, self.last = float(burst), 0.0
+
+    def take(self, now: float) -> bool:
+        """Take a token at time ``now`` (never earlier than the last call); False if none is left."""
+        if now > self.last:
+            self.tokens = min(float(self.burst), self.tokens + (now - self.last) * self.rate)
+            self.last = now
+        if self.tokens >= 1.0 - 1e-9:  # tolerate the rounding of many small refills
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+def _distribution(value: Distribution | str, name: str) -> Distribution:
+    if isinstance(value, str):
+        return parse_distribution(value)
+    if not isinstance(value, Distribution):
+        raise ValueError(f"{name} must be a distribution spec or Distribution, not {value!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class FleetScenario:
+    """One fleet experiment; distributions may be given as specs. ``rate_limits`` maps an operation
+    (``create``, ``describe``, ``stop``) to ``(rate per second, burst)``."""
+
+    jobs: int = 500
+    submit_rate: float | None = 1.0  # jobs per second (a Poisson stream); None: all at once
+    training_slots: int | None = None  # None: no limit
+    queue_delay: Distribution = DEFAULT_QUEUE_DELAY
+    training_duration: Distribution = DEFAULT_TRAINING_DURATION
+    p_warning: float = 0.05
+    p_failure: float = 0.02
+    failure_point: Distribution = DEFAULT_FAILURE_POINT
+    stop_workers: int = 4
+    stop_handling: Distribution = DEFAULT_STOP_HANDLING
+    rate_limits: Mapping[str, tuple[float, int]] = field(
+        default_factory=lambda: {"stop": (1.0, 1), "describe": (20.0, 40)}
+    )
+    p_server_error: float = 0.01
+    poll_interval: float | None = 60.0  # None: the client never polls
+    stop_after: float | None = 1800.0
+    budget_usd: float | None = None
+    usd_per_hour: float = 3.0
+    retry_mode: str = "legacy"
+    app_retry: bool = False
+    app_retry_interval: Distribution = DEFAULT_APP_RETRY_INTERVAL
+    http_statuses: str = "seed"
+    policy: Policy = DEFAULT_POLICY
+    seed: int = 20261129
+
+    def __post_init__(self) -> None:
+        for name in (
+            "queue_delay",
+            "training_duration",
+            "failure_point",
+            "stop_handling",
+            "app_retry_interval",
+        ):
+            object.__setattr__(self, name, _distribution(getattr(self, name), name))
+        _whole(self.jobs, "jobs", 1)
+        _whole(self.stop_workers, "stop_workers", 1)
+        if self.training_slots is not None:
+            _whole(self.training_slots, "training_slots", 1)
+        for name in ("p_warning", "p_failure", "p_server_error"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
+        for name in ("submit_rate", "poll_interval", "stop_after", "budget_usd"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < 0
+                or (value == 0 and name in ("submit_rate", "poll_interval"))
+            ):
+                raise ValueError(f"{name} must be a finite number > 0 (or None), got {value!r}")
+        if self.stop_after is not None and self.budget_usd is not None:
+            raise ValueError("give stop_after (a deadline) or budget_usd (a cost limit), not both")
+        if self.budget_usd is not None and self.poll_interval is None:
+            raise ValueError("budget_usd needs poll_interval: the client learns the cost by polling")
+        if not (
+            isinstance(self.usd_per_hour, int | float)
+            and math.isfinite(self.usd_per_hour)
+            and self.usd_per_hour >= 0
+        ):
+            raise ValueError(f"usd_per_hour must be a finite number >= 0, got {self.usd_per_hour!r}")
+        if self.retry_mode not in MODES:
+            raise ValueError(f"retry_mode must be one of {', '.join(MODES)}, got {self.retry_mode!r}")
+        if self.http_statuses not in ("seed", "botocore"):
+            raise ValueError(f"http_statuses must be 'seed' or 'botocore', got {self.http_statuses!r}")
+        limits = dict(self.rate_limits)
+        for name, limit in limits.items():
+            if name not in OPERATIONS:
+                raise ValueError(
+                    f"rate limit for unknown operation {name!r}; operations: {', '.join(OPERATIONS)}"
+                )
+            if not (isinstance(limit, tuple | list) and len(limit) == 2):
+                raise ValueError(f"rate limit for {name} must be (rate, burst), got {limit!r}")
+            TokenBucket(float(limit[0]), limit[1])  # validates
+        object.__setattr__(
+            self, "rate_limits", {k: (float(v[0]), int(v[1])) for k, v in sorted(limits.items())}
+        )
+        if point_max(self.failure_point) > 1:
+            raise ValueError(
+                f"failure_point is a fraction of the training time, in [0, 1]; got {self.failure_point}"
+            )
+        if not isinstance(self.policy, Policy):
+            raise ValueError(f"policy must be a model.Policy, not {type(self.policy).__name__}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}")
+
+    def replace(self, **changes: Any) -> FleetScenario:
+        """A copy with ``changes`` (validated like a new scenario)."""
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The scenario as plain data, for JSON results."""
+        data: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Distribution):
+                value = value.spec
+            elif isinstance(value, Policy):
+                value = value.as_dict()
+            elif f.name == "rate_limits":
+                value = {k: {"rate": r, "burst": b} for k, (r, b) in value.items()}
+            data[f.name] = value
+        return data
+
+
+def _whole(value: Any, name: str, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be a whole number of at least {low}, got {value!r}")
+
+
+def point_max(dist: Distribution) -> float:
+    """The largest value ``dist`` can take (infinite for unbounded families)."""
+    if dist.family == "fixed":
+        return dist.param("value")
+    if dist.family == "uniform":
+        return dist.param("high")
+    if dist.family == "empirical":
+        return max(dist.values)
+    return math.inf
+
+
+# -- results ----------------------------------------------------------------------------------------
+
+
+def _summary(values: np.ndarray) -> dict[str, float | int | None]:
+    """Count, mean and quantiles of a sample (None where it is empty)."""
+    if not len(values):
+        return {"count": 0, "mean": None, "p50": None, "p90": None, "p99": None, "max": None}
+    q50, q90, q99 = np.quantile(values, [0.5, 0.9, 0.99]).tolist()
+    return {
+        "count": len(values),
+        "mean": float(values.mean()),
+        "p50": q50,
+        "p90": q90,
+        "p99": q99,
+        "max": float(values.max()),
+    }
+
+
+@dataclass(slots=True)
+class FleetResult:
+    """What a fleet run measured. Per-job arrays are in job order; ``timeline`` (when kept) has each
+    job's (submit, training start, stop request, stop accepted, end, final status)."""
+
+    scenario: FleetScenario
+    paths: Counter[str]
+    stop_decided: int
+    stop_accepted: int
+    stop_lost: Counter[str]  # why a decided stop was never accepted: the last error's code
+    dwell: np.ndarray  # seconds in STOP_REQUESTED, per job that entered it
+    worker_wait: np.ndarray  # seconds an accepted stop waited for a worker
+    wasted_seconds: np.ndarray  # billed training after the stop decision, per job that decided
+    observe_seconds: np.ndarray  # decision to the client seeing a final status
+    api_calls: dict[str, Counter[str]]
+    events: int
+    duration: float
+    timeline: list[tuple[float, float | None, float | None, float | None, float, str]] | None = None
+
+    @property
+    def final(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for path, n in self.paths.items():
+            counts[path.rsplit(">", 1)[-1]] += n
+        return counts
+
+    @property
+    def stop_requested(self) -> int:
+        """Jobs that entered STOP_REQUESTED from TRAINING."""
+        return sum(n for p, n in self.paths.items() if "TRAINING>STOP_REQUESTED" in p)
+
+    @property
+    def race_lost(self) -> int:
+        return sum(n for p, n in self.paths.items() if race_lost(p.split(">")))
+
+    @property
+    def p_race_lost(self) -> float | None:
+        return self.race_lost / self.stop_requested if self.stop_requested else None
+
+    @property
+    def share_never_accepted(self) -> float | None:
+        """Of the stops clients decided on, the share the service never accepted."""
+        return sum(self.stop_lost.values()) / self.stop_decided if self.stop_decided else None
+
+    def as_dict(self) -> dict[str, Any]:
+        interval = wilson_interval(self.race_lost, self.stop_requested) if self.stop_requested else None
+        hours = float(self.wasted_seconds.sum()) / 3600
+        return {
+            "scenario": self.scenario.as_dict(),
+            "seed": self.scenario.seed,
+            "jobs": self.scenario.jobs,
+            "final": dict(sorted(self.final.items())),
+            "paths": dict(sorted(self.paths.items())),
+            "stop_decided": self.stop_decided,
+            "stop_accepted": self.stop_accepted,
+            "stop_never_accepted": sum(self.stop_lost.values()),
+            "stop_never_accepted_by_error": dict(sorted(self.stop_lost.items())),
+            "share_never_accepted": self.share_never_accepted,
+            "stop_requested": self.stop_requested,
+            "race_lost": self.race_lost,
+            "p_race_lost": self.p_race_lost,
+            "ci95": list(interval) if interval else None,
+            "stop_requested_seconds": _summary(self.dwell),
+            "stop_worker_wait_seconds": _summary(self.worker_wait),
+            "observe_final_seconds": _summary(self.observe_seconds),
+            "wasted_billed_hours": hours,
+            "wasted_cost_usd": hours * self.scenario.usd_per_hour,
+            "api_calls": {op: dict(sorted(c.items())) for op, c in sorted(self.api_calls.items())},
+            "events": self.events,
+            "simulated_seconds": self.duration,
+        }
+
+
+# -- the simulation ---------------------------------------------------------------------------------
+
+
+class _Environment(simpy.Environment):
+    """A simpy Environment that counts the events it processes (for the benchmark)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.processed = 0
+
+    def step(self) -> None:
+        self.processed += 1
+        super().step()
+
+
+@dataclass(slots=True)
+class _Job:
+    index: int
+    submit: float
+    duration: float
+    end_trigger: str
+    queue: float
+    handling: float
+    arn: str | None = None
+    stop_request: float | None = None  # when the stop was accepted (the job entered STOP_REQUESTED)
+    decided: float | None = None
+    observed: float | None = None
+    stop_event: simpy.Event | None = None
+    worker_wait: float | None = None
+
+
+class _Fleet:
+    def __init__(self, scenario: FleetScenario, keep_timeline: bool) -> None:
+        self.s = scenario
+        self.env = _Environment()
+        self.keep_timeline = keep_timeline
+        self.buckets = {OPERATIONS[k]: TokenBucket(r, b) for k, (r, b) in scenario.rate_limits.items()}
+        streams = [np.random.default_rng(x) for x in np.random.SeedSequence(scenario.seed).spawn(10)]
+        self.fault_rng, retry_rng, self.app_rng = streams[7], streams[8], streams[9]
+        self.retrier = Retrier(scenario.retry_mode, retry_rng)
+        self.service = ComprehendService(
+            clock=lambda: EPOCH + timedelta(seconds=self.env.now),
+            policy=scenario.policy,
+            http_statuses=scenario.http_statuses,  # type: ignore[arg-type]
+            admission=self._admit,
+        )
+        self.slots = simpy.Resource(self.env, scenario.training_slots) if scenario.training_slots else None
+        self.workers = simpy.Resource(self.env, scenario.stop_workers)
+        self.calls: dict[str, Counter[str]] = {op: Counter() for op in OPERATIONS.values()}
+        self.jobs = self._draw(streams)
+
+    def _draw(self, streams: list[np.random.Generator]) -> list[_Job]:
+        s, n = self.s, self.s.jobs
+        if s.submit_rate is None:
+            submits = np.zeros(n)
+        else:
+            submits = np.cumsum(streams[0].exponential(1 / s.submit_rate, n))
+        duration = s.training_duration.sample(streams[1], n)
+        fails = streams[2].random(n) < s.p_failure
+        warns = ~fails & (streams[3].random(n) < s.p_warning)
+        point = s.failure_point.sample(streams[4], n)
+        queue = s.queue_delay.sample(streams[5], n)
+        handling = s.stop_handling.sample(streams[6], n)
+        triggers = np.where(
+            fails, "fail_training", np.where(warns, "finish_training_with_warning", "finish_training")
+        )
+        return [
+            _Job(
+                i,
+                float(submits[i]),
+                float(point[i] * duration[i] if fails[i] else duration[i]),
+                str(triggers[i]),
+                float(queue[i]),
+                float(handling[i]),
+            )
+            for i in range(n)
+        ]
+
+    # -- the service side --------------------------------------------------------------------------
+
+    def _admit(self, operation: str, _params: Mapping[str, Any]) -> ServiceError | None:
+        bucket = self.buckets.get(operation)
+        if bucket is not None and not bucket.take(self.env.now):
+            return TooManyRequestsException()
+        if self.s.p_server_error and self.fault_rng.random() < self.s.p_server_error:
+            return InternalServerException()
+        return None
+
+    def _status(self, job: _Job) -> str:
+        assert job.arn is not None
+        return str(self.service.status(job.arn))
+
+    def _train(self, job: _Job) -> Generator[simpy.Event, Any, None]:
+        """The service runs one job: a slot, the queue delay, training; a stop ends it early."""
+        assert job.arn is not None
+        assert job.stop_event is not None
+        request = self.slots.request() if self.slots is not None else None
+        if request is not None:
+            yield request | job.stop_event
+        if not job.stop_event.triggered:
+            yield self.env.timeout(job.queue) | job.stop_event
+        if self._status(job) == Status.SUBMITTED.value:
+            self.service.fire(job.arn, "start_training")
+            yield self.env.timeout(job.duration) | job.stop_event
+            if self.service.can_fire(job.arn, job.end_trigger):
+                self.service.fire(job.arn, job.end_trigger)
+        if request is not None:
+            if request.triggered:
+                self.slots.release(request)
+            else:
+                request.cancel()  # stopped while waiting for a slot: leave the queue
+
+    def _handle_stop(self, job: _Job) -> Generator[simpy.Event, Any, None]:
+        """A stop worker handles an accepted stop; it takes effect unless training ended first."""
+        assert job.arn is not None
+        assert job.stop_event is not None
+        queued = self.env.now
+        with self.workers.request() as worker:
+            yield worker
+            if self._status(job) != Status.STOP_REQUESTED.value:
+                return  # training ended while the stop waited: nothing to do
+            job.worker_wait = self.env.now - queued
+            yield self.env.timeout(job.handling)
+            if self.service.can_fire(job.arn, "finish_stop"):
+                self.service.fire(job.arn, "finish_stop")
+                job.stop_event.succeed()
+
+    # -- the client side ---------------------------------------------------------------------------
+
+    def _call(
+        self, operation: str, method: Callable[..., dict[str, Any]], **params: Any
+    ) -> Generator[simpy.Event, Any, tuple[dict[str, Any] | None, ServiceError | None]]:
+        """One SDK call with botocore's retries: (response, None) or (None, the last error)."""
+        attempt = 1
+        while True:
+            try:
+                response = method(**params)
+            except ServiceError as err:
+                self.calls[operation][err.code] += 1
+                if not self.retrier.should_retry(err.code, err.http_status, attempt):
+                    return None, err
+                yield self.env.timeout(self.retrier.delay(attempt))
+                attempt += 1
+                continue
+            self.calls[operation]["ok"] += 1
+            self.retrier.succeeded(attempt > 1)
+            return response, None
+
+    def _client(self, job: _Job) -> Generator[simpy.Event, Any, None]:
+        s = self.s
+        if job.submit > self.env.now:
+            yield self.env.timeout(job.submit - self.env.now)
+        response, _error = yield from self._call(
+            OPERATIONS["create"],
+            self.service.create_document_classifier,
+            DocumentClassifierName=f"job-{job.index}",
+            DataAccessRoleArn=_ROLE,
+            InputDataConfig={"S3Uri": f"s3://training/job-{job.index}.csv"},
+            LanguageCode="en",
+        )
+        if response is None:
+            return  # never created (counted in the API calls)
+        job.arn = response["DocumentClassifierArn"]
+        job.stop_event = self.env.event()
+        self.env.process(self._train(job))
+        deadline = job.submit + s.stop_after if s.stop_after is not None else math.inf
+        final = False
+        while not final:
+            next_poll = self.env.now + s.poll_interval if s.poll_interval is not None else math.inf
+            if job.decided is None and deadline < math.inf and deadline <= next_poll:
+                if deadline > self.env.now:
+                    yield self.env.timeout(deadline - self.env.now)
+                yield from self._stop(job)
+                if s.poll_interval is None:
+                    return
+                continue
+            if next_poll == math.inf:
+                return
+            yield self.env.timeout(next_poll - self.env.now)
+            response, _ = yield from self._call(
+                OPERATIONS["describe"],
+                self.service.describe_document_classifier,
+                DocumentClassifierArn=job.arn,
+            )
+            if response is None:
+                continue
+            props = response["DocumentClassifierProperties"]
+            final = props["Status"] in _FINAL
+            if final:
+                job.observed = self.env.now
+            elif job.decided is None and s.budget_usd is not None and "TrainingStartTime" in props:
+                trained = (
+                    EPOCH + timedelta(seconds=self.env.now) - props["TrainingStartTime"]
+                ).total_seconds()
+                if trained / 3600 * s.usd_per_hour >= s.budget_usd:
+                    yield from self._stop(job)
+
+    def _stop(self, job: _Job) -> Generator[simpy.Event, Any, None]:
+        """The client decides to stop its job and calls StopTrainingDocumentClassifier until accepted
+        (or the SDK gives up, and the application too)."""
+        assert job.arn is not None
+        job.decided = self.env.now
+        while True:
+            before = self._status(job)
+            response, error = yield from self._call(
+                OPERATIONS["stop"],
+                self.service.stop_training_document_classifier,
+                DocumentClassifierArn=job.arn,
+            )
+            if response is not None:
+                if before != Status.STOP_REQUESTED.value and self._status(job) == Status.STOP_REQUESTED.value:
+                    job.stop_request = self.env.now
+                    self.env.process(self._handle_stop(job))
+                self.accepted += 1
+                return
+            assert error is not None
+            if not self.s.app_retry or error.code not in (
+                "TooManyRequestsException",
+                "InternalServerException",
+            ):
+                self.lost[error.code] += 1
+                return
+            yield self.env.timeout(float(self.s.app_retry_interval.sample(self.app_rng, 1)[0]))
+
+    def run(self, progress: Progress | None) -> FleetResult:
+        self.accepted = 0
+        self.lost: Counter[str] = Counter()
+        for job in self.jobs:
+            self.env.process(self._client(job))
+        if progress is None:
+            self.env.run()
+        else:
+            total = self.s.jobs
+            while self.env.peek() < math.inf:
+                self.env.run(until=self.env.now + 600)
+                progress(sum(j.observed is not None or j.arn is None for j in self.jobs), total)
+            progress(total, total)
+        return self._result()
+
+    def _result(self) -> FleetResult:
+        self.service.admission = None  # reading the outcome is not part of the experiment
+        paths: Counter[str] = Counter()
+        dwell, wasted, observe, waits = [], [], [], []
+        timeline: list[Any] | None = [] if self.keep_timeline else None
+        for job in self.jobs:
+            if job.arn is None:
+                paths["(not created)"] += 1
+                continue
+            steps = [str(s) for s in self.service.path(job.arn)]
+            paths[">".join(steps)] += 1
+            props = self.service.describe_document_classifier(DocumentClassifierArn=job.arn)
+            times = {
+                k: _seconds(v) for k, v in props["DocumentClassifierProperties"].items() if k.endswith("Time")
+            }
+            end = times.get("EndTime", self.env.now)
+            if job.stop_request is not None:
+                dwell.append(end - job.stop_request)
+            if job.worker_wait is not None:
+                waits.append(job.worker_wait)
+            if job.decided is not None:
+                start, stop = times.get("TrainingStartTime"), times.get("TrainingEndTime")
+                wasted.append(
+                    0.0 if start is None or stop is None else max(0.0, stop - max(job.decided, start))
+                )
+                if job.observed is not None:
+                    observe.append(job.observed - job.decided)
+            if timeline is not None:
+                timeline.append(
+                    (
+                        job.submit,
+                        times.get("TrainingStartTime"),
+                        job.stop_request,
+                        job.decided,
+                        end,
+                        steps[-1],
+                    )
+                )
+        self.service.close()
+        return FleetResult(
+            scenario=self.s,
+            paths=paths,
+            stop_decided=sum(j.decided is not None for j in self.jobs),
+            stop_accepted=self.accepted,
+            stop_lost=self.lost,
+            dwell=np.asarray(dwell),
+            worker_wait=np.asarray(waits),
+            wasted_seconds=np.asarray(wasted),
+            observe_seconds=np.asarray(observe),
+            api_calls=self.calls,
+            events=self.env.processed,
+            duration=self.env.now,
+            timeline=timeline,
+        )
+
+
+def _seconds(moment: datetime) -> float:
+    return (moment - EPOCH).total_seconds()
+
+
+def simulate(
+    scenario: FleetScenario, progress: Progress | None = None, keep_timeline: bool = False
+) -> FleetResult:
+    """Run ``scenario`` to the end (every job finished or never created). Per-job timelines are kept
+    only when ``keep_timeline`` (for the timeline figure)."""
+    return _Fleet(scenario, keep_timeline).run(progress)

@@ -1,0 +1,239 @@
+"""Fleets: the token bucket, botocore's retry rules, the stop-worker queue against Erlang C, and
+determinism."""
+
+from __future__ import annotations
+
+import json
+import math
+from statistics import NormalDist
+
+import numpy as np
+import pytest
+
+from sim.fleet import FleetScenario, TokenBucket, simulate
+from sim.retry import Retrier, RetryQuota
+
+# -- the token bucket ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("rate", "burst", "window"), [(1.0, 1, 100.0), (2.5, 7, 40.0), (0.1, 3, 600.0)])
+def test_a_full_bucket_admits_exactly_rate_times_window_plus_burst(rate, burst, window):
+    bucket = TokenBucket(rate, burst)
+    times = np.linspace(0.0, window, 20_001)  # far more attempts than it may admit
+    admitted = sum(bucket.take(float(t)) for t in times)
+    assert admitted == math.floor(rate * window) + burst
+
+
+def test_an_empty_bucket_refills_at_its_rate():
+    bucket = TokenBucket(1.0, 2)
+    assert [bucket.take(0.0) for _ in range(3)] == [True, True, False]
+    assert not bucket.take(0.5)
+    assert bucket.take(1.0)
+    assert [bucket.take(100.0) for _ in range(3)] == [True, True, False]  # never holds more than burst
+
+
+@pytest.mark.parametrize(("rate", "burst"), [(0.0, 1), (-1.0, 1), (math.inf, 1), (1.0, 0), (1.0, 1.5)])
+def test_a_bad_bucket_is_refused(rate, burst):
+    with pytest.raises(ValueError, match="rate limit"):
+        TokenBucket(rate, burst)
+
+
+# -- botocore's retry rules ---------------------------------------------------------------------------
+
+
+def test_legacy_waits_a_fresh_random_fraction_of_a_doubling_step():
+    retrier, twin = Retrier("legacy", np.random.default_rng(3)), np.random.default_rng(3)
+    assert retrier.max_attempts == 5
+    for attempt in range(1, 5):
+        assert retrier.delay(attempt) == twin.random() * 2 ** (attempt - 1)
+
+
+def test_standard_waits_with_full_jitter_capped_at_20_seconds():
+    retrier, twin = Retrier("standard", np.random.default_rng(4)), np.random.default_rng(4)
+    assert retrier.max_attempts == 3
+    for attempt in (1, 2, 5, 6, 9):
+        assert retrier.delay(attempt) == twin.random() * min(2 ** (attempt - 1), 20)
+
+
+@pytest.mark.parametrize(
+    ("mode", "code", "status", "retried"),
+    [
+        ("legacy", "TooManyRequestsException", 400, False),  # SPEC 4: not in legacy's throttling list
+        ("legacy", "TooManyRequestsException", 429, True),  # ...but HTTP 429 is
+        ("legacy", "InternalServerException", 500, True),
+        ("legacy", "ThrottlingException", 400, True),
+        ("legacy", "ResourceNotFoundException", 400, False),
+        ("standard", "TooManyRequestsException", 400, True),
+        ("standard", "InternalServerException", 500, True),
+        ("standard", "ResourceNotFoundException", 400, False),
+        ("standard", "InvalidRequestException", 400, False),
+    ],
+)
+def test_which_errors_each_mode_retries(mode, code, status, retried):
+    assert Retrier(mode, np.random.default_rng(0)).retryable(code, status) is retried
+
+
+@pytest.mark.parametrize(("mode", "attempts"), [("legacy", 5), ("standard", 3)])
+def test_attempts_in_all(mode, attempts):
+    retrier = Retrier(mode, np.random.default_rng(0))
+    made = 1
+    while retrier.should_retry("InternalServerException", 500, made):
+        made += 1
+    assert made == attempts
+
+
+def test_the_standard_retry_quota_runs_out_and_refills():
+    quota = RetryQuota()
+    assert sum(quota.acquire() for _ in range(200)) == 100  # 500 tokens, 5 a retry
+    quota.release(retried=False)
+    assert quota.available == 1
+    quota.release(retried=True)
+    assert quota.available == 6
+    full = RetryQuota()
+    full.release(retried=True)
+    assert full.available == 500  # never above the capacity
+
+
+def test_the_fleet_calls_the_sdk_as_botocore_would():
+    # Every stop is throttled (one token, almost no refill); nothing else is limited or faulty.
+    common = {
+        "jobs": 30,
+        "submit_rate": 1.0,
+        "poll_interval": None,
+        "p_server_error": 0.0,
+        "rate_limits": {"stop": (1e-9, 1)},
+        "training_duration": "fixed:100000",
+        "seed": 5,
+    }
+    legacy = simulate(FleetScenario(retry_mode="legacy", **common))
+    standard = simulate(FleetScenario(retry_mode="standard", **common))
+    stop = "StopTrainingDocumentClassifier"
+    assert legacy.api_calls[stop] == {"ok": 1, "TooManyRequestsException": 29}  # no retries at all
+    assert standard.api_calls[stop] == {"ok": 1, "TooManyRequestsException": 29 * 3}  # 3 attempts each
+    assert sum(legacy.stop_lost.values()) == sum(standard.stop_lost.values()) == 29
+    app = simulate(
+        FleetScenario(retry_mode="legacy", app_retry=True, **{**common, "rate_limits": {"stop": (0.05, 1)}})
+    )
+    assert app.stop_accepted == app.stop_decided == 30
+    assert app.share_never_accepted == 0.0
+
+
+def test_server_errors_are_retried_by_both_modes():
+    common = {
+        "jobs": 200,
+        "submit_rate": 2.0,
+        "poll_interval": None,
+        "p_server_error": 0.3,
+        "rate_limits": {},
+        "training_duration": "fixed:100000",
+        "seed": 8,
+    }
+    legacy = simulate(FleetScenario(retry_mode="legacy", **common))
+    never = simulate(FleetScenario(retry_mode="legacy", **{**common, "p_server_error": 0.0}))
+    assert never.stop_accepted == 200
+    # A stop is lost only when all 5 attempts fail: about 0.3**5 of them.
+    assert legacy.stop_accepted >= 195
+    assert legacy.api_calls["StopTrainingDocumentClassifier"]["InternalServerException"] > 0
+
+
+# -- the stop-worker queue against Erlang C ---------------------------------------------------------
+
+
+def erlang_c_wait(arrival: float, service_mean: float, servers: int) -> float:
+    """The mean wait in queue of an M/M/K queue (Erlang C)."""
+    a = arrival * service_mean
+    rho = a / servers
+    top = a**servers / math.factorial(servers) / (1 - rho)
+    p_wait = top / (sum(a**k / math.factorial(k) for k in range(servers)) + top)
+    return p_wait / (servers / service_mean - arrival)
+
+
+def test_the_wait_for_a_stop_worker_is_erlang_c():
+    """Poisson stop requests (Poisson submissions, each stopped a fixed time later), exponential
+    handling, K workers: the mean wait for a worker matches Erlang C within a 99.9% interval over
+    independent replications (the first stops of each run dropped as warm-up)."""
+    arrival, handling, workers = 0.8, 3.5, 4  # utilisation 0.7
+    expected = erlang_c_wait(arrival, handling, workers)
+    means = []
+    for seed in range(12):
+        scenario = FleetScenario(
+            jobs=3000,
+            submit_rate=arrival,
+            training_duration="fixed:1000000",
+            queue_delay="fixed:0",
+            p_warning=0.0,
+            p_failure=0.0,
+            stop_workers=workers,
+            stop_handling=f"exponential:mean={handling}",
+            rate_limits={},
+            p_server_error=0.0,
+            poll_interval=None,
+            stop_after=60.0,
+            seed=seed,
+        )
+        result = simulate(scenario)
+        assert len(result.worker_wait) == 3000
+        means.append(float(result.worker_wait[300:].mean()))
+    m, s = np.mean(means), np.std(means, ddof=1) / math.sqrt(len(means))
+    z = NormalDist().inv_cdf(0.9995)
+    assert m - z * s <= expected <= m + z * s, (m, s, expected)
+
+
+# -- results -----------------------------------------------------------------------------------------
+
+
+def test_the_same_seed_gives_the_same_json():
+    scenario = FleetScenario(jobs=60, submit_rate=0.5, stop_after=900.0, seed=11)
+    first = json.dumps(simulate(scenario).as_dict(), sort_keys=True)
+    assert first == json.dumps(simulate(scenario).as_dict(), sort_keys=True)
+    assert first != json.dumps(simulate(scenario.replace(seed=12)).as_dict(), sort_keys=True)
+
+
+def test_every_job_is_accounted_for_and_stops_lengthen_with_a_storm():
+    calm = simulate(FleetScenario(jobs=100, submit_rate=0.05, stop_workers=4, seed=3))
+    storm = simulate(
+        FleetScenario(jobs=100, submit_rate=None, stop_workers=4, seed=3, rate_limits={}, app_retry=True)
+    )
+    for result in (calm, storm):
+        assert sum(result.final.values()) == 100
+        assert result.stop_decided == result.stop_accepted + sum(result.stop_lost.values())
+    assert np.mean(storm.dwell) > 5 * np.mean(calm.dwell)
+
+
+def test_a_budget_stops_at_the_first_poll_past_it():
+    scenario = FleetScenario(
+        jobs=40,
+        submit_rate=0.1,
+        stop_after=None,
+        budget_usd=1.5,
+        poll_interval=60.0,
+        rate_limits={},
+        p_server_error=0.0,
+        queue_delay="fixed:0",
+        seed=2,
+    )
+    result = simulate(scenario, keep_timeline=True)
+    assert result.timeline is not None
+    for _submit, start, _, decided, _, _ in result.timeline:
+        if decided is not None:
+            assert start is not None
+            # 1.5 USD at 3 USD/h, polled each minute (times are kept to the microsecond, as AWS does)
+            assert 1800.0 - 1e-6 <= decided - start < 1800.0 + 60.0 + 1e-6
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"jobs": 0}, "jobs must be a whole number"),
+        ({"rate_limits": {"list": (1.0, 1)}}, "unknown operation 'list'"),
+        ({"rate_limits": {"stop": (0.0, 1)}}, "rate > 0"),
+        ({"budget_usd": 5.0}, "not both"),
+        ({"retry_mode": "adaptive"}, "retry_mode must be one of legacy, standard"),
+        ({"p_server_error": 1.5}, "probability"),
+        ({"stop_handling": "normal:1"}, "unknown family"),
+        ({"submit_rate": 0.0}, "submit_rate must be"),
+    ],
+)
+def test_bad_scenarios_are_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        FleetScenario(**changes)
