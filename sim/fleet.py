@@ -436,7 +436,7 @@ class _Fleet:
             yield self.env.timeout(job.duration) | job.stop_event
             if self.service.can_fire(job.arn, job.end_trigger):
                 self.service.fire(job.arn, job.end_trigger)
-        if request is not None:
+        if request is not None and self.slots is not None:
             if request.triggered:
                 self.slots.release(request)
             else:
