@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from model import ModelError, Policy, policy_fields
 from model.check import CheckReport, check
@@ -227,6 +228,189 @@ def _cmd_race(args: argparse.Namespace) -> int:
     return 0
 
 
+def _submit_rate(text: str) -> float | None:
+    """``once`` (every job at time 0) or jobs per second (a Poisson stream)."""
+    if text.strip().lower() == "once":
+        return None
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = math.nan
+    if not (math.isfinite(rate) and rate > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not 'once' or a number of jobs per second > 0")
+    return rate
+
+
+def _rate_limit(text: str) -> tuple[str, tuple[float, int] | None]:
+    """``OPERATION=RATE:BURST`` or ``OPERATION=none``."""
+    from sim.fleet import OPERATIONS  # noqa: PLC0415
+
+    name, eq, value = text.partition("=")
+    name = name.strip()
+    if not eq or name not in OPERATIONS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not OPERATION=RATE:BURST with OPERATION one of {', '.join(OPERATIONS)}"
+        )
+    if value.strip().lower() == "none":
+        return name, None
+    try:
+        rate_text, _, burst_text = value.partition(":")
+        rate, burst = float(rate_text), int(burst_text or "1")
+        if not (math.isfinite(rate) and rate > 0 and burst >= 1):
+            raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the limit is RATE:BURST, requests per second > 0 and a whole burst >= 1 (or none)"
+        ) from None
+    return name, (rate, burst)
+
+
+def _cmd_fleet(args: argparse.Namespace) -> int:
+    from sim import fleet  # noqa: PLC0415
+    from sim.plots import save_fleet  # noqa: PLC0415
+
+    limits = dict(fleet.FleetScenario().rate_limits)
+    for name, limit in args.rate_limit:
+        if limit is None:
+            limits.pop(name, None)
+        else:
+            limits[name] = limit
+    stop_after, budget = args.stop_after, args.budget_usd
+    if budget is not None and stop_after == _FLEET_STOP_AFTER:
+        stop_after = None  # a budget replaces the default deadline
+    try:
+        scenario = fleet.FleetScenario(
+            jobs=args.jobs, submit_rate=args.submit_rate, training_slots=args.training_slots,
+            queue_delay=args.queue_delay, training_duration=args.training_duration, p_warning=args.p_warning,
+            p_failure=args.p_failure, failure_point=args.failure_point, stop_workers=args.stop_workers,
+            stop_handling=args.stop_handling, rate_limits=limits, p_server_error=args.p_server_error,
+            poll_interval=args.poll_interval, stop_after=stop_after, budget_usd=budget,
+            usd_per_hour=args.usd_per_hour, retry_mode=args.retry_mode, app_retry=args.app_retry,
+            app_retry_interval=args.app_retry_interval, http_statuses=args.http_statuses,
+            policy=_policy(args.policy), seed=args.seed,
+        )
+    except ValueError as err:
+        raise _UsageError(str(err)) from None
+    result = fleet.simulate(scenario, progress=_Progress("jobs done"), keep_timeline=args.out is not None)
+    report = result.as_dict()
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "fleet.json").write_text(json.dumps(report, indent=2) + "\n")
+        save_fleet(result, args.out)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(fleet_table(report))
+        if args.out is not None:
+            print(f"wrote fleet.json and 2 figures to {args.out}")
+    return 0
+
+
+def fleet_table(report: dict[str, Any]) -> str:
+    """A readable summary of a fleet report."""
+    s = report["scenario"]
+    arrivals = "all at once" if s["submit_rate"] is None else f"{s['submit_rate']:g} jobs/s"
+    if s["stop_after"] is not None:
+        decision = f"stop {s['stop_after']:g} s after submission"
+    elif s["budget_usd"] is not None:
+        decision = f"stop at {s['budget_usd']:g} USD of training"
+    else:
+        decision = "no stop"
+    limits = ", ".join(f"{k} {v['rate']:g}/s burst {v['burst']}" for k, v in s["rate_limits"].items())
+    lost = report["stop_never_accepted_by_error"]
+    lines = [
+        f"{report['jobs']} jobs ({arrivals}), {decision}; {s['retry_mode']} retries"
+        f"{' + application retries' if s['app_retry'] else ''}; rate limits: {limits or 'none'}; "
+        f"seed {report['seed']}",
+        f"stops decided {report['stop_decided']}, accepted {report['stop_accepted']}, never accepted "
+        f"{report['stop_never_accepted']}"
+        + (f" ({100 * report['share_never_accepted']:.1f}%: "
+           + ", ".join(f"{k} {v}" for k, v in lost.items()) + ")" if report["share_never_accepted"] else ""),
+        "final: " + ", ".join(f"{k} {v}" for k, v in report["final"].items()),
+    ]
+    if report["p_race_lost"] is not None:
+        low, high = report["ci95"]
+        lines.append(f"p_race_lost {report['p_race_lost']:.4f} (95% CI {low:.4f}-{high:.4f}) of "
+                     f"{report['stop_requested']} stops that reached a training job")
+    for key, label in (("stop_requested_seconds", "time in STOP_REQUESTED"),
+                       ("observe_final_seconds", "decision to seeing the final status")):
+        d = report[key]
+        if d["count"]:
+            lines.append(f"{label}: mean {d['mean'] / 60:.1f} min, median {d['p50'] / 60:.1f}, "
+                         f"90% {d['p90'] / 60:.1f}, max {d['max'] / 60:.1f}")
+    lines.append(f"billed training after the stop decision: {report['wasted_billed_hours']:.1f} h, "
+                 f"{report['wasted_cost_usd']:.2f} USD")
+    for op, outcomes in report["api_calls"].items():
+        lines.append(f"{op}: " + ", ".join(f"{k} {v}" for k, v in outcomes.items()))
+    return "\n".join(lines)
+
+
+_FLEET_STOP_AFTER = 1800.0
+
+
+def _add_fleet_parser(commands: Any) -> None:
+    fleeter = commands.add_parser(
+        "fleet",
+        help="simulate many jobs stopped through a throttled service with the SDK's retries",
+        description=(
+            "Simulate an account: jobs submitted at once or as a Poisson stream, training slots, stop "
+            "workers, per-operation request-rate limits (TooManyRequestsException over them), injected "
+            "InternalServerException, clients that poll and stop at a deadline or a cost budget, and "
+            "botocore's legacy or standard retries (and, if asked, application retries of the stop). "
+            "Distributions are specs: " + ", ".join(FORMS) + "."
+        ),
+    )
+    fleeter.add_argument("--jobs", type=int, default=500, metavar="N", help="jobs (default: %(default)s)")
+    fleeter.add_argument("--submit-rate", type=_submit_rate, default=1.0, metavar="RATE",
+                         help="jobs per second (a Poisson stream), or 'once' for all at time 0 (default: 1)")
+    fleeter.add_argument("--training-slots", type=int, default=None, metavar="C",
+                         help="jobs that can train at once; others wait in SUBMITTED (default: no limit)")
+    fleeter.add_argument("--queue-delay", default="exponential:mean=120", metavar="SPEC",
+                         help="time from a free slot to training (default: %(default)s)")
+    fleeter.add_argument("--training-duration", default="lognormal:median=3600,sigma=0.35", metavar="SPEC",
+                         help="training time (default: %(default)s)")
+    fleeter.add_argument("--p-warning", type=float, default=0.05, metavar="P",
+                         help="chance a completion has warnings (default: %(default)s)")
+    fleeter.add_argument("--p-failure", type=float, default=0.02, metavar="P",
+                         help="chance training fails (default: %(default)s)")
+    fleeter.add_argument("--failure-point", default="uniform:low=0,high=1", metavar="SPEC",
+                         help="when a failing job fails, as a fraction of its training "
+                         "(default: %(default)s)")
+    fleeter.add_argument("--stop-workers", type=int, default=4, metavar="K",
+                         help="stop-handling workers of the service (default: %(default)s)")
+    fleeter.add_argument("--stop-handling", default="exponential:mean=30", metavar="SPEC",
+                         help="a worker's time to make a stop take effect (default: %(default)s)")
+    fleeter.add_argument("--rate-limit", type=_rate_limit, nargs="+", default=[], metavar="OP=RATE:BURST",
+                         help="request-rate limits by operation (create, describe, stop), or OP=none "
+                         "(default: stop=1:1 describe=20:40)")
+    fleeter.add_argument("--p-server-error", type=float, default=0.01, metavar="P",
+                         help="chance any call gets InternalServerException (default: %(default)s)")
+    fleeter.add_argument("--poll-interval", type=float, default=60.0, metavar="SECONDS",
+                         help="how often a client describes its job (default: %(default)s)")
+    fleeter.add_argument("--stop-after", type=float, default=_FLEET_STOP_AFTER, metavar="SECONDS",
+                         help="a client stops its job this long after submission (default: %(default)s)")
+    fleeter.add_argument("--budget-usd", type=float, default=None, metavar="USD",
+                         help="instead, stop at the first poll where training has cost this much")
+    fleeter.add_argument("--usd-per-hour", type=float, default=3.0, metavar="USD",
+                         help="training price (default: %(default)s)")
+    fleeter.add_argument("--retry-mode", choices=("legacy", "standard"), default="legacy",
+                         help="botocore's retry mode (default: legacy, botocore's default)")
+    fleeter.add_argument("--app-retry", action="store_true",
+                         help="the application retries a stop the SDK gave up on until it is accepted")
+    fleeter.add_argument("--app-retry-interval", default="fixed:5", metavar="SPEC",
+                         help="the application's wait between its retries (default: %(default)s)")
+    fleeter.add_argument("--http-statuses", choices=("seed", "botocore"), default="seed",
+                         help="TooManyRequestsException as HTTP 400 (the API reference) or 429 "
+                         "(botocore's model)")
+    fleeter.add_argument("--policy", metavar="FIELD=VALUE", nargs="+", default=[],
+                         help="model policy settings (see `stoprace model`)")
+    fleeter.add_argument("--seed", type=int, default=20261129, help="random seed (default: %(default)s)")
+    fleeter.add_argument("--out", type=Path, default=None, metavar="DIR",
+                         help="write fleet.json and the figures (timeline, STOP_REQUESTED times) into DIR")
+    fleeter.add_argument("--json", action="store_true", help="print the results as JSON")
+    fleeter.set_defaults(run=_cmd_fleet)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``stoprace`` argument parser."""
     parser = _Parser(
@@ -306,6 +490,8 @@ def build_parser() -> argparse.ArgumentParser:
     drawer.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
                         help="write to FILE instead of standard output")
     drawer.set_defaults(run=_cmd_diagram)
+
+    _add_fleet_parser(commands)
 
     defaults = RaceScenario()
     racer = commands.add_parser(

@@ -380,6 +380,10 @@ class _Fleet:
         self.workers = simpy.Resource(self.env, scenario.stop_workers)
         self.calls: dict[str, Counter[str]] = {op: Counter() for op in OPERATIONS.values()}
         self.jobs = self._draw(streams)
+        self.accepted = 0
+        self.lost: Counter[str] = Counter()
+        self.finished_at = 0.0
+        self.processes: list[simpy.Process] = []
 
     def _draw(self, streams: list[np.random.Generator]) -> list[_Job]:
         s, n = self.s, self.s.jobs
@@ -494,7 +498,7 @@ class _Fleet:
             return  # never created (counted in the API calls)
         job.arn = response["DocumentClassifierArn"]
         job.stop_event = self.env.event()
-        self.env.process(self._train(job))
+        self._spawn(self._train(job))
         deadline = job.submit + s.stop_after if s.stop_after is not None else math.inf
         final = False
         while not final:
@@ -542,7 +546,7 @@ class _Fleet:
             if response is not None:
                 if before != Status.STOP_REQUESTED.value and self._status(job) == Status.STOP_REQUESTED.value:
                     job.stop_request = self.env.now
-                    self.env.process(self._handle_stop(job))
+                    self._spawn(self._handle_stop(job))
                 self.accepted += 1
                 return
             assert error is not None
@@ -554,19 +558,25 @@ class _Fleet:
                 return
             yield self.env.timeout(float(self.s.app_retry_interval.sample(self.app_rng, 1)[0]))
 
+    def _spawn(self, work: Generator[simpy.Event, Any, None]) -> None:
+        self.processes.append(self.env.process(self._finish(work)))
+
+    def _finish(self, work: Generator[simpy.Event, Any, None]) -> Generator[simpy.Event, Any, None]:
+        yield from work
+        self.finished_at = max(self.finished_at, self.env.now)
+
     def run(self, progress: Progress | None) -> FleetResult:
-        self.accepted = 0
-        self.lost: Counter[str] = Counter()
         for job in self.jobs:
-            self.env.process(self._client(job))
-        if progress is None:
-            self.env.run()
-        else:
-            total = self.s.jobs
-            while self.env.peek() < math.inf:
-                self.env.run(until=self.env.now + 600)
-                progress(sum(j.observed is not None or j.arn is None for j in self.jobs), total)
-            progress(total, total)
+            self._spawn(self._client(job))
+        # An hour of simulated time at a time, with or without progress, so that the count of events
+        # (which includes these pauses) does not depend on whether anyone watches.
+        while self.processes:
+            self.env.run(until=self.env.now + 3600)
+            self.processes = [p for p in self.processes if p.is_alive]
+            if progress is not None:
+                progress(sum(j.observed is not None or j.arn is None for j in self.jobs), self.s.jobs)
+        if progress is not None:
+            progress(self.s.jobs, self.s.jobs)
         return self._result()
 
     def _result(self) -> FleetResult:
@@ -584,7 +594,7 @@ class _Fleet:
             times = {
                 k: _seconds(v) for k, v in props["DocumentClassifierProperties"].items() if k.endswith("Time")
             }
-            end = times.get("EndTime", self.env.now)
+            end = times.get("EndTime", self.finished_at)
             if job.stop_request is not None:
                 dwell.append(end - job.stop_request)
             if job.worker_wait is not None:
@@ -620,7 +630,7 @@ class _Fleet:
             observe_seconds=np.asarray(observe),
             api_calls=self.calls,
             events=self.env.processed,
-            duration=self.env.now,
+            duration=self.finished_at,
             timeline=timeline,
         )
 

@@ -13,7 +13,10 @@ from typing import Any
 
 from .race import RaceResult
 
-__all__ = ["billed_cost_figure", "final_status_figure", "p_race_lost_figure", "save_all"]
+__all__ = [
+    "billed_cost_figure", "final_status_figure", "fleet_dwell_figure", "fleet_timeline_figure",
+    "p_race_lost_figure", "save_all", "save_fleet",
+]
 
 STATUS_ORDER = ("TRAINED", "TRAINED_WITH_WARNING", "STOPPED", "IN_ERROR")
 STATUS_COLOURS = {
@@ -137,6 +140,74 @@ def save_all(
         "final_status.png": final_status_figure(result, report),
         "billed_cost.png": billed_cost_figure(result, usd_per_hour, report),
     }
+    paths = []
+    for name, fig in figures.items():
+        path = directory / name
+        fig.savefig(path, dpi=120)
+        paths.append(path)
+    return paths
+
+
+TIMELINE_COLOURS = {"SUBMITTED": "#c7c7c7", "TRAINING": "#1f77b4", "STOP_REQUESTED": "#ff7f0e"}
+
+
+def fleet_timeline_figure(result: Any, max_jobs: int = 300) -> Any:
+    """A fleet's jobs against time (one row a job, in submission order; at most ``max_jobs`` rows,
+    evenly chosen): grey while SUBMITTED, blue while TRAINING, orange while STOP_REQUESTED, then a mark
+    in the colour of the final status; a black tick where the client decided to stop. Needs the
+    result of ``sim.fleet.simulate(..., keep_timeline=True)``."""
+    if result.timeline is None:
+        raise ValueError("the timeline was not kept: simulate(..., keep_timeline=True)")
+    rows = sorted(result.timeline, key=lambda r: r[0])
+    if len(rows) > max_jobs:
+        rows = [rows[round(i * (len(rows) - 1) / (max_jobs - 1))] for i in range(max_jobs)]
+    fig, ax = _figure()
+    fig.set_size_inches(8, 5)
+    for y, (submit, start, stop_request, decided, end, final) in enumerate(rows):
+        edges = [("SUBMITTED", submit)]
+        if start is not None:
+            edges.append(("TRAINING", start))
+        if stop_request is not None:
+            edges.append(("STOP_REQUESTED", stop_request))
+        for (status, begin), (_, until) in zip(edges, [*edges[1:], ("", end)], strict=True):
+            ax.plot([begin / 60, until / 60], [y, y], color=TIMELINE_COLOURS[status], linewidth=1.2)
+        ax.plot([end / 60], [y], marker="|", color=STATUS_COLOURS.get(final, "black"), markersize=4)
+        if decided is not None:
+            ax.plot([decided / 60], [y], marker="|", color="black", markersize=3)
+    for status, colour in TIMELINE_COLOURS.items():
+        ax.plot([], [], color=colour, label=status)
+    for status in STATUS_ORDER:
+        ax.plot([], [], marker="|", linestyle="", color=STATUS_COLOURS[status], label=f"ends {status}")
+    ax.set_xlabel("minutes after the first submission")
+    ax.set_ylabel("job (in submission order)")
+    ax.set_title("A fleet's jobs over time")
+    ax.legend(fontsize="x-small", loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def fleet_dwell_figure(result: Any) -> Any:
+    """The histogram of time spent in STOP_REQUESTED (wait for a stop worker plus the handling)."""
+    fig, ax = _figure()
+    minutes = result.dwell / 60
+    if len(minutes):
+        ax.hist(minutes, bins=40, color="#ff7f0e", alpha=0.85)
+        mean = float(minutes.mean())
+        ax.axvline(mean, color="black", linestyle="--", label=f"mean {mean:.1f} min")
+        ax.legend()
+    ax.set_xlabel("minutes in STOP_REQUESTED")
+    ax.set_ylabel("jobs")
+    ax.set_title("How long a stop takes to take effect (or to lose the race)")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def save_fleet(result: Any, directory: Path) -> list[Path]:
+    """Write the fleet figures (the timeline needs ``keep_timeline=True``) as PNG into ``directory``."""
+    figures = {"fleet_dwell.png": fleet_dwell_figure(result)}
+    if result.timeline is not None:
+        figures["fleet_timeline.png"] = fleet_timeline_figure(result)
     paths = []
     for name, fig in figures.items():
         path = directory / name

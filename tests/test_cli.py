@@ -246,3 +246,46 @@ def test_diagram_without_dot_says_how_to_install_it(monkeypatch, capsys):
     error = capsys.readouterr().err
     assert "apt-get install graphviz" in error
     assert len(error.strip().splitlines()) == 1
+
+
+def test_fleet_json_is_deterministic_for_a_seed():
+    args = ("fleet", "--json", "--jobs", "80", "--seed", "4")
+    first, second = run(*args), run(*args)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    data = json.loads(first.stdout)
+    assert {"scenario", "seed", "final", "p_race_lost", "share_never_accepted", "stop_requested_seconds",
+            "wasted_billed_hours", "wasted_cost_usd", "observe_final_seconds", "api_calls"} <= set(data)
+    assert sum(data["final"].values()) == 80
+    assert run("fleet", "--json", "--jobs", "80", "--seed", "5").stdout != first.stdout
+
+
+def test_fleet_summary_and_outputs(tmp_path):
+    result = run("fleet", "--jobs", "60", "--submit-rate", "once", "--retry-mode", "standard",
+                 "--rate-limit", "stop=2:5", "describe=none", "--out", str(tmp_path / "storm"))
+    assert result.returncode == 0, result.stderr
+    assert "standard retries" in result.stdout
+    assert "stop 2/s burst 5" in result.stdout
+    assert "describe" not in result.stdout.splitlines()[0]
+    names = sorted(p.name for p in (tmp_path / "storm").iterdir())
+    assert names == ["fleet.json", "fleet_dwell.png", "fleet_timeline.png"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("fleet", "--jobs", "0"),
+        ("fleet", "--submit-rate", "fast"),
+        ("fleet", "--rate-limit", "list=1:1"),
+        ("fleet", "--rate-limit", "stop=0:1"),
+        ("fleet", "--retry-mode", "adaptive"),
+        ("fleet", "--stop-handling", "exponential:mean=-3"),
+        ("fleet", "--p-server-error", "2"),
+        ("fleet", "--budget-usd", "1", "--poll-interval", "0"),
+    ],
+)
+def test_fleet_bad_arguments_exit_2_with_one_line(args):
+    result = run(*args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
