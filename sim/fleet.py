@@ -484,8 +484,6 @@ class _Fleet:
 
     def _client(self, job: _Job) -> Generator[simpy.Event, Any, None]:
         s = self.s
-        if job.submit > self.env.now:
-            yield self.env.timeout(job.submit - self.env.now)
         response, _error = yield from self._call(
             OPERATIONS["create"],
             self.service.create_document_classifier,
@@ -558,6 +556,13 @@ class _Fleet:
                 return
             yield self.env.timeout(float(self.s.app_retry_interval.sample(self.app_rng, 1)[0]))
 
+    def _submit(self) -> Generator[simpy.Event, Any, None]:
+        """Start each job's client at its submission time (so only live jobs' events are scheduled)."""
+        for job in self.jobs:  # in submission order
+            if job.submit > self.env.now:
+                yield self.env.timeout(job.submit - self.env.now)
+            self._spawn(self._client(job))
+
     def _spawn(self, work: Generator[simpy.Event, Any, None]) -> None:
         self.processes.append(self.env.process(self._finish(work)))
 
@@ -566,8 +571,7 @@ class _Fleet:
         self.finished_at = max(self.finished_at, self.env.now)
 
     def run(self, progress: Progress | None) -> FleetResult:
-        for job in self.jobs:
-            self._spawn(self._client(job))
+        self._spawn(self._submit())
         # An hour of simulated time at a time, with or without progress, so that the count of events
         # (which includes these pauses) does not depend on whether anyone watches.
         while self.processes:

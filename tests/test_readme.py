@@ -70,3 +70,23 @@ def test_every_command_is_in_the_command_line_reference():
 def test_the_lifecycle_image_is_shown():
     assert "](docs/lifecycle.svg)" in README
     assert (ROOT / "docs" / "lifecycle.svg").is_file()
+
+
+def test_the_stop_storm_table_is_what_the_fleet_measures():
+    from sim.fleet import FleetScenario, simulate  # noqa: PLC0415
+
+    rows = re.findall(r"^\| (legacy \(default\)|standard|legacy \+ application retries) \| (.*) \|$",
+                      _section("Stop storms: fleets through a throttled API"), re.M)
+    assert len(rows) == 3
+    settings = {"legacy (default)": {}, "standard": {"retry_mode": "standard"},
+                "legacy + application retries": {"app_retry": True}}
+    for label, cells in rows:
+        d = simulate(FleetScenario(**settings[label])).as_dict()
+        lost = d["stop_never_accepted"]
+        share = f" ({100 * d['share_never_accepted']:.1f}%)" if lost else ""
+        expected = (
+            f"{lost} of {d['stop_decided']}{share} | {100 * d['p_race_lost']:.1f}% | "
+            f"{d['stop_requested_seconds']['mean'] / 60:.1f} min | "
+            f"{d['wasted_billed_hours']:.0f} h, {d['wasted_cost_usd']:.0f} USD"
+        )
+        assert cells == expected, label
