@@ -1,7 +1,7 @@
 """Fleet scaling: events per second, and how runtime and memory grow from 10,000 to 100,000 jobs.
 
 Run: ``python bench/fleet_scaling.py [--small N] [--large N]``. Each size runs in a fresh process (so
-its peak memory is its own) on the same scenario: jobs submitted as a Poisson stream at 5 a second,
+its peak memory is its own) on the same scenario: jobs submitted as a Poisson stream at 1 a second,
 polled every 10 minutes, stopped 30 minutes after submission, with the default rate limits, faults and
 legacy retries. Prints runtime, simpy events processed and events per second for each size, peak
 memory per job, and the ratio of runtimes (target: at most 12x for 10x the jobs, i.e. linear cost).
@@ -19,7 +19,7 @@ import time
 
 from sim.fleet import FleetScenario, simulate
 
-SCENARIO = FleetScenario(submit_rate=5.0, poll_interval=600.0, stop_after=1800.0)
+SCENARIO = FleetScenario(submit_rate=1.0, poll_interval=600.0, stop_after=1800.0)
 
 
 def one(jobs: int) -> dict[str, float]:
