@@ -10,6 +10,7 @@ import dataclasses
 import json
 import math
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -348,6 +349,186 @@ def fleet_table(report: dict[str, Any]) -> str:
 _FLEET_STOP_AFTER = 1800.0
 
 
+def _assignment(text: str) -> tuple[str, str]:
+    name, eq, value = text.partition("=")
+    if not eq or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not FIELD=VALUE")
+    return name.strip(), value.strip()
+
+
+def _grid_values(kind: str, name: str, text: str) -> list[Any]:
+    """``V1|V2|...``; a numeric field also takes a range ``START:END:STEP`` (end included)."""
+    from sim.sweep import SweepError, parse_value  # noqa: PLC0415
+
+    values: list[Any] = []
+    for raw in text.split("|"):
+        part = raw.strip()
+        if part.count(":") == 2 and all(_is_number(p) for p in part.split(":")):
+            try:
+                numbers = _stop_times(part)
+            except argparse.ArgumentTypeError:
+                raise SweepError(
+                    f"{name}={part!r} is an empty range; START:END:STEP needs END >= START and STEP > 0"
+                ) from None
+            values += [parse_value(kind, name, str(int(v)) if v.is_integer() else repr(v)) for v in numbers]
+        elif part:
+            values.append(parse_value(kind, name, part))
+    if not values:
+        raise SweepError(f"grid field {name!r} has no values")
+    return values
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+class _ProgressETA:
+    """A one-line progress counter with the time left, on standard error, shown only on a terminal."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.shown = sys.stderr.isatty()
+        self.started = time.perf_counter()
+        self.first: int | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.first is None:
+            self.first, self.started = done, time.perf_counter()
+        if not self.shown:
+            return
+        elapsed = time.perf_counter() - self.started
+        fresh = done - self.first
+        eta = f", about {_clock(elapsed / fresh * (total - done))} left" if fresh and done < total else ""
+        end = "\n" if done == total else ""
+        print(f"\r{self.what}: {done}/{total}, {_clock(elapsed)} elapsed{eta}   ", end=end, file=sys.stderr,
+              flush=True)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
+
+
+def _sweep_definition(args: argparse.Namespace) -> Any:
+    from sim import sweep as sweeps  # noqa: PLC0415
+
+    if args.file is not None:
+        if args.grid or args.set or args.kind:
+            raise _UsageError("--file defines the whole sweep; do not add a kind, --grid or --set")
+        try:
+            text = args.file.read_text()
+        except OSError as err:
+            raise _UsageError(f"cannot read {args.file}: {err.strerror or err}") from None
+        definition = sweeps.sweep_from_toml(text)
+        return definition if args.seed is None else dataclasses.replace(definition, seed=args.seed)
+    kind = args.kind or "race"
+    base = {name: sweeps.parse_value(kind, name, value) for name, value in args.set}
+    grid = {name: _grid_values(kind, name, value) for name, value in args.grid}
+    return sweeps.Sweep(kind, base=base, grid=grid, seed=20261129 if args.seed is None else args.seed)
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from sim import sweep as sweeps  # noqa: PLC0415
+
+    if args.scheduler is not None or args.dask_local is not None:
+        if args.backend not in (None, "dask"):
+            raise _UsageError("--scheduler and --dask-local go with --backend dask")
+        args.backend = "dask"
+    try:
+        definition = _sweep_definition(args)
+        run = sweeps.run_sweep(
+            definition, args.out, backend=args.backend or "processes", workers=args.workers,
+            scheduler=args.scheduler, dask_local=args.dask_local, progress=_ProgressETA("cells"),
+        )
+    except sweeps.SweepError as err:
+        raise _UsageError(str(err)) from None
+    rows = sweeps.load_results(args.out)
+    if run.resumed:
+        print(f"resumed: {run.resumed} of {run.cells} cells were already in {args.out}; "
+              f"computed {run.computed}")
+    print(_sweep_table(rows, definition.swept, args.metric))
+    figure = _sweep_heatmap(rows, definition, args)
+    print(f"wrote {args.out} ({run.cells} cells, {len(rows)} rows, {run.seconds:.1f} s)"
+          + (f" and {figure}" if figure else ""))
+    return 0
+
+
+def _sweep_table(rows: list[dict[str, str]], swept: list[str], metric: str) -> str:
+    if rows and metric not in rows[0]:
+        raise _UsageError(f"unknown --metric {metric!r}; columns: {', '.join(rows[0])}")
+    columns = list(dict.fromkeys([*swept, *(["stop_at"] if rows and "stop_at" in rows[0] else []), metric]))
+    if rows and "ci95_low" in rows[0] and metric == "p_race_lost":
+        columns += ["ci95_low", "ci95_high"]
+    table = [columns] + [[_cell_text(r[c]) for c in columns] for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    return "\n".join("  ".join(v.rjust(w) for v, w in zip(line, widths, strict=True)) for line in table)
+
+
+def _cell_text(value: str) -> str:
+    try:
+        number = float(value)
+    except ValueError:
+        return value or "-"
+    return value if number.is_integer() and "." not in value else f"{number:.4g}"
+
+
+def _sweep_heatmap(rows: list[dict[str, str]], definition: Any, args: argparse.Namespace) -> Path | None:
+    from sim.plots import sweep_heatmap_figure  # noqa: PLC0415
+
+    axes = list(args.heatmap) if args.heatmap else definition.swept[:2]
+    if len(axes) < 2 and rows and "stop_at" in rows[0] and "stop_at" not in axes:
+        axes.append("stop_at")
+    if len(axes) < 2 or not rows:
+        return None
+    try:
+        figure = sweep_heatmap_figure(rows, axes[0], axes[1], args.metric)
+    except ValueError as err:
+        raise _UsageError(str(err)) from None
+    path: Path = args.out.with_suffix(".png")
+    figure.savefig(path, dpi=120)
+    return path
+
+
+def _add_sweep_parser(commands: Any) -> None:
+    sweeper = commands.add_parser(
+        "sweep",
+        help="run a grid of race or fleet scenarios, resumable, on processes or Dask",
+        description=(
+            "Run every combination of the --grid values (or the cells of a TOML --file) and append each "
+            "cell's results to --out as it finishes. Running the same command again skips finished "
+            "cells; a results file of a different sweep is refused. Grid values are separated by |; a "
+            "numeric field also takes START:END:STEP. Policy fields are policy.FIELD. Writes the results "
+            "(CSV), a summary table, and a heatmap of --metric over two fields (OUT with .png)."
+        ),
+    )
+    sweeper.add_argument("kind", nargs="?", choices=("race", "fleet"), default=None,
+                         help="what each cell simulates (default: race)")
+    sweeper.add_argument("--grid", type=_assignment, nargs="+", default=[], metavar="FIELD=V1|V2",
+                         help="swept fields and their values")
+    sweeper.add_argument("--set", type=_assignment, nargs="+", default=[], metavar="FIELD=VALUE",
+                         help="settings every cell shares (for example replications=20000 stop_at=1800,3600)")
+    sweeper.add_argument("--file", type=Path, default=None, metavar="TOML",
+                         help="a sweep file: kind, seed, [base], [grid] or [[cells]]")
+    sweeper.add_argument("--seed", type=int, default=None, help="the sweep's seed (default: 20261129)")
+    sweeper.add_argument("--out", type=Path, default=Path("sweep.csv"), metavar="CSV",
+                         help="the results file (default: %(default)s)")
+    sweeper.add_argument("--backend", choices=("serial", "processes", "dask"), default=None,
+                         help="where cells run (default: processes, one per core)")
+    sweeper.add_argument("--workers", type=int, default=None, metavar="N", help="processes (default: cores)")
+    sweeper.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                         help="run on an existing Dask cluster (needs the dask extra)")
+    sweeper.add_argument("--dask-local", type=int, default=None, metavar="N",
+                         help="run on a local Dask cluster of N workers")
+    sweeper.add_argument("--heatmap", nargs=2, default=None, metavar=("X", "Y"),
+                         help="the heatmap's axes (default: the first two swept fields, or one and stop_at)")
+    sweeper.add_argument("--metric", default="p_race_lost", help="the column to show (default: %(default)s)")
+    sweeper.set_defaults(run=_cmd_sweep)
+
+
 def _add_fleet_parser(commands: Any) -> None:
     fleeter = commands.add_parser(
         "fleet",
@@ -492,6 +673,7 @@ def build_parser() -> argparse.ArgumentParser:
     drawer.set_defaults(run=_cmd_diagram)
 
     _add_fleet_parser(commands)
+    _add_sweep_parser(commands)
 
     defaults = RaceScenario()
     racer = commands.add_parser(

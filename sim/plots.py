@@ -15,7 +15,7 @@ from .race import RaceResult
 
 __all__ = [
     "billed_cost_figure", "final_status_figure", "fleet_dwell_figure", "fleet_timeline_figure",
-    "p_race_lost_figure", "save_all", "save_fleet",
+    "p_race_lost_figure", "save_all", "save_fleet", "sweep_heatmap_figure",
 ]
 
 STATUS_ORDER = ("TRAINED", "TRAINED_WITH_WARNING", "STOPPED", "IN_ERROR")
@@ -214,3 +214,52 @@ def save_fleet(result: Any, directory: Path) -> list[Path]:
         fig.savefig(path, dpi=120)
         paths.append(path)
     return paths
+
+
+def sweep_heatmap_figure(rows: list[dict[str, str]], x: str, y: str, metric: str = "p_race_lost") -> Any:
+    """A heatmap of ``metric`` over two columns of a sweep's results (other columns averaged over)."""
+    import numpy as np  # noqa: PLC0415
+
+    for name in (x, y, metric):
+        if rows and name not in rows[0]:
+            raise ValueError(f"the results have no column {name!r}; columns: {', '.join(rows[0])}")
+    xs = list(dict.fromkeys(r[x] for r in rows))
+    ys = list(dict.fromkeys(r[y] for r in rows))
+    sums = np.zeros((len(ys), len(xs)))
+    counts = np.zeros((len(ys), len(xs)))
+    for r in rows:
+        if r[metric] != "":
+            i, j = ys.index(r[y]), xs.index(r[x])
+            sums[i, j] += float(r[metric])
+            counts[i, j] += 1
+    with np.errstate(invalid="ignore"):
+        grid = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    fig, ax = _figure()
+    fig.set_size_inches(max(6.0, 1.2 * len(xs) + 3), max(4.0, 0.5 * len(ys) + 2.5))
+    image = ax.imshow(grid, cmap="viridis", aspect="auto", origin="lower")
+    ax.set_xticks(range(len(xs)), _labels(xs), rotation=30, ha="right", fontsize="small")
+    ax.set_yticks(range(len(ys)), _labels(ys), fontsize="small")
+    for i in range(len(ys)):
+        for j in range(len(xs)):
+            if not np.isnan(grid[i, j]):
+                ax.text(j, i, f"{grid[i, j]:.3g}", ha="center", va="center", color="white",
+                        fontsize="x-small")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(f"{metric} over {x} and {y}")
+    fig.colorbar(image, ax=ax, label=metric)
+    fig.tight_layout()
+    return fig
+
+
+def _labels(values: list[str]) -> list[str]:
+    """Tick labels: long values lose the prefix they all share (``lognormal:median=3600,sigma=0.2``
+    and ``...sigma=0.5`` become ``...sigma=0.2`` and ``...sigma=0.5``)."""
+    if len(values) < 2 or max(len(v) for v in values) <= 24:
+        return values
+    prefix = values[0]
+    for value in values[1:]:
+        while not value.startswith(prefix):
+            prefix = prefix[:-1]
+    cut = max(prefix.rfind(c) for c in ",:")
+    return ["..." + v[cut + 1:] for v in values] if cut > 0 else values
