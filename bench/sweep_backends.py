@@ -5,8 +5,8 @@ backend into fresh files (the results are checked to be byte-identical):
 
 1. heavy cells (``--replications`` jobs at 4 stop times each): the speed-up of ``processes`` (one per
    core) and of a Dask ``LocalCluster`` (one worker per core) over ``serial``;
-2. trivial cells (1 job each): the time per cell of each backend, i.e. its overhead, including the
-   start-up of the pool or cluster.
+2. trivial cells (1 job each), at ``--cells`` and at ten times as many: each backend's start-up (the
+   pool or cluster) and its overhead per cell, from the difference.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def grid(cells: int, replications: int) -> Sweep:
 
 
 def timed(sweep: Sweep, folder: Path, backend: str) -> tuple[float, bytes]:
-    path = folder / f"{backend}-{len(sweep.cells())}.csv"
+    path = folder / f"{backend}-{sweep.fingerprint()[:12]}.csv"
     started = time.perf_counter()
     run_sweep(sweep, path, backend=backend, dask_local=os.cpu_count())
     return time.perf_counter() - started, path.read_bytes()
@@ -53,6 +53,13 @@ def main() -> None:
             print(f"{label} cells: {line}")
             print(f"  speed-up over serial: processes {times['serial'] / times['processes']:.2f}x, "
                   f"dask {times['serial'] / times['dask']:.2f}x")
+            if label == "trivial":
+                many = grid(10 * args.cells, 1)
+                for backend in backends:
+                    more, _ = timed(many, folder, backend)
+                    per_cell = (more - times[backend]) / (9 * args.cells)
+                    print(f"  {backend}: {1000 * per_cell:.2f} ms per extra cell, "
+                          f"{times[backend] - per_cell * args.cells:.2f} s to start")
     print("identical results on every backend")
 
 

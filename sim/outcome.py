@@ -88,7 +88,8 @@ class RowResult:
         self.jobs += len(outcomes)
         self.paths.update(outcomes.counts())
         self.billed_sum += float(outcomes.billed.sum())
-        self.billed_sumsq += float(np.dot(outcomes.billed, outcomes.billed))
+        # (not np.dot: BLAS would spin up threads that busy-wait, stealing the cores of parallel runs)
+        self.billed_sumsq += float(np.einsum("i,i->", outcomes.billed, outcomes.billed))
         if self.kept is not None:
             self.kept.append(outcomes)
 

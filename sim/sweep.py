@@ -467,12 +467,16 @@ def _execute_dask(
         ) from None
     cluster = None
     if scheduler is None:
-        cluster = distributed.LocalCluster(
-            n_workers=dask_local or os.cpu_count() or 1,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
+        # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which makes the engines' batch arrays
+        # cost a trip to the kernel each; without it a cell runs about 40% faster.
+        dask_config: Any = importlib.import_module("dask.config")
+        with dask_config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+            cluster = distributed.LocalCluster(
+                n_workers=dask_local or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
     client = distributed.Client(cluster if cluster is not None else scheduler)
     try:
         # pure=False: each cell is its own task, keyed by its identity, never merged with another or
