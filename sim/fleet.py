@@ -48,10 +48,10 @@ import simpy
 
 from model import DEFAULT_POLICY, ComprehendService, Policy, ServiceError
 from model.errors import InternalServerException, TooManyRequestsException
-from model.lifecycle import race_lost
 from model.statuses import FINISHED, Status
 
 from .distributions import Distribution, parse_distribution
+from .outcome import final_counts, flag_counts
 from .retry import MODES, Retrier
 from .scenario import DEFAULT_FAILURE_POINT, DEFAULT_QUEUE_DELAY, DEFAULT_TRAINING_DURATION
 from .stats import wilson_interval
@@ -278,19 +278,16 @@ class FleetResult:
 
     @property
     def final(self) -> Counter[str]:
-        counts: Counter[str] = Counter()
-        for path, n in self.paths.items():
-            counts[path.rsplit(">", 1)[-1]] += n
-        return counts
+        return final_counts(self.paths)
 
     @property
     def stop_requested(self) -> int:
         """Jobs that entered STOP_REQUESTED from TRAINING."""
-        return sum(n for p, n in self.paths.items() if "TRAINING>STOP_REQUESTED" in p)
+        return flag_counts(self.paths)[0]
 
     @property
     def race_lost(self) -> int:
-        return sum(n for p, n in self.paths.items() if race_lost(p.split(">")))
+        return flag_counts(self.paths)[1]
 
     @property
     def p_race_lost(self) -> float | None:

@@ -9,6 +9,7 @@ lost** when the path has ``STOP_REQUESTED`` directly followed by ``TRAINED`` or
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -20,13 +21,31 @@ from model.lifecycle import race_lost
 
 from .stats import mean_interval, wilson_interval
 
-__all__ = ["Outcomes", "RowResult", "path_flags"]
+__all__ = ["Outcomes", "RowResult", "final_counts", "flag_counts", "path_flags"]
 
 
 def path_flags(path: str) -> tuple[bool, bool]:
     """(entered STOP_REQUESTED from TRAINING, race lost) for a path such as ``A>B>C``."""
     steps = path.split(">")
     return ("TRAINING", "STOP_REQUESTED") in pairwise(steps), race_lost(steps)
+
+
+def final_counts(paths: Mapping[str, int]) -> Counter[str]:
+    """Jobs per final status, from jobs per path."""
+    counts: Counter[str] = Counter()
+    for path, n in paths.items():
+        counts[path.rsplit(">", 1)[-1]] += n
+    return counts
+
+
+def flag_counts(paths: Mapping[str, int]) -> tuple[int, int]:
+    """(jobs that entered STOP_REQUESTED from TRAINING, jobs that lost the race), from jobs per path."""
+    entered = lost = 0
+    for path, n in paths.items():
+        stop, race = path_flags(path)
+        entered += n * stop
+        lost += n * race
+    return entered, lost
 
 
 @dataclass(slots=True)
@@ -116,18 +135,15 @@ class RowResult:
 
     @property
     def final(self) -> Counter[str]:
-        counts: Counter[str] = Counter()
-        for path, n in self.paths.items():
-            counts[path.rsplit(">", 1)[-1]] += n
-        return counts
+        return final_counts(self.paths)
 
     @property
     def stop_requested(self) -> int:
-        return sum(n for path, n in self.paths.items() if path_flags(path)[0])
+        return flag_counts(self.paths)[0]
 
     @property
     def race_lost(self) -> int:
-        return sum(n for path, n in self.paths.items() if path_flags(path)[1])
+        return flag_counts(self.paths)[1]
 
     @property
     def p_race_lost(self) -> float | None:

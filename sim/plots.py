@@ -140,6 +140,11 @@ def save_all(
         "final_status.png": final_status_figure(result, report),
         "billed_cost.png": billed_cost_figure(result, usd_per_hour, report),
     }
+    return _save(figures, directory)
+
+
+def _save(figures: dict[str, Any], directory: Path) -> list[Path]:
+    """Write each figure as PNG under its name in ``directory``; return the paths."""
     paths = []
     for name, fig in figures.items():
         path = directory / name
@@ -208,12 +213,7 @@ def save_fleet(result: Any, directory: Path) -> list[Path]:
     figures = {"fleet_dwell.png": fleet_dwell_figure(result)}
     if result.timeline is not None:
         figures["fleet_timeline.png"] = fleet_timeline_figure(result)
-    paths = []
-    for name, fig in figures.items():
-        path = directory / name
-        fig.savefig(path, dpi=120)
-        paths.append(path)
-    return paths
+    return _save(figures, directory)
 
 
 def sweep_heatmap_figure(rows: list[dict[str, str]], x: str, y: str, metric: str = "p_race_lost") -> Any:
