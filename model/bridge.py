@@ -16,11 +16,13 @@ a race scenario, so a polling loop sees ``SUBMITTED``, ``TRAINING`` and then ``T
 without real waiting; :meth:`Bridge.sleep` advances the clock (pass it to code that takes a ``sleep``),
 and with ``virtual_retry_sleep=True`` botocore's retry back-offs advance it too instead of sleeping.
 
-boto3 and botocore are an optional extra: ``pip install 'stoprace[aws]'``.
+boto3 and botocore are an optional extra: ``pip install 'stoprace[aws]'``. For example::
 
->>> import boto3                                                   # doctest: +SKIP
->>> client = boto3.client("comprehend", region_name="us-east-1")   # doctest: +SKIP
->>> bridge = attach(client, ComprehendService(clock=ManualClock()))  # doctest: +SKIP
+    client = boto3.client("comprehend", region_name="us-east-1")
+    bridge = attach(client, ComprehendService(clock=ManualClock()), RaceScenario())
+    ...  # the code under test uses client; bridge.sleep(seconds) moves time on
+
+(the README runs a whole example; ``tests/test_bridge.py`` and ``tests/test_orchestrator.py`` more).
 """
 
 from __future__ import annotations
