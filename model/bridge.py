@@ -31,8 +31,7 @@ import contextlib
 import heapq
 import importlib
 import json
-import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -139,11 +138,6 @@ class Autopilot:
             _, _, _, arn, trigger = heapq.heappop(self._queue)
             if arn in self.service.arns() and self.service.can_fire(arn, trigger):
                 self.service.fire(arn, trigger)
-
-    @property
-    def next_event(self) -> float:
-        """When the next scheduled event falls due (infinite when none is)."""
-        return self._queue[0][0] if self._queue else math.inf
 
 
 class Bridge:
@@ -257,5 +251,3 @@ def attach(
     events.register("choose-signer.comprehend", bridge._choose_signer, unique_id="stoprace-signer")
     return bridge
 
-
-Sleep = Callable[[float], None]

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ModelError
-from .lifecycle import EDGES, STATES, Actor, Edge, Provenance, enabled_edges
+from .lifecycle import EDGES, RACE_LOST_STEPS, STATES, Actor, Edge, Provenance, enabled_edges
 from .policy import DEFAULT_POLICY, Policy
 from .statuses import DELETED, FINISHED, Status
 
@@ -58,10 +58,8 @@ class DiagramError(ModelError):
 
 
 def race_edges() -> frozenset[tuple[str, str]]:
-    """The edges on which a stopped job's training completes anyway: the race is lost."""
-    return frozenset(
-        (Status.STOP_REQUESTED.value, s.value) for s in (Status.TRAINED, Status.TRAINED_WITH_WARNING)
-    )
+    """The edges on which a stopped job's training completes anyway (``model.lifecycle.RACE_LOST_STEPS``)."""
+    return RACE_LOST_STEPS
 
 
 def _label(edge: Edge) -> str:

@@ -37,6 +37,7 @@ from .statuses import DELETED, FINISHED, Status
 __all__ = [
     "API_TRIGGERS",
     "EDGES",
+    "RACE_LOST_STEPS",
     "SERVICE_TRIGGERS",
     "STATES",
     "TRIGGER_DETAILS",
@@ -288,17 +289,20 @@ def _build_machine(policy: Policy, edges: tuple[Edge, ...]) -> LifecycleMachine:
     return machine
 
 
+#: The steps on which a stop loses the race: from ``STOP_REQUESTED`` straight to a trained status.
+RACE_LOST_STEPS: frozenset[tuple[str, str]] = frozenset(
+    (Status.STOP_REQUESTED.value, s.value) for s in (Status.TRAINED, Status.TRAINED_WITH_WARNING)
+)
+
+
 def race_lost(path: Sequence[str]) -> bool:
-    """Whether a path of statuses went from ``STOP_REQUESTED`` straight to a trained status: the stop
-    lost the race against training completion (DESIGN's vocabulary).
+    """Whether a path of statuses took a step of :data:`RACE_LOST_STEPS`: the stop lost the race
+    against training completion (DESIGN's vocabulary).
 
     >>> race_lost(["SUBMITTED", "TRAINING", "STOP_REQUESTED", "TRAINED"])
     True
     """
-    return any(
-        a == Status.STOP_REQUESTED and b in (Status.TRAINED, Status.TRAINED_WITH_WARNING)
-        for a, b in pairwise(path)
-    )
+    return any(step in RACE_LOST_STEPS for step in pairwise(path))
 
 
 def release(jobs: Iterable[TrainingJob]) -> None:

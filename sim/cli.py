@@ -113,16 +113,27 @@ def _cmd_diagram(args: argparse.Namespace) -> int:
 
 
 class _Progress:
-    """A one-line progress counter on standard error, shown only on a terminal."""
+    """A one-line progress counter with the time left, on standard error, shown only on a terminal."""
 
     def __init__(self, what: str) -> None:
         self.what = what
         self.shown = sys.stderr.isatty()
+        self.started = time.perf_counter()
+        self.first: int | None = None
 
     def __call__(self, done: int, total: int) -> None:
-        if self.shown:
-            end = "\n" if done == total else ""
-            print(f"\r{self.what}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+        if self.first is None:
+            self.first, self.started = done, time.perf_counter()
+        if not self.shown:
+            return
+        elapsed = time.perf_counter() - self.started
+        fresh = done - self.first
+        eta = f", about {_clock(elapsed / fresh * (total - done))} left" if fresh and done < total else ""
+        end = "\n" if done == total else ""
+        print(f"\r{self.what}: {done}/{total}, {_clock(elapsed)} elapsed{eta}   ", end=end, file=sys.stderr,
+              flush=True)
+
+
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -211,6 +222,17 @@ def _scenario(args: argparse.Namespace) -> RaceScenario:
         raise _UsageError(str(err)) from None
 
 
+def _show(args: argparse.Namespace, report: dict[str, Any], table: Any, written: str) -> int:
+    """Print ``report`` as JSON (``--json``) or as ``table(report)``, and say what ``--out`` wrote."""
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(table(report))
+        if args.out is not None:
+            print(f"wrote {written} to {args.out}")
+    return 0
+
+
 def _cmd_race(args: argparse.Namespace) -> int:
     scenario = _scenario(args)
     if args.usd_per_hour < 0:
@@ -220,13 +242,7 @@ def _cmd_race(args: argparse.Namespace) -> int:
     report = race_report(result, args.usd_per_hour)
     if args.out is not None:
         write_outputs(result, report, args.out, args.usd_per_hour)
-    if args.json:
-        print(json.dumps(report, indent=2))
-    else:
-        print(race_table(report))
-        if args.out is not None:
-            print(f"wrote results.json, results.csv and 3 figures to {args.out}")
-    return 0
+    return _show(args, report, race_table, "results.json, results.csv and 3 figures")
 
 
 def _submit_rate(text: str) -> float | None:
@@ -298,13 +314,7 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "fleet.json").write_text(json.dumps(report, indent=2) + "\n")
         save_fleet(result, args.out)
-    if args.json:
-        print(json.dumps(report, indent=2))
-    else:
-        print(fleet_table(report))
-        if args.out is not None:
-            print(f"wrote fleet.json and 2 figures to {args.out}")
-    return 0
+    return _show(args, report, fleet_table, "fleet.json and 2 figures")
 
 
 def fleet_table(report: dict[str, Any]) -> str:
@@ -386,28 +396,6 @@ def _is_number(text: str) -> bool:
     return True
 
 
-class _ProgressETA:
-    """A one-line progress counter with the time left, on standard error, shown only on a terminal."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-        self.shown = sys.stderr.isatty()
-        self.started = time.perf_counter()
-        self.first: int | None = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.first is None:
-            self.first, self.started = done, time.perf_counter()
-        if not self.shown:
-            return
-        elapsed = time.perf_counter() - self.started
-        fresh = done - self.first
-        eta = f", about {_clock(elapsed / fresh * (total - done))} left" if fresh and done < total else ""
-        end = "\n" if done == total else ""
-        print(f"\r{self.what}: {done}/{total}, {_clock(elapsed)} elapsed{eta}   ", end=end, file=sys.stderr,
-              flush=True)
-
-
 def _clock(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
@@ -442,7 +430,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         definition = _sweep_definition(args)
         run = sweeps.run_sweep(
             definition, args.out, backend=args.backend or "processes", workers=args.workers,
-            scheduler=args.scheduler, dask_local=args.dask_local, progress=_ProgressETA("cells"),
+            scheduler=args.scheduler, dask_local=args.dask_local, progress=_Progress("cells"),
         )
     except sweeps.SweepError as err:
         raise _UsageError(str(err)) from None

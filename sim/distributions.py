@@ -86,6 +86,17 @@ class Distribution:
         return self.family not in ("fixed", "empirical")
 
     @property
+    def upper(self) -> float:
+        """The largest value the distribution can take (infinite for unbounded families)."""
+        if self.family == "fixed":
+            return self.param("value")
+        if self.family == "uniform":
+            return self.param("high")
+        if self.family == "empirical":
+            return max(self.values)
+        return math.inf
+
+    @property
     def mean(self) -> float:
         if self.family == "fixed":
             return self.param("value")

@@ -51,10 +51,9 @@ from model.errors import InternalServerException, TooManyRequestsException
 from model.statuses import FINISHED, Status
 
 from .distributions import Distribution, parse_distribution
-from .outcome import final_counts, flag_counts
+from .outcome import PathTally
 from .retry import MODES, Retrier
-from .scenario import DEFAULT_FAILURE_POINT, DEFAULT_QUEUE_DELAY, DEFAULT_TRAINING_DURATION
-from .stats import wilson_interval
+from .scenario import DEFAULT_FAILURE_POINT, DEFAULT_QUEUE_DELAY, DEFAULT_TRAINING_DURATION, check_job_fields
 
 __all__ = ["OPERATIONS", "FleetResult", "FleetScenario", "TokenBucket", "simulate"]
 
@@ -104,14 +103,6 @@ class TokenBucket:
         return False
 
 
-def _distribution(value: Distribution | str, name: str) -> Distribution:
-    if isinstance(value, str):
-        return parse_distribution(value)
-    if not isinstance(value, Distribution):
-        raise ValueError(f"{name} must be a distribution spec or Distribution, not {value!r}")
-    return value
-
-
 @dataclass(frozen=True, slots=True)
 class FleetScenario:
     """One fleet experiment; distributions may be given as specs. ``rate_limits`` maps an operation
@@ -143,22 +134,15 @@ class FleetScenario:
     seed: int = 20261129
 
     def __post_init__(self) -> None:
-        for name in (
-            "queue_delay",
-            "training_duration",
-            "failure_point",
-            "stop_handling",
-            "app_retry_interval",
-        ):
-            object.__setattr__(self, name, _distribution(getattr(self, name), name))
+        check_job_fields(
+            self,
+            ("queue_delay", "training_duration", "failure_point", "stop_handling", "app_retry_interval"),
+            ("p_warning", "p_failure", "p_server_error"),
+        )
         _whole(self.jobs, "jobs", 1)
         _whole(self.stop_workers, "stop_workers", 1)
         if self.training_slots is not None:
             _whole(self.training_slots, "training_slots", 1)
-        for name in ("p_warning", "p_failure", "p_server_error"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-                raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
         for name in ("submit_rate", "poll_interval", "stop_after", "budget_usd"):
             value = getattr(self, name)
             if value is not None and (
@@ -195,10 +179,6 @@ class FleetScenario:
         object.__setattr__(
             self, "rate_limits", {k: (float(v[0]), int(v[1])) for k, v in sorted(limits.items())}
         )
-        if point_max(self.failure_point) > 1:
-            raise ValueError(
-                f"failure_point is a fraction of the training time, in [0, 1]; got {self.failure_point}"
-            )
         if not isinstance(self.policy, Policy):
             raise ValueError(f"policy must be a model.Policy, not {type(self.policy).__name__}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
@@ -228,17 +208,6 @@ def _whole(value: Any, name: str, low: int) -> None:
         raise ValueError(f"{name} must be a whole number of at least {low}, got {value!r}")
 
 
-def point_max(dist: Distribution) -> float:
-    """The largest value ``dist`` can take (infinite for unbounded families)."""
-    if dist.family == "fixed":
-        return dist.param("value")
-    if dist.family == "uniform":
-        return dist.param("high")
-    if dist.family == "empirical":
-        return max(dist.values)
-    return math.inf
-
-
 # -- results ----------------------------------------------------------------------------------------
 
 
@@ -258,7 +227,7 @@ def _summary(values: np.ndarray) -> dict[str, float | int | None]:
 
 
 @dataclass(slots=True)
-class FleetResult:
+class FleetResult(PathTally):
     """What a fleet run measured. Per-job arrays are in job order; ``timeline`` (when kept) has each
     job's (submit, training start, stop request, stop accepted, end, final status)."""
 
@@ -277,29 +246,12 @@ class FleetResult:
     timeline: list[tuple[float, float | None, float | None, float | None, float, str]] | None = None
 
     @property
-    def final(self) -> Counter[str]:
-        return final_counts(self.paths)
-
-    @property
-    def stop_requested(self) -> int:
-        """Jobs that entered STOP_REQUESTED from TRAINING."""
-        return flag_counts(self.paths)[0]
-
-    @property
-    def race_lost(self) -> int:
-        return flag_counts(self.paths)[1]
-
-    @property
-    def p_race_lost(self) -> float | None:
-        return self.race_lost / self.stop_requested if self.stop_requested else None
-
-    @property
     def share_never_accepted(self) -> float | None:
         """Of the stops clients decided on, the share the service never accepted."""
         return sum(self.stop_lost.values()) / self.stop_decided if self.stop_decided else None
 
     def as_dict(self) -> dict[str, Any]:
-        interval = wilson_interval(self.race_lost, self.stop_requested) if self.stop_requested else None
+        interval = self.ci()
         hours = float(self.wasted_seconds.sum()) / 3600
         return {
             "scenario": self.scenario.as_dict(),

@@ -9,7 +9,6 @@ lost** when the path has ``STOP_REQUESTED`` directly followed by ``TRAINED`` or
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -21,7 +20,7 @@ from model.lifecycle import race_lost
 
 from .stats import mean_interval, wilson_interval
 
-__all__ = ["Outcomes", "RowResult", "final_counts", "flag_counts", "path_flags"]
+__all__ = ["Outcomes", "PathTally", "RowResult", "path_flags"]
 
 
 def path_flags(path: str) -> tuple[bool, bool]:
@@ -30,22 +29,40 @@ def path_flags(path: str) -> tuple[bool, bool]:
     return ("TRAINING", "STOP_REQUESTED") in pairwise(steps), race_lost(steps)
 
 
-def final_counts(paths: Mapping[str, int]) -> Counter[str]:
-    """Jobs per final status, from jobs per path."""
-    counts: Counter[str] = Counter()
-    for path, n in paths.items():
-        counts[path.rsplit(">", 1)[-1]] += n
-    return counts
+class PathTally:
+    """What follows from jobs counted by path (``self.paths``): final statuses, stop requests that met
+    a training job, lost races, ``p_race_lost`` and its Wilson interval. Shared by race rows and
+    fleets, so both count by one definition."""
 
+    __slots__ = ()
+    paths: Counter[str]
 
-def flag_counts(paths: Mapping[str, int]) -> tuple[int, int]:
-    """(jobs that entered STOP_REQUESTED from TRAINING, jobs that lost the race), from jobs per path."""
-    entered = lost = 0
-    for path, n in paths.items():
-        stop, race = path_flags(path)
-        entered += n * stop
-        lost += n * race
-    return entered, lost
+    @property
+    def final(self) -> Counter[str]:
+        """Jobs per final status."""
+        counts: Counter[str] = Counter()
+        for path, n in self.paths.items():
+            counts[path.rsplit(">", 1)[-1]] += n
+        return counts
+
+    @property
+    def stop_requested(self) -> int:
+        """Jobs that entered STOP_REQUESTED from TRAINING."""
+        return sum(n for path, n in self.paths.items() if path_flags(path)[0])
+
+    @property
+    def race_lost(self) -> int:
+        return sum(n for path, n in self.paths.items() if path_flags(path)[1])
+
+    @property
+    def p_race_lost(self) -> float | None:
+        return self.race_lost / self.stop_requested if self.stop_requested else None
+
+    def ci(self, confidence: float = 0.95) -> tuple[float, float] | None:
+        """The Wilson interval of ``p_race_lost``; None where no job entered STOP_REQUESTED."""
+        if not self.stop_requested:
+            return None
+        return wilson_interval(self.race_lost, self.stop_requested, confidence)
 
 
 @dataclass(slots=True)
@@ -93,7 +110,7 @@ class Outcomes:
 
 
 @dataclass(slots=True)
-class RowResult:
+class RowResult(PathTally):
     """Aggregates over every job of one stop time."""
 
     stop_at: float
@@ -132,28 +149,6 @@ class RowResult:
             "billed_seconds": np.concatenate([b.billed for b in self.kept]).tolist() if n else [],
             "race_lost": [lost for _, lost in flags],
         }
-
-    @property
-    def final(self) -> Counter[str]:
-        return final_counts(self.paths)
-
-    @property
-    def stop_requested(self) -> int:
-        return flag_counts(self.paths)[0]
-
-    @property
-    def race_lost(self) -> int:
-        return flag_counts(self.paths)[1]
-
-    @property
-    def p_race_lost(self) -> float | None:
-        return self.race_lost / self.stop_requested if self.stop_requested else None
-
-    def ci(self, confidence: float = 0.95) -> tuple[float, float] | None:
-        """The Wilson interval of ``p_race_lost``; None where no job entered STOP_REQUESTED."""
-        if not self.stop_requested:
-            return None
-        return wilson_interval(self.race_lost, self.stop_requested, confidence)
 
     @property
     def mean_billed_seconds(self) -> float:

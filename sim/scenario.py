@@ -58,21 +58,8 @@ class RaceScenario:
     seed: int = 20261129
 
     def __post_init__(self) -> None:
-        for name in ("queue_delay", "training_duration", "stop_latency", "failure_point"):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                object.__setattr__(self, name, parse_distribution(value))
-            elif not isinstance(value, Distribution):
-                raise ValueError(f"{name} must be a distribution spec or Distribution, not {value!r}")
-        for name in ("p_warning", "p_failure"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-                raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
-        point = self.failure_point
-        if point.family != "empirical" and _upper(point) > 1:
-            raise ValueError(f"failure_point is a fraction of the training time, in [0, 1]; got {point.spec}")
-        if point.family == "empirical" and max(point.values) > 1:
-            raise ValueError(f"failure_point is a fraction of the training time, in [0, 1]; got {point.spec}")
+        check_job_fields(self, ("queue_delay", "training_duration", "stop_latency", "failure_point"),
+                         ("p_warning", "p_failure"))
         stops = self.stop_at if isinstance(self.stop_at, tuple | list) else (self.stop_at,)
         if not stops:
             raise ValueError("stop_at needs at least one stop time (seconds after submission)")
@@ -108,10 +95,20 @@ class RaceScenario:
         }
 
 
-def _upper(dist: Distribution) -> float:
-    """The largest value ``dist`` can take (infinite for unbounded families)."""
-    if dist.family == "fixed":
-        return dist.param("value")
-    if dist.family == "uniform":
-        return dist.param("high")
-    return math.inf
+def check_job_fields(scenario: Any, distributions: tuple[str, ...], probabilities: tuple[str, ...]) -> None:
+    """Validate the job fields a race and a fleet scenario share, on a frozen dataclass being built:
+    parse the ``distributions`` given as specs, check the ``probabilities`` lie in [0, 1], and that the
+    failure point is a fraction of the training time."""
+    for name in distributions:
+        value = getattr(scenario, name)
+        if isinstance(value, str):
+            object.__setattr__(scenario, name, parse_distribution(value))
+        elif not isinstance(value, Distribution):
+            raise ValueError(f"{name} must be a distribution spec or Distribution, not {value!r}")
+    for name in probabilities:
+        value = getattr(scenario, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
+    point = scenario.failure_point
+    if point.upper > 1:
+        raise ValueError(f"failure_point is a fraction of the training time, in [0, 1]; got {point.spec}")

@@ -34,7 +34,7 @@ import itertools
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -568,8 +568,3 @@ def parse_value(kind: str, name: str, text: str) -> Any:
     except ValueError:
         raise SweepError(f"{name}={text!r} is not a valid {kind_of.replace(' | None', '')}") from None
     return text
-
-
-def distinct(values: Iterable[str]) -> list[str]:
-    """Values in first-seen order without repeats."""
-    return list(dict.fromkeys(values))
