@@ -384,7 +384,7 @@ class _Fleet:
             yield request | job.stop_event
         if not job.stop_event.triggered:
             yield self.env.timeout(job.queue) | job.stop_event
-        if self._status(job) == Status.SUBMITTED.value:
+        if self.service.can_fire(job.arn, "start_training"):  # not if a stop ended it while queued
             self.service.fire(job.arn, "start_training")
             yield self.env.timeout(job.duration) | job.stop_event
             if self.service.can_fire(job.arn, job.end_trigger):
@@ -402,7 +402,7 @@ class _Fleet:
         queued = self.env.now
         with self.workers.request() as worker:
             yield worker
-            if self._status(job) != Status.STOP_REQUESTED.value:
+            if not self.service.can_fire(job.arn, "finish_stop"):
                 return  # training ended while the stop waited: nothing to do
             job.worker_wait = self.env.now - queued
             yield self.env.timeout(job.handling)
