@@ -29,11 +29,11 @@ from typing import Any
 
 from .clock import ManualClock
 from .errors import InvalidTransitionError, ServiceError
-from .invariants import check_properties, check_step
-from .lifecycle import API_TRIGGERS, EDGES, SERVICE_TRIGGERS, Edge
+from .invariants import STOPPED_TO_TRAINED, check_properties, check_step
+from .lifecycle import API_TRIGGERS, EDGES, RACE_LOST_STEPS, SERVICE_TRIGGERS, Edge, Stamp
 from .policy import DEFAULT_POLICY, Policy
-from .service import ComprehendService
-from .statuses import DELETED, FINISHED, Status
+from .service import ApiCall, ComprehendService
+from .statuses import FINISHED, Status
 
 __all__ = ["NO_TRAPS", "SCENARIOS", "CheckReport", "PolicyResult", "Violation", "check", "explore"]
 
@@ -140,8 +140,8 @@ class CheckReport:
         return {
             "searches": len(results),
             "reachable_statuses": [s.value for s in Status if s.value in statuses],
-            "race_lost_reachable": self.reachable("STOP_REQUESTED", "TRAINED", policy),
-            "stopped_to_trained_reachable": self.reachable("STOPPED", "TRAINED", policy),
+            "race_lost_reachable": any(self.reachable(*step, policy) for step in sorted(RACE_LOST_STEPS)),
+            "stopped_to_trained_reachable": self.reachable(*STOPPED_TO_TRAINED, policy),
             "trap_states": sum(1 for r in results for v in r.violations if v.property == NO_TRAPS),
             "violations": sum(len(r.violations) for r in results),
         }
@@ -226,8 +226,6 @@ class _Search:
             self.expand(self.queue.popleft())
         self.result.states = len(self.found)
         self.check_progress()
-        for service, _ in self.found.values():
-            service.close()
         return self.result
 
     def expand(self, key: _Key) -> None:
@@ -246,10 +244,6 @@ class _Search:
                 self.found[next_key] = (branch, step)
                 self.service_moves[next_key] = set()
                 self.queue.append(next_key)
-            else:
-                branch.close()
-        if scratch is not None:
-            scratch.close()
 
     def step(
         self,
@@ -263,7 +257,19 @@ class _Search:
         reached, the trace to it, and whether the step failed and left everything as it was."""
         creates, _, _, trained, stop_seen = key
         branch.clock.advance(1)  # type: ignore[attr-defined]
+        steps: list[tuple[str, str, str | None]] = []  # what the service says the action did
+
+        def no_op(call: ApiCall) -> None:
+            if call.step is not None and call.step.dest is None:
+                steps.append((call.step.trigger, call.step.source, None))
+
+        observers = (
+            branch.on_change(lambda c: steps.append((c.trigger, c.source, c.dest))),
+            branch.on_call(no_op),
+        )
         out, error = _act(branch, self.arn, action)
+        for unsubscribe in observers:
+            unsubscribe()
         after = _describe(branch, self.arn)
         self.result.steps += 1
         if error is None:
@@ -279,15 +285,13 @@ class _Search:
             policy=self.policy, token_reuse=reuse,
         ):
             self.report(prop, step, detail)
-        if error is None and action != "create" and before is not None:
-            new = after["Status"] if after is not None else DELETED
-            self.result.taken.add((action, before["Status"], None if new == before["Status"] else new))
+        self.result.taken.update(steps)
         if after is None:
             trained = stop_seen = False
         else:
             self.result.statuses.add(after["Status"])
-            trained = trained or after["Status"] == Status.TRAINING
-            stop_seen = stop_seen or after["Status"] == Status.STOP_REQUESTED
+            trained = trained or Stamp.TRAINING_START.value in after
+            stop_seen = stop_seen or any(trigger == "stop" and dest for trigger, _, dest in steps)
             for prop, detail in check_properties(
                 after, billed_seconds=branch.billed_training_seconds(self.arn), trained=trained,
                 policy=self.policy,

@@ -42,7 +42,7 @@ __all__ = ["FORMATS", "Diagram", "DiagramError", "annotations_from_race", "race_
 #: Output formats: text ones need nothing installed; images need Graphviz's ``dot`` program.
 FORMATS = ("mermaid", "dot", "svg", "png")
 
-INSTALL_HINT = (
+GRAPHVIZ_INSTALL_HINT = (
     "SVG and PNG need Graphviz's `dot` program: install it with `apt-get install graphviz` (Debian, "
     "Ubuntu) or `brew install graphviz` (macOS); --format mermaid and --format dot work without it"
 )
@@ -216,7 +216,7 @@ class Diagram:
 
     def _pipe(self, fmt: str) -> bytes:
         if not has_dot():
-            raise DiagramError(INSTALL_HINT)
+            raise DiagramError(GRAPHVIZ_INSTALL_HINT)
         data: bytes = self._digraph().pipe(format=fmt)
         return data
 

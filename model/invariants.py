@@ -20,7 +20,7 @@ from typing import Any
 
 from .policy import DEFAULT_POLICY, Policy
 
-__all__ = ["INVARIANTS", "Finding", "check_properties", "check_step"]
+__all__ = ["INVARIANTS", "STOPPED_TO_TRAINED", "Finding", "check_properties", "check_step"]
 
 #: One broken property: its name (one of ``INVARIANTS``) and what was seen.
 Finding = tuple[str, str]
@@ -35,6 +35,8 @@ _TRAINED = ("TRAINED", "TRAINED_WITH_WARNING")
 STATUS = "every status is one of the 8"
 FINISHED_CHANGES = "a finished job changes only through delete"
 STOPPED_STAYS = "STOPPED is never followed by TRAINING or a trained status"
+#: The step a stopped job must never take (the checker reports whether any search reached it).
+STOPPED_TO_TRAINED = ("STOPPED", "TRAINED")
 STOP_REQUESTED_ENTRY = (
     "STOP_REQUESTED is entered only from TRAINING, or from SUBMITTED when the policy says so"
 )

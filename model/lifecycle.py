@@ -2,26 +2,31 @@
 
 ``EDGES`` is the project's single source of truth: the ``transitions`` Machine that runs jobs, the
 service's state checks, the checker, the diagrams, the README's assumptions table and the simulators
-are all derived from it. Each edge says who causes it (``actor``), how we know it (``provenance``) and
-where that knowledge comes from (``evidence``); an edge whose ``when`` names policy settings exists
-only under those settings.
+are all derived from it. Each edge says who causes it (``actor``), how we know it (``provenance``),
+where that knowledge comes from (``evidence``), which timestamps it stamps (``stamps``) and whether it
+carries a message; an edge whose ``when`` names policy settings exists only under those settings.
 
 An edge with ``dest=None`` is an *accepted no-op*: the call succeeds and nothing changes (for example a
 repeated stop). A trigger with no enabled edge from the job's status is refused with
 :class:`~model.errors.InvalidTransitionError`; the service turns that into the policy's AWS error.
 
+The vocabulary every other module uses is defined here, from the table or checked against it on
+import: the finished and active statuses (:data:`~model.statuses.FINISHED`,
+:data:`~model.statuses.ACTIVE`), the step on which a stop meets a training job
+(:data:`STOP_REQUEST_STEP`) and the steps on which it loses the race (:data:`RACE_LOST_STEPS`).
+
 >>> job = TrainingJob(at=0.0)
->>> job.fire("start_training", at=60.0)
->>> job.fire("stop", at=3600.0)
->>> job.fire("finish_training", at=3630.0)   # training completed before the stop took effect
->>> job.status, job.race_lost
-(<Status.TRAINED: 'TRAINED'>, True)
+>>> print(job.fire("start_training", at=60.0).dest)
+TRAINING
+>>> _ = job.fire("stop", at=3600.0)
+>>> _ = job.fire("finish_training", at=3630.0)   # training completed before the stop took effect
+>>> job.status, job.race_lost, job.times[Stamp.TRAINING_END]
+(<Status.TRAINED: 'TRAINED'>, True, 3630.0)
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,7 +37,7 @@ from transitions import EventData, Machine, MachineError
 
 from .errors import InvalidTransitionError, ModelError
 from .policy import DEFAULT_POLICY, Policy
-from .statuses import DELETED, FINISHED, Status
+from .statuses import ACTIVE, DELETED, FINISHED, FINISHED_ORDER, Status
 
 __all__ = [
     "API_TRIGGERS",
@@ -40,16 +45,17 @@ __all__ = [
     "RACE_LOST_STEPS",
     "SERVICE_TRIGGERS",
     "STATES",
+    "STOP_REQUEST_STEP",
     "TRIGGER_DETAILS",
     "Actor",
     "Edge",
-    "LifecycleMachine",
     "Provenance",
+    "Stamp",
+    "Step",
     "TrainingJob",
     "enabled_edges",
-    "machine_for",
     "race_lost",
-    "release",
+    "stop_met_training",
 ]
 
 
@@ -68,13 +74,34 @@ class Provenance(StrEnum):
     ASSUMED = "assumed"
 
 
+class Stamp(StrEnum):
+    """A job's timestamps: the four describe reports (SPEC section 3), and when a stop was accepted,
+    which AWS does not report but the policy may bill by."""
+
+    SUBMIT = "SubmitTime"
+    TRAINING_START = "TrainingStartTime"
+    STOP_REQUEST = "StopRequestTime"
+    TRAINING_END = "TrainingEndTime"
+    END = "EndTime"
+
+
+#: The timestamps describe reports, in the order botocore's output shape lists them.
+REPORTED_STAMPS: tuple[Stamp, ...] = (Stamp.SUBMIT, Stamp.END, Stamp.TRAINING_START, Stamp.TRAINING_END)
+
 #: The guard of edges that only a job that has started training can take.
 HAS_TRAINED = "has_trained"
 
 
 @dataclass(frozen=True, slots=True)
 class Edge:
-    """One row of the lifecycle table."""
+    """One row of the lifecycle table.
+
+    ``stamps`` are the timestamps the step sets to the time it happens; ``stamps_from`` sets a
+    timestamp to another one's value (``(TRAINING_END, STOP_REQUEST)``: billing ends when the stop was
+    requested). ``TrainingEndTime`` closes the billed interval, so it is stamped only on a job that has
+    a ``TrainingStartTime``. ``message`` says the step carries a ``Message``; ``default_message`` is the
+    one it reports when given none.
+    """
 
     trigger: str
     source: tuple[str, ...]
@@ -84,6 +111,10 @@ class Edge:
     evidence: str
     when: tuple[tuple[str, str], ...] = ()
     guard: str | None = None
+    stamps: tuple[Stamp, ...] = ()
+    stamps_from: tuple[tuple[Stamp, Stamp], ...] = ()
+    message: bool = False
+    default_message: str | None = None
 
     def enabled(self, policy: Policy) -> bool:
         """Whether this edge exists under ``policy``."""
@@ -97,6 +128,11 @@ class Edge:
             parts.append("job has started training")
         return ", ".join(parts)
 
+    @property
+    def stamp_text(self) -> str:
+        """The timestamps the step sets as text, e.g. ``EndTime, TrainingEndTime=StopRequestTime``."""
+        return ", ".join([*self.stamps, *(f"{name}={other}" for name, other in self.stamps_from)])
+
     def as_dict(self) -> dict[str, Any]:
         """The edge as plain data (for JSON)."""
         return {
@@ -108,51 +144,64 @@ class Edge:
             "evidence": self.evidence,
             "when": dict(self.when),
             "guard": self.guard,
+            "stamps": [*self.stamps],
+            "stamps_from": {name.value: other.value for name, other in self.stamps_from},
+            "message": self.message,
         }
 
 
 _S = Status
-_FINISHED_ORDER = (_S.TRAINED, _S.TRAINED_WITH_WARNING, _S.STOPPED, _S.IN_ERROR)
 _API, _SVC = Actor.API, Actor.SERVICE
 _DOC, _INF, _ASM = Provenance.DOCUMENTED, Provenance.INFERRED, Provenance.ASSUMED
+_ENDS = (Stamp.TRAINING_END, Stamp.END)  # a job reaching a finished status after training
+_FAILED = "Training failed."
 
 #: The lifecycle table. Order is presentation order; it carries no meaning.
 EDGES: tuple[Edge, ...] = (
     # -- the service's own progress --------------------------------------------------------------
     Edge("start_training", (_S.SUBMITTED,), _S.TRAINING, _SVC, _DOC,
-         "SPEC 1: the console shows Submitted, then Training"),
+         "SPEC 1: the console shows Submitted, then Training; SPEC 3: billed from TrainingStartTime",
+         stamps=(Stamp.TRAINING_START,)),
     Edge("finish_training", (_S.TRAINING,), _S.TRAINED, _SVC, _DOC,
-         "SPEC 1: Training, then Trained"),
+         "SPEC 1: Training, then Trained", stamps=_ENDS),
     Edge("finish_training_with_warning", (_S.TRAINING,), _S.TRAINED_WITH_WARNING, _SVC, _DOC,
-         "SPEC 1: ModelStatus TRAINED_WITH_WARNING (added 2023)"),
+         "SPEC 1: ModelStatus TRAINED_WITH_WARNING (added 2023)", stamps=_ENDS, message=True),
     Edge("fail_training", (_S.TRAINING,), _S.IN_ERROR, _SVC, _DOC,
-         "SPEC 1: Training, then In error; IN_ERROR is the failure value"),
+         "SPEC 1: Training, then In error; IN_ERROR is the failure value",
+         stamps=_ENDS, message=True, default_message=_FAILED),
     Edge("finish_training", (_S.STOP_REQUESTED,), _S.TRAINED, _SVC, _DOC,
          "SEED: if training completes before the stop can take effect, the job ends TRAINED",
-         guard=HAS_TRAINED),
+         guard=HAS_TRAINED, stamps=_ENDS),
     Edge("finish_training_with_warning", (_S.STOP_REQUESTED,), _S.TRAINED_WITH_WARNING, _SVC, _ASM,
          "SPEC 5: not stated; a completion with warnings can win the race too",
-         when=(("race_outcomes", "all"),), guard=HAS_TRAINED),
+         when=(("race_outcomes", "all"),), guard=HAS_TRAINED, stamps=_ENDS, message=True),
     Edge("fail_training", (_S.STOP_REQUESTED,), _S.IN_ERROR, _SVC, _ASM,
          "SPEC 5: not stated; a failure can win the race too",
-         when=(("race_outcomes", "all"),), guard=HAS_TRAINED),
+         when=(("race_outcomes", "all"),), guard=HAS_TRAINED, stamps=_ENDS, message=True,
+         default_message=_FAILED),
     Edge("finish_stop", (_S.STOP_REQUESTED,), _S.STOPPED, _SVC, _DOC,
-         "SEED: otherwise the job is stopped and ends STOPPED"),
+         "SEED: otherwise the job is stopped and ends STOPPED; SPEC 5: billing ends when it does",
+         when=(("stopped_training_end", "at_stopped"),), stamps=_ENDS),
+    Edge("finish_stop", (_S.STOP_REQUESTED,), _S.STOPPED, _SVC, _ASM,
+         "SPEC 5: alternative: billing of a stopped job ends when the stop was requested",
+         when=(("stopped_training_end", "at_stop_request"),), stamps=(Stamp.END,),
+         stamps_from=((Stamp.TRAINING_END, Stamp.STOP_REQUEST),)),
     Edge("finish_delete", (_S.DELETING,), DELETED, _SVC, _DOC,
          "SPEC 3: DELETING, then removed by a background job (describe: ResourceNotFound)"),
     # -- StopTrainingDocumentClassifier ----------------------------------------------------------
     Edge("stop", (_S.TRAINING,), _S.STOP_REQUESTED, _API, _DOC,
-         "SEED: a TRAINING job is marked for termination and put into STOP_REQUESTED"),
+         "SEED: a TRAINING job is marked for termination and put into STOP_REQUESTED",
+         stamps=(Stamp.STOP_REQUEST,)),
     Edge("stop", (_S.SUBMITTED,), _S.STOP_REQUESTED, _API, _INF,
          "SPEC 5: aws-nuke stops SUBMITTED jobs and expects no error; ends STOPPED untrained",
-         when=(("stop_when_submitted", "accept"),)),
+         when=(("stop_when_submitted", "accept"),), stamps=(Stamp.STOP_REQUEST,)),
     Edge("stop", (_S.SUBMITTED,), None, _API, _ASM,
          "SPEC 5: alternative: a stop of a SUBMITTED job is answered 200 and ignored",
          when=(("stop_when_submitted", "ignore"),)),
     Edge("stop", (_S.STOP_REQUESTED,), None, _API, _INF,
          "SPEC 5: moto answers a repeated stop with 200 and no change",
          when=(("stop_when_stop_requested", "ignore"),)),
-    Edge("stop", (*_FINISHED_ORDER, _S.DELETING), None, _API, _INF,
+    Edge("stop", (*FINISHED_ORDER, _S.DELETING), None, _API, _INF,
          "SPEC 5: Terraform stops before deleting in every state; stopping a finished job does not fail",
          when=(("stop_when_finished", "ignore"),)),
     # -- DeleteDocumentClassifier -----------------------------------------------------------------
@@ -172,14 +221,18 @@ SERVICE_TRIGGERS: tuple[str, ...] = tuple(
     dict.fromkeys(e.trigger for e in EDGES if e.actor is Actor.SERVICE)
 )
 
-#: Details a trigger accepts besides ``at`` (the time it happens).
-TRIGGER_DETAILS: dict[str, tuple[str, ...]] = {
-    "fail_training": ("message",),
-    "finish_training_with_warning": ("message",),
-}
+#: Details a trigger accepts besides ``at`` (the time it happens): ``message`` where an edge carries one.
+TRIGGER_DETAILS: dict[str, tuple[str, ...]] = dict.fromkeys(
+    (e.trigger for e in EDGES if e.message), ("message",)
+)
 
-#: The Message a failed job reports when ``fail_training`` is given none.
-DEFAULT_FAILURE_MESSAGE = "Training failed."
+#: The step on which a stop meets a job that is training: the denominator of ``p_race_lost``.
+STOP_REQUEST_STEP: tuple[str, str] = (Status.TRAINING.value, Status.STOP_REQUESTED.value)
+
+#: The steps on which a stop loses the race: from ``STOP_REQUESTED`` straight to a trained status.
+RACE_LOST_STEPS: frozenset[tuple[str, str]] = frozenset(
+    (Status.STOP_REQUESTED.value, s.value) for s in (Status.TRAINED, Status.TRAINED_WITH_WARNING)
+)
 
 
 def _check_table(edges: Iterable[Edge]) -> None:
@@ -198,6 +251,8 @@ def _check_table(edges: Iterable[Edge]) -> None:
                 raise ModelError(f"edge {edge.trigger!r} depends on unknown policy field {name!r}")
         if edge.guard not in (None, HAS_TRAINED):
             raise ModelError(f"edge {edge.trigger!r} has unknown guard {edge.guard!r}")
+        if edge.dest is None and (edge.stamps or edge.stamps_from or edge.message):
+            raise ModelError(f"edge {edge.trigger!r} changes nothing, so it can stamp nothing")
     for policy in Policy.combinations({n for e in edges for n, _ in e.when}):
         seen: set[tuple[str, str]] = set()
         for edge in enabled_edges(policy, edges):
@@ -209,18 +264,60 @@ def _check_table(edges: Iterable[Edge]) -> None:
                 seen.add((edge.trigger, source))
 
 
+def _check_vocabulary(edges: tuple[Edge, ...]) -> None:
+    """The hand-written sets of ``model.statuses`` and the race steps must be what the table says."""
+    finished = {e.dest for e in edges if Stamp.END in e.stamps and e.dest is not None}
+    if finished != {s.value for s in FINISHED}:
+        raise ModelError(f"FINISHED must be the statuses whose edges stamp EndTime: {sorted(finished)}")
+    reach: dict[str, set[str]] = {
+        s: {e.dest for e in edges if e.actor is Actor.SERVICE and e.dest is not None and s in e.source}
+        for s in STATES
+    }
+    for _ in STATES:  # transitive closure, small enough to do plainly
+        reach = {s: ds.union(*(reach[d] for d in ds)) for s, ds in reach.items()}
+    active = {s for s in STATES if s not in finished and reach[s] & finished}
+    if active != {s.value for s in ACTIVE}:
+        raise ModelError(f"ACTIVE must be the unfinished statuses that can still finish: {sorted(active)}")
+    steps = {(s, e.dest) for e in edges for s in e.source if e.dest is not None}
+    trained = {e.dest for e in edges if e.trigger in ("finish_training", "finish_training_with_warning")}
+    lost = {(s, d) for s, d in steps if s == STOP_REQUEST_STEP[1] and d in trained}
+    if STOP_REQUEST_STEP not in steps or lost != RACE_LOST_STEPS:
+        raise ModelError("the stop-request step and the race-lost steps must be steps of the table")
+
+
 def enabled_edges(policy: Policy = DEFAULT_POLICY, edges: Iterable[Edge] = EDGES) -> tuple[Edge, ...]:
     """The edges that exist under ``policy``."""
     return tuple(edge for edge in edges if edge.enabled(policy))
 
 
 _check_table(EDGES)
+_check_vocabulary(EDGES)
+
+
+def race_lost(path: Sequence[str]) -> bool:
+    """Whether a path of statuses took a step of :data:`RACE_LOST_STEPS`: the stop lost the race
+    against training completion (DESIGN's vocabulary).
+
+    >>> race_lost(["SUBMITTED", "TRAINING", "STOP_REQUESTED", "TRAINED"])
+    True
+    """
+    return any(step in RACE_LOST_STEPS for step in pairwise(path))
+
+
+def stop_met_training(path: Sequence[str]) -> bool:
+    """Whether a path took :data:`STOP_REQUEST_STEP`: a stop was accepted while the job trained.
+
+    >>> stop_met_training(["SUBMITTED", "STOP_REQUESTED", "STOPPED"])
+    False
+    """
+    return any(step == STOP_REQUEST_STEP for step in pairwise(path))
+
 
 # Keyed by the table's identity (hashing a whole table on every job creation would cost more than
-# creating the job); the table itself is kept in the value, so its id cannot be reused.
+# creating the job); the table itself is kept in the value, so its id cannot be reused. A Machine holds
+# no jobs: firing a trigger reads and sets the job's ``state`` attribute only.
 _machines: dict[tuple[Policy, int], tuple[tuple[Edge, ...], LifecycleMachine]] = {}
 _machines_lock = threading.Lock()
-_pending_release: deque[tuple[TrainingJob, ...]] = deque()
 
 
 def machine_for(policy: Policy = DEFAULT_POLICY, edges: tuple[Edge, ...] = EDGES) -> LifecycleMachine:
@@ -237,112 +334,64 @@ def machine_for(policy: Policy = DEFAULT_POLICY, edges: tuple[Edge, ...] = EDGES
             if entry is None:
                 if edges is not EDGES:
                     _check_table(edges)
-                entry = (edges, _build_machine(policy, edges))
+                entry = (edges, LifecycleMachine(policy, edges))
                 _machines[key] = entry
     return entry[1]
 
 
 class LifecycleMachine(Machine):
-    """The ``transitions`` Machine that runs jobs, registering them without convenience methods.
+    """The ``transitions`` Machine of one policy's edges. It registers no models: a job is fired by
+    ``Event.trigger(job)``, which reads and sets ``job.state``, and calls back the job's methods."""
 
-    ``Machine.add_model`` binds some thirty generated methods to every model (one per trigger, one
-    ``is_<state>`` per state, one ``may_<trigger>`` per trigger). Jobs fire through
-    :meth:`TrainingJob.fire` and need none of them; binding them made creating a job cost more than
-    running its whole lifecycle, which matters to simulators that create millions.
-    """
-
-    #: For each trigger, the states it has an edge from (for error messages).
-    sources: dict[str, tuple[str, ...]]
-
-    def add_model(self, model: Any, initial: Any = None) -> None:
-        state = self.get_state(initial if initial is not None else Status.SUBMITTED.value)
-        for mod in model if isinstance(model, list | tuple) else [model]:
-            self.set_state(state, model=mod)
-            self.models.append(mod)
-
-
-def _build_machine(policy: Policy, edges: tuple[Edge, ...]) -> LifecycleMachine:
-    machine = LifecycleMachine(
-        model=None,
-        states=list(STATES),
-        initial=Status.SUBMITTED.value,
-        transitions=[
-            {
-                "trigger": edge.trigger,
-                "source": list(edge.source),
-                "dest": edge.dest,
-                "conditions": [edge.guard] if edge.guard else [],
-            }
-            for edge in enabled_edges(policy, edges)
-        ],
-        auto_transitions=False,
-        send_event=True,
-        ignore_invalid_triggers=False,
-        after_state_change="_after_change",
-        name=f"lifecycle{policy.changes() or ''}",
-    )
-    enabled = enabled_edges(policy, edges)
-    machine.sources = {
-        trigger: tuple(s for s in STATES if any(e.trigger == trigger and s in e.source for e in enabled))
-        for trigger in (*API_TRIGGERS, *SERVICE_TRIGGERS)
-    }
-    return machine
+    def __init__(self, policy: Policy, edges: tuple[Edge, ...]) -> None:
+        enabled = enabled_edges(policy, edges)
+        super().__init__(
+            model=None,
+            states=list(STATES),
+            initial=Status.SUBMITTED.value,
+            transitions=[
+                {
+                    "trigger": edge.trigger,
+                    "source": list(edge.source),
+                    "dest": edge.dest,
+                    "conditions": [edge.guard] if edge.guard else [],
+                }
+                for edge in enabled
+            ],
+            auto_transitions=False,
+            send_event=True,
+            ignore_invalid_triggers=False,
+            after_state_change="_after_change",
+            name=f"lifecycle{policy.changes() or ''}",
+        )
+        #: The edge behind each (trigger, source): at most one under a policy (the table is checked).
+        self.edge_of = {(e.trigger, s): e for e in enabled for s in e.source}
+        #: For each trigger, the states it has an edge from (for error messages).
+        self.sources = {
+            trigger: tuple(s for s in STATES if (trigger, s) in self.edge_of)
+            for trigger in (*API_TRIGGERS, *SERVICE_TRIGGERS)
+        }
 
 
-#: The steps on which a stop loses the race: from ``STOP_REQUESTED`` straight to a trained status.
-RACE_LOST_STEPS: frozenset[tuple[str, str]] = frozenset(
-    (Status.STOP_REQUESTED.value, s.value) for s in (Status.TRAINED, Status.TRAINED_WITH_WARNING)
-)
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What a fired trigger did: the edge taken from ``source``; ``dest`` is None for an accepted no-op."""
 
-
-def race_lost(path: Sequence[str]) -> bool:
-    """Whether a path of statuses took a step of :data:`RACE_LOST_STEPS`: the stop lost the race
-    against training completion (DESIGN's vocabulary).
-
-    >>> race_lost(["SUBMITTED", "TRAINING", "STOP_REQUESTED", "TRAINED"])
-    True
-    """
-    return any(step in RACE_LOST_STEPS for step in pairwise(path))
-
-
-def release(jobs: Iterable[TrainingJob]) -> None:
-    """Unregister ``jobs`` from their shared Machines, so that they can be garbage-collected.
-
-    A registered job is referenced by its Machine, which lives as long as the process; whoever owns
-    jobs (the service, a simulator) releases them when it is done with them. Idempotent. Safe to call
-    from a finalizer: it never waits for a lock; if the registry is busy, the jobs are unregistered by
-    whoever holds it next.
-    """
-    _pending_release.append(tuple(jobs))
-    if _machines_lock.acquire(blocking=False):
-        try:
-            _drain_releases()
-        finally:
-            _machines_lock.release()
-
-
-def _drain_releases() -> None:
-    """Unregister every job waiting in ``_pending_release``; the caller holds ``_machines_lock``."""
-    by_machine: dict[int, tuple[Machine, set[int]]] = {}
-    while _pending_release:
-        for job in _pending_release.popleft():
-            by_machine.setdefault(id(job._machine), (job._machine, set()))[1].add(id(job))
-    for machine, ids in by_machine.values():
-        machine.models[:] = [m for m in machine.models if id(m) not in ids]
+    trigger: str
+    source: str
+    dest: str | None
+    edge: Edge
 
 
 class TrainingJob:
     """One training job's status, path and timestamps, run by the shared Machine of its policy.
 
     Times are whatever the caller passes as ``at`` (seconds of a simulation, or datetimes of the
-    service's clock); the job has no clock of its own. Timestamps follow SPEC section 3 and the policy:
-
-    - ``submit_time`` on creation; ``training_start`` on entering ``TRAINING``;
-    - ``stop_requested_at`` on entering ``STOP_REQUESTED``;
-    - ``end_time`` on reaching a finished status, and ``training_end`` then too if training started
-      (for a job that ends ``STOPPED`` under ``stopped_training_end=at_stop_request``, the time of the
-      stop request instead).
+    service's clock); the job has no clock of its own. ``times`` holds the :class:`Stamp` values the
+    table's edges have set; ``message`` the ``Message`` of the last edge that carried one.
     """
+
+    __slots__ = ("__weakref__", "_machine", "message", "path", "policy", "state", "times")
 
     state: str  # written by the Machine
 
@@ -350,18 +399,11 @@ class TrainingJob:
         self, policy: Policy = DEFAULT_POLICY, *, at: Any = None, edges: tuple[Edge, ...] = EDGES
     ) -> None:
         self.policy = policy
-        self.submit_time: Any = at
-        self.training_start: Any = None
-        self.training_end: Any = None
-        self.stop_requested_at: Any = None
-        self.end_time: Any = None
+        self.times: dict[Stamp, Any] = {Stamp.SUBMIT: at}
         self.message: str | None = None
-        self.path: list[str] = [Status.SUBMITTED.value]
+        self.state = Status.SUBMITTED.value
+        self.path: list[str] = [self.state]
         self._machine = machine_for(policy, edges)
-        with _machines_lock:
-            self._machine.add_model(self)
-            if _pending_release:
-                _drain_releases()
 
     def __repr__(self) -> str:
         return f"TrainingJob(state={self.state}, path={'>'.join(self.path)})"
@@ -369,10 +411,10 @@ class TrainingJob:
     def copy(self) -> TrainingJob:
         """An independent job in the same status, with the same history and times."""
         twin = TrainingJob.__new__(TrainingJob)
-        twin.__dict__.update(self.__dict__)
-        twin.path = list(self.path)
-        with _machines_lock:
-            self._machine.add_model(twin, initial=self.state)
+        twin.policy, twin._machine, twin.state, twin.message = (
+            self.policy, self._machine, self.state, self.message
+        )
+        twin.times, twin.path = dict(self.times), list(self.path)
         return twin
 
     @property
@@ -392,18 +434,37 @@ class TrainingJob:
         """Whether the job's stop lost the race (see :func:`race_lost`)."""
         return race_lost(self.path)
 
-    def fire(self, trigger: str, *, at: Any = None, message: str | None = None) -> None:
-        """Fire ``trigger`` at time ``at``; raise ``InvalidTransitionError`` where no edge allows it.
+    @property
+    def submit_time(self) -> Any:
+        return self.times.get(Stamp.SUBMIT)
 
-        A refused trigger changes nothing. ``message`` is accepted by the triggers of
-        ``TRIGGER_DETAILS`` only.
-        """
+    @property
+    def training_start(self) -> Any:
+        return self.times.get(Stamp.TRAINING_START)
+
+    @property
+    def training_end(self) -> Any:
+        return self.times.get(Stamp.TRAINING_END)
+
+    @property
+    def stop_requested_at(self) -> Any:
+        return self.times.get(Stamp.STOP_REQUEST)
+
+    @property
+    def end_time(self) -> Any:
+        return self.times.get(Stamp.END)
+
+    def fire(self, trigger: str, *, at: Any = None, message: str | None = None) -> Step:
+        """Fire ``trigger`` at time ``at`` and return the :class:`Step` taken; raise
+        ``InvalidTransitionError`` where no edge allows it (a refused trigger changes nothing).
+        ``message`` is accepted by the triggers of ``TRIGGER_DETAILS`` only."""
         if trigger not in API_TRIGGERS and trigger not in SERVICE_TRIGGERS:
             raise ModelError(
                 f"unknown trigger {trigger!r}; triggers are: {', '.join(API_TRIGGERS + SERVICE_TRIGGERS)}"
             )
         if message is not None and "message" not in TRIGGER_DETAILS.get(trigger, ()):
             raise ModelError(f"trigger {trigger!r} takes no message")
+        source = self.state
         event = self._machine.events.get(trigger)
         try:
             done = event is not None and event.trigger(self, at=at, message=message)
@@ -416,52 +477,42 @@ class TrainingJob:
                 self.allowed_from(trigger),
                 "training never started" if self._guard_failed(trigger) else "",
             )
+        edge = self._machine.edge_of[trigger, source]
+        return Step(trigger, source, edge.dest, edge)
 
     def can_fire(self, trigger: str) -> bool:
         """Whether ``trigger`` has an enabled edge from the current status (guards included)."""
-        return any(
-            (not t.conditions or self.has_trained())
-            for t in self._machine.get_transitions(trigger, source=self.state)
-        )
+        edge = self._machine.edge_of.get((trigger, self.state))
+        return edge is not None and (edge.guard is None or self.has_trained())
 
     def allowed_from(self, trigger: str) -> tuple[str, ...]:
         """The statuses ``trigger`` has an edge from under this job's policy."""
         return self._machine.sources.get(trigger, ())
 
-    def detach(self) -> None:
-        """Unregister the job from the shared Machine (done when it is purged); idempotent."""
-        release((self,))
-
     # -- callbacks called by the Machine ---------------------------------------------------------
 
     def has_trained(self, _event: EventData | None = None) -> bool:
         """Guard: whether the job has entered ``TRAINING`` (so training can complete or fail)."""
-        return self.training_start is not None
+        return Stamp.TRAINING_START in self.times
 
     def _guard_failed(self, trigger: str) -> bool:
-        return bool(self._machine.get_transitions(trigger, source=self.state)) and not self.has_trained()
+        edge = self._machine.edge_of.get((trigger, self.state))
+        return edge is not None and edge.guard is not None and not self.has_trained()
 
     def _after_change(self, event: EventData) -> None:
-        dest = event.transition.dest if event.transition is not None else None
-        if dest is None:  # an accepted no-op
+        """Record the step: the path, the edge's stamps and its message. No status decides here."""
+        if event.transition is None or event.transition.dest is None:  # an accepted no-op
             return
+        edge = self._machine.edge_of[event.event.name, event.transition.source]
         at = event.kwargs.get("at")
-        self.path.append(dest)
-        if dest == Status.TRAINING:
-            self.training_start = at
-        elif dest == Status.STOP_REQUESTED:
-            self.stop_requested_at = at
-        elif dest in FINISHED:
-            self.end_time = at
-            if self.training_start is not None:
-                stopped_early = (
-                    dest == Status.STOPPED
-                    and self.policy.stopped_training_end == "at_stop_request"
-                    and self.stop_requested_at is not None
-                )
-                self.training_end = self.stop_requested_at if stopped_early else at
+        self.path.append(event.transition.dest)
+        times = self.times
+        for name in edge.stamps:
+            if name is not Stamp.TRAINING_END or Stamp.TRAINING_START in times:
+                times[name] = at
+        for name, other in edge.stamps_from:
+            if other in times and (name is not Stamp.TRAINING_END or Stamp.TRAINING_START in times):
+                times[name] = times[other]
+        if edge.message:
             message = event.kwargs.get("message")
-            if dest == Status.IN_ERROR:
-                self.message = message or DEFAULT_FAILURE_MESSAGE
-            elif message is not None:
-                self.message = message
+            self.message = message if message is not None else edge.default_message

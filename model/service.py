@@ -34,7 +34,6 @@ import hmac
 import json
 import re
 import threading
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,17 +58,18 @@ from .errors import (
 from .lifecycle import (
     API_TRIGGERS,
     EDGES,
+    REPORTED_STAMPS,
     SERVICE_TRIGGERS,
     TRIGGER_DETAILS,
     Edge,
+    Step,
     TrainingJob,
     machine_for,
-    release,
 )
 from .policy import DEFAULT_POLICY, Policy
 from .statuses import ACTIVE, Status
 
-__all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Admission", "ComprehendService"]
+__all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Admission", "ApiCall", "ComprehendService", "StateChange"]
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -111,6 +111,18 @@ _ECHOED = (
     "InputDataConfig", "OutputDataConfig", "DataAccessRoleArn", "VolumeKmsKeyId", "VpcConfig",
     "Mode", "ModelKmsKeyId", "VersionName",
 )
+
+
+def _subscribe(observers: list[Any], observer: Any) -> Callable[[], None]:
+    if not callable(observer):
+        raise TypeError(f"an observer must be callable, not {type(observer).__name__}")
+    observers.append(observer)
+
+    def unsubscribe() -> None:
+        if observer in observers:
+            observers.remove(observer)
+
+    return unsubscribe
 
 
 def _invalid(message: str) -> InvalidRequestException:
@@ -189,8 +201,37 @@ def _timestamp(value: Any, field: str) -> datetime:
     )
 
 
-def _release_records(records: dict[str, _Record]) -> None:
-    release(r.job for r in records.values())
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """A job's status changed: told to the service's ``on_change`` observers.
+
+    ``details`` holds what the step carried besides its time (a ``message``)."""
+
+    arn: str
+    trigger: str
+    source: str
+    dest: str
+    time: datetime
+    details: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """An API call was answered: told to the service's ``on_call`` observers.
+
+    ``error`` is the AWS error code (``None`` for success); ``step`` is what the call did to its job
+    when it fired a trigger (a stop or a delete; ``step.dest`` is None for an accepted no-op)."""
+
+    operation: str
+    params: Mapping[str, Any]
+    response: Mapping[str, Any] | None
+    error: str | None
+    time: datetime
+    step: Step | None = None
+
+
+ChangeObserver = Callable[[StateChange], None]
+CallObserver = Callable[[ApiCall], None]
 
 
 @dataclass(slots=True)
@@ -268,9 +309,10 @@ class ComprehendService:
         self._next_seq = 0
         self._lock = threading.RLock()
         self._token_key = f"stoprace:{partition}:{region}:{account_id}".encode()
-        # Jobs are registered with the Machine shared by their policy; when the service goes away, so
-        # do its jobs' registrations.
-        self._finalizer = weakref.finalize(self, _release_records, self._jobs)
+        self._change_observers: list[ChangeObserver] = []
+        self._call_observers: list[CallObserver] = []
+        self._changes: list[StateChange] = []  # made by the call under way, told when it completes
+        self._step: Step | None = None  # what the call under way did to its job
 
     def __repr__(self) -> str:
         changes = self.policy.changes()
@@ -329,11 +371,24 @@ class ComprehendService:
             )
         with self._lock:
             record = self._record(arn, "fire")
-            record.job.fire(trigger, at=self._now(), **details)
-            if record.job.deleted:
-                self._purge(record)
-                return None
-            return record.job.status
+            try:
+                self._fire(record, trigger, details)
+            finally:
+                changes, self._changes = self._changes, []
+            status = None if record.job.deleted else record.job.status
+        self._tell(changes)
+        return status
+
+    def on_change(self, observer: ChangeObserver) -> Callable[[], None]:
+        """Call ``observer`` with a :class:`StateChange` after every change of a job's status, whether
+        an API call or :meth:`fire` caused it (after the call has completed, outside the service's lock).
+        Returns a function that unsubscribes it. Observers are not copied by :meth:`fork`."""
+        return _subscribe(self._change_observers, observer)
+
+    def on_call(self, observer: CallObserver) -> Callable[[], None]:
+        """Call ``observer`` with an :class:`ApiCall` after every API call, accepted or refused (after
+        the state-change observers of the changes it made). Returns a function that unsubscribes it."""
+        return _subscribe(self._call_observers, observer)
 
     def can_fire(self, arn: str, trigger: str) -> bool:
         """Whether ``trigger`` would be accepted by job ``arn`` now."""
@@ -386,13 +441,8 @@ class ComprehendService:
                 for arn, r in self._jobs.items()
             }
             twin._tokens = dict(self._tokens)
-        twin._finalizer = weakref.finalize(twin, _release_records, twin._jobs)
+            twin._change_observers, twin._call_observers, twin._changes = [], [], []
         return twin
-
-    def close(self) -> None:
-        """Release the jobs' registrations with the shared lifecycle Machine (also done when the
-        service is garbage-collected). The service keeps answering afterwards."""
-        self._finalizer()
 
     # -- machinery -------------------------------------------------------------------------------
 
@@ -406,9 +456,39 @@ class ComprehendService:
             if self.admission is not None:
                 self._admit(operation, params)
             with self._lock:
-                return handler(params)
+                try:
+                    response = handler(params)
+                finally:
+                    changes, self._changes, step, self._step = self._changes, [], self._step, None
         except ServiceError as err:
-            raise err.with_context(operation_name=operation, http_statuses=self.http_statuses) from None
+            err = err.with_context(operation_name=operation, http_statuses=self.http_statuses)
+            if self._call_observers:
+                self._tell_call(ApiCall(operation, params, None, err.code, self._now()))
+            raise err from None
+        self._tell(changes)
+        if self._call_observers:
+            self._tell_call(ApiCall(operation, params, response, None, self._now(), step))
+        return response
+
+    def _fire(self, record: _Record, trigger: str, details: Mapping[str, Any]) -> Step:
+        """Fire ``trigger`` on a job now; the caller holds the lock. A change is queued for the
+        observers, told once the call has completed; a job whose delete completed is purged."""
+        now = self._now()
+        step = record.job.fire(trigger, at=now, **details)
+        if step.dest is not None and self._change_observers:
+            self._changes.append(StateChange(record.arn, trigger, step.source, step.dest, now, dict(details)))
+        if record.job.deleted:
+            self._purge(record)
+        return step
+
+    def _tell(self, changes: list[StateChange]) -> None:
+        for change in changes:
+            for observer in tuple(self._change_observers):
+                observer(change)
+
+    def _tell_call(self, call: ApiCall) -> None:
+        for observer in tuple(self._call_observers):
+            observer(call)
 
     def _admit(self, operation: str, params: Mapping[str, Any]) -> None:
         assert self.admission is not None
@@ -450,7 +530,6 @@ class ComprehendService:
         for token, (_, arn) in list(self._tokens.items()):
             if arn == record.arn:
                 del self._tokens[token]
-        record.job.detach()
 
     # -- create ----------------------------------------------------------------------------------
 
@@ -593,14 +672,9 @@ class ComprehendService:
         }
         if job.message is not None:
             props["Message"] = job.message
-        props["SubmitTime"] = job.submit_time
-        for key, value in (
-            ("EndTime", job.end_time),
-            ("TrainingStartTime", job.training_start),
-            ("TrainingEndTime", job.training_end),
-        ):
-            if value is not None:
-                props[key] = value
+        for stamp in REPORTED_STAMPS:
+            if job.times.get(stamp) is not None:
+                props[stamp.value] = job.times[stamp]
         for key in _ECHOED:
             if key in request:
                 props[key] = copy.deepcopy(request[key])
@@ -712,7 +786,7 @@ class ComprehendService:
     def _api_trigger(self, params: Mapping[str, Any], trigger: str, error_code: str, operation: str) -> None:
         record = self._record(self._arn(params), operation)
         try:
-            record.job.fire(trigger, at=self._now())
+            self._step = self._fire(record, trigger, {})
         except InvalidTransitionError as err:
             raise ERRORS[error_code](
                 f"Classifier {record.arn} is {err.state}; {operation} is accepted only in "

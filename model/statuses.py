@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ACTIVE", "DELETED", "FINISHED", "Status"]
+__all__ = ["ACTIVE", "DELETED", "FINISHED", "FINISHED_ORDER", "Status"]
 
 
 class Status(StrEnum):
@@ -26,12 +26,16 @@ class Status(StrEnum):
     TRAINED_WITH_WARNING = "TRAINED_WITH_WARNING"
 
 
-#: Statuses a job ends training in. Only a delete moves a job out of one of them.
-FINISHED: frozenset[Status] = frozenset(
-    {Status.TRAINED, Status.TRAINED_WITH_WARNING, Status.STOPPED, Status.IN_ERROR}
+#: Statuses a job ends training in, in the order results show them (with a model first). Only a
+#: delete moves a job out of one of them. ``model.lifecycle`` checks on import that these are exactly
+#: the statuses whose edges stamp ``EndTime``.
+FINISHED_ORDER: tuple[Status, ...] = (
+    Status.TRAINED, Status.TRAINED_WITH_WARNING, Status.STOPPED, Status.IN_ERROR
 )
+FINISHED: frozenset[Status] = frozenset(FINISHED_ORDER)
 
-#: Statuses of a job whose training is still in progress (or not yet started).
+#: Statuses of a job whose training is still in progress (or not yet started): those that are not
+#: finished and from which the service's own progress can still finish the job (checked on import).
 ACTIVE: frozenset[Status] = frozenset({Status.SUBMITTED, Status.TRAINING, Status.STOP_REQUESTED})
 
 #: Internal pseudo-state of a job whose delete has completed. It is never reported as a ``Status``:

@@ -51,10 +51,13 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
 from .arn import MAX_NAME_LENGTH
 from .clock import EPOCH, ManualClock
 from .errors import InvalidTransitionError, ServiceError
-from .lifecycle import SERVICE_TRIGGERS, race_lost
+from .lifecycle import EDGES, SERVICE_TRIGGERS, STOP_REQUEST_STEP, race_lost
 from .policy import Policy
 from .service import ComprehendService
 from .statuses import Status
+
+#: Where a stop that takes effect leaves a job (for the statistics' labels).
+_STOPPED = frozenset(e.dest for e in EDGES if e.trigger == "finish_stop")
 
 __all__ = [
     "ComprehendStateMachine",
@@ -304,12 +307,12 @@ class ComprehendStateMachine(RuleBasedStateMachine):
         elif error is not None:
             event(f"{action}: {error}")
         elif race_lost((str(old), str(new))):
-            event("race lost: STOP_REQUESTED -> " + str(new))
-        elif old == "STOP_REQUESTED" and new == "STOPPED":
-            event("race won: STOP_REQUESTED -> STOPPED")
-        elif action == "stop" and old == "STOP_REQUESTED":
+            event(f"race lost: {old} -> {new}")
+        elif action == "finish_stop":
+            event(f"race won: {old} -> {new}")
+        elif action == "stop" and old == new == STOP_REQUEST_STEP[1]:
             event("repeated stop accepted")
-        elif action == "delete" and old == "STOPPED":
+        elif action == "delete" and old in _STOPPED:
             event("delete after stop")
         elif action == "create" and old is not None:
             event("create repeated a token")
@@ -407,7 +410,3 @@ class ComprehendStateMachine(RuleBasedStateMachine):
     @rule(seconds=st.integers(0, 7200))
     def wait(self, seconds: int) -> None:
         self.clock.advance(seconds)
-
-    def teardown(self) -> None:
-        self.service.close()
-

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from model import ModelError, Policy, policy_fields
 from model.check import CheckReport, check
-from model.report import as_json, as_text, assumptions_markdown
+from model.tables import as_json, as_text, assumptions_markdown
 from sim import race, vector
 from sim.distributions import FORMS
 from sim.report import race_report, race_table, write_outputs

@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from model import InvalidTransitionError, Policy, TrainingJob
 
+from .jobs import END_TRIGGERS, draw_courses
 from .scenario import RaceScenario
 
 __all__ = ["BATCH", "END_TRIGGERS", "EVENTS", "JobInputs", "class_outcome", "draw_batches"]
@@ -41,8 +42,8 @@ BATCH = 1 << 16
 
 #: The events of a job, in rank order (index 1 is whichever end trigger the job draws).
 EVENTS = ("start_training", "end", "stop", "finish_stop")
-#: The trigger that ends training: completion, completion with warnings, or failure.
-END_TRIGGERS = ("finish_training", "finish_training_with_warning", "fail_training")
+#: The race's stream of each quantity of a job's course (:mod:`sim.jobs`), by spawn index.
+_STREAMS = ("queue", "duration", "latency", "fails", "warns", "point")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,25 +61,21 @@ def draw_batches(scenario: RaceScenario, stop_index: int) -> Iterator[JobInputs]
     """The jobs of row ``stop_index`` (stop time ``scenario.stop_at[stop_index]``), in batches."""
     # One stream per quantity: a batch takes the next values of each, so the jobs do not depend on
     # the batch size.
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence([scenario.seed, stop_index]).spawn(6)]
+    seeds = np.random.SeedSequence([scenario.seed, stop_index]).spawn(len(_STREAMS))
+    streams = {name: np.random.default_rng(s) for name, s in zip(_STREAMS, seeds, strict=True)}
     stop = scenario.stop_at[stop_index]
     left = scenario.replications
     while left > 0:
         n = min(BATCH, left)
         left -= n
-        queue = scenario.queue_delay.sample(streams[0], n)
-        duration = scenario.training_duration.sample(streams[1], n)
-        latency = scenario.stop_latency.sample(streams[2], n)
-        fails = streams[3].random(n) < scenario.p_failure
-        warns = ~fails & (streams[4].random(n) < scenario.p_warning)
-        point = scenario.failure_point.sample(streams[5], n)
+        course = draw_courses(scenario, streams, n, latency=scenario.stop_latency)
+        assert course.latency is not None
         times = np.empty((n, 4))
-        times[:, 0] = queue
-        times[:, 1] = queue + np.where(fails, point * duration, duration)
+        times[:, 0] = course.queue
+        times[:, 1] = course.queue + course.training
         times[:, 2] = stop
-        times[:, 3] = stop + latency
-        trigger = np.where(fails, 2, np.where(warns, 1, 0)).astype(np.int8)
-        yield JobInputs(times=times, end_trigger=trigger)
+        times[:, 3] = stop + course.latency
+        yield JobInputs(times=times, end_trigger=course.end_trigger)
 
 
 @cache
@@ -89,7 +86,6 @@ def class_outcome(policy: Policy, order: tuple[int, ...], end_trigger: int) -> t
     for k in order:
         with suppress(InvalidTransitionError):  # refused events are dropped, as in the simpy engine
             job.fire(END_TRIGGERS[end_trigger] if k == 1 else EVENTS[k], at=k)
-    job.detach()
     start, end, finished = job.training_start, job.training_end, int(job.end_time)
     if start is None or end is None:
         return ">".join(job.path), -1, -1, finished

@@ -40,17 +40,19 @@ import math
 from collections import Counter
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import simpy
 
-from model import DEFAULT_POLICY, ComprehendService, Policy, ServiceError
+from model import DEFAULT_POLICY, EPOCH, ComprehendService, InvalidTransitionError, Policy, ServiceError
 from model.errors import InternalServerException, TooManyRequestsException
-from model.statuses import FINISHED, Status
+from model.service import StateChange
+from model.statuses import FINISHED
 
 from .distributions import Distribution, parse_distribution
+from .jobs import END_TRIGGERS, draw_courses
 from .outcome import PathTally
 from .retry import MODES, Retrier
 from .scenario import DEFAULT_FAILURE_POINT, DEFAULT_QUEUE_DELAY, DEFAULT_TRAINING_DURATION, check_job_fields
@@ -63,7 +65,6 @@ OPERATIONS = {
     "describe": "DescribeDocumentClassifier",
     "stop": "StopTrainingDocumentClassifier",
 }
-EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 _ROLE = "arn:aws:iam::111122223333:role/comprehend-access"
 _FINAL = frozenset(s.value for s in FINISHED)
 Progress = Callable[[int, int], None]
@@ -325,10 +326,12 @@ class _Fleet:
             http_statuses=scenario.http_statuses,  # type: ignore[arg-type]
             admission=self._admit,
         )
+        self.service.on_change(self._changed)
         self.slots = simpy.Resource(self.env, scenario.training_slots) if scenario.training_slots else None
         self.workers = simpy.Resource(self.env, scenario.stop_workers)
         self.calls: dict[str, Counter[str]] = {op: Counter() for op in OPERATIONS.values()}
         self.jobs = self._draw(streams)
+        self.by_arn: dict[str, _Job] = {}
         self.accepted = 0
         self.lost: Counter[str] = Counter()
         self.finished_at = 0.0
@@ -340,26 +343,25 @@ class _Fleet:
             submits = np.zeros(n)
         else:
             submits = np.cumsum(streams[0].exponential(1 / s.submit_rate, n))
-        duration = s.training_duration.sample(streams[1], n)
-        fails = streams[2].random(n) < s.p_failure
-        warns = ~fails & (streams[3].random(n) < s.p_warning)
-        point = s.failure_point.sample(streams[4], n)
-        queue = s.queue_delay.sample(streams[5], n)
-        handling = s.stop_handling.sample(streams[6], n)
-        triggers = np.where(
-            fails, "fail_training", np.where(warns, "finish_training_with_warning", "finish_training")
-        )
+        # A worker's handling time is the fleet's stop latency (its wait for a worker comes on top).
+        names = ("duration", "fails", "warns", "point", "queue", "latency")
+        named = dict(zip(names, streams[1:7], strict=True))
+        course = draw_courses(s, named, n, latency=s.stop_handling)
+        assert course.latency is not None
         return [
-            _Job(
-                i,
-                float(submits[i]),
-                float(point[i] * duration[i] if fails[i] else duration[i]),
-                str(triggers[i]),
-                float(queue[i]),
-                float(handling[i]),
+            _Job(i, submit, training, END_TRIGGERS[end], queue, handling)
+            for i, (submit, training, end, queue, handling) in enumerate(
+                zip(submits.tolist(), course.training.tolist(), course.end_trigger.tolist(),
+                    course.queue.tolist(), course.latency.tolist(), strict=True)
             )
-            for i in range(n)
         ]
+
+    def _changed(self, change: StateChange) -> None:
+        """An accepted stop that put a job into STOP_REQUESTED joins the stop workers' queue."""
+        if change.trigger == "stop":
+            job = self.by_arn[change.arn]
+            job.stop_request = self.env.now
+            self._spawn(self._handle_stop(job))
 
     # -- the service side --------------------------------------------------------------------------
 
@@ -371,10 +373,6 @@ class _Fleet:
             return InternalServerException()
         return None
 
-    def _status(self, job: _Job) -> str:
-        assert job.arn is not None
-        return str(self.service.status(job.arn))
-
     def _train(self, job: _Job) -> Generator[simpy.Event, Any, None]:
         """The service runs one job: a slot, the queue delay, training; a stop ends it early."""
         assert job.arn is not None
@@ -384,11 +382,9 @@ class _Fleet:
             yield request | job.stop_event
         if not job.stop_event.triggered:
             yield self.env.timeout(job.queue) | job.stop_event
-        if self.service.can_fire(job.arn, "start_training"):  # not if a stop ended it while queued
-            self.service.fire(job.arn, "start_training")
+        if self._fire(job, "start_training"):  # not if a stop ended it while queued
             yield self.env.timeout(job.duration) | job.stop_event
-            if self.service.can_fire(job.arn, job.end_trigger):
-                self.service.fire(job.arn, job.end_trigger)
+            self._fire(job, job.end_trigger)  # refused if the stop took effect first
         if request is not None and self.slots is not None:
             if request.triggered:
                 self.slots.release(request)
@@ -403,12 +399,20 @@ class _Fleet:
         with self.workers.request() as worker:
             yield worker
             if not self.service.can_fire(job.arn, "finish_stop"):
-                return  # training ended while the stop waited: nothing to do
+                return  # training ended while the stop waited: the worker has nothing to do
             job.worker_wait = self.env.now - queued
             yield self.env.timeout(job.handling)
-            if self.service.can_fire(job.arn, "finish_stop"):
-                self.service.fire(job.arn, "finish_stop")
+            if self._fire(job, "finish_stop"):  # refused if training ended first: the lost race
                 job.stop_event.succeed()
+
+    def _fire(self, job: _Job, trigger: str) -> bool:
+        """Fire a service event on the job; False where the lifecycle refuses it now."""
+        assert job.arn is not None
+        try:
+            self.service.fire(job.arn, trigger)
+        except InvalidTransitionError:
+            return False
+        return True
 
     # -- the client side ---------------------------------------------------------------------------
 
@@ -444,6 +448,7 @@ class _Fleet:
         if response is None:
             return  # never created (counted in the API calls)
         job.arn = response["DocumentClassifierArn"]
+        self.by_arn[job.arn] = job
         job.stop_event = self.env.event()
         self._spawn(self._train(job))
         deadline = job.submit + s.stop_after if s.stop_after is not None else math.inf
@@ -484,16 +489,12 @@ class _Fleet:
         assert job.arn is not None
         job.decided = self.env.now
         while True:
-            before = self._status(job)
             response, error = yield from self._call(
                 OPERATIONS["stop"],
                 self.service.stop_training_document_classifier,
                 DocumentClassifierArn=job.arn,
             )
-            if response is not None:
-                if before != Status.STOP_REQUESTED.value and self._status(job) == Status.STOP_REQUESTED.value:
-                    job.stop_request = self.env.now
-                    self._spawn(self._handle_stop(job))
+            if response is not None:  # the service told _changed if it put the job in STOP_REQUESTED
                 self.accepted += 1
                 return
             assert error is not None
@@ -570,7 +571,6 @@ class _Fleet:
                         steps[-1],
                     )
                 )
-        self.service.close()
         return FleetResult(
             scenario=self.s,
             paths=paths,

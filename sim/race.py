@@ -24,7 +24,6 @@ import numpy as np
 import simpy
 
 from model import InvalidTransitionError, Policy, TrainingJob
-from model.lifecycle import release
 
 from .draws import END_TRIGGERS, EVENTS, JobInputs, draw_batches
 from .outcome import Outcomes, RowResult
@@ -106,7 +105,6 @@ def simulate_batch(policy: Policy, inputs: JobInputs) -> Outcomes:
     for i, (times, trigger) in enumerate(rows):
         env.process(_job(env, policy, times, END_TRIGGERS[trigger], paths, billed, start, end, i, jobs))
     env.run()
-    release(jobs)  # all at once: one by one costs a scan of the Machine's registry each
     return Outcomes.from_paths(paths, billed, start, end)
 
 

@@ -15,6 +15,7 @@ boto3 = pytest.importorskip("boto3", reason="the bridge tests need the aws extra
 botocore_config = pytest.importorskip("botocore.config")
 
 from model.bridge import attach  # noqa: E402
+from sim import autopilot  # noqa: E402
 
 ACCOUNT, REGION = "111122223333", "us-east-1"
 REQUEST = {
@@ -49,7 +50,7 @@ def test_a_script_against_boto3_sees_a_lost_race_in_virtual_time(no_credentials)
                             p_warning=0.0, p_failure=0.0)
     comprehend = client()
     model = service()
-    bridge = attach(comprehend, model, scenario)
+    bridge = autopilot.attach(comprehend, model, scenario)
     arn = comprehend.create_document_classifier(**REQUEST)["DocumentClassifierArn"]
     seen = []
     while not seen or seen[-1] not in ("TRAINED", "STOPPED"):

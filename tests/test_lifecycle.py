@@ -297,13 +297,12 @@ def test_one_machine_per_policy_shared_by_every_job():
     assert machine_for(Policy()) is not machine
 
 
-def test_detached_jobs_leave_the_shared_machine():
+def test_the_shared_machine_holds_no_jobs():
     machine = machine_for(Policy())
-    job = TrainingJob(at=0)
-    assert job in machine.models
-    job.detach()
-    job.detach()
-    assert job not in machine.models
+    jobs = [TrainingJob(at=0) for _ in range(3)]
+    jobs[0].fire("start_training", at=1)
+    assert machine.models == []
+    assert [j.state for j in jobs] == ["TRAINING", "SUBMITTED", "SUBMITTED"]
 
 
 def test_a_table_with_two_edges_for_one_event_is_refused():
@@ -318,9 +317,9 @@ def test_a_table_naming_an_unknown_state_is_refused():
         machine_for(Policy(), (*EDGES[1:], bad))
 
 
-def test_jobs_are_collected_once_released():
+def test_a_dropped_job_is_garbage_collected():
     job = TrainingJob(at=0)
-    job.detach()
+    job.fire("start_training", at=1)
     ref = weakref.ref(job)
     del job
     gc.collect()

@@ -18,7 +18,7 @@ from sim.scenario import RaceScenario
 
 boto3 = pytest.importorskip("boto3", reason="the orchestrator tests need the aws extra")
 
-from model.bridge import attach  # noqa: E402
+from sim.autopilot import attach  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("orchestrator", ROOT / "docs" / "examples" / "orchestrator.py")

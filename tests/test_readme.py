@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from model.report import assumptions_markdown
+from model.tables import assumptions_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,7 +26,6 @@ from model import (
     TooManyRequestsException,
     TooManyTagsException,
     UnsupportedLanguageException,
-    machine_for,
 )
 from tests.conftest import ACCOUNT, REGION, create_request, snapshot, walk
 
@@ -696,14 +697,14 @@ def test_a_naive_clock_is_refused_when_used():
     assert service.arns() == []
 
 
-def test_close_releases_the_jobs_from_the_shared_machine(service):
-    arns = [create(service, f"j{i}") for i in range(3)]
-    machine = machine_for(service.policy)
-    jobs = [service._jobs[a].job for a in arns]
-    assert all(j in machine.models for j in jobs)
-    service.close()
-    assert not any(j in machine.models for j in jobs)
-    assert service.status(arns[0]) == "SUBMITTED"
+def test_a_dropped_service_and_its_jobs_are_garbage_collected():
+    service = ComprehendService(clock=ManualClock())
+    arn = create(service, "j0")
+    service.fire(arn, "start_training")
+    refs = [weakref.ref(service), weakref.ref(service._jobs[arn].job)]
+    del service
+    gc.collect()
+    assert [r() for r in refs] == [None, None]
 
 
 # --- a failed call changes nothing, whatever the junk ------------------------------------------------------

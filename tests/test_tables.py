@@ -1,19 +1,21 @@
 import json
 
 from model import EDGES, Policy, policy_fields
-from model.report import as_json, as_text, assumptions_markdown
+from model.tables import as_json, as_text, assumptions_markdown
 
 
-def test_json_lists_every_edge_with_its_provenance_and_evidence():
+def test_json_says_how_the_race_can_be_lost_and_what_each_ending_stamps():
     data = json.loads(json.dumps(as_json()))
-    assert len(data["edges"]) == len(EDGES)
-    for row, edge in zip(data["edges"], EDGES, strict=True):
-        assert row["trigger"] == edge.trigger
-        assert row["source"] == list(edge.source)
-        assert row["dest"] == edge.dest
-        assert row["provenance"] == edge.provenance.value
-        assert row["actor"] == edge.actor.value
-        assert row["evidence"] == edge.evidence
+    rows = {(r["trigger"], tuple(r["source"]), r["dest"]): r for r in data["edges"]}
+    lost = rows["finish_training", ("STOP_REQUESTED",), "TRAINED"]
+    assert (lost["actor"], lost["provenance"], lost["guard"]) == ("service", "documented", "has_trained")
+    assert lost["evidence"].startswith("SEED:")
+    assert lost["stamps"] == ["TrainingEndTime", "EndTime"]
+    assert rows["start_training", ("SUBMITTED",), "TRAINING"]["stamps"] == ["TrainingStartTime"]
+    early = [r for r in data["edges"] if r["when"] == {"stopped_training_end": "at_stop_request"}]
+    assert [(r["stamps"], r["stamps_from"]) for r in early] == [
+        (["EndTime"], {"TrainingEndTime": "StopRequestTime"})]
+    assert rows["stop", ("STOP_REQUESTED",), None]["stamps"] == []
     assert {p["field"] for p in data["policy"]} == {f.name for f in policy_fields()}
 
 

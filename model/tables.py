@@ -52,6 +52,7 @@ def as_text(policy: Policy = DEFAULT_POLICY) -> str:
             edge.trigger,
             ", ".join(edge.source),
             _dest(edge) + ("" if edge.enabled(policy) else "  [disabled]"),
+            edge.stamp_text or "-",
             edge.actor.value,
             edge.provenance.value,
             edge.condition or "-",
@@ -64,7 +65,9 @@ def as_text(policy: Policy = DEFAULT_POLICY) -> str:
     ]
     return "\n".join(
         [
-            *_table(("trigger", "from", "to", "actor", "provenance", "needs", "evidence"), edge_rows),
+            *_table(
+                ("trigger", "from", "to", "stamps", "actor", "provenance", "needs", "evidence"), edge_rows
+            ),
             "",
             *_table(("policy field", "value", "choices", "question"), policy_rows),
         ]
@@ -72,15 +75,18 @@ def as_text(policy: Policy = DEFAULT_POLICY) -> str:
 
 
 def assumptions_markdown() -> str:
-    """The README's assumptions table: every edge with its provenance, then every policy choice."""
+    """The README's assumptions table: every edge with its provenance and the timestamps it sets, then
+    every policy choice."""
     lines = [
-        "| trigger | from | to | actor | provenance | needs | evidence |",
-        "|---|---|---|---|---|---|---|",
+        "| trigger | from | to | stamps | actor | provenance | needs | evidence |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for edge in EDGES:
+        stamps = ", ".join([*(f"`{s}`" for s in edge.stamps),
+                            *(f"`{n}` = `{o}`" for n, o in edge.stamps_from)]) or "-"
         lines.append(
             f"| `{edge.trigger}` | {', '.join(f'`{s}`' for s in edge.source)} | "
-            f"{f'`{edge.dest}`' if edge.dest else 'no change (200)'} | {edge.actor.value} | "
+            f"{f'`{edge.dest}`' if edge.dest else 'no change (200)'} | {stamps} | {edge.actor.value} | "
             f"{edge.provenance.value} | {edge.condition or '-'} | {edge.evidence} |"
         )
     lines += [

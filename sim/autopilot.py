@@ -1,0 +1,108 @@
+"""The Autopilot: a model service that progresses by itself, from a race scenario, in virtual time.
+
+The model has no clock or randomness of its own (``model/``); this is what gives a bridged service
+both. Each job created through the service gets a course from :func:`sim.jobs.draw_courses` (queue
+delay, training, how it ends) and each stop it accepts a stop latency; the events fall due as the
+service's :class:`~model.ManualClock` passes them and are fired in time order (ties as in
+:mod:`sim.draws`: start, end of training, the stop's effect). The Autopilot learns of creates, stops
+and deletes from the service's observers, so it works whoever calls the service.
+
+:func:`attach` puts such a service behind a real boto3 Comprehend client (``model.bridge``)::
+
+    client = boto3.client("comprehend", region_name="us-east-1")
+    bridge = attach(client, ComprehendService(clock=ManualClock()), RaceScenario())
+    ...  # the code under test uses client; bridge.sleep(seconds) moves time on
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+import numpy as np
+
+from model import ComprehendService, ManualClock
+from model.bridge import Bridge
+from model.bridge import attach as attach_bridge
+from model.service import ApiCall, StateChange
+
+from .jobs import END_TRIGGERS, QUANTITIES, draw_courses
+from .scenario import RaceScenario
+
+__all__ = ["Autopilot", "attach"]
+
+# Ranks of the events at one instant (the tie rule of sim.draws), and of a delete's completion.
+_START, _END, _STOP_EFFECT, _DELETE = 0, 1, 3, 4
+
+
+class Autopilot:
+    """Drives ``service``'s own progress from ``scenario`` as its :class:`ManualClock` moves.
+
+    ``scenario``'s ``stop_at`` and ``replications`` are not used: the code under test decides when to
+    stop. ``seed`` defaults to the scenario's. Call :meth:`catch_up` to fire the events due by now
+    (the bridge does before answering each request).
+    """
+
+    def __init__(self, service: ComprehendService, scenario: RaceScenario, seed: int | None = None) -> None:
+        if not isinstance(service.clock, ManualClock):
+            raise TypeError("the autopilot needs a service whose clock is a model.ManualClock")
+        self.service, self.scenario, self.clock = service, scenario, service.clock
+        self.rng = np.random.default_rng(scenario.seed if seed is None else seed)
+        self._queue: list[tuple[float, int, int, str, str]] = []  # (time, rank, order, arn, trigger)
+        self._order = 0
+        self._seen: set[str] = set()
+        service.on_call(self._called)
+        service.on_change(self._changed)
+
+    def _at(self, when: float, rank: int, arn: str, trigger: str) -> None:
+        self._order += 1
+        heapq.heappush(self._queue, (when, rank, self._order, arn, trigger))
+
+    def _called(self, call: ApiCall) -> None:
+        if call.error is None and call.operation == "CreateDocumentClassifier" and call.response:
+            self.created(call.response["DocumentClassifierArn"])
+
+    def _changed(self, change: StateChange) -> None:
+        if change.trigger == "stop":
+            self.stopped(change.arn)
+        elif change.trigger == "delete":
+            self.deleted(change.arn)
+
+    def created(self, arn: str) -> None:
+        """Schedule a new job's start and end of training (once per ARN: a repeated create with the
+        same token is the same job)."""
+        if arn in self._seen:
+            return
+        self._seen.add(arn)
+        now = self.clock.elapsed
+        course = draw_courses(self.scenario, dict.fromkeys(QUANTITIES, self.rng), 1)
+        queue, training = float(course.queue[0]), float(course.training[0])
+        self._at(now + queue, _START, arn, "start_training")
+        self._at(now + queue + training, _END, arn, END_TRIGGERS[int(course.end_trigger[0])])
+
+    def stopped(self, arn: str) -> None:
+        """Schedule the effect of an accepted stop."""
+        latency = float(self.scenario.stop_latency.sample(self.rng, 1)[0])
+        self._at(self.clock.elapsed + latency, _STOP_EFFECT, arn, "finish_stop")
+
+    def deleted(self, arn: str) -> None:
+        """A delete completes at once (the next call no longer finds the classifier)."""
+        self._at(self.clock.elapsed, _DELETE, arn, "finish_delete")
+
+    def catch_up(self) -> None:
+        """Fire every event due by now, in time order; events the lifecycle refuses are dropped."""
+        now = self.clock.elapsed
+        while self._queue and self._queue[0][0] <= now:
+            _, _, _, arn, trigger = heapq.heappop(self._queue)
+            if arn in self.service.arns() and self.service.can_fire(arn, trigger):
+                self.service.fire(arn, trigger)
+
+
+def attach(
+    client: Any, service: ComprehendService, scenario: RaceScenario, *, seed: int | None = None
+) -> Bridge:
+    """Answer every call of the boto3 Comprehend ``client`` from ``service``, which an
+    :class:`Autopilot` drives from ``scenario`` as virtual time passes (``service`` needs a
+    :class:`~model.ManualClock`). Without a scenario, use :func:`model.bridge.attach`."""
+    autopilot = Autopilot(service, scenario, seed)
+    return attach_bridge(client, service, before_request=autopilot.catch_up)
