@@ -32,18 +32,23 @@ from .errors import (
 from .lifecycle import (
     API_TRIGGERS,
     EDGES,
+    RACE_LOST_STEPS,
     SERVICE_TRIGGERS,
     STATES,
+    STOP_REQUEST_STEP,
     Actor,
     Edge,
     Provenance,
+    Stamp,
+    Step,
     TrainingJob,
     enabled_edges,
-    machine_for,
+    race_lost,
+    stop_met_training,
 )
 from .policy import DEFAULT_POLICY, Policy, PolicyField, policy_fields
-from .service import ComprehendService
-from .statuses import ACTIVE, DELETED, FINISHED, Status
+from .service import ApiCall, ComprehendService, StateChange
+from .statuses import ACTIVE, DELETED, FINISHED, FINISHED_ORDER, Status
 
 __all__ = [
     "ACTIVE",
@@ -54,9 +59,13 @@ __all__ = [
     "EPOCH",
     "ERRORS",
     "FINISHED",
+    "FINISHED_ORDER",
+    "RACE_LOST_STEPS",
     "SERVICE_TRIGGERS",
     "STATES",
+    "STOP_REQUEST_STEP",
     "Actor",
+    "ApiCall",
     "ArnError",
     "ArnPattern",
     "ClassifierArn",
@@ -79,16 +88,20 @@ __all__ = [
     "ResourceNotFoundException",
     "ResourceUnavailableException",
     "ServiceError",
+    "Stamp",
+    "StateChange",
     "Status",
+    "Step",
     "TooManyRequestsException",
     "TooManyTagsException",
     "TrainingJob",
     "UnsupportedLanguageException",
     "enabled_edges",
     "format_arn",
-    "machine_for",
     "parse_arn",
     "policy_fields",
+    "race_lost",
+    "stop_met_training",
     "utc_now",
     "validate_arn",
     "validate_name",

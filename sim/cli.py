@@ -21,7 +21,7 @@ from model.tables import as_json, as_text, assumptions_markdown
 from sim import race, vector
 from sim.distributions import FORMS
 from sim.report import race_report, race_table, write_outputs
-from sim.scenario import RaceScenario
+from sim.scenario import DEFAULT_SEED, RaceScenario
 
 __all__ = ["main"]
 
@@ -416,7 +416,7 @@ def _sweep_definition(args: argparse.Namespace) -> Any:
     kind = args.kind or "race"
     base = {name: sweeps.parse_value(kind, name, value) for name, value in args.set}
     grid = {name: _grid_values(kind, name, value) for name, value in args.grid}
-    return sweeps.Sweep(kind, base=base, grid=grid, seed=20261129 if args.seed is None else args.seed)
+    return sweeps.Sweep(kind, base=base, grid=grid, seed=DEFAULT_SEED if args.seed is None else args.seed)
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -501,7 +501,7 @@ def _add_sweep_parser(commands: Any) -> None:
                          help="settings every cell shares (for example replications=20000 stop_at=1800,3600)")
     sweeper.add_argument("--file", type=Path, default=None, metavar="TOML",
                          help="a sweep file: kind, seed, [base], [grid] or [[cells]]")
-    sweeper.add_argument("--seed", type=int, default=None, help="the sweep's seed (default: 20261129)")
+    sweeper.add_argument("--seed", type=int, default=None, help=f"the sweep's seed (default: {DEFAULT_SEED})")
     sweeper.add_argument("--out", type=Path, default=Path("sweep.csv"), metavar="CSV",
                          help="the results file (default: %(default)s)")
     sweeper.add_argument("--backend", choices=("serial", "processes", "dask"), default=None,
@@ -573,7 +573,7 @@ def _add_fleet_parser(commands: Any) -> None:
                          "(botocore's model)")
     fleeter.add_argument("--policy", metavar="FIELD=VALUE", nargs="+", default=[],
                          help="model policy settings (see `stoprace model`)")
-    fleeter.add_argument("--seed", type=int, default=20261129, help="random seed (default: %(default)s)")
+    fleeter.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default: %(default)s)")
     fleeter.add_argument("--out", type=Path, default=None, metavar="DIR",
                          help="write fleet.json and the figures (timeline, STOP_REQUESTED times) into DIR")
     fleeter.add_argument("--json", action="store_true", help="print the results as JSON")

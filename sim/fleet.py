@@ -55,7 +55,14 @@ from .distributions import Distribution, parse_distribution
 from .jobs import END_TRIGGERS, draw_courses
 from .outcome import PathTally
 from .retry import MODES, Retrier
-from .scenario import DEFAULT_FAILURE_POINT, DEFAULT_QUEUE_DELAY, DEFAULT_TRAINING_DURATION, check_job_fields
+from .scenario import (
+    DEFAULT_FAILURE_POINT,
+    DEFAULT_QUEUE_DELAY,
+    DEFAULT_SEED,
+    DEFAULT_TRAINING_DURATION,
+    Progress,
+    check_job_fields,
+)
 
 __all__ = ["OPERATIONS", "FleetResult", "FleetScenario", "TokenBucket", "simulate"]
 
@@ -67,7 +74,6 @@ OPERATIONS = {
 }
 _ROLE = "arn:aws:iam::111122223333:role/comprehend-access"
 _FINAL = frozenset(s.value for s in FINISHED)
-Progress = Callable[[int, int], None]
 # Distributions are immutable: one parsed instance serves every scenario as its default.
 DEFAULT_STOP_HANDLING = parse_distribution("exponential:mean=30")
 DEFAULT_APP_RETRY_INTERVAL = parse_distribution("fixed:5")
@@ -132,7 +138,7 @@ class FleetScenario:
     app_retry_interval: Distribution = DEFAULT_APP_RETRY_INTERVAL
     http_statuses: str = "seed"
     policy: Policy = DEFAULT_POLICY
-    seed: int = 20261129
+    seed: int = DEFAULT_SEED
 
     def __post_init__(self) -> None:
         check_job_fields(

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from model.lifecycle import race_lost
+from model.lifecycle import race_lost, stop_met_training
 
 from .stats import mean_interval, wilson_interval
 
@@ -26,7 +25,7 @@ __all__ = ["Outcomes", "PathTally", "RowResult", "path_flags"]
 def path_flags(path: str) -> tuple[bool, bool]:
     """(entered STOP_REQUESTED from TRAINING, race lost) for a path such as ``A>B>C``."""
     steps = path.split(">")
-    return ("TRAINING", "STOP_REQUESTED") in pairwise(steps), race_lost(steps)
+    return stop_met_training(steps), race_lost(steps)
 
 
 class PathTally:

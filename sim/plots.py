@@ -11,6 +11,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from model.statuses import FINISHED_ORDER
+
 from .race import RaceResult
 
 __all__ = [
@@ -18,13 +20,8 @@ __all__ = [
     "p_race_lost_figure", "save_all", "save_fleet", "sweep_heatmap_figure",
 ]
 
-STATUS_ORDER = ("TRAINED", "TRAINED_WITH_WARNING", "STOPPED", "IN_ERROR")
-STATUS_COLOURS = {
-    "TRAINED": "#d62728",
-    "TRAINED_WITH_WARNING": "#ff7f0e",
-    "STOPPED": "#2ca02c",
-    "IN_ERROR": "#7f7f7f",
-}
+STATUS_ORDER = tuple(s.value for s in FINISHED_ORDER)
+STATUS_COLOURS = dict(zip(STATUS_ORDER, ("#d62728", "#ff7f0e", "#2ca02c", "#7f7f7f"), strict=True))
 
 
 def _figure() -> Any:

@@ -27,12 +27,10 @@ from model import InvalidTransitionError, Policy, TrainingJob
 
 from .draws import END_TRIGGERS, EVENTS, JobInputs, draw_batches
 from .outcome import Outcomes, RowResult
-from .scenario import RaceScenario
+from .scenario import Progress, RaceScenario
 
 __all__ = ["RaceResult", "simulate", "simulate_batch"]
 
-#: Called as batches finish: (jobs done, jobs in all).
-Progress = Callable[[int, int], None]
 
 
 @dataclass(slots=True)

@@ -16,12 +16,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from model.statuses import FINISHED_ORDER
+
 from . import analytic
 from .race import RaceResult
 
 __all__ = ["race_report", "race_table", "write_outputs"]
 
-_STATUSES = ("TRAINED", "TRAINED_WITH_WARNING", "STOPPED", "IN_ERROR")
+_STATUSES = tuple(s.value for s in FINISHED_ORDER)
 
 
 def race_report(result: RaceResult, usd_per_hour: float = 3.0) -> dict[str, Any]:

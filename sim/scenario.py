@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,13 @@ from model import DEFAULT_POLICY, Policy
 
 from .distributions import Distribution, parse_distribution
 
-__all__ = ["RaceScenario"]
+__all__ = ["DEFAULT_SEED", "Progress", "RaceScenario"]
+
+#: The seed every scenario and sweep uses unless given another.
+DEFAULT_SEED = 20261129
+
+#: Called as work proceeds: (units done, units in all).
+Progress = Callable[[int, int], None]
 
 
 # Distributions are immutable, so one parsed instance serves every scenario as its default.
@@ -55,7 +62,7 @@ class RaceScenario:
     stop_at: tuple[float, ...] = (3000.0,)
     policy: Policy = DEFAULT_POLICY
     replications: int = 100_000
-    seed: int = 20261129
+    seed: int = DEFAULT_SEED
 
     def __post_init__(self) -> None:
         check_job_fields(self, ("queue_delay", "training_duration", "stop_latency", "failure_point"),

@@ -34,7 +34,7 @@ import itertools
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,10 +43,11 @@ from typing import Any
 import numpy as np
 
 from model import Policy
+from model.statuses import FINISHED_ORDER
 
 from .fleet import FleetScenario
 from .fleet import simulate as simulate_fleet
-from .scenario import RaceScenario
+from .scenario import DEFAULT_SEED, Progress, RaceScenario
 
 __all__ = [
     "BACKENDS",
@@ -63,7 +64,7 @@ __all__ = [
 
 KINDS: dict[str, type] = {"race": RaceScenario, "fleet": FleetScenario}
 BACKENDS = ("serial", "processes", "dask")
-_STATUSES = ("TRAINED", "TRAINED_WITH_WARNING", "STOPPED", "IN_ERROR")
+_STATUSES = tuple(s.value for s in FINISHED_ORDER)
 #: The result columns of each kind, after the cell's settings.
 METRICS = {
     "race": (
@@ -168,7 +169,7 @@ class Sweep:
     base: Mapping[str, Any] = field(default_factory=dict)
     grid: Mapping[str, Sequence[Any]] = field(default_factory=dict)
     explicit: Sequence[Mapping[str, Any]] = ()
-    seed: int = 20261129
+    seed: int = DEFAULT_SEED
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -388,7 +389,6 @@ class SweepRun:
     seconds: float
 
 
-Progress = Callable[[int, int], None]
 
 
 def run_sweep(
@@ -528,7 +528,7 @@ def sweep_from_toml(text: str) -> Sweep:
         base=_flatten(data.get("base", {})),
         grid=_flatten(data.get("grid", {})),
         explicit=[_flatten(c) for c in data.get("cells", [])],
-        seed=data.get("seed", 20261129),
+        seed=data.get("seed", DEFAULT_SEED),
     )
 
 

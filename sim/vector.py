@@ -20,8 +20,8 @@ from model import Policy
 
 from .draws import END_TRIGGERS, JobInputs, class_outcome
 from .outcome import Outcomes
-from .race import Progress, RaceResult, run_rows
-from .scenario import RaceScenario
+from .race import RaceResult, run_rows
+from .scenario import Progress, RaceScenario
 
 __all__ = ["simulate", "simulate_batch"]
 

@@ -1,3 +1,4 @@
+import dataclasses
 import gc
 import weakref
 from unittest import mock
@@ -19,9 +20,8 @@ from model import (
     Status,
     TrainingJob,
     enabled_edges,
-    machine_for,
 )
-from model.lifecycle import Edge
+from model.lifecycle import Edge, machine_for
 from tests.conftest import WALKS
 
 
@@ -324,3 +324,35 @@ def test_a_dropped_job_is_garbage_collected():
     del job
     gc.collect()
     assert ref() is None
+
+
+# --- the vocabulary derived from the table -------------------------------------------------------------
+
+
+def test_a_table_whose_endings_disagree_with_finished_is_refused():
+    from model.lifecycle import _check_vocabulary  # noqa: PLC0415 - the import-time check itself
+
+    _check_vocabulary(EDGES)
+    no_end = tuple(dataclasses.replace(e, stamps=()) if e.trigger == "finish_stop" else e for e in EDGES)
+    with pytest.raises(ModelError, match="FINISHED must be"):
+        _check_vocabulary(no_end)
+    stuck = tuple(e for e in EDGES if e.trigger != "start_training")  # SUBMITTED could never finish
+    with pytest.raises(ModelError, match="ACTIVE must be"):
+        _check_vocabulary(stuck)
+
+
+def test_the_stop_request_policy_decides_where_billing_of_a_stopped_job_ends():
+    for policy, billed in ((Policy(), 250.0), (Policy(stopped_training_end="at_stop_request"), 100.0)):
+        job = TrainingJob(policy, at=0.0)
+        job.fire("start_training", at=50.0)
+        job.fire("stop", at=150.0)
+        job.fire("finish_stop", at=300.0)
+        assert (job.end_time, job.training_end - job.training_start) == (300.0, billed)
+
+
+def test_a_job_stopped_before_training_gets_no_billed_interval():
+    job = TrainingJob(at=0.0)
+    job.fire("stop", at=10.0)
+    step = job.fire("finish_stop", at=20.0)
+    assert (step.source, step.dest) == ("STOP_REQUESTED", "STOPPED")
+    assert (job.training_start, job.training_end, job.end_time) == (None, None, 20.0)

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from model import (
+    EPOCH,
     ComprehendService,
     InternalServerException,
     InvalidFilterException,
@@ -747,3 +748,62 @@ def test_any_failed_call_changes_nothing(operation, params):
         }
         assert failure.operation_name
         assert snapshot(service) == before
+
+
+# --- observers ---------------------------------------------------------------------------------------
+
+
+def test_observers_are_told_every_change_and_call_in_order():
+    clock = ManualClock()
+    service = ComprehendService(clock=clock)
+    told = []
+    service.on_change(lambda c: told.append(("change", c.trigger, c.source, c.dest, c.time, dict(c.details))))
+    service.on_call(
+        lambda c: told.append(("call", c.operation, c.error, c.step and (c.step.source, c.step.dest)))
+    )
+    arn = create(service, "watched")
+    clock.advance(60)
+    service.fire(arn, "start_training")
+    clock.advance(60)
+    service.stop_training_document_classifier(DocumentClassifierArn=arn)
+    service.stop_training_document_classifier(DocumentClassifierArn=arn)  # a repeat: accepted, no change
+    clock.advance(60)
+    service.fire(arn, "fail_training", message="out of memory")
+    t = [EPOCH + timedelta(seconds=s) for s in (60, 120, 180)]
+    assert told == [
+        ("call", "CreateDocumentClassifier", None, None),
+        ("change", "start_training", "SUBMITTED", "TRAINING", t[0], {}),
+        ("change", "stop", "TRAINING", "STOP_REQUESTED", t[1], {}),
+        ("call", "StopTrainingDocumentClassifier", None, ("TRAINING", "STOP_REQUESTED")),
+        ("call", "StopTrainingDocumentClassifier", None, ("STOP_REQUESTED", None)),
+        ("change", "fail_training", "STOP_REQUESTED", "IN_ERROR", t[2], {"message": "out of memory"}),
+    ]
+
+
+def test_a_refused_call_is_told_with_its_error_and_changes_nothing():
+    service = ComprehendService(clock=ManualClock())
+    changes, calls = [], []
+    service.on_change(changes.append)
+    service.on_call(calls.append)
+    arn = create(service, "refused")
+    with pytest.raises(InvalidRequestException):
+        service.delete_document_classifier(DocumentClassifierArn=arn)  # a SUBMITTED job cannot be deleted
+    with pytest.raises(InvalidTransitionError):
+        service.fire(arn, "finish_stop")
+    assert changes == []
+    assert [(c.operation, c.error, c.step) for c in calls[1:]] == [
+        ("DeleteDocumentClassifier", "InvalidRequestException", None)]
+
+
+def test_unsubscribed_observers_and_forks_hear_nothing():
+    service = ComprehendService(clock=ManualClock())
+    told = []
+    unsubscribe = service.on_change(told.append)
+    arn = create(service, "quiet")
+    twin = service.fork()
+    twin.fire(arn, "start_training")
+    unsubscribe()
+    service.fire(arn, "start_training")
+    assert told == []
+    with pytest.raises(TypeError, match="observer must be callable"):
+        service.on_call("not a function")  # type: ignore[arg-type]
