@@ -20,6 +20,7 @@ from model.check import CheckReport, check
 from model.tables import as_json, as_text, assumptions_markdown
 from sim import race, vector
 from sim.distributions import FORMS
+from sim.fleet import FleetScenario
 from sim.report import race_report, race_table, write_outputs
 from sim.scenario import DEFAULT_SEED, RaceScenario
 
@@ -293,8 +294,10 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
         else:
             limits[name] = limit
     stop_after, budget = args.stop_after, args.budget_usd
-    if budget is not None and stop_after == _FLEET_STOP_AFTER:
-        stop_after = None  # a budget replaces the default deadline
+    if stop_after is not None and budget is not None:
+        raise _UsageError("give --stop-after (a deadline) or --budget-usd (a cost limit), not both")
+    if stop_after is None and budget is None:
+        stop_after = fleet.FleetScenario().stop_after  # the default decision: a deadline
     try:
         scenario = fleet.FleetScenario(
             jobs=args.jobs, submit_rate=args.submit_rate, training_slots=args.training_slots,
@@ -356,7 +359,8 @@ def fleet_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-_FLEET_STOP_AFTER = 1800.0
+#: The fleet client's default decision (a deadline), from the scenario's own default.
+_FLEET_STOP_AFTER = FleetScenario.__dataclass_fields__["stop_after"].default
 
 
 def _assignment(text: str) -> tuple[str, str]:
@@ -556,8 +560,9 @@ def _add_fleet_parser(commands: Any) -> None:
                          help="chance any call gets InternalServerException (default: %(default)s)")
     fleeter.add_argument("--poll-interval", type=float, default=60.0, metavar="SECONDS",
                          help="how often a client describes its job (default: %(default)s)")
-    fleeter.add_argument("--stop-after", type=float, default=_FLEET_STOP_AFTER, metavar="SECONDS",
-                         help="a client stops its job this long after submission (default: %(default)s)")
+    fleeter.add_argument("--stop-after", type=float, default=None, metavar="SECONDS",
+                         help="a client stops its job this long after submission (default: "
+                         f"{_FLEET_STOP_AFTER}, unless --budget-usd is given)")
     fleeter.add_argument("--budget-usd", type=float, default=None, metavar="USD",
                          help="instead, stop at the first poll where training has cost this much")
     fleeter.add_argument("--usd-per-hour", type=float, default=3.0, metavar="USD",

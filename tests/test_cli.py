@@ -282,6 +282,7 @@ def test_fleet_summary_and_outputs(tmp_path):
         ("fleet", "--stop-handling", "exponential:mean=-3"),
         ("fleet", "--p-server-error", "2"),
         ("fleet", "--budget-usd", "1", "--poll-interval", "0"),
+        ("fleet", "--stop-after", "1800", "--budget-usd", "5"),  # two decisions: neither may be dropped
     ],
 )
 def test_fleet_bad_arguments_exit_2_with_one_line(args):
