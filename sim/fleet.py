@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from model import DEFAULT_POLICY, EPOCH, ComprehendService, InvalidTransitionError, Policy, ServiceError
+from model import DEFAULT_POLICY, EPOCH, ComprehendService, Policy, ServiceError
 from model.errors import InternalServerException, TooManyRequestsException
 from model.service import StateChange
 from model.statuses import FINISHED
@@ -412,12 +412,12 @@ class _Fleet:
                 job.stop_event.succeed()
 
     def _fire(self, job: _Job, trigger: str) -> bool:
-        """Fire a service event on the job; False where the lifecycle refuses it now."""
+        """Fire a service event on the job; False where the lifecycle refuses it now (asked first:
+        building a refusal's error costs more than asking, and most stopped jobs meet one)."""
         assert job.arn is not None
-        try:
-            self.service.fire(job.arn, trigger)
-        except InvalidTransitionError:
+        if not self.service.can_fire(job.arn, trigger):
             return False
+        self.service.fire(job.arn, trigger)
         return True
 
     # -- the client side ---------------------------------------------------------------------------
