@@ -63,7 +63,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=50_000, help="jobs per run (default: %(default)s)")
     n = parser.parse_args().jobs
     results = {}
-    for name, work in (("create TrainingJob", create), ("create + lost race", lost_race), ("minimal", minimal)):
+    runs = (("create TrainingJob", create), ("create + lost race", lost_race), ("minimal", minimal))
+    for name, work in runs:
         seconds = best(work, n)
         results[name] = seconds
         print(f"{name:<22} {seconds:8.3f} s  {n / seconds:>12,.0f} jobs/s")
