@@ -375,12 +375,24 @@ class LifecycleMachine(Machine):
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """What a fired trigger did: the edge taken from ``source``; ``dest`` is None for an accepted no-op."""
+    """What a fired trigger did: the ``edge`` taken from ``source``."""
 
-    trigger: str
     source: str
-    dest: str | None
     edge: Edge
+
+    @property
+    def trigger(self) -> str:
+        return self.edge.trigger
+
+    @property
+    def dest(self) -> str | None:
+        """The status reached; None for an accepted no-op."""
+        return self.edge.dest
+
+
+def _stamp(name: Stamp) -> Any:
+    """A read-only attribute of a job: its timestamp ``name``, or None while no step has set it."""
+    return property(lambda job: job.times.get(name), doc=f"The job's {name.value}, or None.")
 
 
 class TrainingJob:
@@ -434,25 +446,12 @@ class TrainingJob:
         """Whether the job's stop lost the race (see :func:`race_lost`)."""
         return race_lost(self.path)
 
-    @property
-    def submit_time(self) -> Any:
-        return self.times.get(Stamp.SUBMIT)
-
-    @property
-    def training_start(self) -> Any:
-        return self.times.get(Stamp.TRAINING_START)
-
-    @property
-    def training_end(self) -> Any:
-        return self.times.get(Stamp.TRAINING_END)
-
-    @property
-    def stop_requested_at(self) -> Any:
-        return self.times.get(Stamp.STOP_REQUEST)
-
-    @property
-    def end_time(self) -> Any:
-        return self.times.get(Stamp.END)
+    # The timestamps by name (None until a step has set them).
+    submit_time = _stamp(Stamp.SUBMIT)
+    training_start = _stamp(Stamp.TRAINING_START)
+    training_end = _stamp(Stamp.TRAINING_END)
+    stop_requested_at = _stamp(Stamp.STOP_REQUEST)
+    end_time = _stamp(Stamp.END)
 
     def fire(self, trigger: str, *, at: Any = None, message: str | None = None) -> Step:
         """Fire ``trigger`` at time ``at`` and return the :class:`Step` taken; raise
@@ -477,8 +476,7 @@ class TrainingJob:
                 self.allowed_from(trigger),
                 "training never started" if self._guard_failed(trigger) else "",
             )
-        edge = self._machine.edge_of[trigger, source]
-        return Step(trigger, source, edge.dest, edge)
+        return Step(source, self._machine.edge_of[trigger, source])
 
     def can_fire(self, trigger: str) -> bool:
         """Whether ``trigger`` has an enabled edge from the current status (guards included)."""

@@ -56,9 +56,6 @@ from .policy import Policy
 from .service import ComprehendService
 from .statuses import Status
 
-#: Where a stop that takes effect leaves a job (for the statistics' labels).
-_STOPPED = frozenset(e.dest for e in EDGES if e.trigger == "finish_stop")
-
 __all__ = [
     "ComprehendStateMachine",
     "create_requests",
@@ -69,6 +66,9 @@ __all__ = [
     "service_events",
     "valid_arns",
 ]
+
+#: Where a stop that takes effect leaves a job (for the statistics' labels).
+_STOPPED = frozenset(e.dest for e in EDGES if e.trigger == "finish_stop")
 
 _ALNUM = string.ascii_letters + string.digits
 _PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso-b")
