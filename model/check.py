@@ -30,7 +30,7 @@ from typing import Any
 from .clock import ManualClock
 from .errors import InvalidTransitionError, ServiceError
 from .invariants import STOPPED_TO_TRAINED, check_properties, check_step
-from .lifecycle import API_TRIGGERS, EDGES, RACE_LOST_STEPS, SERVICE_TRIGGERS, Edge, Stamp
+from .lifecycle import API_TRIGGERS, EDGES, RACE_LOST_STEPS, SERVICE_TRIGGERS, Edge
 from .policy import DEFAULT_POLICY, Policy
 from .service import ApiCall, ComprehendService
 from .statuses import FINISHED, Status
@@ -290,7 +290,7 @@ class _Search:
             trained = stop_seen = False
         else:
             self.result.statuses.add(after["Status"])
-            trained = trained or Stamp.TRAINING_START.value in after
+            trained = trained or after["Status"] == Status.TRAINING.value
             stop_seen = stop_seen or any(trigger == "stop" and dest for trigger, _, dest in steps)
             for prop, detail in check_properties(
                 after, billed_seconds=branch.billed_training_seconds(self.arn), trained=trained,

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ModelError
-from .lifecycle import EDGES, RACE_LOST_STEPS, STATES, Actor, Edge, Provenance, enabled_edges
+from .lifecycle import EDGES, GUARDS, RACE_LOST_STEPS, STATES, Actor, Edge, Provenance, enabled_edges
 from .policy import DEFAULT_POLICY, Policy
 from .statuses import DELETED, FINISHED, Status
 
@@ -62,9 +62,14 @@ def race_edges() -> frozenset[tuple[str, str]]:
     return RACE_LOST_STEPS
 
 
-def _label(edge: Edge) -> str:
-    name = f"{edge.trigger}()" if edge.actor is Actor.API else edge.trigger
-    return f"{name} [if trained]" if edge.guard else name
+def _label(edge: Edge, stamps: bool = False) -> str:
+    """An edge as an arrow's text: ``trigger [guard] / stamps`` (API calls written as calls)."""
+    label = f"{edge.trigger}()" if edge.actor is Actor.API else edge.trigger
+    if edge.guard:
+        label += f" [{GUARDS[edge.guard][0]}]"
+    if stamps and edge.stamp_text:
+        label += f" / {edge.stamp_text}"
+    return label
 
 
 @dataclass(frozen=True)
@@ -96,12 +101,14 @@ class _Arrow:
 @dataclass(frozen=True)
 class Diagram:
     """The lifecycle diagram under ``policy``; ``annotations`` adds text to arrows, keyed by
-    ``(source, dest)`` (see :func:`annotations_from_race`)."""
+    ``(source, dest)`` (see :func:`annotations_from_race`); ``stamps`` writes the timestamps each step
+    sets after its trigger (``start_training / TrainingStartTime``)."""
 
     policy: Policy = DEFAULT_POLICY
     annotations: Mapping[tuple[str, str], str] = field(default_factory=dict)
     edges: tuple[Edge, ...] = EDGES
     title: str = "Amazon Comprehend document classifier: training job lifecycle"
+    stamps: bool = False
 
     def arrows(self) -> list[_Arrow]:
         """Every arrow drawn: the enabled edges grouped by (source, destination); a no-op is a loop."""
@@ -170,7 +177,14 @@ class Diagram:
         arrows = self.arrows()
         transitions = []
         for arrow in arrows:
-            label = " | ".join(_label(e) for e in arrow.edges)
+            # With stamps, labels are long: in Graphviz, one line per edge.
+            joiner = "\n" if self.stamps and engine == "graphviz" else " | "
+            no_op = all(e.dest is None for e in arrow.edges)  # accepted, nothing changes: internal
+            label = joiner.join(dict.fromkeys(
+                # a no-op drawn on the loop of a step that keeps the status says so itself
+                _label(e, self.stamps) + (" [internal]" if e.dest is None and not no_op else "")
+                for e in arrow.edges
+            ))
             if engine == "mermaid" and arrow.provenance is not Provenance.DOCUMENTED:
                 label += f" ({arrow.provenance.value})"
             if engine == "mermaid" and arrow.race:
@@ -178,7 +192,6 @@ class Diagram:
             note = self.annotations.get((arrow.source, arrow.dest))
             if note:
                 label += f" - {note}"
-            no_op = arrow.edges[0].dest is None  # accepted, nothing changes: an internal transition
             transitions.append({"trigger": arrow.edges[0].trigger, "source": arrow.source,
                                 "dest": None if no_op else arrow.dest, "label": label})
         machine = GraphMachine(
@@ -211,7 +224,8 @@ class Diagram:
                    color=_COLOUR[Actor.API], fontcolor=_COLOUR[Actor.API])
         with graph.subgraph(name="cluster_legend") as legend:
             legend.attr(label="legend", fontsize="10", color="gray", style="rounded")
-            legend.node("legend", shape="plaintext", fontsize="10", label=_LEGEND)
+            legend.node("legend", shape="plaintext", fontsize="10",
+                        label=_LEGEND + (_STAMPS_LEGEND if self.stamps else ""))
         return graph
 
     def _pipe(self, fmt: str) -> bytes:
@@ -231,6 +245,7 @@ _LEGEND = (
     "double border: finished status\\l"
     "[internal]: accepted, nothing changes\\l"
 )
+_STAMPS_LEGEND = "[if ...]: what else must hold of the job\\l/ ...: the timestamps the step sets\\l"
 
 
 def _styles(base: Mapping[str, Any]) -> dict[str, Any]:

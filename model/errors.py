@@ -65,10 +65,8 @@ class InvalidTransitionError(ModelError):
         self.state = state
         self.allowed_from = allowed_from
         where = ", ".join(allowed_from) if allowed_from else "no status under this policy"
-        detail = f" ({reason})" if reason else ""
-        super().__init__(
-            f"trigger {trigger!r} has no edge from {state}{detail}; it is allowed from: {where}"
-        )
+        refusal = f"is refused in {state} ({reason})" if reason else f"has no edge from {state}"
+        super().__init__(f"trigger {trigger!r} {refusal}; it is allowed from: {where}")
 
 
 class ServiceError(ModelError):

@@ -76,20 +76,33 @@ def check_properties(
 
     ``trained`` says whether the job was ever seen ``TRAINING`` (a job stopped while ``SUBMITTED``
     never trains); ``billed_seconds`` is what the service says it bills for the job.
+
+    Under ``billing_start=after_provisioning`` (SPEC 7) a job in ``TRAINING`` may not have begun billed
+    training yet, so ``TrainingStartTime`` may be missing there and on a job stopped then; under
+    ``billing_end=before_finalization`` billed training ends before the job does, so a job still
+    ``TRAINING`` or ``STOP_REQUESTED`` may have a ``TrainingEndTime``, earlier than its ``EndTime``.
     """
     status = props.get("Status")
     if status not in _SPEC_STATUSES:
         return [(STATUS, f"Status {status!r}")]
     findings: list[Finding] = []
     ended = status in _FINISHED or status == "DELETING"
-    expected = {
+    provisioning = policy.billing_start == "after_provisioning"
+    finalizing = policy.billing_end == "before_finalization"
+    start: bool | None = (
+        None if trained and provisioning and status in ("TRAINING", "STOP_REQUESTED", "STOPPED", "DELETING")
+        else trained
+    )
+    billed = start is True or "TrainingStartTime" in props
+    # Each timestamp: True (required), False (forbidden) or None (either).
+    expected: dict[str, bool | None] = {
         "SubmitTime": True,
-        "TrainingStartTime": trained,
-        "TrainingEndTime": trained and ended,
+        "TrainingStartTime": start,
+        "TrainingEndTime": billed and (ended or (None if finalizing else False)),
         "EndTime": ended,
     }
     missing = [k for k, want in expected.items() if want and k not in props]
-    extra = [k for k, want in expected.items() if not want and k in props]
+    extra = [k for k, want in expected.items() if want is False and k in props]
     if missing:
         findings.append((TIMESTAMPS_PRESENT, f"{status} job lacks {', '.join(missing)}"))
     if extra:
@@ -105,6 +118,7 @@ def check_properties(
         "TrainingEndTime" in props
         and "EndTime" in props
         and props["TrainingEndTime"] != props["EndTime"]
+        and not finalizing
         and not (status in ("STOPPED", "DELETING") and policy.stopped_training_end == "at_stop_request")
     ):
         findings.append((TIMESTAMPS_ORDER, f"{status} job's TrainingEndTime differs from its EndTime"))

@@ -16,19 +16,21 @@ import: the finished and active statuses (:data:`~model.statuses.FINISHED`,
 (:data:`STOP_REQUEST_STEP`) and the steps on which it loses the race (:data:`RACE_LOST_STEPS`).
 
 >>> job = TrainingJob(at=0.0)
->>> print(job.fire("start_training", at=60.0).dest)
+>>> print(job.fire("start_training", at=60.0).dest)   # TRAINING begins with provisioning
 TRAINING
+>>> _ = job.fire("begin_billing", at=90.0)              # billed training begins: TrainingStartTime
 >>> _ = job.fire("stop", at=3600.0)
->>> _ = job.fire("finish_training", at=3630.0)   # training completed before the stop took effect
->>> job.status, job.race_lost, job.times[Stamp.TRAINING_END]
-(<Status.TRAINED: 'TRAINED'>, True, 3630.0)
+>>> _ = job.fire("end_billing", at=3630.0)    # billed training ended before the stop took effect
+>>> _ = job.fire("finish_training", at=3695.0)          # the job ends after its finalization
+>>> job.status, job.race_lost, job.times[Stamp.TRAINING_END], job.path
+(<Status.TRAINED: 'TRAINED'>, True, 3630.0, ['SUBMITTED', 'TRAINING', 'STOP_REQUESTED', 'TRAINED'])
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from itertools import pairwise
 from typing import Any
@@ -88,8 +90,20 @@ class Stamp(StrEnum):
 #: The timestamps describe reports, in the order botocore's output shape lists them.
 REPORTED_STAMPS: tuple[Stamp, ...] = (Stamp.SUBMIT, Stamp.END, Stamp.TRAINING_START, Stamp.TRAINING_END)
 
-#: The guard of edges that only a job that has started training can take.
+# The guards an edge may need: what must hold of the job besides its status.
 HAS_TRAINED = "has_trained"
+PROVISIONING = "provisioning"
+BILLING = "billing"
+NOT_FINALIZING = "not_finalizing"
+
+#: Each guard: (the diagram's label, what it means in the tables). Billed training is the span from
+#: ``TrainingStartTime`` to ``TrainingEndTime``; provisioning comes before it, finalization after.
+GUARDS: dict[str, tuple[str, str]] = {
+    HAS_TRAINED: ("if trained", "job has started training"),
+    PROVISIONING: ("if provisioning", "job is provisioning (TRAINING, not yet billed)"),
+    BILLING: ("if billing", "billed training has begun and not ended"),
+    NOT_FINALIZING: ("unless finalizing", "billed training has not ended"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +112,11 @@ class Edge:
 
     ``stamps`` are the timestamps the step sets to the time it happens; ``stamps_from`` sets a
     timestamp to another one's value (``(TRAINING_END, STOP_REQUEST)``: billing ends when the stop was
-    requested). ``TrainingEndTime`` closes the billed interval, so it is stamped only on a job that has
-    a ``TrainingStartTime``. ``message`` says the step carries a ``Message``; ``default_message`` is the
-    one it reports when given none.
+    requested). Two rules hold for every edge: a timestamp, once set, is never changed; and
+    ``TrainingEndTime`` closes the billed interval, so it is stamped only on a job that has a
+    ``TrainingStartTime``, and never before it. ``guard`` names one of :data:`GUARDS`. ``message``
+    says the step carries a ``Message``; ``default_message`` is the one it reports when given none. An
+    edge whose ``dest`` is its source keeps the status and only stamps (a phase of ``TRAINING``).
     """
 
     trigger: str
@@ -125,7 +141,7 @@ class Edge:
         """The policy settings and guard this edge needs, as text ('' when it always exists)."""
         parts = [f"{name}={value}" for name, value in self.when]
         if self.guard:
-            parts.append("job has started training")
+            parts.append(GUARDS[self.guard][1])
         return ", ".join(parts)
 
     @property
@@ -156,19 +172,69 @@ _DOC, _INF, _ASM = Provenance.DOCUMENTED, Provenance.INFERRED, Provenance.ASSUME
 _ENDS = (Stamp.TRAINING_END, Stamp.END)  # a job reaching a finished status after training
 _FAILED = "Training failed."
 
+
+def _per_billing_start(edge: Edge) -> tuple[Edge, Edge]:
+    """``edge`` (training ends) when billing starts with ``TRAINING``, and its guarded twin when billing
+    starts after provisioning: training that was never billed cannot end."""
+    return (
+        replace(edge, when=(*edge.when, ("billing_start", "with_training"))),
+        replace(edge, when=(*edge.when, ("billing_start", "after_provisioning")), guard=HAS_TRAINED),
+    )
+
+
+def _per_billing_end(edge: Edge) -> tuple[Edge, Edge, Edge]:
+    """``edge`` (a stop takes effect) when billing ends with the job; when billing ends before a
+    finalization, its guarded twin if the race can end every way (once billed training has ended, the
+    stop has nothing left to save and the job ends as its training did), and ``edge`` again if a
+    stopped job can end only ``TRAINED`` or ``STOPPED`` (a failure while the stop is pending cannot end
+    it, so the stop must)."""
+    finalizing = ("billing_end", "before_finalization")
+    return (
+        replace(edge, when=(*edge.when, ("billing_end", "with_end"))),
+        replace(edge, when=(*edge.when, finalizing, ("race_outcomes", "all")), guard=NOT_FINALIZING,
+                provenance=max(edge.provenance, _INF, key=_CERTAINTY.index),
+                evidence=f"{edge.evidence}; SPEC 7: not once billed training has ended"),
+        replace(edge, when=(*edge.when, finalizing, ("race_outcomes", "trained_or_stopped")),
+                provenance=_ASM,
+                evidence=f"{edge.evidence}; with no other way to end, the stop ends a finalizing job too"),
+    )
+
+
+_CERTAINTY = (_DOC, _INF, _ASM)  # strongest first
+
 #: The lifecycle table. Order is presentation order; it carries no meaning.
 EDGES: tuple[Edge, ...] = (
     # -- the service's own progress --------------------------------------------------------------
     Edge("start_training", (_S.SUBMITTED,), _S.TRAINING, _SVC, _DOC,
          "SPEC 1: the console shows Submitted, then Training; SPEC 3: billed from TrainingStartTime",
+         when=(("billing_start", "with_training"),), stamps=(Stamp.TRAINING_START,)),
+    Edge("start_training", (_S.SUBMITTED,), _S.TRAINING, _SVC, _INF,
+         "SPEC 7: a classifier listed TRAINING had no TrainingStartTime yet: provisioning comes first",
+         when=(("billing_start", "after_provisioning"),)),
+    Edge("begin_billing", (_S.TRAINING,), _S.TRAINING, _SVC, _INF,
+         "SPEC 7: TrainingStartTime appears when billed training begins, after provisioning",
+         when=(("billing_start", "after_provisioning"),), guard=PROVISIONING,
          stamps=(Stamp.TRAINING_START,)),
-    Edge("finish_training", (_S.TRAINING,), _S.TRAINED, _SVC, _DOC,
-         "SPEC 1: Training, then Trained", stamps=_ENDS),
-    Edge("finish_training_with_warning", (_S.TRAINING,), _S.TRAINED_WITH_WARNING, _SVC, _DOC,
-         "SPEC 1: ModelStatus TRAINED_WITH_WARNING (added 2023)", stamps=_ENDS, message=True),
-    Edge("fail_training", (_S.TRAINING,), _S.IN_ERROR, _SVC, _DOC,
-         "SPEC 1: Training, then In error; IN_ERROR is the failure value",
-         stamps=_ENDS, message=True, default_message=_FAILED),
+    Edge("begin_billing", (_S.STOP_REQUESTED,), _S.STOP_REQUESTED, _SVC, _ASM,
+         "not stated; provisioning goes on while a stop is pending, as training does (SPEC 2)",
+         when=(("billing_start", "after_provisioning"),), guard=PROVISIONING,
+         stamps=(Stamp.TRAINING_START,)),
+    Edge("end_billing", (_S.TRAINING,), _S.TRAINING, _SVC, _INF,
+         "SPEC 7: billed training ends (TrainingEndTime) about a minute before the job does (EndTime)",
+         when=(("billing_end", "before_finalization"),), guard=BILLING, stamps=(Stamp.TRAINING_END,)),
+    Edge("end_billing", (_S.STOP_REQUESTED,), _S.STOP_REQUESTED, _SVC, _ASM,
+         "not stated; billed training can end while a stop is pending, which then saves nothing",
+         when=(("billing_end", "before_finalization"),), guard=BILLING, stamps=(Stamp.TRAINING_END,)),
+    *_per_billing_start(Edge(
+        "finish_training", (_S.TRAINING,), _S.TRAINED, _SVC, _DOC,
+        "SPEC 1: Training, then Trained", stamps=_ENDS)),
+    *_per_billing_start(Edge(
+        "finish_training_with_warning", (_S.TRAINING,), _S.TRAINED_WITH_WARNING, _SVC, _DOC,
+        "SPEC 1: ModelStatus TRAINED_WITH_WARNING (added 2023)", stamps=_ENDS, message=True)),
+    *_per_billing_start(Edge(
+        "fail_training", (_S.TRAINING,), _S.IN_ERROR, _SVC, _DOC,
+        "SPEC 1: Training, then In error; IN_ERROR is the failure value",
+        stamps=_ENDS, message=True, default_message=_FAILED)),
     Edge("finish_training", (_S.STOP_REQUESTED,), _S.TRAINED, _SVC, _DOC,
          "SEED: if training completes before the stop can take effect, the job ends TRAINED",
          guard=HAS_TRAINED, stamps=_ENDS),
@@ -179,13 +245,15 @@ EDGES: tuple[Edge, ...] = (
          "SPEC 5: not stated; a failure can win the race too",
          when=(("race_outcomes", "all"),), guard=HAS_TRAINED, stamps=_ENDS, message=True,
          default_message=_FAILED),
-    Edge("finish_stop", (_S.STOP_REQUESTED,), _S.STOPPED, _SVC, _DOC,
-         "SEED: otherwise the job is stopped and ends STOPPED; SPEC 5: billing ends when it does",
-         when=(("stopped_training_end", "at_stopped"),), stamps=_ENDS),
-    Edge("finish_stop", (_S.STOP_REQUESTED,), _S.STOPPED, _SVC, _ASM,
-         "SPEC 5: alternative: billing of a stopped job ends when the stop was requested",
-         when=(("stopped_training_end", "at_stop_request"),), stamps=(Stamp.END,),
-         stamps_from=((Stamp.TRAINING_END, Stamp.STOP_REQUEST),)),
+    *_per_billing_end(Edge(
+        "finish_stop", (_S.STOP_REQUESTED,), _S.STOPPED, _SVC, _DOC,
+        "SEED: otherwise the job is stopped and ends STOPPED; SPEC 5: billing ends when it does",
+        when=(("stopped_training_end", "at_stopped"),), stamps=_ENDS)),
+    *_per_billing_end(Edge(
+        "finish_stop", (_S.STOP_REQUESTED,), _S.STOPPED, _SVC, _ASM,
+        "SPEC 5: alternative: billing of a stopped job ends when the stop was requested",
+        when=(("stopped_training_end", "at_stop_request"),), stamps=(Stamp.END,),
+        stamps_from=((Stamp.TRAINING_END, Stamp.STOP_REQUEST),))),
     Edge("finish_delete", (_S.DELETING,), DELETED, _SVC, _DOC,
          "SPEC 3: DELETING, then removed by a background job (describe: ResourceNotFound)"),
     # -- StopTrainingDocumentClassifier ----------------------------------------------------------
@@ -249,10 +317,12 @@ def _check_table(edges: Iterable[Edge]) -> None:
         for name, _ in edge.when:
             if name not in names:
                 raise ModelError(f"edge {edge.trigger!r} depends on unknown policy field {name!r}")
-        if edge.guard not in (None, HAS_TRAINED):
+        if edge.guard is not None and edge.guard not in GUARDS:
             raise ModelError(f"edge {edge.trigger!r} has unknown guard {edge.guard!r}")
         if edge.dest is None and (edge.stamps or edge.stamps_from or edge.message):
             raise ModelError(f"edge {edge.trigger!r} changes nothing, so it can stamp nothing")
+        if edge.dest is not None and edge.dest in edge.source and not edge.stamps:
+            raise ModelError(f"edge {edge.trigger!r} keeps the status and stamps nothing: make it a no-op")
     for policy in Policy.combinations({n for e in edges for n, _ in e.when}):
         seen: set[tuple[str, str]] = set()
         for edge in enabled_edges(policy, edges):
@@ -474,14 +544,14 @@ class TrainingJob:
                 trigger,
                 self.state,
                 self.allowed_from(trigger),
-                "training never started" if self._guard_failed(trigger) else "",
+                self._guard_failed(trigger),
             )
         return Step(source, self._machine.edge_of[trigger, source])
 
     def can_fire(self, trigger: str) -> bool:
         """Whether ``trigger`` has an enabled edge from the current status (guards included)."""
         edge = self._machine.edge_of.get((trigger, self.state))
-        return edge is not None and (edge.guard is None or self.has_trained())
+        return edge is not None and (edge.guard is None or getattr(self, edge.guard)())
 
     def allowed_from(self, trigger: str) -> tuple[str, ...]:
         """The statuses ``trigger`` has an edge from under this job's policy."""
@@ -490,27 +560,54 @@ class TrainingJob:
     # -- callbacks called by the Machine ---------------------------------------------------------
 
     def has_trained(self, _event: EventData | None = None) -> bool:
-        """Guard: whether the job has entered ``TRAINING`` (so training can complete or fail)."""
+        """Guard: billed training has begun (so training can complete or fail)."""
         return Stamp.TRAINING_START in self.times
 
-    def _guard_failed(self, trigger: str) -> bool:
+    def provisioning(self, _event: EventData | None = None) -> bool:
+        """Guard: the job has entered ``TRAINING`` and its billed training has not begun."""
+        return Stamp.TRAINING_START not in self.times and Status.TRAINING.value in self.path
+
+    def billing(self, _event: EventData | None = None) -> bool:
+        """Guard: billed training has begun and not ended."""
+        return Stamp.TRAINING_START in self.times and Stamp.TRAINING_END not in self.times
+
+    def not_finalizing(self, _event: EventData | None = None) -> bool:
+        """Guard: billed training has not ended."""
+        return Stamp.TRAINING_END not in self.times
+
+    def _guard_failed(self, trigger: str) -> str:
+        """What the guard of ``trigger``'s edge from here requires, where it does not hold ('' else)."""
         edge = self._machine.edge_of.get((trigger, self.state))
-        return edge is not None and edge.guard is not None and not self.has_trained()
+        if edge is None or edge.guard is None or getattr(self, edge.guard)():
+            return ""
+        return f"its edge needs: {GUARDS[edge.guard][1]}"
 
     def _after_change(self, event: EventData) -> None:
-        """Record the step: the path, the edge's stamps and its message. No status decides here."""
-        if event.transition is None or event.transition.dest is None:  # an accepted no-op
+        """Record the step: the path (when the status changes), the edge's stamps under the two rules
+        of :class:`Edge`, and its message. No status decides here."""
+        transition = event.transition
+        if transition is None or transition.dest is None:  # an accepted no-op
             return
-        edge = self._machine.edge_of[event.event.name, event.transition.source]
-        at = event.kwargs.get("at")
-        self.path.append(event.transition.dest)
+        edge = self._machine.edge_of[event.event.name, transition.source]
+        if transition.dest != transition.source:
+            self.path.append(transition.dest)
         times = self.times
         for name in edge.stamps:
-            if name is not Stamp.TRAINING_END or Stamp.TRAINING_START in times:
-                times[name] = at
+            self._set(name, event.kwargs.get("at"))
         for name, other in edge.stamps_from:
-            if other in times and (name is not Stamp.TRAINING_END or Stamp.TRAINING_START in times):
-                times[name] = times[other]
+            if other in times:
+                self._set(name, times[other])
         if edge.message:
             message = event.kwargs.get("message")
             self.message = message if message is not None else edge.default_message
+
+    def _set(self, name: Stamp, at: Any) -> None:
+        times = self.times
+        if name in times:  # set once, never changed
+            return
+        if name is Stamp.TRAINING_END:  # closes the billed interval: needs its start, never before it
+            start = times.get(Stamp.TRAINING_START)
+            if start is None:
+                return
+            at = max(at, start)
+        times[name] = at

@@ -32,10 +32,11 @@ def _choice(default: str, choices: tuple[str, ...], question: str, evidence: str
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Every open question of SPEC section 5, each answered by its default unless chosen otherwise.
+    """Every open question of SPEC sections 5 and 7, each answered by its default unless chosen otherwise.
 
-    Timing questions (how long ``STOP_REQUESTED`` lasts, training quotas, request-rate quotas) are not
-    here: the model has no clock. They are parameters of the simulators in ``sim``.
+    Timing questions (how long ``STOP_REQUESTED``, provisioning and finalization last, training quotas,
+    request-rate quotas) are not here: the model has no clock. They are parameters of the simulators
+    in ``sim``.
     """
 
     stop_when_submitted: str = _choice(
@@ -91,6 +92,19 @@ class Policy:
         ("idempotent", "ignored"),
         "What does a create with a ClientRequestToken already used do?",
         "not stated; same token and parameters return the same ARN, as AWS idempotency tokens do",
+    )
+
+    billing_start: str = _choice(
+        "after_provisioning",
+        ("after_provisioning", "with_training"),
+        "Does billed training (TrainingStartTime) begin when a job enters TRAINING, or after provisioning?",
+        "SPEC 7: a classifier listed TRAINING had no TrainingStartTime yet (inferred: provisioning first)",
+    )
+    billing_end: str = _choice(
+        "before_finalization",
+        ("before_finalization", "with_end"),
+        "Does billed training (TrainingEndTime) end when the job finishes, or before a finalization?",
+        "SPEC 7: EndTime came 56, 68 and 71 s after TrainingEndTime in AWS's recorded outputs",
     )
 
     def __post_init__(self) -> None:

@@ -17,7 +17,9 @@ A call that fails changes nothing. Every call is atomic with respect to other th
 ...     InputDataConfig={"S3Uri": "s3://bucket/train.csv"},
 ...     LanguageCode="en",
 ... )["DocumentClassifierArn"]
->>> comprehend.fire(arn, "start_training")
+>>> comprehend.fire(arn, "start_training")       # provisioning
+<Status.TRAINING: 'TRAINING'>
+>>> comprehend.fire(arn, "begin_billing")        # billed training (TrainingStartTime)
 <Status.TRAINING: 'TRAINING'>
 >>> comprehend.stop_training_document_classifier(DocumentClassifierArn=arn)
 {}
@@ -203,7 +205,8 @@ def _timestamp(value: Any, field: str) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class StateChange:
-    """A job's status changed: told to the service's ``on_change`` observers.
+    """A job took a step: told to the service's ``on_change`` observers. A step into another status, or
+    one that keeps the status and stamps a time (``begin_billing``, ``end_billing``: ``source == dest``).
 
     ``details`` holds what the step carried besides its time (a ``message``)."""
 
@@ -350,9 +353,11 @@ class ComprehendService:
     def fire(self, arn: str, trigger: str, **details: Any) -> Status | None:
         """Drive the service's own progress: fire a service ``trigger`` on job ``arn`` now.
 
-        Triggers: ``start_training``, ``finish_training``, ``finish_training_with_warning``
-        (``message=`` optional), ``fail_training`` (``message=`` optional), ``finish_stop``,
-        ``finish_delete``. Returns the job's new status, or ``None`` once its delete has completed.
+        Triggers: ``start_training``, ``begin_billing`` and ``end_billing`` (the phases of ``TRAINING``,
+        under the policy's ``billing_start`` and ``billing_end``), ``finish_training``,
+        ``finish_training_with_warning`` (``message=`` optional), ``fail_training`` (``message=``
+        optional), ``finish_stop``, ``finish_delete``. Returns the job's new status, or ``None`` once
+        its delete has completed.
         Raises ``InvalidTransitionError`` where the lifecycle has no such edge (nothing changes) and
         ``ResourceNotFoundException`` for an unknown job.
         """
@@ -380,8 +385,9 @@ class ComprehendService:
         return status
 
     def on_change(self, observer: ChangeObserver) -> Callable[[], None]:
-        """Call ``observer`` with a :class:`StateChange` after every change of a job's status, whether
-        an API call or :meth:`fire` caused it (after the call has completed, outside the service's lock).
+        """Call ``observer`` with a :class:`StateChange` after every step a job takes (a new status, or a
+        phase of ``TRAINING``), whether an API call or :meth:`fire` caused it (after the call has
+        completed, outside the service's lock).
         Returns a function that unsubscribes it. Observers are not copied by :meth:`fork`."""
         return _subscribe(self._change_observers, observer)
 

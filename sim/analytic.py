@@ -1,35 +1,41 @@
 """Race outcomes by numerical integration, to validate both engines.
 
-A job's outcome depends only on the order of its four events (start of training at ``Q``, end of
-training at ``Q + X``, the stop at ``s``, the stop's effect at ``s + L``; see :mod:`sim.draws` and its
-tie rule) and on the trigger that ends its training. Since ``Q <= Q + X`` and ``s <= s + L`` there are
-six orders:
+A job's outcome depends only on the order of its six events (see :mod:`sim.draws` and its tie rule)
+and on the trigger that ends its training. Its four training events come at ``T0 = Q`` (training
+starts), ``T1 = Q + P`` (billed training begins after the provisioning ``P``), ``T2 = T1 + X`` (billed
+training ends) and ``T3 = T2 + Z`` (the job ends after the finalization ``Z``); the stop comes at ``s``
+and takes effect at ``s + L``. So the order is fixed by how many training events come before the stop
+(``a``) and before its effect (``b >= a``): 15 classes ``(a, b)``:
 
-=====  ==================  =============================================================
-order  events              condition (``a = s - Q`` when ``Q <= s``, ``b = Q - s`` after)
-=====  ==================  =============================================================
-QESF   trained, then stop  ``Q <= s`` and ``X <= a``
-QSEF   the race is run     ``Q <= s``, ``X > a`` and ``L >= X - a`` (training ends first)
-QSFE                       ``Q <= s``, ``X > a`` and ``L < X - a`` (the stop takes effect)
-SQEF   stopped in queue    ``Q > s`` and ``L >= b + X``
-SQFE                       ``Q > s`` and ``b <= L < b + X``
-SFQE                       ``Q > s`` and ``L < b``
-=====  ==================  =============================================================
+=========  ==================================  ====================================================
+``a``      the stop comes                      the effect comes, by ``b``
+=========  ==================================  ====================================================
+4          after the job ended                 (after it too)
+3          during finalization                 3: before the job ends; 4: after
+2          during billed training              2: before billing ends; 3: during finalization; 4: after
+1          during provisioning                 1: before billing begins; then as for ``a = 2``
+0          before training starts              0: before training starts; 1: during provisioning; ...
+=========  ==================================  ====================================================
 
-For each order and end trigger (completion, completion with warnings, failure with ``X = U * D``) this
-module integrates the probability and the partial means ``E[Q; .]``, ``E[X; .]``, ``E[L; .]``, then
-asks the model (:func:`sim.draws.class_outcome`, the same call the numpy engine makes) which path each
-class takes and which events bound its training. So the probability of every path and final status and
-the expected billed seconds come out for any policy, and the simulator still holds no lifecycle rules.
+For each class and end trigger (completion, completion with warnings, failure with ``X = U * D``) this
+module integrates the probability and the partial means ``E[Q; .]``, ``E[X; .]``, ``E[L; .]`` (and
+``E[P; .]``, ``E[Z; .]``), then asks the model (:func:`sim.draws.class_outcome`, the same call the
+numpy engine makes) which path each class takes and which events bound its training. So the
+probability of every path and final status and the expected billed seconds come out for any policy,
+and the simulator still holds no lifecycle rules.
 
 Integrals over a continuous distribution are Gauss-Legendre sums in probability space (``x = F^-1(u)``)
 on panels that grow finer towards the tail, with the breaks where the integrand jumps; over a fixed or
 empirical distribution they are exact sums; the partial means of the stop latency and the training
-time are closed forms (:meth:`sim.distributions.Distribution.partial_mean`).
+time are closed forms (:meth:`sim.distributions.Distribution.partial_mean`). The provisioning and
+finalization are outer sums: exact over their values when fixed or empirical, otherwise a few
+Gauss-Legendre nodes (6 for a uniform, 12 for another family), each costing a whole integral, over an
+integrand that is smooth unless the queue, training and latency all have atoms.
 
 >>> from sim.scenario import RaceScenario
 >>> scenario = RaceScenario(queue_delay="fixed:0", training_duration="exponential:mean=3600",
-...                         stop_latency="exponential:mean=600", p_warning=0, p_failure=0)
+...                         stop_latency="exponential:mean=600", finalization="fixed:0",
+...                         p_warning=0, p_failure=0)
 >>> round(p_race_lost(scenario, 1800.0), 6) == round(600 / (600 + 3600), 6)
 True
 >>> outcome = race_outcome(scenario, 1800.0)
@@ -49,7 +55,8 @@ import numpy.typing as npt
 from .distributions import Distribution
 from .draws import class_outcome
 from .outcome import path_flags
-from .scenario import RaceScenario
+from .scenario import JOB_DISTRIBUTIONS, RaceScenario
+from .vector import class_order
 
 __all__ = [
     "MAX_EMPIRICAL_VALUES", "RaceOutcome", "exponential_p_race_lost", "p_race_lost", "race_outcome",
@@ -69,9 +76,12 @@ _MAX_BREAKS = 200
 #: The most distinct values an empirical input may have for the integral (its cost grows with them).
 MAX_EMPIRICAL_VALUES = 1000
 
-# The six orders (event indices of sim.draws: 0 start, 1 end of training, 2 stop, 3 its effect).
-ORDERS = ((0, 1, 2, 3), (0, 2, 1, 3), (0, 2, 3, 1), (2, 0, 1, 3), (2, 0, 3, 1), (2, 3, 0, 1))
-_P, _EQ, _EX, _EL = range(4)  # the moments integrated per order: P, E[Q; .], E[X; .], E[L; .]
+#: The classes of a job's order of events: ``(a, b)``, how many of its four training events come before
+#: the stop and before the stop's effect (see :func:`sim.vector.class_order`), in integration order.
+CLASSES = tuple((a, b) for a in range(4, -1, -1) for b in range(4, a - 1, -1))
+_INDEX = {cls: i for i, cls in enumerate(CLASSES)}
+_P, _EQ, _EX, _EL = range(4)  # the moments integrated per class: P, E[Q; .], E[X; .], E[L; .]
+_PHASE_ORDER = 6  # Gauss-Legendre nodes for a continuous provisioning or finalization (smooth integrand)
 
 
 @cache
@@ -106,6 +116,10 @@ class _Law:
         """Nodes and weights, shape ``a.shape + (K,)``, with E[g(X); X > a] ~ sum(w * g(x), -1)."""
         raise NotImplementedError
 
+    def between(self, low: Array, high: Array, order: int = ORDER) -> tuple[Array, Array]:
+        """Nodes and weights as :meth:`above`, for E[g(X); low < X <= high]."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class _Single(_Law):
@@ -133,6 +147,25 @@ class _Single(_Law):
         tail = mass[..., None] * level  # the probability above each node
         nodes = np.where(tail > 0, frozen.isf(tail), 0.0)
         return nodes, mass[..., None] * weight
+
+    def between(self, low: Array, high: Array, order: int = ORDER) -> tuple[Array, Array]:
+        low, high = np.broadcast_arrays(np.asarray(low, dtype=float), np.asarray(high, dtype=float))
+        if not self.dist.has_density:
+            values, probs = _atoms(self.dist)
+            inside = (values > low[..., None]) & (values <= high[..., None])
+            return np.broadcast_to(values, inside.shape), np.where(inside, probs, 0.0)
+        frozen = self.dist._scipy()
+        level, weight = _gauss(np.asarray(_EVEN), order)
+        # In the lower half, nodes in probability; in the upper, in tail mass (neither loses precision).
+        f_low, f_high = (np.where(t < 0, 0.0, frozen.cdf(np.maximum(t, 0.0))) for t in (low, high))
+        s_low, s_high = (np.where(t < 0, 1.0, frozen.sf(np.maximum(t, 0.0))) for t in (low, high))
+        lower = f_high <= 0.5
+        mass = np.maximum(np.where(lower, f_high - f_low, s_low - s_high), 0.0)
+        with np.errstate(invalid="ignore"):
+            from_cdf = frozen.ppf(np.clip(f_low[..., None] + mass[..., None] * level, 0.0, 1.0))
+            from_sf = frozen.isf(np.clip(s_high[..., None] + mass[..., None] * level, 0.0, 1.0))
+        nodes = np.where(lower[..., None], from_cdf, from_sf)
+        return np.where(np.isfinite(nodes), nodes, 0.0), mass[..., None] * weight
 
 
 @dataclass(frozen=True)
@@ -178,6 +211,14 @@ class _Product(_Law):
         nodes = nodes * u[:, None]
         weights = weights * w[:, None]
         return nodes.reshape(*a.shape, -1), weights.reshape(*a.shape, -1)
+
+    def between(self, low: Array, high: Array, order: int = FAILING_ORDER) -> tuple[Array, Array]:
+        low, high = np.broadcast_arrays(np.asarray(low, dtype=float), np.asarray(high, dtype=float))
+        u, w = self._rule()
+        nodes, weights = self.duration.between(self._scaled(low, u), self._scaled(high, u), order)
+        nodes = nodes * u[:, None]
+        weights = weights * w[:, None]
+        return nodes.reshape(*low.shape, -1), weights.reshape(*low.shape, -1)
 
 
 @cache
@@ -238,79 +279,166 @@ class _Latency:
 _CHUNK = 32  # queue nodes integrated at a time (bounds memory for an empirical input with many values)
 
 
-def _order_moments(q_law: Distribution, x: _Law, lat: _Latency, s: float) -> Array:
-    """The moments (P, E[Q; .], E[X; .], E[L; .]) of the six orders, shape (6, 4)."""
-    breaks = [s - v for v in x.atoms]
+def _phase_rule(dist: Distribution) -> list[tuple[float, float]]:
+    """Values and weights of a provisioning or finalization duration: its atoms, or Gauss-Legendre
+    nodes in tail mass (one panel for a uniform, four otherwise)."""
+    if not dist.has_density:
+        values, probs = _atoms(dist)
+        return list(zip(values.tolist(), probs.tolist(), strict=True))
+    order = _PHASE_ORDER if dist.family == "uniform" else _PHASE_ORDER // 2
+    level, weight = _gauss(np.asarray((0.0, 1.0) if dist.family == "uniform" else _EVEN), order)
+    return list(zip(dist._scipy().isf(level).tolist(), weight.tolist(), strict=True))
+
+
+def _order_moments(q_law: Distribution, x: _Law, lat: _Latency, s: float, *, p: float, z: float) -> Array:
+    """The moments (P, E[Q; .], E[X; .], E[L; .]) of every class, shape ``(len(CLASSES), 4)``, for a
+    provisioning of ``p`` and a finalization of ``z`` seconds."""
+    breaks = [s - p - v for v in x.atoms] + [s - p - z - v for v in x.atoms if z]
     if lat.atomic:
         l_atoms = _atoms(lat.dist)[0].tolist()
-        breaks += [s + v for v in l_atoms] + [s + v - w for v in l_atoms for w in x.atoms]
-    out = np.zeros((6, 4))
-    for low, high, moments in ((-1.0, s, _stop_after_start), (s, np.inf, _stop_before_start)):
+        breaks += [s + v for v in l_atoms] + [s - p + v - w for v in l_atoms for w in x.atoms]
+        breaks += [s + v - p for v in l_atoms if p]
+        breaks += [s - p - z + v - w for v in l_atoms for w in x.atoms if z]
+    out = np.zeros((len(CLASSES), 4))
+    for low, high, moments in (
+        (-1.0, s - p, _stop_in_training), (s - p, s, _stop_in_provisioning), (s, np.inf, _stop_before_start)
+    ):
         q, wq = _queue_rule(q_law, low, high, breaks)
         for i in range(0, len(q), _CHUNK):
             chunk = q[i:i + _CHUNK]
-            parts = moments(x, lat, s, chunk)
+            parts = moments(x, lat, s - chunk, p, z)
             parts[:, _EQ] = parts[:, _P] * chunk
             out += parts @ wq[i:i + _CHUNK]
     return out
 
 
-def _stop_after_start(x: _Law, lat: _Latency, s: float, q: Array) -> Array:
-    """Orders QESF, QSEF, QSFE for queue delays ``q <= s``: the stop comes ``a = s - q`` into training."""
-    a = s - q
+def _stop_in_training(x: _Law, lat: _Latency, before: Array, p: float, z: float) -> Array:
+    """Classes (4, 4) to (2, 2), for queue delays ``q <= s - p``: the stop comes ``c = s - q - p`` after
+    billed training began (``before = s - q``)."""
+    c = before - p
     mx, ml = x.mean, lat.dist.mean
-    parts = np.zeros((6, 4, len(q)))
-    fa, ma = x.cdf(a), x.below(a)
-    parts[0, _P], parts[0, _EX], parts[0, _EL] = fa, ma, ml * fa
+    parts = np.zeros((len(CLASSES), 4, len(c)))
+    i44, i34, i33, i24, i23, i22 = (_INDEX[k] for k in ((4, 4), (3, 4), (3, 3), (2, 4), (2, 3), (2, 2)))
+    done, done_mean = x.cdf(c - z), x.below(c - z)  # X + z <= c: the job ended before the stop
+    fa, ma = x.cdf(c), x.below(c)  # X <= c: billed training ended before the stop
+    parts[i44, _P], parts[i44, _EX], parts[i44, _EL] = done, done_mean, ml * done
     if lat.atomic:
         lv, lp = _atoms(lat.dist)
-        f = x.cdf(a[:, None] + lv)
-        m = x.below(a[:, None] + lv)
-        parts[1, _P] = (f - fa[:, None]) @ lp
-        parts[1, _EX] = (m - ma[:, None]) @ lp
-        parts[1, _EL] = (f - fa[:, None]) @ (lp * lv)
+        f4, m4 = x.cdf(c[:, None] + lv - z), x.below(c[:, None] + lv - z)  # the job ends before the effect
+        parts[i24, _P] = (np.maximum(f4, fa[:, None]) - fa[:, None]) @ lp
+        parts[i24, _EX] = (np.maximum(m4, ma[:, None]) - ma[:, None]) @ lp
+        parts[i24, _EL] = (np.maximum(f4, fa[:, None]) - fa[:, None]) @ (lp * lv)
+        if z:
+            f3, m3 = x.cdf(c[:, None] + lv), x.below(c[:, None] + lv)  # billing ends before the effect
+            parts[i23, _P] = (f3 - np.maximum(f4, fa[:, None])) @ lp
+            parts[i23, _EX] = (m3 - np.maximum(m4, ma[:, None])) @ lp
+            parts[i23, _EL] = (f3 - np.maximum(f4, fa[:, None])) @ (lp * lv)
+            lo = np.minimum(f4, fa[:, None])  # in finalization at the stop, and ended before the effect
+            parts[i34, _P] = (lo - done[:, None]) @ lp
+            parts[i34, _EX] = (np.minimum(m4, ma[:, None]) - done_mean[:, None]) @ lp
+            parts[i34, _EL] = (lo - done[:, None]) @ (lp * lv)
     else:
-        nodes, weights = x.above(a)
-        gap = nodes - a[:, None]
-        reach = lat.at_least(gap)
-        parts[1, _P] = np.sum(weights * reach, axis=-1)
-        parts[1, _EX] = np.sum(weights * nodes * reach, axis=-1)
-        parts[1, _EL] = np.sum(weights * lat.mean_at_least(gap), axis=-1)
-    parts[2, _P] = 1 - fa - parts[1, _P]
-    parts[2, _EX] = mx - ma - parts[1, _EX]
-    parts[2, _EL] = ml * (1 - fa) - parts[1, _EL]
+        nodes, weights = x.above(c)
+        gap = nodes - c[:, None]  # from the stop to the end of billed training
+        reach = lat.at_least(gap + z)
+        parts[i24, _P] = np.sum(weights * reach, axis=-1)
+        parts[i24, _EX] = np.sum(weights * nodes * reach, axis=-1)
+        parts[i24, _EL] = np.sum(weights * lat.mean_at_least(gap + z), axis=-1)
+        if z:
+            between = lat.at_least(gap) - reach
+            parts[i23, _P] = np.sum(weights * between, axis=-1)
+            parts[i23, _EX] = np.sum(weights * nodes * between, axis=-1)
+            parts[i23, _EL] = np.sum(weights * (lat.mean_at_least(gap) - lat.mean_at_least(gap + z)), axis=-1)
+            nodes, weights = x.between(c - z, c)
+            gap = nodes + z - c[:, None]  # from the stop to the job's end
+            reach = lat.at_least(gap)
+            parts[i34, _P] = np.sum(weights * reach, axis=-1)
+            parts[i34, _EX] = np.sum(weights * nodes * reach, axis=-1)
+            parts[i34, _EL] = np.sum(weights * lat.mean_at_least(gap), axis=-1)
+    parts[i33, _P] = fa - done - parts[i34, _P]
+    parts[i33, _EX] = ma - done_mean - parts[i34, _EX]
+    parts[i33, _EL] = ml * (fa - done) - parts[i34, _EL]
+    parts[i22, _P] = 1 - fa - parts[i24, _P] - parts[i23, _P]
+    parts[i22, _EX] = mx - ma - parts[i24, _EX] - parts[i23, _EX]
+    parts[i22, _EL] = ml * (1 - fa) - parts[i24, _EL] - parts[i23, _EL]
     return parts
 
 
-def _stop_before_start(x: _Law, lat: _Latency, s: float, q: Array) -> Array:
-    """Orders SQEF, SQFE, SFQE for queue delays ``q > s``: the stop comes ``b = q - s`` before training."""
-    b = q - s
-    mx, ml = x.mean, lat.dist.mean
-    parts = np.zeros((6, 4, len(q)))
+def _after_billing_start(x: _Law, lat: _Latency, gap: Array, z: float, *, parts: Array, a: int) -> None:
+    """Classes (a, 4) to (a, 2) of a stop sent ``gap`` before billed training begins: its effect comes
+    after the job's end, after billing ends, or after billing begins."""
+    i4, i3, i2 = (_INDEX[a, b] for b in (4, 3, 2))
+    mx = x.mean
     if lat.atomic:
         lv, lp = _atoms(lat.dist)
-        t = lv - b[:, None]
-        f, m = x.cdf(t), x.below(t)
-        later = (lv >= b[:, None]).astype(float)
-        parts[3, _P], parts[3, _EX], parts[3, _EL] = f @ lp, m @ lp, f @ (lp * lv)
-        parts[4, _P] = (later * (1 - f)) @ lp
-        parts[4, _EX] = (later * (mx - m)) @ lp
-        parts[4, _EL] = (later * (1 - f)) @ (lp * lv)
-        parts[5, _P] = (1 - later) @ lp
-        parts[5, _EL] = (1 - later) @ (lp * lv)
+        t = lv - gap[:, None]  # how much training the effect leaves room for
+        f3, m3 = x.cdf(t - z), x.below(t - z)
+        later = (lv >= gap[:, None]).astype(float)
+        parts[i4, _P], parts[i4, _EX], parts[i4, _EL] = f3 @ lp, m3 @ lp, f3 @ (lp * lv)
+        f2, m2 = (x.cdf(t), x.below(t)) if z else (f3, m3)
+        if z:
+            parts[i3, _P], parts[i3, _EX] = (f2 - f3) @ lp, (m2 - m3) @ lp
+            parts[i3, _EL] = (f2 - f3) @ (lp * lv)
+        parts[i2, _P] = (later * (1 - f2)) @ lp
+        parts[i2, _EX] = (later * (mx - m2)) @ lp
+        parts[i2, _EL] = (later * (1 - f2)) @ (lp * lv)
+        return
+    nodes, weights = x.above(np.array(-1.0))
+    to_end = gap[:, None] + nodes  # from the stop to the end of billed training
+    reach = lat.at_least(to_end + z)
+    parts[i4, _P] = reach @ weights
+    parts[i4, _EX] = reach @ (weights * nodes)
+    parts[i4, _EL] = lat.mean_at_least(to_end + z) @ weights
+    if z:
+        between = lat.at_least(to_end) - reach
+        parts[i3, _P] = between @ weights
+        parts[i3, _EX] = between @ (weights * nodes)
+        parts[i3, _EL] = (lat.mean_at_least(to_end) - lat.mean_at_least(to_end + z)) @ weights
+    ab, bb = lat.at_least(gap), lat.mean_at_least(gap)
+    parts[i2, _P] = ab - parts[i4, _P] - parts[i3, _P]
+    parts[i2, _EX] = mx * ab - parts[i4, _EX] - parts[i3, _EX]
+    parts[i2, _EL] = bb - parts[i4, _EL] - parts[i3, _EL]
+
+
+def _stop_in_provisioning(x: _Law, lat: _Latency, before: Array, p: float, z: float) -> Array:
+    """Classes (1, 4) to (1, 1), for queue delays ``s - p < q <= s``: the stop comes while the job
+    provisions, ``p - before`` before billed training begins."""
+    gap = p - before
+    parts = np.zeros((len(CLASSES), 4, len(gap)))
+    _after_billing_start(x, lat, gap, z, parts=parts, a=1)
+    i11 = _INDEX[1, 1]
+    if lat.atomic:
+        lv, lp = _atoms(lat.dist)
+        sooner = 1 - (lv >= gap[:, None]).astype(float)
+        parts[i11, _P], parts[i11, _EL] = sooner @ lp, sooner @ (lp * lv)
     else:
-        nodes, weights = x.above(np.array(-1.0))
-        gap = b[:, None] + nodes
-        reach = lat.at_least(gap)
-        parts[3, _P] = reach @ weights
-        parts[3, _EX] = reach @ (weights * nodes)
-        parts[3, _EL] = lat.mean_at_least(gap) @ weights
+        parts[i11, _P], parts[i11, _EL] = 1 - lat.at_least(gap), lat.dist.mean - lat.mean_at_least(gap)
+    parts[i11, _EX] = x.mean * parts[i11, _P]
+    return parts
+
+
+def _stop_before_start(x: _Law, lat: _Latency, before: Array, p: float, z: float) -> Array:
+    """Classes (0, 4) to (0, 0), for queue delays ``q > s``: the stop comes ``b = q - s`` before
+    training starts (``before = s - q``)."""
+    b = -before
+    ml = lat.dist.mean
+    parts = np.zeros((len(CLASSES), 4, len(b)))
+    _after_billing_start(x, lat, b + p, z, parts=parts, a=0)
+    i01, i00 = _INDEX[0, 1], _INDEX[0, 0]
+    if lat.atomic:
+        lv, lp = _atoms(lat.dist)
+        later = (lv >= b[:, None]).astype(float)
+        parts[i00, _P], parts[i00, _EL] = (1 - later) @ lp, (1 - later) @ (lp * lv)
+        if p:
+            provisioning = later - (lv >= b[:, None] + p).astype(float)
+            parts[i01, _P], parts[i01, _EL] = provisioning @ lp, provisioning @ (lp * lv)
+    else:
         ab, bb = lat.at_least(b), lat.mean_at_least(b)
-        parts[4, _P] = ab - parts[3, _P]
-        parts[4, _EX] = mx * ab - parts[3, _EX]
-        parts[4, _EL] = bb - parts[3, _EL]
-        parts[5, _P], parts[5, _EL] = 1 - ab, ml - bb
-    parts[5, _EX] = mx * parts[5, _P]
+        parts[i00, _P], parts[i00, _EL] = 1 - ab, ml - bb
+        if p:
+            parts[i01, _P], parts[i01, _EL] = ab - lat.at_least(b + p), bb - lat.mean_at_least(b + p)
+    parts[i00, _EX] = x.mean * parts[i00, _P]
+    parts[i01, _EX] = x.mean * parts[i01, _P]
     return parts
 
 
@@ -346,7 +474,11 @@ class RaceOutcome:
 
 def unavailable(scenario: RaceScenario) -> str | None:
     """Why the integral is not offered for ``scenario`` (None when it is)."""
-    for name in ("queue_delay", "training_duration", "stop_latency", "failure_point"):
+    if scenario.provisioning.has_density and scenario.finalization.has_density:
+        return (f"provisioning and finalization are both continuous ({scenario.provisioning.spec}, "
+                f"{scenario.finalization.spec}): the integral would cost 36 to 144 times as much; make one "
+                "of them fixed")
+    for name in (*JOB_DISTRIBUTIONS, "stop_latency"):
         dist: Distribution = getattr(scenario, name)
         if dist.family == "empirical" and len(_atoms(dist)[0]) > MAX_EMPIRICAL_VALUES:
             return (f"{name} {dist.spec} has {len(_atoms(dist)[0])} distinct values; the integral takes "
@@ -372,17 +504,26 @@ def race_outcome(scenario: RaceScenario, stop_at: float) -> RaceOutcome:
         triggers.append((2, pf, _Product(_Single(scenario.failure_point), duration)))
     paths: dict[str, float] = {}
     billed = 0.0
+    phases = [(p, z, wp * wz) for p, wp in _phase_rule(scenario.provisioning)
+              for z, wz in _phase_rule(scenario.finalization)]
     for trigger, weight, x in triggers:
         if not weight:
             continue
-        moments = _order_moments(scenario.queue_delay, x, lat, s) * weight
-        for order, (p, eq, ex, el) in zip(ORDERS, moments.tolist(), strict=True):
-            if p <= 0:
+        moments = np.zeros((len(CLASSES), 6))  # P, E[Q], E[X], E[L], E[P], E[Z] of each class
+        for p, z, w in phases:
+            part = _order_moments(scenario.queue_delay, x, lat, s, p=p, z=z) * (weight * w)
+            moments[:, :4] += part
+            moments[:, 4] += p * part[:, _P]
+            moments[:, 5] += z * part[:, _P]
+        for cls, (prob, eq, ex, el, ep, ez) in zip(CLASSES, moments.tolist(), strict=True):
+            if prob <= 0:
                 continue
-            path, start, end, _ = class_outcome(scenario.policy, order, trigger)
-            paths[path] = paths.get(path, 0.0) + p
+            path, start, end, _ = class_outcome(scenario.policy, class_order(*cls), trigger)
+            paths[path] = paths.get(path, 0.0) + prob
             if start >= 0:
-                time = (eq, eq + ex, s * p, s * p + el)  # E[event time; class], by event column
+                began = eq + ep
+                # E[event time; class], by event column of sim.draws.EVENTS
+                time = (eq, began, began + ex, began + ex + ez, s * prob, s * prob + el)
                 billed += time[end] - time[start]
     final: dict[str, float] = {}
     for path, p in paths.items():

@@ -2,10 +2,11 @@
 
 The model has no clock or randomness of its own (``model/``); this is what gives a bridged service
 both. Each job created through the service gets a course from :func:`sim.jobs.draw_courses` (queue
-delay, training, how it ends) and each stop it accepts a stop latency; the events fall due as the
-service's :class:`~model.ManualClock` passes them and are fired in time order (ties as in
-:mod:`sim.draws`: start, end of training, the stop's effect). The Autopilot learns of creates, stops
-and deletes from the service's observers, so it works whoever calls the service.
+delay, provisioning, training, finalization, how it ends) and each stop it accepts a stop latency; the
+events fall due as the service's :class:`~model.ManualClock` passes them and are fired in time order
+(ties in the rank order of :data:`sim.draws.EVENTS`); events the policy lacks are dropped. The
+Autopilot learns of creates, stops and deletes from the service's observers, so it works whoever calls
+the service.
 
 :func:`attach` puts such a service behind a real boto3 Comprehend client (``model.bridge``)::
 
@@ -26,13 +27,15 @@ from model.bridge import Bridge
 from model.bridge import attach as attach_bridge
 from model.service import ApiCall, StateChange
 
+from .draws import END, EVENTS
 from .jobs import END_TRIGGERS, QUANTITIES, draw_courses
 from .scenario import RaceScenario
 
 __all__ = ["Autopilot", "attach"]
 
 # Ranks of the events at one instant (the tie rule of sim.draws), and of a delete's completion.
-_START, _END, _STOP_EFFECT, _DELETE = 0, 1, 3, 4
+_RANK = {event: rank for rank, event in enumerate(EVENTS)}
+_DELETE = len(EVENTS)
 
 
 class Autopilot:
@@ -69,21 +72,23 @@ class Autopilot:
             self.deleted(change.arn)
 
     def created(self, arn: str) -> None:
-        """Schedule a new job's start and end of training (once per ARN: a repeated create with the
-        same token is the same job)."""
+        """Schedule a new job's training events (once per ARN: a repeated create with the same token is
+        the same job)."""
         if arn in self._seen:
             return
         self._seen.add(arn)
-        now = self.clock.elapsed
         course = draw_courses(self.scenario, dict.fromkeys(QUANTITIES, self.rng), 1)
-        queue, training = float(course.queue[0]), float(course.training[0])
-        self._at(now + queue, _START, arn, "start_training")
-        self._at(now + queue + training, _END, arn, END_TRIGGERS[int(course.end_trigger[0])])
+        end = END_TRIGGERS[int(course.end_trigger[0])]
+        when = self.clock.elapsed
+        phases = (course.queue, course.provisioning, course.training, course.finalization)
+        for rank, seconds in enumerate(phases):
+            when += float(seconds[0])
+            self._at(when, rank, arn, end if rank == END else EVENTS[rank])
 
     def stopped(self, arn: str) -> None:
         """Schedule the effect of an accepted stop."""
         latency = float(self.scenario.stop_latency.sample(self.rng, 1)[0])
-        self._at(self.clock.elapsed + latency, _STOP_EFFECT, arn, "finish_stop")
+        self._at(self.clock.elapsed + latency, _RANK["finish_stop"], arn, "finish_stop")
 
     def deleted(self, arn: str) -> None:
         """A delete completes at once (the next call no longer finds the classifier)."""

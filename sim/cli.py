@@ -93,7 +93,7 @@ def _cmd_diagram(args: argparse.Namespace) -> int:
             annotations = annotations_from_race(report, args.stop_at)
         except (DiagramError, KeyError, TypeError, ValueError) as err:
             raise _UsageError(f"{args.annotate}: {err}") from None
-    diagram = Diagram(policy=policy, annotations=annotations)
+    diagram = Diagram(policy=policy, annotations=annotations, stamps=args.stamps)
     if fmt == "png" and args.output is None and sys.stdout.isatty():
         raise _UsageError("PNG is binary: write it with -o FILE (or pipe the output)")
     try:
@@ -209,7 +209,9 @@ def _scenario(args: argparse.Namespace) -> RaceScenario:
     try:
         return RaceScenario(
             queue_delay=args.queue_delay,
+            provisioning=args.provisioning,
             training_duration=args.training_duration,
+            finalization=args.finalization,
             stop_latency=args.stop_latency,
             p_warning=args.p_warning,
             p_failure=args.p_failure,
@@ -301,8 +303,10 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
     try:
         scenario = fleet.FleetScenario(
             jobs=args.jobs, submit_rate=args.submit_rate, training_slots=args.training_slots,
-            queue_delay=args.queue_delay, training_duration=args.training_duration, p_warning=args.p_warning,
-            p_failure=args.p_failure, failure_point=args.failure_point, stop_workers=args.stop_workers,
+            queue_delay=args.queue_delay, provisioning=args.provisioning,
+            training_duration=args.training_duration, finalization=args.finalization,
+            p_warning=args.p_warning, p_failure=args.p_failure, failure_point=args.failure_point,
+            stop_workers=args.stop_workers,
             stop_handling=args.stop_handling, rate_limits=limits, p_server_error=args.p_server_error,
             poll_interval=args.poll_interval, stop_after=stop_after, budget_usd=budget,
             usd_per_hour=args.usd_per_hour, retry_mode=args.retry_mode, app_retry=args.app_retry,
@@ -485,6 +489,25 @@ def _sweep_heatmap(rows: list[dict[str, str]], definition: Any, args: argparse.N
     return path
 
 
+def _add_job_arguments(parser: argparse.ArgumentParser, defaults: Any, queue_help: str) -> None:
+    """The options of a job's course, shared by race and fleet, with the scenario's defaults."""
+    for option, help_text in (
+        ("--queue-delay", queue_help),
+        ("--provisioning", "time in TRAINING before billed training begins (TrainingStartTime)"),
+        ("--training-duration", "billed training time to completion"),
+        ("--finalization", "time from the end of billed training (TrainingEndTime) to the job's end"),
+    ):
+        default = getattr(defaults, option[2:].replace("-", "_")).spec
+        parser.add_argument(option, default=default, metavar="SPEC", help=f"{help_text} (default: {default})")
+    parser.add_argument("--p-warning", type=float, default=defaults.p_warning, metavar="P",
+                        help=f"chance a completion has warnings (default: {defaults.p_warning})")
+    parser.add_argument("--p-failure", type=float, default=defaults.p_failure, metavar="P",
+                        help=f"chance training fails (default: {defaults.p_failure})")
+    parser.add_argument("--failure-point", default=defaults.failure_point.spec, metavar="SPEC",
+                        help="when a failing job fails, as a fraction of its training time "
+                        f"(default: {defaults.failure_point.spec})")
+
+
 def _add_sweep_parser(commands: Any) -> None:
     sweeper = commands.add_parser(
         "sweep",
@@ -538,17 +561,7 @@ def _add_fleet_parser(commands: Any) -> None:
                          help="jobs per second (a Poisson stream), or 'once' for all at time 0 (default: 1)")
     fleeter.add_argument("--training-slots", type=int, default=None, metavar="C",
                          help="jobs that can train at once; others wait in SUBMITTED (default: no limit)")
-    fleeter.add_argument("--queue-delay", default="exponential:mean=120", metavar="SPEC",
-                         help="time from a free slot to training (default: %(default)s)")
-    fleeter.add_argument("--training-duration", default="lognormal:median=3600,sigma=0.35", metavar="SPEC",
-                         help="training time (default: %(default)s)")
-    fleeter.add_argument("--p-warning", type=float, default=0.05, metavar="P",
-                         help="chance a completion has warnings (default: %(default)s)")
-    fleeter.add_argument("--p-failure", type=float, default=0.02, metavar="P",
-                         help="chance training fails (default: %(default)s)")
-    fleeter.add_argument("--failure-point", default="uniform:low=0,high=1", metavar="SPEC",
-                         help="when a failing job fails, as a fraction of its training "
-                         "(default: %(default)s)")
+    _add_job_arguments(fleeter, FleetScenario(), "time from a free slot to training")
     fleeter.add_argument("--stop-workers", type=int, default=4, metavar="K",
                          help="stop-handling workers of the service (default: %(default)s)")
     fleeter.add_argument("--stop-handling", default="exponential:mean=30", metavar="SPEC",
@@ -659,6 +672,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="draw the edges of this policy (see `stoprace model`)")
     drawer.add_argument("--annotate", type=Path, default=None, metavar="RESULTS",
                         help="put simulated frequencies on the edges, from `stoprace race` results.json")
+    drawer.add_argument("--stamps", action="store_true",
+                        help="write the timestamps each step sets, and the guards' legend")
     drawer.add_argument("--stop-at", type=float, default=None, metavar="SECONDS",
                         help="with --annotate: use only this stop time's row (default: pool them all)")
     drawer.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
@@ -678,19 +693,9 @@ def build_parser() -> argparse.ArgumentParser:
             "distribution specs: " + ", ".join(FORMS) + ". Every value is in seconds."
         ),
     )
-    racer.add_argument("--queue-delay", default=defaults.queue_delay.spec, metavar="SPEC",
-                       help="time in SUBMITTED before training starts (default: %(default)s)")
-    racer.add_argument("--training-duration", default=defaults.training_duration.spec, metavar="SPEC",
-                       help="training time to completion (default: %(default)s)")
+    _add_job_arguments(racer, defaults, "time in SUBMITTED before training starts")
     racer.add_argument("--stop-latency", default=defaults.stop_latency.spec, metavar="SPEC",
                        help="time a stop needs to take effect (default: %(default)s)")
-    racer.add_argument("--p-warning", type=float, default=defaults.p_warning, metavar="P",
-                       help="chance a completion has warnings (default: %(default)s)")
-    racer.add_argument("--p-failure", type=float, default=defaults.p_failure, metavar="P",
-                       help="chance training fails (default: %(default)s)")
-    racer.add_argument("--failure-point", default=defaults.failure_point.spec, metavar="SPEC",
-                       help="when a failing job fails, as a fraction of its training time "
-                       "(default: %(default)s)")
     racer.add_argument("--stop-at", type=_stop_times, default=_stop_times("600:7200:600"), metavar="TIMES",
                        help="when the stop is sent: 1800,3600 or START:END:STEP (default: 600:7200:600)")
     racer.add_argument("--policy", metavar="FIELD=VALUE", nargs="+", default=[],

@@ -5,19 +5,26 @@ count they see the same jobs, and their per-job outcomes can be compared one by 
 has its own streams, spawned from ``SeedSequence([seed, stop_index])``, so adding a stop time changes
 no other row; each quantity has its own stream, so the batch size changes no job.
 
-Each job has four events, at these times after its submission:
+Each job has six events, at these times after its submission:
 
 ====================  ======  =========================================================================
 event                 rank    time
 ====================  ======  =========================================================================
-``start_training``    0       the queue delay ``q``
-training ends         1       ``q + d`` (``d`` the duration), or ``q + f * d`` for a failing job
-``stop``              2       the stop time ``s``
-``finish_stop``       3       ``s`` plus the stop latency
+``start_training``    0       the queue delay ``q``: the job enters ``TRAINING`` and provisions
+``begin_billing``     1       ``q + p`` (``p`` the provisioning): billed training begins
+``end_billing``       2       ``q + p + x``: billed training ends, ``x`` the training duration ``d``,
+                              or ``u * d`` for a job failing at the point ``u``
+training ends         3       ``q + p + x + z`` (``z`` the finalization): the job's final status
+``stop``              4       the stop time ``s``
+``finish_stop``       5       ``s`` plus the stop latency
 ====================  ======  =========================================================================
 
-**Tie rule**: events at the same instant happen in rank order. So training starts before a stop sent at
-that instant, and a completion at the very instant the stop would take effect wins the race.
+Durations are never negative, so each job's first four events, and its last two, come in rank order.
+**Tie rule**: events at the same instant happen in rank order. So training starts (and billing begins)
+before a stop sent at that instant, and billed training that ends at the very instant the stop would
+take effect wins the race. Under a policy without the phases (``billing_start=with_training``,
+``billing_end=with_end``) the lifecycle refuses ``begin_billing`` and ``end_billing``, which are dropped;
+with zero provisioning and finalization the jobs then run as with four events.
 """
 
 from __future__ import annotations
@@ -35,20 +42,22 @@ from model import InvalidTransitionError, Policy, TrainingJob
 from .jobs import END_TRIGGERS, draw_courses
 from .scenario import RaceScenario
 
-__all__ = ["BATCH", "END_TRIGGERS", "EVENTS", "JobInputs", "class_outcome", "draw_batches"]
+__all__ = ["BATCH", "END", "END_TRIGGERS", "EVENTS", "STOP", "JobInputs", "class_outcome", "draw_batches"]
 
 #: Jobs drawn and simulated at a time (bounds memory at any replication count).
 BATCH = 1 << 16
 
-#: The events of a job, in rank order (index 1 is whichever end trigger the job draws).
-EVENTS = ("start_training", "end", "stop", "finish_stop")
+#: The events of a job, in rank order (index :data:`END` is whichever end trigger the job draws).
+EVENTS = ("start_training", "begin_billing", "end_billing", "end", "stop", "finish_stop")
+#: The column of the event that ends training, and of the stop.
+END, STOP = EVENTS.index("end"), EVENTS.index("stop")
 #: The race's stream of each quantity of a job's course (:mod:`sim.jobs`), by spawn index.
-_STREAMS = ("queue", "duration", "latency", "fails", "warns", "point")
+_STREAMS = ("queue", "duration", "latency", "fails", "warns", "point", "provisioning", "finalization")
 
 
 @dataclass(frozen=True, slots=True)
 class JobInputs:
-    """One batch of jobs: event times (n x 4, columns in rank order) and each job's end trigger."""
+    """One batch of jobs: event times (n x 6, columns in rank order) and each job's end trigger."""
 
     times: npt.NDArray[np.float64]
     end_trigger: npt.NDArray[np.int8]  # index into END_TRIGGERS
@@ -70,23 +79,28 @@ def draw_batches(scenario: RaceScenario, stop_index: int) -> Iterator[JobInputs]
         left -= n
         course = draw_courses(scenario, streams, n, latency=scenario.stop_latency)
         assert course.latency is not None
-        times = np.empty((n, 4))
+        times = np.empty((n, len(EVENTS)))
         times[:, 0] = course.queue
-        times[:, 1] = course.queue + course.training
-        times[:, 2] = stop
-        times[:, 3] = stop + course.latency
+        times[:, 1] = times[:, 0] + course.provisioning
+        times[:, 2] = times[:, 1] + course.training
+        times[:, 3] = times[:, 2] + course.finalization
+        times[:, 4] = stop
+        times[:, 5] = stop + course.latency
         yield JobInputs(times=times, end_trigger=course.end_trigger)
 
 
 @cache
 def class_outcome(policy: Policy, order: tuple[int, ...], end_trigger: int) -> tuple[str, int, int, int]:
     """Fire one event order through the model; return the path and the events (columns of the times)
-    whose times are the training start and end (-1 where training never ran), and the job's end."""
+    whose times are the training start and end (-1 where training never ran), and the job's end.
+
+    Each event is fired at its place in ``order``, so that the model compares times as the job's
+    would compare (a ``TrainingEndTime`` is never before its ``TrainingStartTime``)."""
     job = TrainingJob(policy, at=-1)
-    for k in order:
+    for place, k in enumerate(order):
         with suppress(InvalidTransitionError):  # refused events are dropped, as in the simpy engine
-            job.fire(END_TRIGGERS[end_trigger] if k == 1 else EVENTS[k], at=k)
-    start, end, finished = job.training_start, job.training_end, int(job.end_time)
+            job.fire(END_TRIGGERS[end_trigger] if k == END else EVENTS[k], at=place)
+    start, end, finished = job.training_start, job.training_end, job.end_time
     if start is None or end is None:
-        return ">".join(job.path), -1, -1, finished
-    return ">".join(job.path), int(start), int(end), finished
+        return ">".join(job.path), -1, -1, order[finished]
+    return ">".join(job.path), order[start], order[end], order[finished]

@@ -57,9 +57,12 @@ from .outcome import PathTally
 from .retry import MODES, Retrier
 from .scenario import (
     DEFAULT_FAILURE_POINT,
+    DEFAULT_FINALIZATION,
+    DEFAULT_PROVISIONING,
     DEFAULT_QUEUE_DELAY,
     DEFAULT_SEED,
     DEFAULT_TRAINING_DURATION,
+    JOB_DISTRIBUTIONS,
     Progress,
     check_job_fields,
 )
@@ -120,6 +123,8 @@ class FleetScenario:
     training_slots: int | None = None  # None: no limit
     queue_delay: Distribution = DEFAULT_QUEUE_DELAY
     training_duration: Distribution = DEFAULT_TRAINING_DURATION
+    provisioning: Distribution = DEFAULT_PROVISIONING
+    finalization: Distribution = DEFAULT_FINALIZATION
     p_warning: float = 0.05
     p_failure: float = 0.02
     failure_point: Distribution = DEFAULT_FAILURE_POINT
@@ -143,7 +148,7 @@ class FleetScenario:
     def __post_init__(self) -> None:
         check_job_fields(
             self,
-            ("queue_delay", "training_duration", "failure_point", "stop_handling", "app_retry_interval"),
+            (*JOB_DISTRIBUTIONS, "stop_handling", "app_retry_interval"),
             ("p_warning", "p_failure", "p_server_error"),
         )
         _whole(self.jobs, "jobs", 1)
@@ -309,6 +314,8 @@ class _Job:
     end_trigger: str
     queue: float
     handling: float
+    provisioning: float
+    finalization: float
     arn: str | None = None
     stop_request: float | None = None  # when the stop was accepted (the job entered STOP_REQUESTED)
     decided: float | None = None
@@ -323,7 +330,7 @@ class _Fleet:
         self.env = _Environment()
         self.keep_timeline = keep_timeline
         self.buckets = {OPERATIONS[k]: TokenBucket(r, b) for k, (r, b) in scenario.rate_limits.items()}
-        streams = [np.random.default_rng(x) for x in np.random.SeedSequence(scenario.seed).spawn(10)]
+        streams = [np.random.default_rng(x) for x in np.random.SeedSequence(scenario.seed).spawn(12)]
         self.fault_rng, retry_rng, self.app_rng = streams[7], streams[8], streams[9]
         self.retrier = Retrier(scenario.retry_mode, retry_rng)
         self.service = ComprehendService(
@@ -352,13 +359,16 @@ class _Fleet:
         # A worker's handling time is the fleet's stop latency (its wait for a worker comes on top).
         names = ("duration", "fails", "warns", "point", "queue", "latency")
         named = dict(zip(names, streams[1:7], strict=True))
+        named |= {"provisioning": streams[10], "finalization": streams[11]}
         course = draw_courses(s, named, n, latency=s.stop_handling)
         assert course.latency is not None
         return [
-            _Job(i, submit, training, END_TRIGGERS[end], queue, handling)
-            for i, (submit, training, end, queue, handling) in enumerate(
-                zip(submits.tolist(), course.training.tolist(), course.end_trigger.tolist(),
-                    course.queue.tolist(), course.latency.tolist(), strict=True)
+            _Job(i, *values)
+            for i, values in enumerate(
+                zip(submits.tolist(), course.training.tolist(),
+                    [END_TRIGGERS[k] for k in course.end_trigger.tolist()], course.queue.tolist(),
+                    course.latency.tolist(), course.provisioning.tolist(), course.finalization.tolist(),
+                    strict=True)
             )
         ]
 
@@ -380,7 +390,9 @@ class _Fleet:
         return None
 
     def _train(self, job: _Job) -> Generator[simpy.Event, Any, None]:
-        """The service runs one job: a slot, the queue delay, training; a stop ends it early."""
+        """The service runs one job: a slot, the queue delay, provisioning, billed training and
+        finalization (phases the policy lacks are refused, so they run as training); a stop ends it
+        early. A phase of no length takes no step of simulated time."""
         assert job.arn is not None
         assert job.stop_event is not None
         request = self.slots.request() if self.slots is not None else None
@@ -389,7 +401,13 @@ class _Fleet:
         if not job.stop_event.triggered:
             yield self.env.timeout(job.queue) | job.stop_event
         if self._fire(job, "start_training"):  # not if a stop ended it while queued
+            if job.provisioning:
+                yield self.env.timeout(job.provisioning) | job.stop_event
+            self._fire(job, "begin_billing")
             yield self.env.timeout(job.duration) | job.stop_event
+            self._fire(job, "end_billing")
+            if job.finalization:
+                yield self.env.timeout(job.finalization) | job.stop_event
             self._fire(job, job.end_trigger)  # refused if the stop took effect first
         if request is not None and self.slots is not None:
             if request.triggered:

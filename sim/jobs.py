@@ -1,10 +1,11 @@
 """A job's random course, drawn in one place for every simulator.
 
-A job waits its queue delay in ``SUBMITTED``, trains, and its training ends one of three ways: it
-completes, completes with warnings (``p_warning``), or fails part-way (``p_failure``, at
-``failure_point`` times its training duration). A stop it accepts takes its stop latency to take
-effect. The race engines, the fleet and the :class:`~sim.autopilot.Autopilot` all draw these through
-:func:`draw_courses`, so the three cannot drift apart.
+A job waits its queue delay in ``SUBMITTED``, enters ``TRAINING`` and provisions, trains (billed), and
+its training ends one of three ways: it completes, completes with warnings (``p_warning``), or fails
+part-way (``p_failure``, at ``failure_point`` times its training duration); the job then finalizes and
+reaches its final status. A stop it accepts takes its stop latency to take effect. The race engines,
+the fleet and the :class:`~sim.autopilot.Autopilot` all draw these through :func:`draw_courses`, so
+the three cannot drift apart.
 
 Each quantity is drawn from the stream the caller names for it. Simulators that keep one stream per
 quantity (the race engines, the fleet) get jobs that do not depend on how many are drawn at a time; the
@@ -35,7 +36,7 @@ __all__ = ["END_TRIGGERS", "QUANTITIES", "Courses", "JobFields", "draw_courses"]
 END_TRIGGERS = ("finish_training", "finish_training_with_warning", "fail_training")
 
 #: The random quantities of a course, in the order they are drawn.
-QUANTITIES = ("queue", "duration", "fails", "warns", "point", "latency")
+QUANTITIES = ("queue", "duration", "fails", "warns", "point", "provisioning", "finalization", "latency")
 
 
 class JobFields(Protocol):
@@ -43,6 +44,10 @@ class JobFields(Protocol):
 
     @property
     def queue_delay(self) -> Distribution: ...
+    @property
+    def provisioning(self) -> Distribution: ...
+    @property
+    def finalization(self) -> Distribution: ...
     @property
     def training_duration(self) -> Distribution: ...
     @property
@@ -55,12 +60,14 @@ class JobFields(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Courses:
-    """``n`` jobs' courses: seconds in ``SUBMITTED``, seconds of training until it ends (a failing
-    job's share already applied), how training ends (an index into :data:`END_TRIGGERS`) and, when
-    drawn, the stop latency."""
+    """``n`` jobs' courses: seconds in ``SUBMITTED``, of provisioning, of billed training until it ends
+    (a failing job's share already applied) and of finalization, how training ends (an index into
+    :data:`END_TRIGGERS`) and, when drawn, the stop latency."""
 
     queue: npt.NDArray[np.float64]
+    provisioning: npt.NDArray[np.float64]
     training: npt.NDArray[np.float64]
+    finalization: npt.NDArray[np.float64]
     end_trigger: npt.NDArray[np.int8]
     latency: npt.NDArray[np.float64] | None
 
@@ -83,7 +90,9 @@ def draw_courses(
     point = jobs.failure_point.sample(streams["point"], n)
     return Courses(
         queue=queue,
+        provisioning=jobs.provisioning.sample(streams["provisioning"], n),
         training=np.where(fails, point * duration, duration),
+        finalization=jobs.finalization.sample(streams["finalization"], n),
         end_trigger=np.where(fails, 2, np.where(warns, 1, 0)).astype(np.int8),
         latency=latency.sample(streams["latency"], n) if latency is not None else None,
     )

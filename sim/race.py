@@ -1,7 +1,8 @@
 """The simpy race engine: the reference. Each job is a simpy process that fires the model's triggers.
 
-A job's process waits for each of its four events (training starts, training ends, the stop request,
-the stop taking effect; see :mod:`sim.draws` for their times and the tie rule) and fires it on a
+A job's process waits for each of its six events (training starts, billed training begins and ends,
+training ends, the stop request, the stop taking effect; see :mod:`sim.draws` for their times and the
+tie rule) and fires it on a
 :class:`model.TrainingJob`. Whether an event changes anything is the model's decision, not the
 simulator's: an event the lifecycle refuses (training that ends after the stop took effect, a stop
 taking effect on a job that already finished, a stop rejected by the policy) is dropped.
@@ -25,7 +26,7 @@ import simpy
 
 from model import InvalidTransitionError, Policy, TrainingJob
 
-from .draws import END_TRIGGERS, EVENTS, JobInputs, draw_batches
+from .draws import END, END_TRIGGERS, EVENTS, JobInputs, draw_batches
 from .outcome import Outcomes, RowResult
 from .scenario import Progress, RaceScenario
 
@@ -76,12 +77,12 @@ def _job(  # noqa: PLR0917 - one call site, a hot path: positional on purpose
 ) -> Generator[simpy.Event, Any, None]:
     job = TrainingJob(policy, at=0.0)
     jobs.append(job)
-    for k in sorted(range(4), key=lambda k: (times[k], k)):  # the tie rule: rank order
+    for k in sorted(range(len(EVENTS)), key=lambda k: (times[k], k)):  # the tie rule: rank order
         at = times[k]
         if at > env.now:
             yield env.timeout(at - env.now)
         with suppress(InvalidTransitionError):  # an event the lifecycle refuses now is dropped
-            job.fire(end_trigger if k == 1 else EVENTS[k], at=at)
+            job.fire(end_trigger if k == END else EVENTS[k], at=at)
     paths[i] = ">".join(job.path)
     if job.training_start is not None:
         start[i] = job.training_start

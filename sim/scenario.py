@@ -1,16 +1,25 @@
 """The race scenario: everything one stop-versus-completion experiment needs, validated on construction.
 
-Each simulated job is submitted at time 0, waits ``queue_delay`` in ``SUBMITTED``, then trains. Training
+Each simulated job is submitted at time 0, waits ``queue_delay`` in ``SUBMITTED``, then enters
+``TRAINING``: it provisions for ``provisioning`` seconds before billed training begins
+(``TrainingStartTime``), trains, and finalizes for ``finalization`` seconds after billed training ends
+(``TrainingEndTime``) before it reaches its final status (``EndTime``; SPEC section 7). Training
 completes after ``training_duration`` (ending ``TRAINED_WITH_WARNING`` with probability
 ``p_warning``), unless the job fails first: with probability ``p_failure`` it fails at
 ``failure_point`` (a fraction of the training duration, in [0, 1]). A stop is requested at each time in
 ``stop_at`` (seconds after submission; each is its own experiment of ``replications`` jobs) and takes
-effect ``stop_latency`` later, unless training has ended by then.
+effect ``stop_latency`` later, unless billed training has ended by then. The policy decides what the
+phases do (``billing_start``, ``billing_end``): under ``with_training`` and ``with_end`` they are
+billed as training, and with zero durations the scenario is the one without phases.
 
 The defaults are a realistic job (SPEC section 5's timing evidence): real datasets train for about an
 hour with a wide spread (Terraform's acceptance runs took 40 to 80 minutes), so the training duration
 is log-normal with a median of one hour; a job waits a couple of minutes before training starts; AWS
-gives no figure for the stop latency, so a few minutes, exponential, is assumed.
+gives no figure for the stop latency, so a few minutes, exponential, is assumed. AWS's recorded outputs
+show jobs finishing 56, 68 and 71 seconds after billed training ended, so finalization is their mean,
+65 seconds (a spread of a few seconds changes ``p_race_lost`` by about 1e-5 and would cost the integral
+six times as much; ``uniform:low=50,high=80`` gives it); the queue figures there run to
+``TrainingStartTime`` and so already hold any provisioning, which is zero by default.
 
 >>> scenario = RaceScenario(stop_at=(1800.0, 3600.0))
 >>> scenario.training_duration.spec
@@ -44,6 +53,8 @@ Progress = Callable[[int, int], None]
 
 # Distributions are immutable, so one parsed instance serves every scenario as its default.
 DEFAULT_QUEUE_DELAY = parse_distribution("exponential:mean=120")
+DEFAULT_PROVISIONING = parse_distribution("fixed:0")
+DEFAULT_FINALIZATION = parse_distribution("fixed:65")
 DEFAULT_TRAINING_DURATION = parse_distribution("lognormal:median=3600,sigma=0.35")
 DEFAULT_STOP_LATENCY = parse_distribution("exponential:mean=180")
 DEFAULT_FAILURE_POINT = parse_distribution("uniform:low=0,high=1")
@@ -56,6 +67,8 @@ class RaceScenario:
     queue_delay: Distribution = DEFAULT_QUEUE_DELAY
     training_duration: Distribution = DEFAULT_TRAINING_DURATION
     stop_latency: Distribution = DEFAULT_STOP_LATENCY
+    provisioning: Distribution = DEFAULT_PROVISIONING
+    finalization: Distribution = DEFAULT_FINALIZATION
     p_warning: float = 0.05
     p_failure: float = 0.02
     failure_point: Distribution = DEFAULT_FAILURE_POINT
@@ -65,8 +78,7 @@ class RaceScenario:
     seed: int = DEFAULT_SEED
 
     def __post_init__(self) -> None:
-        check_job_fields(self, ("queue_delay", "training_duration", "stop_latency", "failure_point"),
-                         ("p_warning", "p_failure"))
+        check_job_fields(self, (*JOB_DISTRIBUTIONS, "stop_latency"), ("p_warning", "p_failure"))
         stops = self.stop_at if isinstance(self.stop_at, tuple | list) else (self.stop_at,)
         if not stops:
             raise ValueError("stop_at needs at least one stop time (seconds after submission)")
@@ -92,6 +104,8 @@ class RaceScenario:
             "queue_delay": self.queue_delay.spec,
             "training_duration": self.training_duration.spec,
             "stop_latency": self.stop_latency.spec,
+            "provisioning": self.provisioning.spec,
+            "finalization": self.finalization.spec,
             "p_warning": self.p_warning,
             "p_failure": self.p_failure,
             "failure_point": self.failure_point.spec,
@@ -100,6 +114,10 @@ class RaceScenario:
             "replications": self.replications,
             "seed": self.seed,
         }
+
+
+#: The distributions of a job's course that race and fleet scenarios share.
+JOB_DISTRIBUTIONS = ("queue_delay", "provisioning", "training_duration", "finalization", "failure_point")
 
 
 def check_job_fields(scenario: Any, distributions: tuple[str, ...], probabilities: tuple[str, ...]) -> None:

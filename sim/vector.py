@@ -1,10 +1,12 @@
 """The numpy race engine: the same jobs as the simpy engine, outcome for outcome, vectorised.
 
-A job's outcome depends only on the order of its four events (see :mod:`sim.draws`) and on which
-trigger ends its training: at most 18 classes. This engine ranks every job's event times at once,
-runs each class it meets once through a real :class:`model.TrainingJob` (so the lifecycle rules stay
-the model's), and spreads the results back over the jobs. A test compares it with the simpy engine job
-by job.
+A job's first four events (training starts, billed training begins and ends, training ends) come in
+rank order, and so do its last two (the stop and its effect; see :mod:`sim.draws`). So a job's order
+of events is fixed by how many of the first four come before the stop (``a``) and before its effect
+(``b >= a``): with the trigger that ends its training, at most 15 x 3 classes. This engine counts
+``a`` and ``b`` for every job at once, runs each class it meets once through a real
+:class:`model.TrainingJob` (so the lifecycle rules stay the model's), and spreads the results back over
+the jobs. A test compares it with the simpy engine job by job.
 
 >>> from sim.scenario import RaceScenario
 >>> scenario = RaceScenario(replications=2000)
@@ -18,29 +20,33 @@ import numpy as np
 
 from model import Policy
 
-from .draws import END_TRIGGERS, JobInputs, class_outcome
+from .draws import END_TRIGGERS, STOP, JobInputs, class_outcome
 from .outcome import Outcomes
 from .race import RaceResult, run_rows
 from .scenario import Progress, RaceScenario
 
-__all__ = ["simulate", "simulate_batch"]
+__all__ = ["class_order", "simulate", "simulate_batch"]
+
+_SIDE = STOP + 1  # the values a and b take: 0 to the number of training events
+_CLASSES = _SIDE * _SIDE * len(END_TRIGGERS)
 
 
-_CLASSES = 4**4 * len(END_TRIGGERS)  # rank codes of the four events, times the end trigger
+def class_order(before_stop: int, before_effect: int) -> tuple[int, ...]:
+    """The order of the events (indices of :data:`sim.draws.EVENTS`) when ``before_stop`` of the
+    training events come before the stop and ``before_effect`` before its effect."""
+    training = range(STOP)
+    return (*training[:before_stop], STOP, *training[before_stop:before_effect], STOP + 1,
+            *training[before_effect:])
 
 
 def simulate_batch(policy: Policy, inputs: JobInputs) -> Outcomes:
     """The outcomes of one batch, without a per-job Python loop."""
     times = inputs.times
-    columns = [times[:, k] for k in range(4)]
-    # Each event's place in its job's order: the events before it, ties going to the lower rank.
-    place = [
-        sum(((columns[j] < columns[k]) | ((columns[j] == columns[k]) & (j < k))).astype(np.int64)
-            for j in range(4) if j != k)
-        for k in range(4)
-    ]
-    code = (((place[0] * 4 + place[1]) * 4 + place[2]) * 4 + place[3]) * len(END_TRIGGERS)
-    code += inputs.end_trigger
+    stop, effect = times[:, STOP], times[:, STOP + 1]
+    # A training event at the same instant as the stop or its effect comes first (the tie rule).
+    before_stop = sum((times[:, k] <= stop).astype(np.int64) for k in range(STOP))
+    before_effect = sum((times[:, k] <= effect).astype(np.int64) for k in range(STOP))
+    code = (before_stop * _SIDE + before_effect) * len(END_TRIGGERS) + inputs.end_trigger
     present = np.flatnonzero(np.bincount(code, minlength=_CLASSES))
     lookup = np.zeros(_CLASSES, dtype=np.int64)
     lookup[present] = np.arange(len(present))
@@ -51,8 +57,7 @@ def simulate_batch(policy: Policy, inputs: JobInputs) -> Outcomes:
     finish_col = np.empty(len(present), dtype=np.int64)
     for c, value in enumerate(present.tolist()):
         packed, trigger = divmod(value, len(END_TRIGGERS))
-        places = [(packed >> shift) & 3 for shift in (6, 4, 2, 0)]
-        order = tuple(sorted(range(4), key=places.__getitem__))
+        order = class_order(*divmod(packed, _SIDE))
         path, start_col[c], end_col[c], finish_col[c] = class_outcome(policy, order, trigger)
         paths.append(path)
     rows = np.arange(len(inputs))

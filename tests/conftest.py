@@ -68,22 +68,26 @@ def snapshot(service: ComprehendService) -> Any:
     return copy.deepcopy((listing, described, service._tokens))
 
 
-# Walks from SUBMITTED to each status, as service triggers and API calls.
+# Walks from SUBMITTED to each status, as service triggers and API calls. A walk through TRAINING
+# begins billed training there (``begin_billing``), which is skipped under a policy without provisioning.
+_TRAIN = ("start_training", "begin_billing")
 WALKS: dict[str, tuple[str, ...]] = {
     "SUBMITTED": (),
-    "TRAINING": ("start_training",),
-    "STOP_REQUESTED": ("start_training", "stop"),
-    "TRAINED": ("start_training", "finish_training"),
-    "TRAINED_WITH_WARNING": ("start_training", "finish_training_with_warning"),
-    "IN_ERROR": ("start_training", "fail_training"),
-    "STOPPED": ("start_training", "stop", "finish_stop"),
-    "DELETING": ("start_training", "finish_training", "delete"),
+    "TRAINING": _TRAIN,
+    "STOP_REQUESTED": (*_TRAIN, "stop"),
+    "TRAINED": (*_TRAIN, "finish_training"),
+    "TRAINED_WITH_WARNING": (*_TRAIN, "finish_training_with_warning"),
+    "IN_ERROR": (*_TRAIN, "fail_training"),
+    "STOPPED": (*_TRAIN, "stop", "finish_stop"),
+    "DELETING": (*_TRAIN, "finish_training", "delete"),
 }
 
 
 def walk(service: ComprehendService, arn: str, status: str, clock: ManualClock | None = None) -> None:
     """Take job ``arn`` from SUBMITTED to ``status`` (one minute per step when a clock is given)."""
     for step in WALKS[status]:
+        if step == "begin_billing" and not service.can_fire(arn, step):
+            continue  # the policy has no provisioning: billing began with TRAINING
         if clock is not None:
             clock.advance(60)
         if step == "stop":

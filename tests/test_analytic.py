@@ -18,7 +18,7 @@ CONFIDENCE = 0.999
 def test_the_integrator_reproduces_the_exponential_closed_form(duration, latency, stop):
     scenario = RaceScenario(
         queue_delay="fixed:0", training_duration=f"exponential:mean={duration}",
-        stop_latency=f"exponential:mean={latency}", p_warning=0.0, p_failure=0.0,
+        stop_latency=f"exponential:mean={latency}", finalization="fixed:0", p_warning=0.0, p_failure=0.0,
     )
     expected = analytic.exponential_p_race_lost(duration, latency)
     assert analytic.p_race_lost(scenario, stop) == pytest.approx(expected, rel=1e-9)
@@ -50,8 +50,21 @@ SCENARIOS = [
                  policy=Policy(stop_when_submitted="ignore", race_outcomes="trained_or_stopped")),
     RaceScenario(queue_delay="exponential:mean=600", training_duration="fixed:1500", stop_latency="fixed:200",
                  p_failure=0.1, policy=Policy(stop_when_submitted="reject"), stop_at=(700.0, 1400.0)),
+    # Provisioning and finalization of continuous lengths, with and without the phases in the policy.
+    RaceScenario(provisioning="exponential:mean=120", training_duration="gamma:shape=2,scale=600",
+                 stop_latency="exponential:mean=120", p_failure=0.1, stop_at=(150.0, 1200.0)),
+    RaceScenario(provisioning="fixed:90", finalization="uniform:low=50,high=80",
+                 training_duration="gamma:shape=2,scale=600", stop_latency="exponential:mean=120",
+                 p_failure=0.0, stop_at=(150.0, 1200.0),
+                 policy=Policy(billing_start="with_training", billing_end="with_end",
+                               stopped_training_end="at_stop_request")),
+    # Fixed phases and latency (the exact sums), stops that land in provisioning and in finalization.
+    RaceScenario(queue_delay="exponential:mean=300", provisioning="fixed:90", training_duration="fixed:3000",
+                 finalization="fixed:65", stop_latency="fixed:60", p_failure=0.2, stop_at=(200.0, 3400.0),
+                 policy=Policy(race_outcomes="trained_or_stopped", stopped_training_end="at_stop_request")),
 ]
-IDS = ["default", "gamma", "fixed", "weibull", "queued-accept", "queued-ignore", "queued-reject"]
+IDS = ["default", "gamma", "fixed", "weibull", "queued-accept", "queued-ignore", "queued-reject",
+       "phases", "phases-billed", "phases-fixed"]
 
 
 def _inside(row, expected):
@@ -126,9 +139,13 @@ def test_billing_by_hand_for_fixed_times():
 def test_the_tie_rule_holds_in_the_integral_too():
     # Training ends at exactly the instant the stop takes effect: completion wins (sim.draws).
     scenario = RaceScenario(queue_delay="fixed:0", training_duration="fixed:1000", stop_latency="fixed:400",
-                            p_warning=0.0, p_failure=0.0)
+                            finalization="fixed:0", p_warning=0.0, p_failure=0.0)
     assert analytic.race_outcome(scenario, 600.0).p_race_lost == 1.0
     assert analytic.race_outcome(scenario, 1000.0).p_race_lost is None  # ends as the stop is sent
+    # With a finalization, a stop sent as billed training ends finds the job TRAINING, and loses.
+    finalizing = scenario.replace(finalization="fixed:65")
+    assert analytic.race_outcome(finalizing, 1000.0).p_race_lost == 1.0
+    assert analytic.race_outcome(finalizing, 1065.0).p_race_lost is None
 
 
 def test_an_empirical_duration(tmp_path):
@@ -139,6 +156,13 @@ def test_an_empirical_duration(tmp_path):
     row = vector.simulate(scenario).rows[0]
     failed = [c for c in _agrees(row, scenario) if not c[3]]
     assert not failed, failed
+
+
+def test_two_continuous_phases_give_no_integral_and_say_why():
+    scenario = RaceScenario(provisioning="exponential:mean=120", finalization="uniform:low=50,high=80")
+    assert "provisioning and finalization" in analytic.unavailable(scenario)
+    with pytest.raises(ValueError, match="no analytic result"):
+        analytic.race_outcome(scenario, 600.0)
 
 
 def test_too_many_empirical_values_give_no_integral_and_say_why(tmp_path):

@@ -45,9 +45,10 @@ def service(**kwargs):
 
 
 def test_a_script_against_boto3_sees_a_lost_race_in_virtual_time(no_credentials):
-    # Training ends 3660 s after submission; the stop sent at 3600 s takes 120 s to take effect.
+    # Billed training ends 3660 s after submission and the job 65 s later; the stop sent at 3600 s takes
+    # 120 s to take effect.
     scenario = RaceScenario(queue_delay="fixed:60", training_duration="fixed:3600", stop_latency="fixed:120",
-                            p_warning=0.0, p_failure=0.0)
+                            finalization="fixed:65", p_warning=0.0, p_failure=0.0)
     comprehend = client()
     model = service()
     bridge = autopilot.attach(comprehend, model, scenario)
@@ -64,7 +65,7 @@ def test_a_script_against_boto3_sees_a_lost_race_in_virtual_time(no_credentials)
         bridge.sleep(30)
     assert seen == ["SUBMITTED", "TRAINING", "STOP_REQUESTED", "TRAINED"]
     assert (props["TrainingEndTime"] - props["TrainingStartTime"]).total_seconds() == 3600
-    assert model.clock.elapsed == 3690  # seen TRAINED at 3660 s, then one more sleep: all virtual
+    assert model.clock.elapsed == 3780  # seen TRAINED at 3750 s, then one more sleep: all virtual
 
 
 def test_errors_are_botocore_client_errors_with_code_and_status(no_credentials):

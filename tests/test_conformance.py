@@ -89,13 +89,15 @@ def _walk_every_status(record: Recorder) -> None:
     routes = [
         [],
         ["start_training"],
-        ["start_training", "stop"],
+        ["start_training", "begin_billing"],
+        ["start_training", "begin_billing", "end_billing"],
+        ["start_training", "begin_billing", "stop"],
         ["stop"],
-        ["start_training", "finish_training"],
-        ["start_training", "finish_training_with_warning"],
-        ["start_training", "fail_training"],
-        ["start_training", "stop", "finish_stop"],
-        ["start_training", "finish_training", "delete"],
+        ["start_training", "begin_billing", "finish_training"],
+        ["start_training", "begin_billing", "finish_training_with_warning"],
+        ["start_training", "begin_billing", "fail_training"],
+        ["start_training", "begin_billing", "stop", "finish_stop"],
+        ["start_training", "begin_billing", "finish_training", "delete"],
     ]
     for i, route in enumerate(routes):
         arn = service.create_document_classifier(**_request(f"walk-{i}"))["DocumentClassifierArn"]
@@ -255,10 +257,12 @@ def _responses() -> list[tuple[str, dict[str, Any]]]:
         [
             [],
             ["start_training"],
-            ["start_training", "finish_training"],
-            ["start_training", "finish_training_with_warning"],
-            ["start_training", "fail_training"],
+            ["start_training", "begin_billing", "end_billing"],
+            ["start_training", "begin_billing", "end_billing", "finish_training"],
+            ["start_training", "begin_billing", "finish_training_with_warning"],
+            ["start_training", "begin_billing", "fail_training"],
             ["start_training", "STOP", "finish_stop"],
+            ["start_training", "begin_billing", "STOP", "finish_stop"],
             ["start_training", "STOP"],
         ]
     ):

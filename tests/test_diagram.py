@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from model import EDGES, Policy, Status
+from model import API_TRIGGERS, EDGES, SERVICE_TRIGGERS, Policy, Status, TrainingJob
 from model.diagram import Diagram, DiagramError, annotations_from_race, has_dot, race_edges
 from model.lifecycle import Provenance, enabled_edges
 from model.statuses import DELETED
@@ -34,10 +34,24 @@ MERMAID_LINE = re.compile(
 
 
 def expected_arrows(policy: Policy) -> dict[tuple[str, str], set[Provenance]]:
+    """Every step a job can take under ``policy`` (source, destination or source for a no-op), with the
+    provenance of the edges behind it: found by running jobs, firing every trigger from every
+    configuration they reach, not by reading the table."""
     arrows: dict[tuple[str, str], set[Provenance]] = {}
-    for edge in enabled_edges(policy):
-        for source in edge.source:
-            arrows.setdefault((source, edge.dest or source), set()).add(edge.provenance)
+    start = TrainingJob(policy, at=0)
+    queue, seen = [start], {(start.state, start.message, tuple(start.times), tuple(start.path))}
+    while queue:
+        job = queue.pop()
+        for trigger in (*API_TRIGGERS, *SERVICE_TRIGGERS):
+            if not job.can_fire(trigger):
+                continue
+            twin = job.copy()
+            step = twin.fire(trigger, at=len(seen))
+            arrows.setdefault((step.source, step.dest or step.source), set()).add(step.edge.provenance)
+            key = (twin.state, twin.message, tuple(twin.times), tuple(twin.path))
+            if key not in seen:
+                seen.add(key)
+                queue.append(twin)
     return arrows
 
 
@@ -226,3 +240,12 @@ def test_annotating_a_real_race_result(tmp_path):
     row = report["rows"][0]
     lost = row["paths"].get("SUBMITTED>TRAINING>STOP_REQUESTED>TRAINED", 0)
     assert notes[("STOP_REQUESTED", "TRAINED")] == f"race lost {100 * lost / row['stop_requested']:.1f}%"
+
+
+def test_stamps_are_written_on_the_arrows_only_when_asked():
+    plain, stamped = Diagram().mermaid(), Diagram(stamps=True).mermaid()
+    assert "TRAINING --> TRAINING: begin_billing [if provisioning] / TrainingStartTime" in stamped
+    assert "STOP_REQUESTED --> STOPPED: finish_stop [unless finalizing] / TrainingEndTime, EndTime" in stamped
+    assert "TrainingStartTime" not in plain
+    early = Diagram(Policy(stopped_training_end="at_stop_request"), stamps=True).mermaid()
+    assert "finish_stop [unless finalizing] / EndTime, TrainingEndTime=StopRequestTime" in early

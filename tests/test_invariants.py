@@ -69,9 +69,33 @@ def test_timestamps_out_of_order():
 
 def test_training_end_equals_end_except_for_early_billing_of_stopped_jobs():
     stopped = trained_job(Status="STOPPED", TrainingEndTime=at(50))
-    assert TIMESTAMPS_ORDER in names(check_properties(stopped, billed_seconds=40, trained=True))
-    policy = Policy(stopped_training_end="at_stop_request")
+    billed = Policy(billing_end="with_end")  # billing ends with the job
+    found = check_properties(stopped, billed_seconds=40, trained=True, policy=billed)
+    assert TIMESTAMPS_ORDER in names(found)
+    policy = Policy(stopped_training_end="at_stop_request", billing_end="with_end")
     assert check_properties(stopped, billed_seconds=40, trained=True, policy=policy) == []
+
+
+def test_a_finalization_ends_billing_before_the_job_and_may_be_seen_while_training():
+    trained = trained_job(TrainingEndTime=at(50))
+    assert check_properties(trained, billed_seconds=40, trained=True) == []
+    finalizing = {k: v for k, v in trained.items() if k != "EndTime"} | {"Status": "TRAINING"}
+    assert check_properties(finalizing, billed_seconds=40, trained=True) == []
+    billed = Policy(billing_end="with_end")
+    found = check_properties(finalizing, billed_seconds=40, trained=True, policy=billed)
+    assert TIMESTAMPS_PRESENT in names(found)
+
+
+def test_provisioning_leaves_a_training_or_stopped_job_without_a_start_but_not_a_trained_one():
+    provisioning = {"Status": "TRAINING", "SubmitTime": at(0)}
+    assert check_properties(provisioning, billed_seconds=0, trained=True) == []
+    stopped = {"Status": "STOPPED", "SubmitTime": at(0), "EndTime": at(5)}
+    assert check_properties(stopped, billed_seconds=0, trained=True) == []
+    trained = {"Status": "TRAINED", "SubmitTime": at(0), "EndTime": at(5)}
+    assert TIMESTAMPS_PRESENT in names(check_properties(trained, billed_seconds=0, trained=True))
+    billed = Policy(billing_start="with_training")
+    found = check_properties(provisioning, billed_seconds=0, trained=True, policy=billed)
+    assert TIMESTAMPS_PRESENT in names(found)
 
 
 def test_billing_must_match_the_training_interval_and_never_be_negative():

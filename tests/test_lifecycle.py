@@ -32,15 +32,16 @@ def edges_from(status: str, trigger: str, policy: Policy = DEFAULT_POLICY) -> li
 def job_in(status: str, policy: Policy = DEFAULT_POLICY) -> TrainingJob:
     job = TrainingJob(policy, at=0)
     for i, trigger in enumerate(WALKS[status], start=1):
-        job.fire(trigger, at=i * 10)
+        if trigger != "begin_billing" or job.can_fire(trigger):  # no provisioning under with_training
+            job.fire(trigger, at=i * 10)
     return job
 
 
 def test_trigger_names_are_the_agreed_ones():
     assert set(API_TRIGGERS) == {"stop", "delete"}
     assert set(SERVICE_TRIGGERS) == {
-        "start_training", "finish_training", "finish_training_with_warning", "fail_training",
-        "finish_stop", "finish_delete",
+        "start_training", "begin_billing", "end_billing", "finish_training",
+        "finish_training_with_warning", "fail_training", "finish_stop", "finish_delete",
     }
 
 
@@ -161,7 +162,7 @@ def test_a_job_stopped_before_training_cannot_complete_training():
 def test_training_never_started_is_named_in_the_refusal():
     job = job_in("SUBMITTED")
     job.fire("stop", at=1)
-    with pytest.raises(InvalidTransitionError, match="training never started"):
+    with pytest.raises(InvalidTransitionError, match=r"refused in STOP_REQUESTED \(its edge needs: job has"):
         job.fire("finish_training", at=2)
 
 
@@ -174,7 +175,7 @@ def test_repeated_stop_follows_the_policy(choice):
         with pytest.raises(InvalidTransitionError):
             job.fire("stop", at=100)
     assert job.status is Status.STOP_REQUESTED
-    assert job.stop_requested_at == 20  # the first request's time is kept
+    assert job.stop_requested_at == 30  # the first request's time is kept (the walk's third step)
 
 
 @pytest.mark.parametrize("status", ["TRAINED", "TRAINED_WITH_WARNING", "STOPPED", "IN_ERROR", "DELETING"])
@@ -231,14 +232,88 @@ def test_unfinished_jobs_cannot_be_deleted(status):
 def test_timestamps_of_a_trained_job():
     job = TrainingJob(at=0)
     job.fire("start_training", at=60)
+    job.fire("begin_billing", at=120)
+    job.fire("end_billing", at=3660)
+    job.fire("finish_training", at=3725)
+    assert (job.submit_time, job.training_start, job.training_end, job.end_time) == (0, 120, 3660, 3725)
+    assert job.path == ["SUBMITTED", "TRAINING", "TRAINED"]  # the phases keep the status
+
+
+def test_without_the_phases_training_is_billed_from_start_to_end():
+    job = TrainingJob(Policy(billing_start="with_training", billing_end="with_end"), at=0)
+    job.fire("start_training", at=60)
+    for phase in ("begin_billing", "end_billing"):
+        assert not job.can_fire(phase)
     job.fire("finish_training", at=3660)
     assert (job.submit_time, job.training_start, job.training_end, job.end_time) == (0, 60, 3660, 3660)
+
+
+def test_training_that_was_never_billed_cannot_end():
+    job = TrainingJob(at=0)
+    job.fire("start_training", at=60)  # provisioning
+    with pytest.raises(InvalidTransitionError, match="needs: job has started training"):
+        job.fire("finish_training", at=100)
+    assert job.training_start is None
+    assert job.status is Status.TRAINING
+
+
+def test_finalization_is_optional_and_stamps_are_set_once():
+    job = job_in("TRAINING")
+    job.fire("finish_training", at=500)  # no end_billing first: a finalization of no length
+    assert job.training_end == job.end_time == 500
+    twice = job_in("TRAINING")
+    twice.fire("end_billing", at=400)
+    with pytest.raises(InvalidTransitionError, match="needs: billed training has begun and not ended"):
+        twice.fire("end_billing", at=450)
+    twice.fire("finish_training", at=465)
+    assert (twice.training_end, twice.end_time) == (400, 465)
+
+
+def test_a_stop_during_finalization_saves_nothing_and_loses_the_race():
+    job = job_in("TRAINING")
+    job.fire("end_billing", at=1000)
+    job.fire("stop", at=1010)
+    assert job.status is Status.STOP_REQUESTED
+    assert not job.can_fire("finish_stop")
+    with pytest.raises(InvalidTransitionError, match="needs: billed training has not ended"):
+        job.fire("finish_stop", at=1020)
+    job.fire("finish_training", at=1065)
+    assert job.race_lost
+    assert (job.training_end, job.end_time) == (1000, 1065)
+
+
+def test_a_stop_during_provisioning_can_save_the_whole_bill():
+    job = TrainingJob(at=0)
+    job.fire("start_training", at=60)
+    job.fire("stop", at=90)
+    job.fire("finish_stop", at=120)
+    assert job.path == ["SUBMITTED", "TRAINING", "STOP_REQUESTED", "STOPPED"]
+    assert (job.training_start, job.training_end, job.end_time) == (None, None, 120)
+
+
+@pytest.mark.parametrize(("choice", "billed"), [("at_stopped", 30), ("at_stop_request", 0)])
+def test_billing_that_begins_while_a_stop_is_pending_ends_with_the_stop(choice, billed):
+    job = TrainingJob(Policy(stopped_training_end=choice), at=0)
+    job.fire("start_training", at=60)
+    job.fire("stop", at=80)
+    job.fire("begin_billing", at=90)  # provisioning goes on while the stop is pending
+    job.fire("finish_stop", at=120)
+    assert job.training_end - job.training_start == billed  # never negative: billing began after the stop
+
+
+def test_a_job_stopped_while_submitted_never_begins_billing():
+    job = TrainingJob(at=0)
+    job.fire("stop", at=10)
+    assert not job.can_fire("begin_billing")
+    with pytest.raises(InvalidTransitionError, match="needs: job is provisioning"):
+        job.fire("begin_billing", at=20)
 
 
 @pytest.mark.parametrize(("choice", "billed_end"), [("at_stopped", 200), ("at_stop_request", 100)])
 def test_stopped_training_end_policy(choice, billed_end):
     job = TrainingJob(Policy(stopped_training_end=choice), at=0)
     job.fire("start_training", at=10)
+    job.fire("begin_billing", at=10)
     job.fire("stop", at=100)
     job.fire("finish_stop", at=200)
     assert job.end_time == 200
@@ -249,6 +324,7 @@ def test_a_lost_race_bills_until_completion_under_every_policy():
     for policy in Policy.combinations(["stopped_training_end"]):
         job = TrainingJob(policy, at=0)
         job.fire("start_training", at=10)
+        job.fire("begin_billing", at=10)
         job.fire("stop", at=100)
         job.fire("finish_training", at=150)
         assert job.training_end == job.end_time == 150
@@ -345,6 +421,7 @@ def test_the_stop_request_policy_decides_where_billing_of_a_stopped_job_ends():
     for policy, billed in ((Policy(), 250.0), (Policy(stopped_training_end="at_stop_request"), 100.0)):
         job = TrainingJob(policy, at=0.0)
         job.fire("start_training", at=50.0)
+        job.fire("begin_billing", at=50.0)
         job.fire("stop", at=150.0)
         job.fire("finish_stop", at=300.0)
         assert (job.end_time, job.training_end - job.training_start) == (300.0, billed)

@@ -15,10 +15,12 @@ SPEC_DEFAULTS = {
     "deletable": "finished",
     "delete_rejection_error": "InvalidRequestException",
     "repeated_token": "idempotent",
+    "billing_start": "after_provisioning",  # SPEC section 7
+    "billing_end": "before_finalization",
 }
 
 
-def test_defaults_are_spec_section_5s():
+def test_defaults_are_spec_sections_5_and_7s():
     assert Policy().as_dict() == SPEC_DEFAULTS
     assert Policy() == DEFAULT_POLICY
 

@@ -13,6 +13,11 @@ from sim.stats import wilson_interval
 
 
 def one_job(times, end_trigger=0, policy=Policy()):  # noqa: B008
+    """Race one job. ``times``: (training starts, training ends, stop sent, stop takes effect), with no
+    provisioning or finalization; or all six event times of sim.draws.EVENTS."""
+    if len(times) == 4:
+        start, end, stop, effect = times
+        times = (start, start, end, end, stop, effect)
     inputs = JobInputs(
         times=np.array([times], dtype=float), end_trigger=np.array([end_trigger], dtype=np.int8)
     )
@@ -64,6 +69,25 @@ def test_warnings_and_failures_can_win_the_race(trigger, status):
     assert one_job((60, 3000, 2900, 3100), trigger, narrow)[0] == "SUBMITTED>TRAINING>STOP_REQUESTED>STOPPED"
 
 
+# times: (training starts, billing begins, billing ends, the job ends, stop sent, stop takes effect)
+def test_a_stop_during_finalization_loses_the_race_and_saves_nothing():
+    lost = "SUBMITTED>TRAINING>STOP_REQUESTED>TRAINED"
+    assert one_job((60, 60, 3000, 3065, 3010, 3030)) == (lost, 2940.0)
+    # Without the phase, the same minute is billed training, and the stop wins it.
+    billed = Policy(billing_end="with_end")
+    assert one_job((60, 60, 3000, 3065, 3010, 3030), policy=billed) == (
+        "SUBMITTED>TRAINING>STOP_REQUESTED>STOPPED", 2970.0)
+
+
+def test_a_stop_during_provisioning_saves_the_whole_bill():
+    stopped = "SUBMITTED>TRAINING>STOP_REQUESTED>STOPPED"
+    assert one_job((60, 180, 3000, 3065, 100, 150)) == (stopped, 0.0)
+    # If billing begins while the stop is pending, it is billed until the stop takes effect.
+    assert one_job((60, 180, 3000, 3065, 100, 200)) == (stopped, 20.0)
+    assert one_job((60, 180, 3000, 3065, 100, 150), policy=Policy(billing_start="with_training")) == (
+        stopped, 90.0)
+
+
 def test_billing_of_a_stopped_job_follows_the_policy():
     early = Policy(stopped_training_end="at_stop_request")
     stopped = "SUBMITTED>TRAINING>STOP_REQUESTED>STOPPED"
@@ -75,7 +99,7 @@ def test_exponential_race_matches_the_closed_form():
     # so the completion beats an exponential stop latency (mean L) with probability L / (L + D).
     scenario = RaceScenario(
         queue_delay="fixed:0", training_duration="exponential:mean=3600", stop_latency="exponential:mean=600",
-        p_warning=0.0, p_failure=0.0, stop_at=(1800.0,), replications=20_000, seed=11,
+        finalization="fixed:0", p_warning=0.0, p_failure=0.0, stop_at=(1800.0,), replications=20_000, seed=11,
     )
     row = race.simulate(scenario).rows[0]
     low, high = wilson_interval(row.race_lost, row.stop_requested, 0.999)

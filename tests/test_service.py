@@ -61,15 +61,21 @@ def test_create_with_a_version_puts_it_in_the_arn(service):
 def test_the_lost_race_end_to_end(service, clock):
     arn = create(service)
     assert service.fire(arn, "start_training") == "TRAINING"
-    assert props(service, arn)["Status"] == "TRAINING"
+    assert "TrainingStartTime" not in props(service, arn)  # provisioning (SPEC 7)
+    clock.advance(120)
+    assert service.fire(arn, "begin_billing") == "TRAINING"
+    assert props(service, arn)["TrainingStartTime"] == clock()
     clock.advance(3600)
     assert service.stop_training_document_classifier(DocumentClassifierArn=arn) == {}
     assert props(service, arn)["Status"] == "STOP_REQUESTED"
     clock.advance(30)
+    service.fire(arn, "end_billing")  # billed training ended before the stop took effect
+    billed_end = clock()
+    clock.advance(65)
     service.fire(arn, "finish_training")
     p = props(service, arn)
     assert p["Status"] == "TRAINED"
-    assert p["TrainingEndTime"] == p["EndTime"] == clock()
+    assert (p["TrainingEndTime"], p["EndTime"]) == (billed_end, clock())
     assert service.billed_training_seconds(arn) == 3630
     assert service.path(arn) == ("SUBMITTED", "TRAINING", "STOP_REQUESTED", "TRAINED")
 
@@ -77,6 +83,7 @@ def test_the_lost_race_end_to_end(service, clock):
 def test_the_won_race_end_to_end(service, clock):
     arn = create(service)
     service.fire(arn, "start_training")
+    service.fire(arn, "begin_billing")
     clock.advance(600)
     service.stop_training_document_classifier(DocumentClassifierArn=arn)
     clock.advance(45)
@@ -256,6 +263,7 @@ def test_billing_of_a_stopped_job_follows_the_policy(make_service, clock, choice
     service = make_service(Policy(stopped_training_end=choice))
     arn = create(service)
     service.fire(arn, "start_training")
+    service.fire(arn, "begin_billing")
     clock.advance(600)
     service.stop_training_document_classifier(DocumentClassifierArn=arn)
     clock.advance(100)
@@ -270,8 +278,14 @@ def test_billing_accrues_while_training(service, clock):
     arn = create(service)
     assert service.billed_training_seconds(arn) == 0
     service.fire(arn, "start_training")
+    clock.advance(60)
+    assert service.billed_training_seconds(arn) == 0  # provisioning is not billed
+    service.fire(arn, "begin_billing")
     clock.advance(120)
     assert service.billed_training_seconds(arn) == 120
+    service.fire(arn, "end_billing")
+    clock.advance(65)
+    assert service.billed_training_seconds(arn) == 120  # nor is finalization
 
 
 # --- describe -------------------------------------------------------------------------------------------
@@ -303,17 +317,21 @@ def test_timestamps_are_aware_datetimes_in_order(service, clock):
     arn = create(service)
     clock.advance(5)
     service.fire(arn, "start_training")
+    clock.advance(5)
+    service.fire(arn, "begin_billing")
     clock.advance(50)
+    service.fire(arn, "end_billing")
+    clock.advance(60)
     service.fire(arn, "finish_training_with_warning", message="few documents per label")
     p = props(service, arn)
-    assert p["SubmitTime"] < p["TrainingStartTime"] < p["TrainingEndTime"] == p["EndTime"]
+    assert p["SubmitTime"] < p["TrainingStartTime"] < p["TrainingEndTime"] < p["EndTime"]
     assert all(p[k].tzinfo is not None for k in ("SubmitTime", "TrainingStartTime", "EndTime"))
     assert p["Message"] == "few documents per label"
 
 
 def test_a_failed_job_reports_its_message(service):
     arn = create(service)
-    service.fire(arn, "start_training")
+    walk(service, arn, "TRAINING")
     service.fire(arn, "fail_training", message="INTERNAL_ERROR: no labels")
     p = props(service, arn)
     assert (p["Status"], p["Message"]) == ("IN_ERROR", "INTERNAL_ERROR: no labels")
@@ -764,6 +782,7 @@ def test_observers_are_told_every_change_and_call_in_order():
     arn = create(service, "watched")
     clock.advance(60)
     service.fire(arn, "start_training")
+    service.fire(arn, "begin_billing")  # a step that keeps the status is told too
     clock.advance(60)
     service.stop_training_document_classifier(DocumentClassifierArn=arn)
     service.stop_training_document_classifier(DocumentClassifierArn=arn)  # a repeat: accepted, no change
@@ -773,6 +792,7 @@ def test_observers_are_told_every_change_and_call_in_order():
     assert told == [
         ("call", "CreateDocumentClassifier", None, None),
         ("change", "start_training", "SUBMITTED", "TRAINING", t[0], {}),
+        ("change", "begin_billing", "TRAINING", "TRAINING", t[0], {}),
         ("change", "stop", "TRAINING", "STOP_REQUESTED", t[1], {}),
         ("call", "StopTrainingDocumentClassifier", None, ("TRAINING", "STOP_REQUESTED")),
         ("call", "StopTrainingDocumentClassifier", None, ("STOP_REQUESTED", None)),

@@ -11,10 +11,15 @@ def test_json_says_how_the_race_can_be_lost_and_what_each_ending_stamps():
     assert (lost["actor"], lost["provenance"], lost["guard"]) == ("service", "documented", "has_trained")
     assert lost["evidence"].startswith("SEED:")
     assert lost["stamps"] == ["TrainingEndTime", "EndTime"]
-    assert rows["start_training", ("SUBMITTED",), "TRAINING"]["stamps"] == ["TrainingStartTime"]
-    early = [r for r in data["edges"] if r["when"] == {"stopped_training_end": "at_stop_request"}]
-    assert [(r["stamps"], r["stamps_from"]) for r in early] == [
-        (["EndTime"], {"TrainingEndTime": "StopRequestTime"})]
+    starts = {
+        r["when"]["billing_start"]: r["stamps"] for r in data["edges"] if r["trigger"] == "start_training"
+    }
+    assert starts == {"with_training": ["TrainingStartTime"], "after_provisioning": []}
+    assert rows["begin_billing", ("TRAINING",), "TRAINING"]["stamps"] == ["TrainingStartTime"]
+    assert rows["end_billing", ("TRAINING",), "TRAINING"]["stamps"] == ["TrainingEndTime"]
+    early = [r for r in data["edges"] if r["when"].get("stopped_training_end") == "at_stop_request"]
+    assert {(tuple(r["stamps"]), tuple(r["stamps_from"].items())) for r in early} == {
+        (("EndTime",), (("TrainingEndTime", "StopRequestTime"),))}
     assert rows["stop", ("STOP_REQUESTED",), None]["stamps"] == []
     assert {p["field"] for p in data["policy"]} == {f.name for f in policy_fields()}
 
