@@ -104,6 +104,45 @@ class CheckReport:
     edges: tuple[Edge, ...]
     seconds: float
 
+    def as_text(self) -> str:
+        """The report as ``stoprace check`` prints it: the facts, dead rows, and the shortest
+        counterexample of each broken property."""
+        facts = self.as_dict()
+        lines = [
+            f"checked {facts['policies']} policies x {len(facts['scenarios'])} scenarios "
+            f"({', '.join(facts['scenarios'])}): {facts['states']} configurations, {facts['steps']} steps, "
+            f"{facts['seconds']:.1f} s",
+        ]
+        sections = [("default policy", facts["default_policy"])]
+        if facts["policies"] > 1:
+            sections.append(("all policies searched", facts["all_policies"]))
+        yes = {True: "yes", False: "no"}
+        for title, summary in sections:
+            if summary is None:
+                continue
+            lines += [
+                f"{title}:",
+                f"  reachable statuses: {', '.join(summary['reachable_statuses'])}",
+                "  STOP_REQUESTED -> TRAINED (the lost race) reachable: "
+                f"{yes[summary['race_lost_reachable']]}",
+                f"  STOPPED -> TRAINED reachable: {yes[summary['stopped_to_trained_reachable']]}",
+                f"  trap states: {summary['trap_states']}",
+            ]
+        dead = self.dead_rows
+        lines.append(f"dead rows (no policy searched takes them): {len(dead) or 'none'}")
+        lines += [f"  {e.trigger}: {', '.join(e.source)} -> {e.dest or '(no change)'}" for e in dead]
+        violations = self.violations
+        if violations:
+            lines.append(f"VIOLATIONS: {len(violations)}; the shortest of each property:")
+            seen: set[str] = set()
+            for v in violations:
+                if v.property not in seen:
+                    seen.add(v.property)
+                    lines.append(str(v))
+        else:
+            lines.append("every property holds")
+        return "\n".join(lines)
+
     @property
     def violations(self) -> list[Violation]:
         """Every violation found, shortest first."""

@@ -37,7 +37,7 @@ from .lifecycle import EDGES, GUARDS, RACE_LOST_STEPS, STATES, Actor, Edge, Prov
 from .policy import DEFAULT_POLICY, Policy
 from .statuses import DELETED, FINISHED, Status
 
-__all__ = ["FORMATS", "Diagram", "DiagramError", "annotations_from_race", "race_edges"]
+__all__ = ["FORMATS", "Diagram", "DiagramError", "annotations_from_race", "format_of", "race_edges"]
 
 #: Output formats: text ones need nothing installed; images need Graphviz's ``dot`` program.
 FORMATS = ("mermaid", "dot", "svg", "png")
@@ -151,7 +151,7 @@ class Diagram:
     def save(self, path: str | Path, fmt: str | None = None) -> Path:
         """Write the diagram to ``path``, in ``fmt`` or the format its suffix names (``.mmd`` is Mermaid)."""
         path = Path(path)
-        fmt = fmt or _format_of(path)
+        fmt = fmt or format_of(path)
         content = self.render(fmt)
         if isinstance(content, bytes):
             path.write_bytes(content)
@@ -267,7 +267,8 @@ def _styles(base: Mapping[str, Any]) -> dict[str, Any]:
     return styles
 
 
-def _format_of(path: Path) -> str:
+def format_of(path: Path) -> str:
+    """The format a file's suffix names (``.mmd`` and ``.md`` are Mermaid, ``.gv`` is DOT)."""
     suffix = path.suffix.lower().lstrip(".")
     fmt = {"mmd": "mermaid", "md": "mermaid", "gv": "dot"}.get(suffix, suffix)
     if fmt not in FORMATS:

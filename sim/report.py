@@ -20,13 +20,14 @@ from model.statuses import FINISHED_ORDER
 
 from . import analytic
 from .race import RaceResult
+from .scenario import DEFAULT_USD_PER_HOUR
 
-__all__ = ["race_report", "race_table", "write_outputs"]
+__all__ = ["DEFAULT_USD_PER_HOUR", "race_report", "race_table", "write_outputs"]
 
 _STATUSES = tuple(s.value for s in FINISHED_ORDER)
 
 
-def race_report(result: RaceResult, usd_per_hour: float = 3.0) -> dict[str, Any]:
+def race_report(result: RaceResult, usd_per_hour: float = DEFAULT_USD_PER_HOUR) -> dict[str, Any]:
     """The JSON-ready report of ``result``, with the analytic value for each stop time."""
     report = result.as_dict()
     report["usd_per_hour"] = usd_per_hour

@@ -42,10 +42,13 @@ from model import DEFAULT_POLICY, Policy
 
 from .distributions import Distribution, parse_distribution
 
-__all__ = ["DEFAULT_SEED", "Progress", "RaceScenario"]
+__all__ = ["DEFAULT_SEED", "DEFAULT_USD_PER_HOUR", "Progress", "RaceScenario"]
 
 #: The seed every scenario and sweep uses unless given another.
 DEFAULT_SEED = 20261129
+
+#: The list price of training a custom classifier, per hour (SPEC section 3).
+DEFAULT_USD_PER_HOUR = 3.0
 
 #: Called as work proceeds: (units done, units in all).
 Progress = Callable[[int, int], None]

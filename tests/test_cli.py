@@ -112,7 +112,7 @@ def test_check_exits_1_with_the_counterexample_when_a_property_breaks(monkeypatc
     def check_broken(policies, **kwargs):
         return model_check.check(policies, edges=broken, **kwargs)
 
-    monkeypatch.setattr(cli, "check", check_broken)
+    monkeypatch.setattr(cli.check, "check", check_broken)  # the command module's own name for it
     assert cli.main(["check", "--single", "--workers", "1"]) == 1
     out = capsys.readouterr().out
     assert "VIOLATIONS" in out

@@ -1,0 +1,147 @@
+"""``stoprace fleet``: many jobs stopped through a throttled service with the SDK's retries."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from sim.distributions import FORMS
+from sim.fleet import HTTP_STATUSES, OPERATIONS, FleetScenario, fleet_table
+from sim.retry import MODES
+
+from .common import Progress, UsageError, add_job_arguments, add_policy_argument, job_settings, policy, show
+
+_DEFAULTS = FleetScenario()
+
+
+def _submit_rate(text: str) -> float | None:
+    """``once`` (every job at time 0) or jobs per second (a Poisson stream)."""
+    if text.strip().lower() == "once":
+        return None
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = math.nan
+    if not (math.isfinite(rate) and rate > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not 'once' or a number of jobs per second > 0")
+    return rate
+
+
+def _rate_limit(text: str) -> tuple[str, tuple[float, int] | None]:
+    """``OPERATION=RATE:BURST`` or ``OPERATION=none``."""
+    name, eq, value = text.partition("=")
+    name = name.strip()
+    if not eq or name not in OPERATIONS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not OPERATION=RATE:BURST with OPERATION one of {', '.join(OPERATIONS)}"
+        )
+    if value.strip().lower() == "none":
+        return name, None
+    try:
+        rate_text, _, burst_text = value.partition(":")
+        rate, burst = float(rate_text), int(burst_text or "1")
+        if not (math.isfinite(rate) and rate > 0 and burst >= 1):
+            raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the limit is RATE:BURST, requests per second > 0 and a whole burst >= 1 (or none)"
+        ) from None
+    return name, (rate, burst)
+
+
+def add(commands: Any) -> None:
+    d = _DEFAULTS
+    parser = commands.add_parser(
+        "fleet",
+        help="simulate many jobs stopped through a throttled service with the SDK's retries",
+        description=(
+            "Simulate an account: jobs submitted at once or as a Poisson stream, training slots, stop "
+            "workers, per-operation request-rate limits (TooManyRequestsException over them), injected "
+            "InternalServerException, clients that poll and stop at a deadline or a cost budget, and "
+            "botocore's legacy or standard retries (and, if asked, application retries of the stop). "
+            "Distributions are specs: " + ", ".join(FORMS) + "."
+        ),
+    )
+    parser.add_argument("--jobs", type=int, default=d.jobs, metavar="N", help="jobs (default: %(default)s)")
+    parser.add_argument("--submit-rate", type=_submit_rate, default=d.submit_rate, metavar="RATE",
+                        help="jobs per second (a Poisson stream), or 'once' for all at time 0 "
+                        f"(default: {d.submit_rate:g})")
+    parser.add_argument("--training-slots", type=int, default=d.training_slots, metavar="C",
+                        help="jobs that can train at once; others wait in SUBMITTED (default: no limit)")
+    add_job_arguments(parser, d, "time from a free slot to training")
+    parser.add_argument("--stop-workers", type=int, default=d.stop_workers, metavar="K",
+                        help="stop-handling workers of the service (default: %(default)s)")
+    parser.add_argument("--stop-handling", default=d.stop_handling.spec, metavar="SPEC",
+                        help="a worker's time to make a stop take effect (default: %(default)s)")
+    limits = " ".join(f"{k}={r:g}:{b}" for k, (r, b) in d.rate_limits.items())
+    parser.add_argument("--rate-limit", type=_rate_limit, nargs="+", default=[], metavar="OP=RATE:BURST",
+                        help=f"request-rate limits by operation ({', '.join(OPERATIONS)}), or OP=none "
+                        f"(default: {limits})")
+    parser.add_argument("--p-server-error", type=float, default=d.p_server_error, metavar="P",
+                        help="chance any call gets InternalServerException (default: %(default)s)")
+    parser.add_argument("--poll-interval", type=float, default=d.poll_interval, metavar="SECONDS",
+                        help="how often a client describes its job (default: %(default)s)")
+    parser.add_argument("--stop-after", type=float, default=None, metavar="SECONDS",
+                        help=f"a client stops its job this long after submission (default: {d.stop_after}, "
+                        "unless --budget-usd is given)")
+    parser.add_argument("--budget-usd", type=float, default=None, metavar="USD",
+                        help="instead, stop at the first poll where training has cost this much")
+    parser.add_argument("--usd-per-hour", type=float, default=d.usd_per_hour, metavar="USD",
+                        help="training price (default: %(default)s)")
+    parser.add_argument("--retry-mode", choices=MODES, default=d.retry_mode,
+                        help="botocore's retry mode (default: %(default)s, botocore's default)")
+    parser.add_argument("--app-retry", action="store_true",
+                        help="the application retries a stop the SDK gave up on until it is accepted")
+    parser.add_argument("--app-retry-interval", default=d.app_retry_interval.spec, metavar="SPEC",
+                        help="the application's wait between its retries (default: %(default)s)")
+    parser.add_argument("--http-statuses", choices=HTTP_STATUSES, default=d.http_statuses,
+                        help="TooManyRequestsException as HTTP 400 (the API reference) or 429 "
+                        "(botocore's model)")
+    add_policy_argument(parser, "model policy settings (see `stoprace model`)")
+    parser.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="write fleet.json and the figures (timeline, STOP_REQUESTED times) into DIR")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.set_defaults(run=run)
+
+
+def scenario(args: argparse.Namespace) -> FleetScenario:
+    limits = dict(_DEFAULTS.rate_limits)
+    for name, limit in args.rate_limit:
+        if limit is None:
+            limits.pop(name, None)
+        else:
+            limits[name] = limit
+    stop_after, budget = args.stop_after, args.budget_usd
+    if stop_after is not None and budget is not None:
+        raise UsageError("give --stop-after (a deadline) or --budget-usd (a cost limit), not both")
+    if stop_after is None and budget is None:
+        stop_after = _DEFAULTS.stop_after  # the default decision: a deadline
+    try:
+        return FleetScenario(
+            jobs=args.jobs, submit_rate=args.submit_rate, training_slots=args.training_slots,
+            **job_settings(args), stop_workers=args.stop_workers, stop_handling=args.stop_handling,
+            rate_limits=limits, p_server_error=args.p_server_error, poll_interval=args.poll_interval,
+            stop_after=stop_after, budget_usd=budget, usd_per_hour=args.usd_per_hour,
+            retry_mode=args.retry_mode, app_retry=args.app_retry, app_retry_interval=args.app_retry_interval,
+            http_statuses=args.http_statuses, policy=policy(args.policy), seed=args.seed,
+        )
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.fleet import simulate  # noqa: PLC0415
+    from sim.plots import save_fleet  # noqa: PLC0415
+
+    chosen = scenario(args)
+    result = simulate(chosen, progress=Progress("jobs done"), keep_timeline=args.out is not None)
+    report = result.as_dict()
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "fleet.json").write_text(json.dumps(report, indent=2) + "\n")
+        save_fleet(result, args.out)
+    return show(args, report, fleet_table, "fleet.json and 2 figures")

@@ -1,0 +1,78 @@
+"""``stoprace race``: stop requests racing training completion (the main study)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from sim import race, vector
+from sim.distributions import FORMS
+from sim.report import DEFAULT_USD_PER_HOUR, race_report, race_table, write_outputs
+from sim.scenario import RaceScenario
+
+from .common import (
+    Progress,
+    UsageError,
+    add_job_arguments,
+    add_policy_argument,
+    job_settings,
+    policy,
+    show,
+    stop_times,
+)
+
+#: The race engines by name: the numpy one (fast) and the simpy one (the reference).
+ENGINES = {"vector": vector, "simpy": race}
+_STOP_AT = "600:7200:600"
+
+
+def add(commands: Any) -> None:
+    defaults = RaceScenario()
+    parser = commands.add_parser(
+        "race",
+        help="simulate stop requests racing training completion (the main study)",
+        description=(
+            "Simulate jobs whose stop is sent at each --stop-at time and count how often training "
+            "completes before the stop takes effect (the job ends TRAINED anyway). Durations are "
+            "distribution specs: " + ", ".join(FORMS) + ". Every value is in seconds."
+        ),
+    )
+    add_job_arguments(parser, defaults, "time in SUBMITTED before training starts")
+    parser.add_argument("--stop-latency", default=defaults.stop_latency.spec, metavar="SPEC",
+                        help="time a stop needs to take effect (default: %(default)s)")
+    parser.add_argument("--stop-at", type=stop_times, default=stop_times(_STOP_AT), metavar="TIMES",
+                        help=f"when the stop is sent: 1800,3600 or START:END:STEP (default: {_STOP_AT})")
+    add_policy_argument(parser, "model policy settings (see `stoprace model`)")
+    parser.add_argument("--replications", type=int, default=defaults.replications, metavar="N",
+                        help="jobs per stop time (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default: %(default)s)")
+    parser.add_argument("--engine", choices=tuple(ENGINES), default="vector",
+                        help="vector (numpy, fast) or simpy (the reference; same per-job outcomes)")
+    parser.add_argument("--usd-per-hour", type=float, default=DEFAULT_USD_PER_HOUR, metavar="USD",
+                        help="training price for the cost columns (default: %(default)s, the list price)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="write results.json, results.csv and the figures (PNG) into DIR")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.set_defaults(run=run)
+
+
+def scenario(args: argparse.Namespace) -> RaceScenario:
+    try:
+        return RaceScenario(
+            **job_settings(args), stop_latency=args.stop_latency, stop_at=args.stop_at,
+            policy=policy(args.policy), replications=args.replications, seed=args.seed,
+        )
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    chosen = scenario(args)
+    if args.usd_per_hour < 0:
+        raise UsageError(f"--usd-per-hour must be at least 0, got {args.usd_per_hour}")
+    result = ENGINES[args.engine].simulate(chosen, progress=Progress("jobs"))
+    report = race_report(result, args.usd_per_hour)
+    if args.out is not None:
+        write_outputs(result, report, args.out, args.usd_per_hour)
+    return show(args, report, race_table, "results.json, results.csv and 3 figures")

@@ -1,0 +1,130 @@
+"""The client's side of a fleet: one SDK client (botocore's retries, one retry quota) shared by every
+job's script, and the script's policy: create, poll, decide, stop."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from model import EPOCH, ServiceError
+from model.statuses import FINISHED
+from sim.retry import Retrier
+
+from .scenario import OPERATIONS
+from .service import ServiceSide, Spawn
+from .state import FleetJob, Ledger
+
+if TYPE_CHECKING:
+    from .scenario import FleetScenario
+
+__all__ = ["Client"]
+
+_ROLE = "arn:aws:iam::111122223333:role/comprehend-access"
+_FINAL = frozenset(s.value for s in FINISHED)
+
+
+class Client:
+    """Every job's script, sharing one SDK client: :meth:`call` makes one call with botocore's
+    retries; :meth:`run` is one job's script."""
+
+    def __init__(
+        self, scenario: FleetScenario, env: simpy.Environment, service: ServiceSide, *, retrier: Retrier,
+        app_rng: np.random.Generator, ledger: Ledger, spawn: Spawn,
+    ) -> None:
+        self.s, self.env, self.service, self.retrier = scenario, env, service, retrier
+        self.app_rng, self.ledger, self.spawn = app_rng, ledger, spawn
+
+    def call(
+        self, operation: str, method: Callable[..., dict[str, Any]], **params: Any
+    ) -> Generator[simpy.Event, Any, tuple[dict[str, Any] | None, ServiceError | None]]:
+        """One SDK call with botocore's retries: (response, None) or (None, the last error)."""
+        attempt = 1
+        while True:
+            try:
+                response = method(**params)
+            except ServiceError as err:
+                self.ledger.calls[operation][err.code] += 1
+                if not self.retrier.should_retry(err.code, err.http_status, attempt):
+                    return None, err
+                yield self.env.timeout(self.retrier.delay(attempt))
+                attempt += 1
+                continue
+            self.ledger.calls[operation]["ok"] += 1
+            self.retrier.succeeded(attempt > 1)
+            return response, None
+
+    def run(self, job: FleetJob) -> Generator[simpy.Event, Any, None]:
+        s = self.s
+        response, _error = yield from self.call(
+            OPERATIONS["create"],
+            self.service.api.create_document_classifier,
+            DocumentClassifierName=f"job-{job.index}",
+            DataAccessRoleArn=_ROLE,
+            InputDataConfig={"S3Uri": f"s3://training/job-{job.index}.csv"},
+            LanguageCode="en",
+        )
+        if response is None:
+            return  # never created (counted in the API calls)
+        job.arn = response["DocumentClassifierArn"]
+        self.service.by_arn[job.arn] = job
+        job.stop_event = self.env.event()
+        self.spawn(self.service.train(job))
+        deadline = job.submit + s.stop_after if s.stop_after is not None else math.inf
+        final = False
+        while not final:
+            next_poll = self.env.now + s.poll_interval if s.poll_interval is not None else math.inf
+            if job.decided is None and deadline < math.inf and deadline <= next_poll:
+                if deadline > self.env.now:
+                    yield self.env.timeout(deadline - self.env.now)
+                yield from self.stop(job)
+                if s.poll_interval is None:
+                    return
+                continue
+            if next_poll == math.inf:
+                return
+            yield self.env.timeout(next_poll - self.env.now)
+            response, _ = yield from self.call(
+                OPERATIONS["describe"],
+                self.service.api.describe_document_classifier,
+                DocumentClassifierArn=job.arn,
+            )
+            if response is None:
+                continue
+            props = response["DocumentClassifierProperties"]
+            final = props["Status"] in _FINAL
+            if final:
+                job.observed = self.env.now
+            elif job.decided is None and s.budget_usd is not None and "TrainingStartTime" in props:
+                trained = (
+                    EPOCH + timedelta(seconds=self.env.now) - props["TrainingStartTime"]
+                ).total_seconds()
+                if trained / 3600 * s.usd_per_hour >= s.budget_usd:
+                    yield from self.stop(job)
+
+    def stop(self, job: FleetJob) -> Generator[simpy.Event, Any, None]:
+        """The client decides to stop its job and calls StopTrainingDocumentClassifier until accepted
+        (or the SDK gives up, and the application too)."""
+        assert job.arn is not None
+        job.decided = self.env.now
+        while True:
+            response, error = yield from self.call(
+                OPERATIONS["stop"],
+                self.service.api.stop_training_document_classifier,
+                DocumentClassifierArn=job.arn,
+            )
+            if response is not None:  # the service told _changed if it put the job in STOP_REQUESTED
+                self.ledger.accepted += 1
+                return
+            assert error is not None
+            if not self.s.app_retry or error.code not in (
+                "TooManyRequestsException",
+                "InternalServerException",
+            ):
+                self.ledger.lost[error.code] += 1
+                return
+            yield self.env.timeout(float(self.s.app_retry_interval.sample(self.app_rng, 1)[0]))

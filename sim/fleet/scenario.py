@@ -1,0 +1,148 @@
+"""A fleet experiment's settings, validated on construction."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from model import DEFAULT_POLICY, Policy
+from sim.distributions import Distribution, parse_distribution
+from sim.retry import MODES
+from sim.scenario import (
+    DEFAULT_FAILURE_POINT,
+    DEFAULT_FINALIZATION,
+    DEFAULT_PROVISIONING,
+    DEFAULT_QUEUE_DELAY,
+    DEFAULT_SEED,
+    DEFAULT_TRAINING_DURATION,
+    DEFAULT_USD_PER_HOUR,
+    JOB_DISTRIBUTIONS,
+    check_job_fields,
+)
+
+from .service import TokenBucket
+
+__all__ = ["HTTP_STATUSES", "OPERATIONS", "FleetScenario"]
+
+#: The API operations a fleet calls, and the short names used on the command line.
+OPERATIONS = {
+    "create": "CreateDocumentClassifier",
+    "describe": "DescribeDocumentClassifier",
+    "stop": "StopTrainingDocumentClassifier",
+}
+#: How throttling is answered: HTTP 400 as the API reference says, or 429 as botocore's model does.
+HTTP_STATUSES = ("seed", "botocore")
+# Distributions are immutable: one parsed instance serves every scenario as its default.
+DEFAULT_STOP_HANDLING = parse_distribution("exponential:mean=30")
+DEFAULT_APP_RETRY_INTERVAL = parse_distribution("fixed:5")
+
+
+@dataclass(frozen=True, slots=True)
+class FleetScenario:
+    """One fleet experiment; distributions may be given as specs. ``rate_limits`` maps an operation
+    (``create``, ``describe``, ``stop``) to ``(rate per second, burst)``."""
+
+    jobs: int = 500
+    submit_rate: float | None = 1.0  # jobs per second (a Poisson stream); None: all at once
+    training_slots: int | None = None  # None: no limit
+    queue_delay: Distribution = DEFAULT_QUEUE_DELAY
+    training_duration: Distribution = DEFAULT_TRAINING_DURATION
+    provisioning: Distribution = DEFAULT_PROVISIONING
+    finalization: Distribution = DEFAULT_FINALIZATION
+    p_warning: float = 0.05
+    p_failure: float = 0.02
+    failure_point: Distribution = DEFAULT_FAILURE_POINT
+    stop_workers: int = 4
+    stop_handling: Distribution = DEFAULT_STOP_HANDLING
+    rate_limits: Mapping[str, tuple[float, int]] = field(
+        default_factory=lambda: {"stop": (1.0, 1), "describe": (20.0, 40)}
+    )
+    p_server_error: float = 0.01
+    poll_interval: float | None = 60.0  # None: the client never polls
+    stop_after: float | None = 1800.0
+    budget_usd: float | None = None
+    usd_per_hour: float = DEFAULT_USD_PER_HOUR
+    retry_mode: str = "legacy"
+    app_retry: bool = False
+    app_retry_interval: Distribution = DEFAULT_APP_RETRY_INTERVAL
+    http_statuses: str = "seed"
+    policy: Policy = DEFAULT_POLICY
+    seed: int = DEFAULT_SEED
+
+    def __post_init__(self) -> None:
+        check_job_fields(
+            self,
+            (*JOB_DISTRIBUTIONS, "stop_handling", "app_retry_interval"),
+            ("p_warning", "p_failure", "p_server_error"),
+        )
+        _whole(self.jobs, "jobs", 1)
+        _whole(self.stop_workers, "stop_workers", 1)
+        if self.training_slots is not None:
+            _whole(self.training_slots, "training_slots", 1)
+        for name in ("submit_rate", "poll_interval", "stop_after", "budget_usd"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < 0
+                or (value == 0 and name in ("submit_rate", "poll_interval"))
+            ):
+                raise ValueError(f"{name} must be a finite number > 0 (or None), got {value!r}")
+        if self.stop_after is not None and self.budget_usd is not None:
+            raise ValueError("give stop_after (a deadline) or budget_usd (a cost limit), not both")
+        if self.budget_usd is not None and self.poll_interval is None:
+            raise ValueError("budget_usd needs poll_interval: the client learns the cost by polling")
+        if not (
+            isinstance(self.usd_per_hour, int | float)
+            and math.isfinite(self.usd_per_hour)
+            and self.usd_per_hour >= 0
+        ):
+            raise ValueError(f"usd_per_hour must be a finite number >= 0, got {self.usd_per_hour!r}")
+        if self.retry_mode not in MODES:
+            raise ValueError(f"retry_mode must be one of {', '.join(MODES)}, got {self.retry_mode!r}")
+        if self.http_statuses not in HTTP_STATUSES:
+            raise ValueError(f"http_statuses must be 'seed' or 'botocore', got {self.http_statuses!r}")
+        limits = dict(self.rate_limits)
+        for name, limit in limits.items():
+            if name not in OPERATIONS:
+                raise ValueError(
+                    f"rate limit for unknown operation {name!r}; operations: {', '.join(OPERATIONS)}"
+                )
+            if not (isinstance(limit, tuple | list) and len(limit) == 2):
+                raise ValueError(f"rate limit for {name} must be (rate, burst), got {limit!r}")
+            TokenBucket(float(limit[0]), limit[1])  # validates
+        object.__setattr__(
+            self, "rate_limits", {k: (float(v[0]), int(v[1])) for k, v in sorted(limits.items())}
+        )
+        if not isinstance(self.policy, Policy):
+            raise ValueError(f"policy must be a model.Policy, not {type(self.policy).__name__}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}")
+
+    def replace(self, **changes: Any) -> FleetScenario:
+        """A copy with ``changes`` (validated like a new scenario)."""
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The scenario as plain data, for JSON results."""
+        data: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Distribution):
+                value = value.spec
+            elif isinstance(value, Policy):
+                value = value.as_dict()
+            elif f.name == "rate_limits":
+                value = {k: {"rate": r, "burst": b} for k, (r, b) in value.items()}
+            data[f.name] = value
+        return data
+
+
+def _whole(value: Any, name: str, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be a whole number of at least {low}, got {value!r}")
+

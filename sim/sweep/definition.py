@@ -1,0 +1,271 @@
+"""A sweep's definition: its kind, shared settings, grid or cells, each cell's identity and seed; read
+from the command line's values or a TOML file."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from model import Policy
+from model.statuses import FINISHED_ORDER
+from sim.fleet import FleetScenario
+from sim.scenario import DEFAULT_SEED, RaceScenario
+
+__all__ = [
+    "BACKENDS", "KINDS", "METRICS", "STATUSES", "Cell", "Sweep", "SweepError", "canonical", "parse_value",
+    "scenario_kwargs", "sweep_from_toml",
+]
+
+KINDS: dict[str, type] = {"race": RaceScenario, "fleet": FleetScenario}
+BACKENDS = ("serial", "processes", "dask")
+STATUSES = tuple(s.value for s in FINISHED_ORDER)
+#: The result columns of each kind, after the cell's settings.
+METRICS = {
+    "race": (
+        "stop_at",
+        "jobs",
+        "stop_requested",
+        "race_lost",
+        "p_race_lost",
+        "ci95_low",
+        "ci95_high",
+        "mean_billed_seconds",
+        *STATUSES,
+    ),
+    "fleet": (
+        "jobs",
+        "stop_decided",
+        "share_never_accepted",
+        "stop_requested",
+        "race_lost",
+        "p_race_lost",
+        "ci95_low",
+        "ci95_high",
+        "mean_stop_requested_seconds",
+        "wasted_cost_usd",
+        *STATUSES,
+    ),
+}
+
+
+class SweepError(ValueError):
+    """A sweep that cannot be run as given (bad field or value, mismatched results file)."""
+
+
+def _fields(kind: str) -> dict[str, dataclasses.Field[Any]]:
+    return {f.name: f for f in dataclasses.fields(KINDS[kind]) if f.name != "seed"}
+
+
+def _check_field(kind: str, name: str) -> None:
+    if name.startswith("policy."):
+        sub = name.removeprefix("policy.")
+        if sub not in Policy.__dataclass_fields__:
+            raise SweepError(
+                f"unknown policy field {sub!r}; fields: {', '.join(Policy.__dataclass_fields__)}"
+            )
+        return
+    if name not in _fields(kind):
+        raise SweepError(
+            f"unknown {kind} field {name!r}; fields: {', '.join([*_fields(kind), 'policy.FIELD'])}"
+        )
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready form of a setting (tuples become lists)."""
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in sorted(value.items())}
+    return value
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"))
+
+
+def scenario_kwargs(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Scenario keyword arguments from settings (``policy.FIELD`` gathered into a Policy)."""
+    kwargs: dict[str, Any] = {}
+    policy: dict[str, Any] = {}
+    for name, value in params.items():
+        if name.startswith("policy."):
+            policy[name.removeprefix("policy.")] = value
+        elif name == "stop_at" and kind == "race":
+            kwargs[name] = tuple(value) if isinstance(value, list | tuple) else (value,)
+        elif name == "rate_limits":
+            kwargs[name] = {k: tuple(v) for k, v in value.items()}
+        else:
+            kwargs[name] = value
+    if policy:
+        kwargs["policy"] = Policy(**policy)
+    return kwargs
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a sweep: its place, its settings (base and swept), its identity and its seed."""
+
+    index: int
+    params: dict[str, Any]
+    key: str
+    seed: int
+    kind: str
+
+    def scenario_params(self) -> dict[str, Any]:
+        return {**self.params, "seed": self.seed}
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A sweep definition (see the module's docstring)."""
+
+    kind: str = "race"
+    base: Mapping[str, Any] = field(default_factory=dict)
+    grid: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    explicit: Sequence[Mapping[str, Any]] = ()
+    seed: int = DEFAULT_SEED
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise SweepError(f"unknown sweep kind {self.kind!r}; kinds: {', '.join(KINDS)}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise SweepError(f"the sweep seed must be a whole number >= 0, got {self.seed!r}")
+        if self.grid and self.explicit:
+            raise SweepError("give a grid or a list of cells, not both")
+        if not self.grid and not self.explicit:
+            raise SweepError("a sweep needs a grid (FIELD=V1|V2...) or a list of cells")
+        for name in [*self.base, *self.grid, *(n for c in self.explicit for n in c)]:
+            if name == "seed":
+                raise SweepError(
+                    "each cell's seed is derived from the sweep's seed: do not sweep or set 'seed'"
+                )
+            _check_field(self.kind, name)
+        for name, values in self.grid.items():
+            if isinstance(values, str) or not isinstance(values, Sequence) or not values:
+                raise SweepError(f"grid field {name!r} needs at least one value")
+        cells = self.cells()
+        keys = [c.key for c in cells]
+        if len(set(keys)) != len(keys):
+            raise SweepError("two cells of the sweep have the same settings")
+        for cell in cells:  # every cell must be a valid scenario: refuse a bad value before running any
+            try:
+                KINDS[self.kind](**scenario_kwargs(self.kind, cell.scenario_params()))
+            except (ValueError, TypeError) as err:
+                raise SweepError(f"cell {cell.index} ({canonical(cell.params)}): {err}") from None
+
+    def cells(self) -> list[Cell]:
+        """Every cell, in order: the grid's combinations (first field slowest), or the explicit list."""
+        if self.grid:
+            names = list(self.grid)
+            swept = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*self.grid.values())]
+        else:
+            swept = [dict(c) for c in self.explicit]
+        out = []
+        for index, values in enumerate(swept):
+            params = {**self.base, **values}
+            key = canonical(params)
+            out.append(Cell(index, params, key, _cell_seed(self.seed, key), self.kind))
+        return out
+
+    @property
+    def swept(self) -> list[str]:
+        """The fields that vary between cells, in order."""
+        if self.grid:
+            return list(self.grid)
+        return list(dict.fromkeys(n for c in self.explicit for n in c))
+
+    def definition(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "seed": self.seed,
+            "base": _plain(dict(self.base)),
+            "grid": _plain(dict(self.grid)),
+            "cells": _plain(list(self.explicit)),
+        }
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(canonical(self.definition()).encode()).hexdigest()
+
+    @property
+    def setting_columns(self) -> list[str]:
+        """The swept fields that get a column of their own (``stop_at`` is already a result column)."""
+        return [n for n in self.swept if n not in METRICS[self.kind]]
+
+    def columns(self) -> list[str]:
+        return ["cell", *self.setting_columns, *METRICS[self.kind]]
+
+
+def _cell_seed(seed: int, key: str) -> int:
+    digest = hashlib.sha256(key.encode()).digest()
+    words = [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 32, 4)]
+    return int(np.random.SeedSequence([seed, *words]).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+
+
+def sweep_from_toml(text: str) -> Sweep:
+    """A sweep from TOML: ``kind``, ``seed``, a ``[base]`` table, and a ``[grid]`` table or ``[[cells]]``."""
+    import tomllib  # noqa: PLC0415
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SweepError(f"not valid TOML: {err}") from None
+    unknown = set(data) - {"kind", "seed", "base", "grid", "cells"}
+    if unknown:
+        raise SweepError(
+            f"unknown keys in the sweep file: {', '.join(sorted(unknown))}; "
+            "expected kind, seed, base, grid, cells"
+        )
+    return Sweep(
+        kind=data.get("kind", "race"),
+        base=_flatten(data.get("base", {})),
+        grid=_flatten(data.get("grid", {})),
+        explicit=[_flatten(c) for c in data.get("cells", [])],
+        seed=data.get("seed", DEFAULT_SEED),
+    )
+
+
+def _flatten(table: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``policy`` sub-table becomes ``policy.FIELD`` keys."""
+    out: dict[str, Any] = {}
+    for name, value in table.items():
+        if name == "policy" and isinstance(value, Mapping):
+            out.update({f"policy.{k}": v for k, v in value.items()})
+        else:
+            out[name] = value
+    return out
+
+
+def parse_value(kind: str, name: str, text: str) -> Any:
+    """A setting's value from command-line text, by the field's type: numbers, ``none``, ``true``/
+    ``false``, a list of stop times (``1800,3600``), or the text itself (distribution specs, choices)."""
+    _check_field(kind, name)
+    if name.startswith("policy."):
+        return text
+    kind_of = str(_fields(kind)[name].type)
+    if name in {"rate_limits", "policy"}:
+        raise SweepError(f"{name} cannot be given on the command line; use policy.FIELD, or a sweep file")
+    if "None" in kind_of and text.strip().lower() in ("none", "once"):
+        return None
+    try:
+        if name == "stop_at":
+            return [float(v) for v in text.split(",")]
+        if kind_of.startswith("bool"):
+            if text.strip().lower() not in ("true", "false"):
+                raise ValueError
+            return text.strip().lower() == "true"
+        if kind_of.startswith("int"):
+            return int(text)
+        if kind_of.startswith("float"):
+            return float(text)
+    except ValueError:
+        raise SweepError(f"{name}={text!r} is not a valid {kind_of.replace(' | None', '')}") from None
+    return text
