@@ -29,6 +29,7 @@ from .errors import (
     TooManyTagsException,
     UnsupportedLanguageException,
 )
+from .job import Step, TrainingJob
 from .lifecycle import (
     API_TRIGGERS,
     EDGES,
@@ -40,8 +41,6 @@ from .lifecycle import (
     Edge,
     Provenance,
     Stamp,
-    Step,
-    TrainingJob,
     enabled_edges,
     race_lost,
     stop_met_training,

@@ -29,46 +29,33 @@ A call that fails changes nothing. Every call is atomic with respect to other th
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
-import hmac
-import json
 import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from .arn import ArnError, ArnPattern, format_arn, validate_arn, validate_name
+from .arn import ArnError, ArnPattern, format_arn, validate_arn
 from .clock import Clock, ManualClock, utc_now
 from .errors import (
     ERRORS,
     HttpStatuses,
-    InvalidFilterException,
-    InvalidRequestException,
     InvalidTransitionError,
     ModelError,
     ResourceInUseException,
     ResourceLimitExceededException,
     ResourceNotFoundException,
     ServiceError,
-    TooManyTagsException,
-    UnsupportedLanguageException,
 )
-from .lifecycle import (
-    API_TRIGGERS,
-    EDGES,
-    REPORTED_STAMPS,
-    SERVICE_TRIGGERS,
-    TRIGGER_DETAILS,
-    Edge,
-    Step,
-    TrainingJob,
-    machine_for,
-)
+from .job import Step, TrainingJob, machine_for
+from .lifecycle import API_TRIGGERS, EDGES, SERVICE_TRIGGERS, TRIGGER_DETAILS, Edge
+from .listing import DEFAULT_MAX_RESULTS, MAX_RESULTS, PageTokens, filter_digest, matches, parse_filter
+from .observers import ApiCall, CallObserver, ChangeObserver, StateChange, subscribe
 from .policy import DEFAULT_POLICY, Policy
+from .requests import check_create, check_keys, invalid
+from .responses import properties
 from .statuses import ACTIVE, Status
 
 __all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Admission", "ApiCall", "ComprehendService", "StateChange"]
@@ -81,160 +68,10 @@ DEFAULT_REGION = "us-east-1"
 #: or InternalServerException, which the call then raises without changing anything.
 Admission = Callable[[str, Mapping[str, Any]], "ServiceError | type[ServiceError] | None"]
 
-# botocore's LanguageCode enum, and the languages custom classification supports.
-LANGUAGE_CODES = ("en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW")
-CLASSIFIER_LANGUAGES = ("en", "es", "fr", "de", "it", "pt")
-MODES = ("MULTI_CLASS", "MULTI_LABEL")
-DATA_FORMATS = ("COMPREHEND_CSV", "AUGMENTED_MANIFEST")
-MAX_TAGS = 50
-MAX_RESULTS = 500
-DEFAULT_MAX_RESULTS = 100
-FILTER_KEYS = ("Status", "DocumentClassifierName", "SubmitTimeBefore", "SubmitTimeAfter")
-
-_ROLE_ARN = re.compile(r"arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")
-_S3_URI = re.compile(r"s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?")
-_TOKEN = re.compile(r"[a-zA-Z0-9-]+")
 _ACCOUNT = re.compile(r"[0-9]{12}")
 _REGION = re.compile(r"[a-zA-Z0-9-]*")
 _PARTITION = re.compile(r"aws(-[^:]+)?")
 
-_CREATE_REQUIRED = ("DocumentClassifierName", "DataAccessRoleArn", "InputDataConfig", "LanguageCode")
-_CREATE_OPTIONAL = (
-    "VersionName", "Tags", "OutputDataConfig", "ClientRequestToken", "VolumeKmsKeyId", "VpcConfig",
-    "Mode", "ModelKmsKeyId", "ModelPolicy",
-)
-_INPUT_KEYS = (
-    "DataFormat", "S3Uri", "TestS3Uri", "LabelDelimiter", "AugmentedManifests", "DocumentType",
-    "Documents", "DocumentReaderConfig",
-)
-_OUTPUT_KEYS = ("S3Uri", "KmsKeyId", "FlywheelStatsS3Prefix")
-# Request fields echoed by describe, in the order botocore's output shape lists them.
-_ECHOED = (
-    "InputDataConfig", "OutputDataConfig", "DataAccessRoleArn", "VolumeKmsKeyId", "VpcConfig",
-    "Mode", "ModelKmsKeyId", "VersionName",
-)
-
-
-def _subscribe(observers: list[Any], observer: Any) -> Callable[[], None]:
-    if not callable(observer):
-        raise TypeError(f"an observer must be callable, not {type(observer).__name__}")
-    observers.append(observer)
-
-    def unsubscribe() -> None:
-        if observer in observers:
-            observers.remove(observer)
-
-    return unsubscribe
-
-
-def _invalid(message: str) -> InvalidRequestException:
-    return InvalidRequestException(message)
-
-
-def _check_keys(
-    params: Mapping[str, Any], required: tuple[str, ...], optional: tuple[str, ...], where: str
-) -> None:
-    missing = [k for k in required if k not in params]
-    if missing:
-        raise _invalid(f"{where} is missing required parameter(s): {', '.join(missing)}")
-    allowed = (*required, *optional)
-    unknown = sorted(k for k in params if k not in allowed)
-    if unknown:
-        raise _invalid(
-            f"{where} got unknown parameter(s): {', '.join(map(str, unknown))}; "
-            f"allowed: {', '.join(allowed)}"
-        )
-
-
-def _string(value: Any, field: str, *, low: int = 0, high: int | None = None) -> str:
-    if not isinstance(value, str):
-        raise _invalid(f"{field} must be a string, not {type(value).__name__}")
-    if len(value) < low or (high is not None and len(value) > high):
-        limit = f"{low} to {high}" if high is not None else f"at least {low}"
-        raise _invalid(f"{field} must be {limit} characters long, got {len(value)}")
-    return value
-
-
-def _choice(value: Any, field: str, choices: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise _invalid(f"{field} must be one of {', '.join(choices)}; got {value!r}")
-    return value
-
-
-def _mapping(value: Any, field: str, keys: tuple[str, ...]) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise _invalid(f"{field} must be a structure (dict), not {type(value).__name__}")
-    unknown = sorted(str(k) for k in value if k not in keys)
-    if unknown:
-        raise _invalid(f"{field} has unknown member(s) {', '.join(unknown)}; allowed: {', '.join(keys)}")
-    return value
-
-
-def _s3_uri(value: Any, field: str) -> str:
-    text = _string(value, field, high=1024)
-    if _S3_URI.fullmatch(text) is None:
-        raise _invalid(f"{field} {text!r} is not an S3 URI of the form s3://bucket/key")
-    return text
-
-
-def _string_list(value: Any, field: str, low: int, high: int) -> None:
-    if not isinstance(value, list) or not low <= len(value) <= high:
-        raise _invalid(f"{field} must be a list of {low} to {high} strings")
-    for i, item in enumerate(value):
-        _string(item, f"{field}[{i}]", low=1, high=32)
-
-
-def _timestamp(value: Any, field: str) -> datetime:
-    """A filter time as botocore accepts it: a datetime (naive means UTC), epoch seconds, or ISO 8601."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value, UTC)
-        except (OverflowError, OSError, ValueError):
-            pass
-    elif isinstance(value, str):
-        try:
-            return _timestamp(datetime.fromisoformat(value), field)
-        except ValueError:
-            pass
-    raise InvalidFilterException(
-        f"Filter.{field} must be a datetime, epoch seconds or an ISO 8601 string; got {value!r}"
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class StateChange:
-    """A job took a step: told to the service's ``on_change`` observers. A step into another status, or
-    one that keeps the status and stamps a time (``begin_billing``, ``end_billing``: ``source == dest``).
-
-    ``details`` holds what the step carried besides its time (a ``message``)."""
-
-    arn: str
-    trigger: str
-    source: str
-    dest: str
-    time: datetime
-    details: Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class ApiCall:
-    """An API call was answered: told to the service's ``on_call`` observers.
-
-    ``error`` is the AWS error code (``None`` for success); ``step`` is what the call did to its job
-    when it fired a trigger (a stop or a delete; ``step.dest`` is None for an accepted no-op)."""
-
-    operation: str
-    params: Mapping[str, Any]
-    response: Mapping[str, Any] | None
-    error: str | None
-    time: datetime
-    step: Step | None = None
-
-
-ChangeObserver = Callable[[StateChange], None]
-CallObserver = Callable[[ApiCall], None]
 
 
 @dataclass(slots=True)
@@ -311,7 +148,7 @@ class ComprehendService:
         self._tokens: dict[str, tuple[dict[str, Any], str]] = {}
         self._next_seq = 0
         self._lock = threading.RLock()
-        self._token_key = f"stoprace:{partition}:{region}:{account_id}".encode()
+        self._pages = PageTokens(f"stoprace:{partition}:{region}:{account_id}".encode())
         self._change_observers: list[ChangeObserver] = []
         self._call_observers: list[CallObserver] = []
         self._changes: list[StateChange] = []  # made by the call under way, told when it completes
@@ -389,12 +226,12 @@ class ComprehendService:
         phase of ``TRAINING``), whether an API call or :meth:`fire` caused it (after the call has
         completed, outside the service's lock).
         Returns a function that unsubscribes it. Observers are not copied by :meth:`fork`."""
-        return _subscribe(self._change_observers, observer)
+        return subscribe(self._change_observers, observer)
 
     def on_call(self, observer: CallObserver) -> Callable[[], None]:
         """Call ``observer`` with an :class:`ApiCall` after every API call, accepted or refused (after
         the state-change observers of the changes it made). Returns a function that unsubscribes it."""
-        return _subscribe(self._call_observers, observer)
+        return subscribe(self._call_observers, observer)
 
     def can_fire(self, arn: str, trigger: str) -> bool:
         """Whether ``trigger`` would be accepted by job ``arn`` now."""
@@ -519,7 +356,7 @@ class ComprehendService:
         try:
             return validate_arn(params["DocumentClassifierArn"], self.arn_pattern)
         except ArnError as err:
-            raise _invalid(f"DocumentClassifierArn {err}") from None
+            raise invalid(f"DocumentClassifierArn {err}") from None
 
     def _record(self, arn: str, operation: str) -> _Record:
         record = self._jobs.get(arn)
@@ -540,34 +377,14 @@ class ComprehendService:
     # -- create ----------------------------------------------------------------------------------
 
     def _create(self, params: dict[str, Any]) -> dict[str, Any]:
-        _check_keys(params, _CREATE_REQUIRED, _CREATE_OPTIONAL, "CreateDocumentClassifier")
-        try:
-            name = validate_name(params["DocumentClassifierName"], "DocumentClassifierName")
-            version = params.get("VersionName")
-            if version is not None:
-                validate_name(version, "VersionName")
-        except ArnError as err:
-            raise _invalid(str(err)) from None
-        role = _string(params["DataAccessRoleArn"], "DataAccessRoleArn", low=20, high=2048)
-        if _ROLE_ARN.fullmatch(role) is None:
-            raise _invalid(
-                f"DataAccessRoleArn {role!r} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
-            )
-        self._check_input(params["InputDataConfig"])
-        language = _choice(params["LanguageCode"], "LanguageCode", LANGUAGE_CODES)
-        if language not in CLASSIFIER_LANGUAGES:
-            raise UnsupportedLanguageException(
-                f"LanguageCode {language!r} is not supported for custom classification; "
-                f"supported: {', '.join(CLASSIFIER_LANGUAGES)}"
-            )
-        self._check_optional(params)
+        name, version = check_create(params)
         token = params.get("ClientRequestToken")
         request = {k: copy.deepcopy(v) for k, v in params.items() if k != "ClientRequestToken"}
         if token is not None and self.policy.repeated_token == "idempotent" and token in self._tokens:
             earlier, arn = self._tokens[token]
             if earlier == request:
                 return {"DocumentClassifierArn": arn}
-            raise _invalid(
+            raise invalid(
                 f"ClientRequestToken {token!r} was already used with different parameters; "
                 "use a new token for a different request"
             )
@@ -591,201 +408,43 @@ class ComprehendService:
             self._tokens[token] = (request, arn)
         return {"DocumentClassifierArn": arn}
 
-    @staticmethod
-    def _check_optional(params: Mapping[str, Any]) -> None:
-        if "Mode" in params:
-            _choice(params["Mode"], "Mode", MODES)
-        if "OutputDataConfig" in params:
-            output = _mapping(params["OutputDataConfig"], "OutputDataConfig", _OUTPUT_KEYS)
-            if "S3Uri" in output:
-                _s3_uri(output["S3Uri"], "OutputDataConfig.S3Uri")
-            for key in ("KmsKeyId", "FlywheelStatsS3Prefix"):
-                if key in output:
-                    _string(output[key], f"OutputDataConfig.{key}", high=2048)
-        for key in ("VolumeKmsKeyId", "ModelKmsKeyId"):
-            if key in params:
-                _string(params[key], key, high=2048)
-        if "ModelPolicy" in params:
-            _string(params["ModelPolicy"], "ModelPolicy", low=1, high=20000)
-        if "VpcConfig" in params:
-            vpc = _mapping(params["VpcConfig"], "VpcConfig", ("SecurityGroupIds", "Subnets"))
-            _check_keys(vpc, ("SecurityGroupIds", "Subnets"), (), "VpcConfig")
-            _string_list(vpc["SecurityGroupIds"], "VpcConfig.SecurityGroupIds", 1, 5)
-            _string_list(vpc["Subnets"], "VpcConfig.Subnets", 1, 16)
-        if "Tags" in params:
-            ComprehendService._check_tags(params["Tags"])
-        token = params.get("ClientRequestToken")
-        if token is not None:
-            _string(token, "ClientRequestToken", low=1, high=64)
-            if _TOKEN.fullmatch(token) is None:
-                raise _invalid("ClientRequestToken may hold only letters, digits and hyphens")
-
-    @staticmethod
-    def _check_input(value: Any) -> None:
-        config = _mapping(value, "InputDataConfig", _INPUT_KEYS)
-        data_format = _choice(config.get("DataFormat", "COMPREHEND_CSV"), "InputDataConfig.DataFormat",
-                              DATA_FORMATS)
-        if data_format == "COMPREHEND_CSV" and "S3Uri" not in config:
-            raise _invalid("InputDataConfig.S3Uri is required when DataFormat is COMPREHEND_CSV")
-        if data_format == "AUGMENTED_MANIFEST" and not config.get("AugmentedManifests"):
-            raise _invalid(
-                "InputDataConfig.AugmentedManifests is required when DataFormat is AUGMENTED_MANIFEST"
-            )
-        for key in ("S3Uri", "TestS3Uri"):
-            if key in config:
-                _s3_uri(config[key], f"InputDataConfig.{key}")
-        if "LabelDelimiter" in config:
-            _string(config["LabelDelimiter"], "InputDataConfig.LabelDelimiter", low=1, high=1)
-        if "AugmentedManifests" in config and not isinstance(config["AugmentedManifests"], list):
-            raise _invalid("InputDataConfig.AugmentedManifests must be a list")
-        if "DocumentType" in config:
-            _choice(config["DocumentType"], "InputDataConfig.DocumentType",
-                    ("PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"))
-        for key in ("Documents", "DocumentReaderConfig"):
-            if key in config and not isinstance(config[key], Mapping):
-                raise _invalid(f"InputDataConfig.{key} must be a structure (dict)")
-
-    @staticmethod
-    def _check_tags(value: Any) -> None:
-        if not isinstance(value, list):
-            raise _invalid(f"Tags must be a list of {{'Key': ..., 'Value': ...}}, not {type(value).__name__}")
-        keys: set[str] = set()
-        for i, item in enumerate(value):
-            tag = _mapping(item, f"Tags[{i}]", ("Key", "Value"))
-            _check_keys(tag, ("Key",), ("Value",), f"Tags[{i}]")
-            key = _string(tag["Key"], f"Tags[{i}].Key", low=1, high=128)
-            if "Value" in tag:
-                _string(tag["Value"], f"Tags[{i}].Value", high=256)
-            if key in keys:
-                raise _invalid(f"Tags[{i}].Key {key!r} appears twice")
-            keys.add(key)
-        if len(value) > MAX_TAGS:
-            raise TooManyTagsException(f"{len(value)} tags given; a classifier can have at most {MAX_TAGS}")
-
     # -- describe and list -----------------------------------------------------------------------
 
     def _describe(self, params: dict[str, Any]) -> dict[str, Any]:
-        _check_keys(params, ("DocumentClassifierArn",), (), "DescribeDocumentClassifier")
+        check_keys(params, ("DocumentClassifierArn",), (), "DescribeDocumentClassifier")
         record = self._record(self._arn(params), "DescribeDocumentClassifier")
-        return {"DocumentClassifierProperties": self._properties(record)}
-
-    def _properties(self, record: _Record) -> dict[str, Any]:
-        job, request = record.job, record.request
-        props: dict[str, Any] = {
-            "DocumentClassifierArn": record.arn,
-            "LanguageCode": request["LanguageCode"],
-            "Status": job.state,
-        }
-        if job.message is not None:
-            props["Message"] = job.message
-        for stamp in REPORTED_STAMPS:
-            if job.times.get(stamp) is not None:
-                props[stamp.value] = job.times[stamp]
-        for key in _ECHOED:
-            if key in request:
-                props[key] = copy.deepcopy(request[key])
-        props.setdefault("Mode", "MULTI_CLASS")
-        return props
+        return {"DocumentClassifierProperties": properties(record.arn, record.job, record.request)}
 
     def _list(self, params: dict[str, Any]) -> dict[str, Any]:
-        _check_keys(params, (), ("Filter", "NextToken", "MaxResults"), "ListDocumentClassifiers")
-        criterion = self._filter(params.get("Filter"))
+        check_keys(params, (), ("Filter", "NextToken", "MaxResults"), "ListDocumentClassifiers")
+        criterion = parse_filter(params.get("Filter"))
         max_results = params.get("MaxResults", DEFAULT_MAX_RESULTS)
         if isinstance(max_results, bool) or not isinstance(max_results, int) or not (
             1 <= max_results <= MAX_RESULTS
         ):
-            raise _invalid(f"MaxResults must be a whole number from 1 to {MAX_RESULTS}, got {max_results!r}")
-        digest = self._filter_digest(criterion)
-        after = self._read_token(params["NextToken"], digest) if "NextToken" in params else -1
-        matching = [r for r in self._jobs.values() if r.seq > after and self._matches(r, criterion)]
+            raise invalid(f"MaxResults must be a whole number from 1 to {MAX_RESULTS}, got {max_results!r}")
+        digest = filter_digest(criterion)
+        after = self._pages.read(params["NextToken"], digest) if "NextToken" in params else -1
+        matching = [
+            r for r in self._jobs.values() if r.seq > after and matches(r.job, r.request, criterion)
+        ]
         page = matching[:max_results]
-        response: dict[str, Any] = {"DocumentClassifierPropertiesList": [self._properties(r) for r in page]}
+        response: dict[str, Any] = {"DocumentClassifierPropertiesList": [
+            properties(r.arn, r.job, r.request) for r in page
+        ]}
         if len(matching) > max_results:
-            response["NextToken"] = self._make_token(page[-1].seq, digest)
+            response["NextToken"] = self._pages.make(page[-1].seq, digest)
         return response
-
-    @staticmethod
-    def _filter(value: Any) -> tuple[str, Any] | None:
-        if value is None:
-            return None
-        if not isinstance(value, Mapping):
-            raise _invalid(f"Filter must be a structure (dict), not {type(value).__name__}")
-        unknown = sorted(str(k) for k in value if k not in FILTER_KEYS)
-        if unknown:
-            raise InvalidFilterException(
-                f"Filter has unknown member(s) {', '.join(unknown)}; allowed: {', '.join(FILTER_KEYS)}"
-            )
-        given = [k for k in FILTER_KEYS if k in value]
-        if len(given) > 1:
-            raise InvalidFilterException(
-                f"Filter may use at most one of {', '.join(FILTER_KEYS)}; got {', '.join(given)}"
-            )
-        if not given:
-            return None
-        key, raw = given[0], value[given[0]]
-        if key == "Status":
-            if not isinstance(raw, str) or raw not in Status.__members__:
-                raise InvalidFilterException(
-                    f"Filter.Status must be one of {', '.join(Status)}; got {raw!r}"
-                )
-            return key, raw
-        if key == "DocumentClassifierName":
-            try:
-                return key, validate_name(raw, "Filter.DocumentClassifierName")
-            except ArnError as err:
-                raise InvalidFilterException(str(err)) from None
-        return key, _timestamp(raw, key)
-
-    @staticmethod
-    def _matches(record: _Record, criterion: tuple[str, Any] | None) -> bool:
-        if criterion is None:
-            return True
-        key, value = criterion
-        if key == "Status":
-            return record.job.state == str(value)
-        if key == "DocumentClassifierName":
-            return str(record.request["DocumentClassifierName"]) == str(value)
-        submitted: datetime = record.job.submit_time
-        moment: datetime = value
-        return submitted < moment if key == "SubmitTimeBefore" else submitted > moment
-
-    @staticmethod
-    def _filter_digest(criterion: tuple[str, Any] | None) -> str:
-        if criterion is None:
-            text = ""
-        else:
-            key, value = criterion
-            text = f"{key}={value.isoformat() if isinstance(value, datetime) else value}"
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-    def _make_token(self, after: int, digest: str) -> str:
-        payload = base64.urlsafe_b64encode(json.dumps([after, digest]).encode()).decode()
-        signature = hmac.new(self._token_key, payload.encode(), hashlib.sha256).hexdigest()[:32]
-        return f"{payload}.{signature}"
-
-    def _read_token(self, token: Any, digest: str) -> int:
-        if not isinstance(token, str) or not token:
-            raise _invalid("NextToken must be a non-empty string returned by an earlier list call")
-        payload, _, signature = token.partition(".")
-        expected = hmac.new(self._token_key, payload.encode(), hashlib.sha256).hexdigest()[:32]
-        if not hmac.compare_digest(signature.encode(), expected.encode()):
-            raise _invalid(
-                "NextToken is not a token this service issued; pass the NextToken of the last page"
-            )
-        after, token_digest = json.loads(base64.urlsafe_b64decode(payload))
-        if token_digest != digest:
-            raise _invalid("NextToken was issued for a different Filter; list again from the first page")
-        return int(after)
 
     # -- stop and delete -------------------------------------------------------------------------
 
     def _stop(self, params: dict[str, Any]) -> dict[str, Any]:
-        _check_keys(params, ("DocumentClassifierArn",), (), "StopTrainingDocumentClassifier")
+        check_keys(params, ("DocumentClassifierArn",), (), "StopTrainingDocumentClassifier")
         self._api_trigger(params, "stop", self.policy.stop_rejection_error, "StopTrainingDocumentClassifier")
         return {}
 
     def _delete(self, params: dict[str, Any]) -> dict[str, Any]:
-        _check_keys(params, ("DocumentClassifierArn",), (), "DeleteDocumentClassifier")
+        check_keys(params, ("DocumentClassifierArn",), (), "DeleteDocumentClassifier")
         self._api_trigger(params, "delete", self.policy.delete_rejection_error, "DeleteDocumentClassifier")
         return {}
 

@@ -25,7 +25,7 @@ import numpy as np
 from model import ComprehendService, ManualClock
 from model.bridge import Bridge
 from model.bridge import attach as attach_bridge
-from model.service import ApiCall, StateChange
+from model.observers import ApiCall, StateChange
 
 from .draws import END, EVENTS
 from .jobs import END_TRIGGERS, QUANTITIES, draw_courses

@@ -21,7 +21,8 @@ from model import (
     TrainingJob,
     enabled_edges,
 )
-from model.lifecycle import Edge, machine_for
+from model.job import machine_for
+from model.lifecycle import Edge
 from tests.conftest import WALKS
 
 

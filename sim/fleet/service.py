@@ -13,7 +13,7 @@ import simpy
 
 from model import EPOCH, ComprehendService, ServiceError
 from model.errors import InternalServerException, TooManyRequestsException
-from model.service import StateChange
+from model.observers import StateChange
 
 from .state import FleetJob
 
