@@ -46,256 +46,47 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from .distributions import Distribution
 from .draws import class_outcome
 from .outcome import path_flags
+from .quadrature import (
+    MAX_EMPIRICAL_VALUES,
+    Array,
+    Latency,
+    Law,
+    Product,
+    Single,
+    atoms,
+    phase_rule,
+    queue_rule,
+)
 from .scenario import JOB_DISTRIBUTIONS, RaceScenario
 from .vector import class_order
 
 __all__ = [
-    "MAX_EMPIRICAL_VALUES", "RaceOutcome", "exponential_p_race_lost", "p_race_lost", "race_outcome",
-    "unavailable",
+    "CLASSES", "MAX_EMPIRICAL_VALUES", "RaceOutcome", "exponential_p_race_lost", "p_race_lost",
+    "race_outcome", "unavailable",
 ]
-
-Array = npt.NDArray[np.float64]
-
-ORDER = 12  # Gauss-Legendre nodes per panel
-FAILING_ORDER = 6  # for failing jobs, whose end U * D needs a double integral (and weighs p_failure)
-# Panel cuts, as fractions of a span of probability, finer towards its tail end (fraction 0).
-_GRADED = (0.0, 1e-10, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.03, 0.1, 0.25, 0.5, 0.75, 1.0)
-_EVEN = (0.0, 0.25, 0.5, 0.75, 1.0)  # for a bounded family (uniform), whose tails are not thin
-# Up to this many jumps of the integrand become panel cuts; beyond it (an empirical input with many
-# values) each jump is small and the integrand is treated as continuous.
-_MAX_BREAKS = 200
-#: The most distinct values an empirical input may have for the integral (its cost grows with them).
-MAX_EMPIRICAL_VALUES = 1000
 
 #: The classes of a job's order of events: ``(a, b)``, how many of its four training events come before
 #: the stop and before the stop's effect (see :func:`sim.vector.class_order`), in integration order.
 CLASSES = tuple((a, b) for a in range(4, -1, -1) for b in range(4, a - 1, -1))
 _INDEX = {cls: i for i, cls in enumerate(CLASSES)}
 _P, _EQ, _EX, _EL = range(4)  # the moments integrated per class: P, E[Q; .], E[X; .], E[L; .]
-_PHASE_ORDER = 6  # Gauss-Legendre nodes for a continuous provisioning or finalization (smooth integrand)
-
-
-@cache
-def _legendre(order: int) -> tuple[Array, Array]:
-    return np.polynomial.legendre.leggauss(order)
-
-
-def _gauss(cuts: Array, order: int = ORDER) -> tuple[Array, Array]:
-    """Gauss-Legendre nodes and weights on the panels between consecutive ``cuts`` (last axis)."""
-    unit_nodes, unit_weights = _legendre(order)
-    left, right = cuts[..., :-1, None], cuts[..., 1:, None]
-    half = (right - left) / 2
-    nodes = (half * (unit_nodes + 1) + left).reshape(*cuts.shape[:-1], -1)
-    weights = (half * unit_weights).reshape(*cuts.shape[:-1], -1)
-    return nodes, weights
-
-
-class _Law:
-    """A non-negative random quantity: P(X <= t), E[X; X <= t], its mean, atoms, and quadrature
-    rules for E[g(X); X > a]."""
-
-    mean: float
-    atoms: tuple[float, ...]
-
-    def cdf(self, t: Array) -> Array:
-        raise NotImplementedError
-
-    def below(self, t: Array) -> Array:
-        raise NotImplementedError
-
-    def above(self, a: Array, order: int = ORDER) -> tuple[Array, Array]:
-        """Nodes and weights, shape ``a.shape + (K,)``, with E[g(X); X > a] ~ sum(w * g(x), -1)."""
-        raise NotImplementedError
-
-    def between(self, low: Array, high: Array, order: int = ORDER) -> tuple[Array, Array]:
-        """Nodes and weights as :meth:`above`, for E[g(X); low < X <= high]."""
-        raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class _Single(_Law):
-    dist: Distribution
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "mean", self.dist.mean)
-        object.__setattr__(self, "atoms", _atoms(self.dist)[0].tolist() if not self.dist.has_density else ())
-
-    def cdf(self, t: Array) -> Array:
-        return np.asarray(self.dist.cdf(t), dtype=float)
-
-    def below(self, t: Array) -> Array:
-        return np.asarray(self.dist.partial_mean(t), dtype=float)
-
-    def above(self, a: Array, order: int = ORDER) -> tuple[Array, Array]:
-        a = np.asarray(a, dtype=float)
-        if not self.dist.has_density:
-            values, probs = _atoms(self.dist)
-            nodes = np.broadcast_to(values, (*a.shape, len(values)))
-            return nodes, np.where(values > a[..., None], probs, 0.0)
-        frozen = self.dist._scipy()
-        mass = np.where(a < 0, 1.0, frozen.sf(np.maximum(a, 0.0)))
-        level, weight = _gauss(np.asarray(_EVEN if self.dist.family == "uniform" else _GRADED), order)
-        tail = mass[..., None] * level  # the probability above each node
-        nodes = np.where(tail > 0, frozen.isf(tail), 0.0)
-        return nodes, mass[..., None] * weight
-
-    def between(self, low: Array, high: Array, order: int = ORDER) -> tuple[Array, Array]:
-        low, high = np.broadcast_arrays(np.asarray(low, dtype=float), np.asarray(high, dtype=float))
-        if not self.dist.has_density:
-            values, probs = _atoms(self.dist)
-            inside = (values > low[..., None]) & (values <= high[..., None])
-            return np.broadcast_to(values, inside.shape), np.where(inside, probs, 0.0)
-        frozen = self.dist._scipy()
-        level, weight = _gauss(np.asarray(_EVEN), order)
-        # In the lower half, nodes in probability; in the upper, in tail mass (neither loses precision).
-        f_low, f_high = (np.where(t < 0, 0.0, frozen.cdf(np.maximum(t, 0.0))) for t in (low, high))
-        s_low, s_high = (np.where(t < 0, 1.0, frozen.sf(np.maximum(t, 0.0))) for t in (low, high))
-        lower = f_high <= 0.5
-        mass = np.maximum(np.where(lower, f_high - f_low, s_low - s_high), 0.0)
-        with np.errstate(invalid="ignore"):
-            from_cdf = frozen.ppf(np.clip(f_low[..., None] + mass[..., None] * level, 0.0, 1.0))
-            from_sf = frozen.isf(np.clip(s_high[..., None] + mass[..., None] * level, 0.0, 1.0))
-        nodes = np.where(lower[..., None], from_cdf, from_sf)
-        return np.where(np.isfinite(nodes), nodes, 0.0), mass[..., None] * weight
-
-
-@dataclass(frozen=True)
-class _Product(_Law):
-    """X = U * D for independent U (the failure point, in [0, 1]) and D (the training duration)."""
-
-    point: _Single
-    duration: _Single
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "mean", self.point.mean * self.duration.mean)
-        points = self.point.atoms
-        atoms: tuple[float, ...] = ()
-        if points and self.duration.atoms:
-            atoms = tuple(sorted({u * d for u in points for d in self.duration.atoms}))
-        elif 0.0 in points:
-            atoms = (0.0,)
-        object.__setattr__(self, "atoms", atoms)
-
-    def _rule(self) -> tuple[Array, Array]:
-        return self.point.above(np.array(-1.0), FAILING_ORDER)
-
-    @staticmethod
-    def _scaled(t: Array, u: Array) -> Array:
-        """t / u, with U = 0 (X = 0) mapped to +-inf so that D's functions give X's answer."""
-        t = t[..., None]
-        safe = np.where(u > 0, u, 1.0)
-        return np.where(u > 0, t / safe, np.where(t < 0, -np.inf, np.inf))
-
-    def cdf(self, t: Array) -> Array:
-        u, w = self._rule()
-        return np.asarray(np.sum(w * self.duration.cdf(self._scaled(np.asarray(t, dtype=float), u)), axis=-1))
-
-    def below(self, t: Array) -> Array:
-        u, w = self._rule()
-        scaled = self._scaled(np.asarray(t, dtype=float), u)
-        return np.asarray(np.sum(w * u * self.duration.below(scaled), axis=-1))
-
-    def above(self, a: Array, order: int = FAILING_ORDER) -> tuple[Array, Array]:
-        a = np.asarray(a, dtype=float)
-        u, w = self._rule()
-        nodes, weights = self.duration.above(self._scaled(a, u), order)  # shape a.shape + (J, K)
-        nodes = nodes * u[:, None]
-        weights = weights * w[:, None]
-        return nodes.reshape(*a.shape, -1), weights.reshape(*a.shape, -1)
-
-    def between(self, low: Array, high: Array, order: int = FAILING_ORDER) -> tuple[Array, Array]:
-        low, high = np.broadcast_arrays(np.asarray(low, dtype=float), np.asarray(high, dtype=float))
-        u, w = self._rule()
-        nodes, weights = self.duration.between(self._scaled(low, u), self._scaled(high, u), order)
-        nodes = nodes * u[:, None]
-        weights = weights * w[:, None]
-        return nodes.reshape(*low.shape, -1), weights.reshape(*low.shape, -1)
-
-
-@cache
-def _atoms(dist: Distribution) -> tuple[Array, Array]:
-    """The values of a fixed or empirical distribution and their probabilities."""
-    if dist.family == "fixed":
-        return np.array([dist.param("value")]), np.array([1.0])
-    values, counts = np.unique(np.asarray(dist.values), return_counts=True)
-    return values.astype(float), counts / counts.sum()
-
-
-def _queue_rule(dist: Distribution, low: float, high: float, breaks: list[float]) -> tuple[Array, Array]:
-    """Nodes and weights for E[g(Q); low < Q <= high] (``low`` = -1 takes in Q = 0)."""
-    if not dist.has_density:
-        values, probs = _atoms(dist)
-        inside = (values > low) & (values <= high)
-        return values[inside], probs[inside]
-    # Below the median integrate over u = F(q), above it over the tail mass t = 1 - F(q), so that
-    # neither end loses precision.
-    frozen = dist._scipy()
-    low = max(low, 0.0)
-    inner = sorted(x for x in breaks if low < x < high) if len(breaks) <= _MAX_BREAKS else []
-    nodes, weights = [], []
-    for inverse, prob, start, end in (
-        (frozen.ppf, frozen.cdf, low, high),  # u in [F(low), min(F(high), 1/2)]
-        (frozen.isf, frozen.sf, high, low),  # t in [S(high), min(S(low), 1/2)]
-    ):
-        first = float(prob(start)) if np.isfinite(start) else 0.0
-        last = min(float(prob(end)) if np.isfinite(end) else 1.0, 0.5)
-        if last <= first:
-            continue
-        cuts = [first + (last - first) * g for g in _GRADED] + [float(prob(x)) for x in inner]
-        level, weight = _gauss(np.unique(np.clip(cuts, first, last)))
-        nodes.append(inverse(level))
-        weights.append(weight)
-    if not nodes:
-        return np.empty(0), np.empty(0)
-    return np.concatenate(nodes), np.concatenate(weights)
-
-
-@dataclass(frozen=True)
-class _Latency:
-    """The stop latency L: P(L >= t) and E[L; L >= t], or its atoms."""
-
-    dist: Distribution
-
-    @property
-    def atomic(self) -> bool:
-        return not self.dist.has_density
-
-    def at_least(self, t: Array) -> Array:
-        return np.where(t <= 0, 1.0, self.dist.sf(np.maximum(t, 0.0)))
-
-    def mean_at_least(self, t: Array) -> Array:
-        return self.dist.mean - np.asarray(self.dist.partial_mean(np.maximum(t, 0.0)), dtype=float)
-
-
 _CHUNK = 32  # queue nodes integrated at a time (bounds memory for an empirical input with many values)
 
 
-def _phase_rule(dist: Distribution) -> list[tuple[float, float]]:
-    """Values and weights of a provisioning or finalization duration: its atoms, or Gauss-Legendre
-    nodes in tail mass (one panel for a uniform, four otherwise)."""
-    if not dist.has_density:
-        values, probs = _atoms(dist)
-        return list(zip(values.tolist(), probs.tolist(), strict=True))
-    order = _PHASE_ORDER if dist.family == "uniform" else _PHASE_ORDER // 2
-    level, weight = _gauss(np.asarray((0.0, 1.0) if dist.family == "uniform" else _EVEN), order)
-    return list(zip(dist._scipy().isf(level).tolist(), weight.tolist(), strict=True))
 
-
-def _order_moments(q_law: Distribution, x: _Law, lat: _Latency, s: float, *, p: float, z: float) -> Array:
+def _order_moments(q_law: Distribution, x: Law, lat: Latency, s: float, *, p: float, z: float) -> Array:
     """The moments (P, E[Q; .], E[X; .], E[L; .]) of every class, shape ``(len(CLASSES), 4)``, for a
     provisioning of ``p`` and a finalization of ``z`` seconds."""
     breaks = [s - p - v for v in x.atoms] + [s - p - z - v for v in x.atoms if z]
     if lat.atomic:
-        l_atoms = _atoms(lat.dist)[0].tolist()
+        l_atoms = atoms(lat.dist)[0].tolist()
         breaks += [s + v for v in l_atoms] + [s - p + v - w for v in l_atoms for w in x.atoms]
         breaks += [s + v - p for v in l_atoms if p]
         breaks += [s - p - z + v - w for v in l_atoms for w in x.atoms if z]
@@ -303,7 +94,7 @@ def _order_moments(q_law: Distribution, x: _Law, lat: _Latency, s: float, *, p: 
     for low, high, moments in (
         (-1.0, s - p, _stop_in_training), (s - p, s, _stop_in_provisioning), (s, np.inf, _stop_before_start)
     ):
-        q, wq = _queue_rule(q_law, low, high, breaks)
+        q, wq = queue_rule(q_law, low, high, breaks)
         for i in range(0, len(q), _CHUNK):
             chunk = q[i:i + _CHUNK]
             parts = moments(x, lat, s - chunk, p, z)
@@ -312,7 +103,7 @@ def _order_moments(q_law: Distribution, x: _Law, lat: _Latency, s: float, *, p: 
     return out
 
 
-def _stop_in_training(x: _Law, lat: _Latency, before: Array, p: float, z: float) -> Array:
+def _stop_in_training(x: Law, lat: Latency, before: Array, p: float, z: float) -> Array:
     """Classes (4, 4) to (2, 2), for queue delays ``q <= s - p``: the stop comes ``c = s - q - p`` after
     billed training began (``before = s - q``)."""
     c = before - p
@@ -323,7 +114,7 @@ def _stop_in_training(x: _Law, lat: _Latency, before: Array, p: float, z: float)
     fa, ma = x.cdf(c), x.below(c)  # X <= c: billed training ended before the stop
     parts[i44, _P], parts[i44, _EX], parts[i44, _EL] = done, done_mean, ml * done
     if lat.atomic:
-        lv, lp = _atoms(lat.dist)
+        lv, lp = atoms(lat.dist)
         f4, m4 = x.cdf(c[:, None] + lv - z), x.below(c[:, None] + lv - z)  # the job ends before the effect
         parts[i24, _P] = (np.maximum(f4, fa[:, None]) - fa[:, None]) @ lp
         parts[i24, _EX] = (np.maximum(m4, ma[:, None]) - ma[:, None]) @ lp
@@ -364,13 +155,13 @@ def _stop_in_training(x: _Law, lat: _Latency, before: Array, p: float, z: float)
     return parts
 
 
-def _after_billing_start(x: _Law, lat: _Latency, gap: Array, z: float, *, parts: Array, a: int) -> None:
+def _after_billing_start(x: Law, lat: Latency, gap: Array, z: float, *, parts: Array, a: int) -> None:
     """Classes (a, 4) to (a, 2) of a stop sent ``gap`` before billed training begins: its effect comes
     after the job's end, after billing ends, or after billing begins."""
     i4, i3, i2 = (_INDEX[a, b] for b in (4, 3, 2))
     mx = x.mean
     if lat.atomic:
-        lv, lp = _atoms(lat.dist)
+        lv, lp = atoms(lat.dist)
         t = lv - gap[:, None]  # how much training the effect leaves room for
         f3, m3 = x.cdf(t - z), x.below(t - z)
         later = (lv >= gap[:, None]).astype(float)
@@ -400,7 +191,7 @@ def _after_billing_start(x: _Law, lat: _Latency, gap: Array, z: float, *, parts:
     parts[i2, _EL] = bb - parts[i4, _EL] - parts[i3, _EL]
 
 
-def _stop_in_provisioning(x: _Law, lat: _Latency, before: Array, p: float, z: float) -> Array:
+def _stop_in_provisioning(x: Law, lat: Latency, before: Array, p: float, z: float) -> Array:
     """Classes (1, 4) to (1, 1), for queue delays ``s - p < q <= s``: the stop comes while the job
     provisions, ``p - before`` before billed training begins."""
     gap = p - before
@@ -408,7 +199,7 @@ def _stop_in_provisioning(x: _Law, lat: _Latency, before: Array, p: float, z: fl
     _after_billing_start(x, lat, gap, z, parts=parts, a=1)
     i11 = _INDEX[1, 1]
     if lat.atomic:
-        lv, lp = _atoms(lat.dist)
+        lv, lp = atoms(lat.dist)
         sooner = 1 - (lv >= gap[:, None]).astype(float)
         parts[i11, _P], parts[i11, _EL] = sooner @ lp, sooner @ (lp * lv)
     else:
@@ -417,7 +208,7 @@ def _stop_in_provisioning(x: _Law, lat: _Latency, before: Array, p: float, z: fl
     return parts
 
 
-def _stop_before_start(x: _Law, lat: _Latency, before: Array, p: float, z: float) -> Array:
+def _stop_before_start(x: Law, lat: Latency, before: Array, p: float, z: float) -> Array:
     """Classes (0, 4) to (0, 0), for queue delays ``q > s``: the stop comes ``b = q - s`` before
     training starts (``before = s - q``)."""
     b = -before
@@ -426,7 +217,7 @@ def _stop_before_start(x: _Law, lat: _Latency, before: Array, p: float, z: float
     _after_billing_start(x, lat, b + p, z, parts=parts, a=0)
     i01, i00 = _INDEX[0, 1], _INDEX[0, 0]
     if lat.atomic:
-        lv, lp = _atoms(lat.dist)
+        lv, lp = atoms(lat.dist)
         later = (lv >= b[:, None]).astype(float)
         parts[i00, _P], parts[i00, _EL] = (1 - later) @ lp, (1 - later) @ (lp * lv)
         if p:
@@ -480,8 +271,8 @@ def unavailable(scenario: RaceScenario) -> str | None:
                 "of them fixed")
     for name in (*JOB_DISTRIBUTIONS, "stop_latency"):
         dist: Distribution = getattr(scenario, name)
-        if dist.family == "empirical" and len(_atoms(dist)[0]) > MAX_EMPIRICAL_VALUES:
-            return (f"{name} {dist.spec} has {len(_atoms(dist)[0])} distinct values; the integral takes "
+        if dist.family == "empirical" and len(atoms(dist)[0]) > MAX_EMPIRICAL_VALUES:
+            return (f"{name} {dist.spec} has {len(atoms(dist)[0])} distinct values; the integral takes "
                     f"at most {MAX_EMPIRICAL_VALUES}")
     return None
 
@@ -493,19 +284,19 @@ def race_outcome(scenario: RaceScenario, stop_at: float) -> RaceOutcome:
     if reason is not None:
         raise ValueError(f"no analytic result: {reason}")
     s = float(stop_at)
-    lat = _Latency(scenario.stop_latency)
-    duration = _Single(scenario.training_duration)
+    lat = Latency(scenario.stop_latency)
+    duration = Single(scenario.training_duration)
     pf, pw = scenario.p_failure, scenario.p_warning
     # (end trigger of sim.draws.END_TRIGGERS, its probability, the law of the time to it)
-    triggers: list[tuple[int, float, _Law]] = [
+    triggers: list[tuple[int, float, Law]] = [
         (0, (1 - pf) * (1 - pw), duration), (1, (1 - pf) * pw, duration),
     ]
     if pf:
-        triggers.append((2, pf, _Product(_Single(scenario.failure_point), duration)))
+        triggers.append((2, pf, Product(Single(scenario.failure_point), duration)))
     paths: dict[str, float] = {}
     billed = 0.0
-    phases = [(p, z, wp * wz) for p, wp in _phase_rule(scenario.provisioning)
-              for z, wz in _phase_rule(scenario.finalization)]
+    phases = [(p, z, wp * wz) for p, wp in phase_rule(scenario.provisioning)
+              for z, wz in phase_rule(scenario.finalization)]
     for trigger, weight, x in triggers:
         if not weight:
             continue
