@@ -219,6 +219,29 @@ def _describe(service: ComprehendService, arn: str) -> dict[str, Any] | None:
     return properties(record.arn, record.job, record.request) if record is not None else None
 
 
+def _watched(
+    service: ComprehendService, arn: str, action: str
+) -> tuple[dict[str, Any] | None, str | None, list[tuple[str, str, str | None]]]:
+    """:func:`_act`, and the steps the service says the action took (trigger, source, dest; dest None
+    for an accepted no-op)."""
+    steps: list[tuple[str, str, str | None]] = []
+
+    def no_op(call: ApiCall) -> None:
+        if call.step is not None and call.step.dest is None:
+            steps.append((call.step.trigger, call.step.source, None))
+
+    observers = (
+        service.on_change(lambda c: steps.append((c.trigger, c.source, c.dest))),
+        service.on_call(no_op),
+    )
+    try:
+        out, error = _act(service, arn, action)
+    finally:
+        for unsubscribe in observers:
+            unsubscribe()
+    return out, error, steps
+
+
 def _act(service: ComprehendService, arn: str, action: str) -> tuple[dict[str, Any] | None, str | None]:
     """Take ``action``; return (result, error code), the code being 'refused' for a refused event."""
     try:
@@ -297,19 +320,7 @@ class _Search:
         reached, the trace to it, and whether the step failed and left everything as it was."""
         creates, _, _, trained, stop_seen = key
         branch.clock.advance(1)  # type: ignore[attr-defined]
-        steps: list[tuple[str, str, str | None]] = []  # what the service says the action did
-
-        def no_op(call: ApiCall) -> None:
-            if call.step is not None and call.step.dest is None:
-                steps.append((call.step.trigger, call.step.source, None))
-
-        observers = (
-            branch.on_change(lambda c: steps.append((c.trigger, c.source, c.dest))),
-            branch.on_call(no_op),
-        )
-        out, error = _act(branch, self.arn, action)
-        for unsubscribe in observers:
-            unsubscribe()
+        out, error, steps = _watched(branch, self.arn, action)
         after = _describe(branch, self.arn)
         self.result.steps += 1
         if error is None:

@@ -85,30 +85,8 @@ def check_properties(
     status = props.get("Status")
     if status not in _SPEC_STATUSES:
         return [(STATUS, f"Status {status!r}")]
-    findings: list[Finding] = []
-    ended = status in _FINISHED or status == "DELETING"
-    provisioning = policy.billing_start == "after_provisioning"
     finalizing = policy.billing_end == "before_finalization"
-    start: bool | None = (
-        None if trained and provisioning and status in ("TRAINING", "STOP_REQUESTED", "STOPPED", "DELETING")
-        else trained
-    )
-    billed = start is True or "TrainingStartTime" in props
-    # Each timestamp: True (required), False (forbidden) or None (either).
-    expected: dict[str, bool | None] = {
-        "SubmitTime": True,
-        "TrainingStartTime": start,
-        "TrainingEndTime": billed and (ended or (None if finalizing else False)),
-        "EndTime": ended,
-    }
-    missing = [k for k, want in expected.items() if want and k not in props]
-    extra = [k for k, want in expected.items() if want is False and k in props]
-    if missing:
-        findings.append((TIMESTAMPS_PRESENT, f"{status} job lacks {', '.join(missing)}"))
-    if extra:
-        findings.append((TIMESTAMPS_PRESENT, f"{status} job has {', '.join(extra)}"))
-    if status in (*_TRAINED, "TRAINING", "IN_ERROR") and not trained:
-        findings.append((TIMESTAMPS_PRESENT, f"{status} job was never seen TRAINING"))
+    findings = _presence(props, status, trained=trained, policy=policy)
 
     times = [(k, props[k]) for k in _TIME_KEYS if k in props]
     for (k1, t1), (k2, t2) in pairwise(times):
@@ -133,6 +111,35 @@ def check_properties(
             findings.append(
                 (BILLED, f"billed {billed_seconds} s, TrainingEndTime - TrainingStartTime {span} s")
             )
+    return findings
+
+
+def _presence(props: Mapping[str, Any], status: str, *, trained: bool, policy: Policy) -> list[Finding]:
+    """Which timestamps a job in ``status`` must have, may have, and must not have."""
+    findings: list[Finding] = []
+    ended = status in _FINISHED or status == "DELETING"
+    provisioning = policy.billing_start == "after_provisioning"
+    finalizing = policy.billing_end == "before_finalization"
+    start: bool | None = (
+        None if trained and provisioning and status in ("TRAINING", "STOP_REQUESTED", "STOPPED", "DELETING")
+        else trained
+    )
+    billed = start is True or "TrainingStartTime" in props
+    # Each timestamp: True (required), False (forbidden) or None (either).
+    expected: dict[str, bool | None] = {
+        "SubmitTime": True,
+        "TrainingStartTime": start,
+        "TrainingEndTime": billed and (ended or (None if finalizing else False)),
+        "EndTime": ended,
+    }
+    missing = [k for k, want in expected.items() if want and k not in props]
+    extra = [k for k, want in expected.items() if want is False and k in props]
+    if missing:
+        findings.append((TIMESTAMPS_PRESENT, f"{status} job lacks {', '.join(missing)}"))
+    if extra:
+        findings.append((TIMESTAMPS_PRESENT, f"{status} job has {', '.join(extra)}"))
+    if status in (*_TRAINED, "TRAINING", "IN_ERROR") and not trained:
+        findings.append((TIMESTAMPS_PRESENT, f"{status} job was never seen TRAINING"))
     return findings
 
 
