@@ -57,6 +57,8 @@ def machine_for(policy: Policy = DEFAULT_POLICY, edges: tuple[Edge, ...] = EDGES
     ``edges`` defaults to the project's table; another table (for example a deliberately broken one in
     a test of the checker) gets its own Machine.
     """
+    if policy.__class__ is not Policy and not isinstance(policy, Policy):
+        raise TypeError(f"policy must be a model.Policy, not {type(policy).__name__}")
     key = (policy, id(edges))
     entry = _machines.get(key)
     if entry is None:

@@ -359,7 +359,7 @@ class ComprehendService:
             raise invalid(f"DocumentClassifierArn {err}") from None
 
     def _record(self, arn: str, operation: str) -> _Record:
-        record = self._jobs.get(arn)
+        record = self._jobs.get(arn) if isinstance(arn, str) else None
         if record is None:
             raise ResourceNotFoundException(
                 f"The specified resource ARN was not found: {arn!r}. Check the ARN and try your "

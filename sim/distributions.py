@@ -250,7 +250,7 @@ def parse_distribution(spec: str) -> Distribution:
     3600.0
     """
     if not isinstance(spec, str):
-        raise ValueError(f"a distribution spec must be a string, not {type(spec).__name__}")
+        raise TypeError(f"a distribution spec must be a string, not {type(spec).__name__}")
     family, sep, rest = spec.strip().partition(":")
     family = family.strip().lower()
     if family == "empirical":

@@ -90,7 +90,7 @@ class RaceScenario:
                 raise ValueError(f"stop_at times must be finite numbers of seconds >= 0, got {t!r}")
         object.__setattr__(self, "stop_at", tuple(float(t) for t in stops))
         if not isinstance(self.policy, Policy):
-            raise ValueError(f"policy must be a model.Policy, not {type(self.policy).__name__}")
+            raise TypeError(f"policy must be a model.Policy, not {type(self.policy).__name__}")
         count = self.replications
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ValueError(f"replications must be a whole number of at least 1, got {self.replications!r}")
@@ -132,7 +132,7 @@ def check_job_fields(scenario: Any, distributions: tuple[str, ...], probabilitie
         if isinstance(value, str):
             object.__setattr__(scenario, name, parse_distribution(value))
         elif not isinstance(value, Distribution):
-            raise ValueError(f"{name} must be a distribution spec or Distribution, not {value!r}")
+            raise TypeError(f"{name} must be a distribution spec or Distribution, not {value!r}")
     for name in probabilities:
         value = getattr(scenario, name)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:

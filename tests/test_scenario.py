@@ -51,12 +51,29 @@ def test_as_dict_is_plain_data():
         ({"replications": 2.5}, "replications must be a whole number"),
         ({"seed": -1}, "seed must be a whole number"),
         ({"training_duration": "normal:mean=1"}, "unknown family"),
-        ({"training_duration": 3600}, "must be a distribution spec"),
         ({"failure_point": "uniform:low=0,high=2"}, "fraction of the training time"),
         ({"failure_point": "exponential:mean=0.5"}, "fraction of the training time"),
-        ({"policy": {"deletable": "finished"}}, "policy must be a model.Policy"),
     ],
 )
 def test_bad_fields_are_refused_by_name(changes, message):
     with pytest.raises(ValueError, match=message):
         RaceScenario(**changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"training_duration": 3600}, "must be a distribution spec"),
+        ({"policy": {"deletable": "finished"}}, "policy must be a model.Policy"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_a_type_error_as_everywhere(changes, message):
+    from model import ComprehendService, TrainingJob  # noqa: PLC0415
+
+    with pytest.raises(TypeError, match=message):
+        RaceScenario(**changes)
+    if "policy" in changes:  # the same misuse gets the same error from the model
+        with pytest.raises(TypeError, match=message):
+            ComprehendService(policy=changes["policy"])
+        with pytest.raises(TypeError, match=message):
+            TrainingJob(changes["policy"], at=0)

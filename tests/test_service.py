@@ -827,3 +827,11 @@ def test_unsubscribed_observers_and_forks_hear_nothing():
     assert told == []
     with pytest.raises(TypeError, match="observer must be callable"):
         service.on_call("not a function")  # type: ignore[arg-type]
+
+
+def test_an_arn_that_is_not_a_string_is_not_found_like_any_other(service):
+    arn = create(service)
+    for call in (lambda a: service.fire(a, "start_training"), service.status, service.path):
+        with pytest.raises(ResourceNotFoundException):
+            call([arn])
+    assert service.status(arn) == "SUBMITTED"

@@ -129,7 +129,7 @@ def scenario(args: argparse.Namespace) -> FleetScenario:
             retry_mode=args.retry_mode, app_retry=args.app_retry, app_retry_interval=args.app_retry_interval,
             http_statuses=args.http_statuses, policy=policy(args.policy), seed=args.seed,
         )
-    except ValueError as err:
+    except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from None
 
 

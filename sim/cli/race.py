@@ -63,7 +63,7 @@ def scenario(args: argparse.Namespace) -> RaceScenario:
             **job_settings(args), stop_latency=args.stop_latency, stop_at=args.stop_at,
             policy=policy(args.policy), replications=args.replications, seed=args.seed,
         )
-    except ValueError as err:
+    except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from None
 
 

@@ -119,7 +119,7 @@ class FleetScenario:
             self, "rate_limits", {k: (float(v[0]), int(v[1])) for k, v in sorted(limits.items())}
         )
         if not isinstance(self.policy, Policy):
-            raise ValueError(f"policy must be a model.Policy, not {type(self.policy).__name__}")
+            raise TypeError(f"policy must be a model.Policy, not {type(self.policy).__name__}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}")
 
