@@ -29,7 +29,7 @@ from typing import Any
 
 from .clock import ManualClock
 from .errors import InvalidTransitionError, ServiceError
-from .invariants import STOPPED_TO_TRAINED, check_properties, check_step
+from .invariants import STOPPED_TO_TRAINED, check_properties, check_step, is_training
 from .lifecycle import API_TRIGGERS, EDGES, RACE_LOST_STEPS, SERVICE_TRIGGERS, Edge
 from .policy import DEFAULT_POLICY, Policy
 from .responses import properties
@@ -341,7 +341,7 @@ class _Search:
             trained = stop_seen = False
         else:
             self.result.statuses.add(after["Status"])
-            trained = trained or after["Status"] == Status.TRAINING.value
+            trained = trained or is_training(after["Status"])
             stop_seen = stop_seen or any(trigger == "stop" and dest for trigger, _, dest in steps)
             for prop, detail in check_properties(
                 after, billed_seconds=branch.billed_training_seconds(self.arn), trained=trained,

@@ -66,7 +66,7 @@ def _label(edge: Edge, stamps: bool = False) -> str:
     """An edge as an arrow's text: ``trigger [guard] / stamps`` (API calls written as calls)."""
     label = f"{edge.trigger}()" if edge.actor is Actor.API else edge.trigger
     if edge.guard:
-        label += f" [{GUARDS[edge.guard][0]}]"
+        label += f" [{GUARDS[edge.guard].label}]"
     if stamps and edge.stamp_text:
         label += f" / {edge.stamp_text}"
     return label

@@ -20,7 +20,7 @@ from typing import Any
 
 from .policy import DEFAULT_POLICY, Policy
 
-__all__ = ["INVARIANTS", "STOPPED_TO_TRAINED", "Finding", "check_properties", "check_step"]
+__all__ = ["INVARIANTS", "STOPPED_TO_TRAINED", "Finding", "check_properties", "check_step", "is_training"]
 
 #: One broken property: its name (one of ``INVARIANTS``) and what was seen.
 Finding = tuple[str, str]
@@ -63,6 +63,12 @@ INVARIANTS: tuple[str, ...] = (
 )
 
 _TIME_KEYS = ("SubmitTime", "TrainingStartTime", "TrainingEndTime", "EndTime")
+
+
+def is_training(status: str | None) -> bool:
+    """Whether a described status is ``TRAINING`` (what the ``trained`` of :func:`check_properties`
+    remembers a job was once seen in)."""
+    return status == "TRAINING"
 
 
 def check_properties(

@@ -19,6 +19,7 @@ TRAINING
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,17 @@ def machine_for(policy: Policy = DEFAULT_POLICY, edges: tuple[Edge, ...] = EDGES
     return entry[1]
 
 
+def _condition(guard: str) -> Callable[[EventData], bool]:
+    """A transitions condition deciding ``guard`` for the job being fired (``event.model``)."""
+    holds = GUARDS[guard].holds
+
+    def condition(event: EventData) -> bool:
+        job: TrainingJob = event.model  # type: ignore[assignment]
+        return holds(job.path, job.times)
+
+    return condition
+
+
 class LifecycleMachine(Machine):
     """The ``transitions`` Machine of one policy's edges. It registers no models: a job is fired by
     ``Event.trigger(job)``, which reads and sets ``job.state``, and calls back the job's methods."""
@@ -87,7 +99,7 @@ class LifecycleMachine(Machine):
                     "trigger": edge.trigger,
                     "source": list(edge.source),
                     "dest": edge.dest,
-                    "conditions": [edge.guard] if edge.guard else [],
+                    "conditions": [_condition(edge.guard)] if edge.guard else [],
                 }
                 for edge in enabled
             ],
@@ -214,7 +226,7 @@ class TrainingJob:
     def can_fire(self, trigger: str) -> bool:
         """Whether ``trigger`` has an enabled edge from the current status (guards included)."""
         edge = self._machine.edge_of.get((trigger, self.state))
-        return edge is not None and (edge.guard is None or getattr(self, edge.guard)())
+        return edge is not None and (edge.guard is None or GUARDS[edge.guard].holds(self.path, self.times))
 
     def allowed_from(self, trigger: str) -> tuple[str, ...]:
         """The statuses ``trigger`` has an edge from under this job's policy."""
@@ -222,28 +234,12 @@ class TrainingJob:
 
     # -- callbacks called by the Machine ---------------------------------------------------------
 
-    def has_trained(self, _event: EventData | None = None) -> bool:
-        """Guard: billed training has begun (so training can complete or fail)."""
-        return Stamp.TRAINING_START in self.times
-
-    def provisioning(self, _event: EventData | None = None) -> bool:
-        """Guard: the job has entered ``TRAINING`` and its billed training has not begun."""
-        return Stamp.TRAINING_START not in self.times and Status.TRAINING.value in self.path
-
-    def billing(self, _event: EventData | None = None) -> bool:
-        """Guard: billed training has begun and not ended."""
-        return Stamp.TRAINING_START in self.times and Stamp.TRAINING_END not in self.times
-
-    def not_finalizing(self, _event: EventData | None = None) -> bool:
-        """Guard: billed training has not ended."""
-        return Stamp.TRAINING_END not in self.times
-
     def _guard_failed(self, trigger: str) -> str:
         """What the guard of ``trigger``'s edge from here requires, where it does not hold ('' else)."""
         edge = self._machine.edge_of.get((trigger, self.state))
-        if edge is None or edge.guard is None or getattr(self, edge.guard)():
+        if edge is None or edge.guard is None or GUARDS[edge.guard].holds(self.path, self.times):
             return ""
-        return f"its edge needs: {GUARDS[edge.guard][1]}"
+        return f"its edge needs: {GUARDS[edge.guard].meaning}"
 
     def _after_change(self, event: EventData) -> None:
         """Record the step: the path (when the status changes), the edge's stamps under the two rules

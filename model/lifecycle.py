@@ -23,7 +23,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from itertools import pairwise
@@ -89,13 +89,34 @@ PROVISIONING = "provisioning"
 BILLING = "billing"
 NOT_FINALIZING = "not_finalizing"
 
-#: Each guard: (the diagram's label, what it means in the tables). Billed training is the span from
-#: ``TrainingStartTime`` to ``TrainingEndTime``; provisioning comes before it, finalization after.
-GUARDS: dict[str, tuple[str, str]] = {
-    HAS_TRAINED: ("if trained", "job has started training"),
-    PROVISIONING: ("if provisioning", "job is provisioning (TRAINING, not yet billed)"),
-    BILLING: ("if billing", "billed training has begun and not ended"),
-    NOT_FINALIZING: ("unless finalizing", "billed training has not ended"),
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """What an edge needs of the job besides its status: ``holds(path, times)`` decides it from the
+    statuses the job went through and the timestamps its steps set; ``label`` is the diagram's text,
+    ``meaning`` the tables'."""
+
+    label: str
+    meaning: str
+    holds: Callable[[Sequence[str], Mapping[Stamp, Any]], bool]
+
+
+_START, _END = Stamp.TRAINING_START, Stamp.TRAINING_END
+
+#: The guards, by name. Billed training is the span from ``TrainingStartTime`` to ``TrainingEndTime``;
+#: provisioning comes before it, finalization after.
+GUARDS: dict[str, Guard] = {
+    HAS_TRAINED: Guard("if trained", "job has started training", lambda _, times: _START in times),
+    PROVISIONING: Guard(
+        "if provisioning", "job is provisioning (TRAINING, not yet billed)",
+        lambda path, times: _START not in times and Status.TRAINING.value in path,
+    ),
+    BILLING: Guard(
+        "if billing", "billed training has begun and not ended",
+        lambda _, times: _START in times and _END not in times,
+    ),
+    NOT_FINALIZING: Guard(
+        "unless finalizing", "billed training has not ended", lambda _, times: _END not in times
+    ),
 }
 
 
@@ -134,7 +155,7 @@ class Edge:
         """The policy settings and guard this edge needs, as text ('' when it always exists)."""
         parts = [f"{name}={value}" for name, value in self.when]
         if self.guard:
-            parts.append(GUARDS[self.guard][1])
+            parts.append(GUARDS[self.guard].meaning)
         return ", ".join(parts)
 
     @property
