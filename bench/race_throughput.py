@@ -30,21 +30,22 @@ SCENARIO = RaceScenario(stop_at=(3000.0,))
 
 
 def minimal_simpy(inputs: JobInputs) -> int:
-    """Race lost count, one simpy process per job, no model."""
+    """Race lost count, one simpy process per job, no model (the default policy's rules: a stop meets
+    the job while it is TRAINING, and loses when billed training ends before the stop takes effect)."""
     env = simpy.Environment()
     lost = [0]
 
     def job(times: list[float], fails: bool):  # type: ignore[no-untyped-def]
-        q, e, s, eff = times
+        q, _, billed_end, end, s, eff = times
         yield env.timeout(q)
         if s < q:
             return
-        if e <= s:
-            yield env.timeout(e - env.now)
+        if end <= s:
+            yield env.timeout(end - env.now)
             return
         yield env.timeout(s - env.now)
-        if e <= eff:
-            yield env.timeout(e - env.now)
+        if billed_end <= eff:
+            yield env.timeout(end - env.now)
             lost[0] += not fails
         else:
             yield env.timeout(eff - env.now)
@@ -56,10 +57,10 @@ def minimal_simpy(inputs: JobInputs) -> int:
 
 
 def minimal_numpy(inputs: JobInputs) -> int:
-    """Race lost count by array comparisons, no model."""
-    q, e, s, eff = inputs.times.T
-    entered = (q <= s) & (s < e)
-    return int(np.count_nonzero(entered & (e <= eff) & (inputs.end_trigger != 2)))
+    """Race lost count by array comparisons, no model (the rules of :func:`minimal_simpy`)."""
+    q, _, billed_end, end, s, eff = inputs.times.T
+    entered = (q <= s) & (s < end)
+    return int(np.count_nonzero(entered & (billed_end <= eff) & (inputs.end_trigger != 2)))
 
 
 def timed(label: str, work: Callable[[], object], jobs: int) -> float:

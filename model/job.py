@@ -98,7 +98,8 @@ class LifecycleMachine(Machine):
                 {
                     "trigger": edge.trigger,
                     "source": list(edge.source),
-                    "dest": edge.dest,
+                    # a step that keeps the status is an internal transition (no exit and re-entry)
+                    "dest": None if edge.source == (edge.dest,) else edge.dest,
                     "conditions": [_condition(edge.guard)] if edge.guard else [],
                 }
                 for edge in enabled
@@ -245,10 +246,12 @@ class TrainingJob:
         """Record the step: the path (when the status changes), the edge's stamps under the two rules
         of :class:`Edge`, and its message. No status decides here."""
         transition = event.transition
-        if transition is None or transition.dest is None:  # an accepted no-op
+        if transition is None:
             return
         edge = self._machine.edge_of[event.event.name, transition.source]
-        if transition.dest != transition.source:
+        if edge.dest is None:  # an accepted no-op
+            return
+        if transition.dest is not None:  # a new status (a step that keeps it is internal)
             self.path.append(transition.dest)
         times = self.times
         for name in edge.stamps:

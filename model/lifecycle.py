@@ -335,8 +335,10 @@ def check_table(edges: Iterable[Edge]) -> None:
             raise ModelError(f"edge {edge.trigger!r} has unknown guard {edge.guard!r}")
         if edge.dest is None and (edge.stamps or edge.stamps_from or edge.message):
             raise ModelError(f"edge {edge.trigger!r} changes nothing, so it can stamp nothing")
-        if edge.dest is not None and edge.dest in edge.source and not edge.stamps:
-            raise ModelError(f"edge {edge.trigger!r} keeps the status and stamps nothing: make it a no-op")
+        if edge.dest is not None and edge.dest in edge.source and (not edge.stamps or len(edge.source) > 1):
+            raise ModelError(
+                f"edge {edge.trigger!r} keeps the status: it must stamp, from that one status (else a no-op)"
+            )
     for policy in Policy.combinations({n for e in edges for n, _ in e.when}):
         seen: set[tuple[str, str]] = set()
         for edge in enabled_edges(policy, edges):

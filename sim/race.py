@@ -17,14 +17,13 @@ taking effect on a job that already finished, a stop rejected by the policy) is 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import simpy
 
-from model import InvalidTransitionError, Policy, TrainingJob
+from model import Policy, TrainingJob
 
 from .draws import END, END_TRIGGERS, EVENTS, JobInputs, draw_batches
 from .outcome import Outcomes, RowResult
@@ -81,8 +80,9 @@ def _job(  # noqa: PLR0917 - one call site, a hot path: positional on purpose
         at = times[k]
         if at > env.now:
             yield env.timeout(at - env.now)
-        with suppress(InvalidTransitionError):  # an event the lifecycle refuses now is dropped
-            job.fire(end_trigger if k == END else EVENTS[k], at=at)
+        trigger = end_trigger if k == END else EVENTS[k]
+        if job.can_fire(trigger):  # an event the lifecycle refuses now is dropped (asking costs less)
+            job.fire(trigger, at=at)
     paths[i] = ">".join(job.path)
     if job.training_start is not None:
         start[i] = job.training_start
