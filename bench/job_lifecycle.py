@@ -4,11 +4,14 @@ hand-written program doing the same.
 Run: ``python bench/job_lifecycle.py [--jobs N]``. Prints jobs per second for
 
 1. creating ``TrainingJob`` s (no Machine per job: the policy's Machine is shared);
-2. creating each and firing ``start_training``, ``stop``, ``finish_training`` (a lost race);
-3. a minimal program: a dict from (status, trigger) to the next status, a list for the path and a dict
-   for the times, doing the same three steps;
+2. creating each and firing ``start_training``, ``stop``, ``finish_training`` (a lost race), under the
+   policy without the phases of ``TRAINING`` (the same three steps as a minimal program);
+3. the same lost race under the default policy, which takes two more steps (``begin_billing`` and
+   ``end_billing``);
+4. a minimal program: a dict from (status, trigger) to the next status, a list for the path and a dict
+   for the times, doing the three steps of 2;
 
-and the ratio of 2 to 3. Every simulator creates and fires jobs like this, so a change to the
+and the ratio of 2 to 4. Every simulator creates and fires jobs like this, so a change to the
 lifecycle's machinery shows here first. Best of three runs each.
 """
 
@@ -18,7 +21,9 @@ import argparse
 import time
 from collections.abc import Callable
 
-from model import TrainingJob
+from model import Policy, TrainingJob
+
+_UNPHASED = Policy(billing_start="with_training", billing_end="with_end")
 
 _NEXT = {
     ("SUBMITTED", "start_training"): "TRAINING",
@@ -26,6 +31,10 @@ _NEXT = {
     ("STOP_REQUESTED", "finish_training"): "TRAINED",
 }
 _STEPS = (("start_training", 1.0), ("stop", 2.0), ("finish_training", 3.0))
+_PHASED_STEPS = (
+    ("start_training", 1.0), ("begin_billing", 1.5), ("stop", 2.0), ("end_billing", 2.5),
+    ("finish_training", 3.0),
+)
 
 
 def create(n: int) -> None:
@@ -35,8 +44,15 @@ def create(n: int) -> None:
 
 def lost_race(n: int) -> None:
     for _ in range(n):
-        job = TrainingJob(at=0.0)
+        job = TrainingJob(_UNPHASED, at=0.0)
         for trigger, at in _STEPS:
+            job.fire(trigger, at=at)
+
+
+def lost_race_phased(n: int) -> None:
+    for _ in range(n):
+        job = TrainingJob(at=0.0)
+        for trigger, at in _PHASED_STEPS:
             job.fire(trigger, at=at)
 
 
@@ -63,7 +79,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=50_000, help="jobs per run (default: %(default)s)")
     n = parser.parse_args().jobs
     results = {}
-    runs = (("create TrainingJob", create), ("create + lost race", lost_race), ("minimal", minimal))
+    runs = (
+        ("create TrainingJob", create), ("create + lost race", lost_race),
+        ("  the same, with phases", lost_race_phased), ("minimal", minimal),
+    )
     for name, work in runs:
         seconds = best(work, n)
         results[name] = seconds

@@ -11,7 +11,7 @@ from typing import Any
 from model import Policy, policy_fields
 from model.check import check
 
-from .common import Progress, UsageError, add_policy_argument, policy
+from .common import TerminalProgress, UsageError, add_policy_argument, policy
 
 
 def add(commands: Any) -> None:
@@ -50,6 +50,6 @@ def run(args: argparse.Namespace) -> int:
     chosen = policies(args.policy, args.single)
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
-    report = check(chosen, workers=args.workers, progress=Progress("searches"))
+    report = check(chosen, workers=args.workers, progress=TerminalProgress("searches"))
     print(json.dumps(report.as_dict(), indent=2) if args.json else report.as_text())
     return 0 if report.ok else 1

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 from model import ModelError, Policy
 
 __all__ = [
-    "Parser", "Progress", "UsageError", "add_job_arguments", "add_policy_argument", "assignment",
+    "Parser", "TerminalProgress", "UsageError", "add_job_arguments", "add_policy_argument", "assignment",
     "clock_text", "is_number", "job_settings", "policy", "show", "stop_times",
 ]
 
@@ -104,7 +104,7 @@ def clock_text(seconds: float) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
 
 
-class Progress:
+class TerminalProgress:
     """A one-line progress counter with the time left, on standard error, shown only on a terminal."""
 
     def __init__(self, what: str) -> None:

@@ -12,7 +12,15 @@ from sim.distributions import FORMS
 from sim.fleet import HTTP_STATUSES, OPERATIONS, FleetScenario, fleet_table
 from sim.retry import MODES
 
-from .common import Progress, UsageError, add_job_arguments, add_policy_argument, job_settings, policy, show
+from .common import (
+    TerminalProgress,
+    UsageError,
+    add_job_arguments,
+    add_policy_argument,
+    job_settings,
+    policy,
+    show,
+)
 
 _DEFAULTS = FleetScenario()
 
@@ -138,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.plots import save_fleet  # noqa: PLC0415
 
     chosen = scenario(args)
-    result = simulate(chosen, progress=Progress("jobs done"), keep_timeline=args.out is not None)
+    result = simulate(chosen, progress=TerminalProgress("jobs done"), keep_timeline=args.out is not None)
     report = result.as_dict()
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)

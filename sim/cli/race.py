@@ -12,7 +12,7 @@ from sim.report import DEFAULT_USD_PER_HOUR, race_report, race_table, write_outp
 from sim.scenario import RaceScenario
 
 from .common import (
-    Progress,
+    TerminalProgress,
     UsageError,
     add_job_arguments,
     add_policy_argument,
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     chosen = scenario(args)
     if args.usd_per_hour < 0:
         raise UsageError(f"--usd-per-hour must be at least 0, got {args.usd_per_hour}")
-    result = ENGINES[args.engine].simulate(chosen, progress=Progress("jobs"))
+    result = ENGINES[args.engine].simulate(chosen, progress=TerminalProgress("jobs"))
     report = race_report(result, args.usd_per_hour)
     if args.out is not None:
         write_outputs(result, report, args.out, args.usd_per_hour)

@@ -10,7 +10,7 @@ from typing import Any
 from sim.scenario import DEFAULT_SEED
 from sim.sweep.definition import BACKENDS, KINDS
 
-from .common import Progress, UsageError, assignment, is_number, stop_times
+from .common import TerminalProgress, UsageError, assignment, is_number, stop_times
 
 
 def add(commands: Any) -> None:
@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         chosen = definition(args)
         done = sweeps.run_sweep(
             chosen, args.out, backend=args.backend or "processes", workers=args.workers,
-            scheduler=args.scheduler, dask_local=args.dask_local, progress=Progress("cells"),
+            scheduler=args.scheduler, dask_local=args.dask_local, progress=TerminalProgress("cells"),
         )
         rows = sweeps.load_results(args.out)
         table = sweeps.sweep_table(rows, chosen.swept, args.metric)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from model import EPOCH, ComprehendService, ServiceError
+from model import EPOCH, ComprehendService, ServiceError, enabled_edges
 from model.errors import InternalServerException, TooManyRequestsException
 from model.observers import StateChange
 
@@ -78,6 +78,8 @@ class ServiceSide:
         self.slots = simpy.Resource(env, scenario.training_slots) if scenario.training_slots else None
         self.workers = simpy.Resource(env, scenario.stop_workers)
         self.by_arn: dict[str, FleetJob] = {}
+        #: The service triggers the policy has edges for (a phase it lacks is not even asked about).
+        self.triggers = frozenset(e.trigger for e in enabled_edges(scenario.policy))
 
     def _admit(self, operation: str, _params: Mapping[str, Any]) -> ServiceError | None:
         bucket = self.buckets.get(operation)
@@ -108,9 +110,11 @@ class ServiceSide:
         if self._fire(job, "start_training"):  # not if a stop ended it while queued
             if job.provisioning:
                 yield self.env.timeout(job.provisioning) | job.stop_event
-            self._fire(job, "begin_billing")
+            if "begin_billing" in self.triggers:
+                self._fire(job, "begin_billing")
             yield self.env.timeout(job.duration) | job.stop_event
-            self._fire(job, "end_billing")
+            if "end_billing" in self.triggers:
+                self._fire(job, "end_billing")
             if job.finalization:
                 yield self.env.timeout(job.finalization) | job.stop_event
             self._fire(job, job.end_trigger)  # refused if the stop took effect first
