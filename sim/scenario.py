@@ -89,13 +89,9 @@ class RaceScenario:
             if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or t < 0:
                 raise ValueError(f"stop_at times must be finite numbers of seconds >= 0, got {t!r}")
         object.__setattr__(self, "stop_at", tuple(float(t) for t in stops))
-        if not isinstance(self.policy, Policy):
-            raise TypeError(f"policy must be a model.Policy, not {type(self.policy).__name__}")
         count = self.replications
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ValueError(f"replications must be a whole number of at least 1, got {self.replications!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}")
 
     def replace(self, **changes: Any) -> RaceScenario:
         """A copy with ``changes`` (validated like a new scenario)."""
@@ -124,9 +120,9 @@ JOB_DISTRIBUTIONS = ("queue_delay", "provisioning", "training_duration", "finali
 
 
 def check_job_fields(scenario: Any, distributions: tuple[str, ...], probabilities: tuple[str, ...]) -> None:
-    """Validate the job fields a race and a fleet scenario share, on a frozen dataclass being built:
-    parse the ``distributions`` given as specs, check the ``probabilities`` lie in [0, 1], and that the
-    failure point is a fraction of the training time."""
+    """Validate the fields a race and a fleet scenario share, on a frozen dataclass being built: parse
+    the ``distributions`` given as specs, check the ``probabilities`` lie in [0, 1], that the failure
+    point is a fraction of the training time, the policy and the seed."""
     for name in distributions:
         value = getattr(scenario, name)
         if isinstance(value, str):
@@ -140,3 +136,8 @@ def check_job_fields(scenario: Any, distributions: tuple[str, ...], probabilitie
     point = scenario.failure_point
     if point.upper > 1:
         raise ValueError(f"failure_point is a fraction of the training time, in [0, 1]; got {point.spec}")
+    if not isinstance(scenario.policy, Policy):
+        raise TypeError(f"policy must be a model.Policy, not {type(scenario.policy).__name__}")
+    seed = scenario.seed
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")

@@ -118,10 +118,6 @@ class FleetScenario:
         object.__setattr__(
             self, "rate_limits", {k: (float(v[0]), int(v[1])) for k, v in sorted(limits.items())}
         )
-        if not isinstance(self.policy, Policy):
-            raise TypeError(f"policy must be a model.Policy, not {type(self.policy).__name__}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}")
 
     def replace(self, **changes: Any) -> FleetScenario:
         """A copy with ``changes`` (validated like a new scenario)."""
