@@ -22,11 +22,22 @@ SCENARIOS = [
         stop_latency="uniform:low=0,high=600", p_warning=0.3, p_failure=0.3, replications=1500,
         stop_at=(0.0, 1000.0, 3000.0),
     ),
+    RaceScenario(  # provisioning and finalization of random lengths, stops in every phase
+        queue_delay="exponential:mean=60", provisioning="exponential:mean=120",
+        training_duration="gamma:shape=2,scale=600", finalization="uniform:low=50,high=80",
+        stop_latency="exponential:mean=90", p_failure=0.2, replications=1500, stop_at=(30.0, 150.0, 1200.0),
+    ),
+    RaceScenario(  # fixed phases: ties between the stop and every training event
+        queue_delay="fixed:60", provisioning="fixed:30", training_duration="fixed:1000",
+        finalization="fixed:65", stop_latency="fixed:30", replications=300,
+        stop_at=(60.0, 90.0, 1060.0, 1090.0, 1125.0, 1155.0),
+    ),
 ]
 POLICIES = [
     Policy(),
     Policy(stop_when_submitted="ignore", race_outcomes="trained_or_stopped"),
     Policy(stop_when_submitted="reject", stopped_training_end="at_stop_request"),
+    Policy(billing_start="with_training", billing_end="with_end", stopped_training_end="at_stop_request"),
 ]
 
 
