@@ -18,6 +18,7 @@ TRAINING
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,11 @@ from .policy import DEFAULT_POLICY, Policy
 from .statuses import DELETED, Status
 
 __all__ = ["LifecycleMachine", "Step", "TrainingJob", "machine_for"]
+
+# transitions reports every step at INFO ("Finished processing state ... callbacks"): with jobs fired
+# by the hundred thousand, an application that logs at INFO would drown. Its warnings still show; set
+# the "transitions" logger's level to see the rest.
+logging.getLogger("transitions").setLevel(logging.WARNING)
 
 
 # Keyed by the table's identity (hashing a whole table on every job creation would cost more than

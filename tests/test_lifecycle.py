@@ -434,3 +434,11 @@ def test_a_job_stopped_before_training_gets_no_billed_interval():
     step = job.fire("finish_stop", at=20.0)
     assert (step.source, step.dest) == ("STOP_REQUESTED", "STOPPED")
     assert (job.training_start, job.training_end, job.end_time) == (None, None, 20.0)
+
+
+def test_firing_jobs_logs_nothing_at_info(caplog):
+    # An application that logs at INFO must not get a line per transition from the transitions library.
+    with caplog.at_level("INFO"):
+        job = job_in("TRAINING")
+        job.fire("finish_training", at=100)
+    assert [r for r in caplog.records if r.name.startswith("transitions")] == []
