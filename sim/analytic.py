@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from .distributions import Distribution
-from .draws import class_outcome
+from .draws import class_order, class_outcome
 from .outcome import path_flags
 from .quadrature import (
     MAX_EMPIRICAL_VALUES,
@@ -65,7 +65,6 @@ from .quadrature import (
     queue_rule,
 )
 from .scenario import JOB_DISTRIBUTIONS, RaceScenario
-from .vector import class_order
 
 __all__ = [
     "CLASSES", "MAX_EMPIRICAL_VALUES", "RaceOutcome", "exponential_p_race_lost", "p_race_lost",
@@ -73,7 +72,7 @@ __all__ = [
 ]
 
 #: The classes of a job's order of events: ``(a, b)``, how many of its four training events come before
-#: the stop and before the stop's effect (see :func:`sim.vector.class_order`), in integration order.
+#: the stop and before the stop's effect (see :func:`sim.draws.class_order`), in integration order.
 CLASSES = tuple((a, b) for a in range(4, -1, -1) for b in range(4, a - 1, -1))
 _INDEX = {cls: i for i, cls in enumerate(CLASSES)}
 _P, _EQ, _EX, _EL = range(4)  # the moments integrated per class: P, E[Q; .], E[X; .], E[L; .]

@@ -42,7 +42,10 @@ from model import InvalidTransitionError, Policy, TrainingJob
 from .jobs import END_TRIGGERS, draw_courses
 from .scenario import RaceScenario
 
-__all__ = ["BATCH", "END", "END_TRIGGERS", "EVENTS", "STOP", "JobInputs", "class_outcome", "draw_batches"]
+__all__ = [
+    "BATCH", "END", "END_TRIGGERS", "EVENTS", "STOP", "JobInputs", "class_order", "class_outcome",
+    "draw_batches",
+]
 
 #: Jobs drawn and simulated at a time (bounds memory at any replication count).
 BATCH = 1 << 16
@@ -87,6 +90,14 @@ def draw_batches(scenario: RaceScenario, stop_index: int) -> Iterator[JobInputs]
         times[:, 4] = stop
         times[:, 5] = stop + course.latency
         yield JobInputs(times=times, end_trigger=course.end_trigger)
+
+
+def class_order(before_stop: int, before_effect: int) -> tuple[int, ...]:
+    """The order of the events (indices of :data:`EVENTS`) when ``before_stop`` of the
+    training events come before the stop and ``before_effect`` before its effect."""
+    training = range(STOP)
+    return (*training[:before_stop], STOP, *training[before_stop:before_effect], STOP + 1,
+            *training[before_effect:])
 
 
 @cache

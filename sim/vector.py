@@ -20,23 +20,15 @@ import numpy as np
 
 from model import Policy
 
-from .draws import END_TRIGGERS, STOP, JobInputs, class_outcome
+from .draws import END_TRIGGERS, STOP, JobInputs, class_order, class_outcome
 from .outcome import Outcomes
 from .race import RaceResult, run_rows
 from .scenario import Progress, RaceScenario
 
-__all__ = ["class_order", "simulate", "simulate_batch"]
+__all__ = ["simulate", "simulate_batch"]
 
 _SIDE = STOP + 1  # the values a and b take: 0 to the number of training events
 _CLASSES = _SIDE * _SIDE * len(END_TRIGGERS)
-
-
-def class_order(before_stop: int, before_effect: int) -> tuple[int, ...]:
-    """The order of the events (indices of :data:`sim.draws.EVENTS`) when ``before_stop`` of the
-    training events come before the stop and ``before_effect`` before its effect."""
-    training = range(STOP)
-    return (*training[:before_stop], STOP, *training[before_stop:before_effect], STOP + 1,
-            *training[before_effect:])
 
 
 def simulate_batch(policy: Policy, inputs: JobInputs) -> Outcomes:
