@@ -50,6 +50,10 @@ _OPERATIONS = {
     "ListDocumentClassifiers": "list_document_classifiers",
     "StopTrainingDocumentClassifier": "stop_training_document_classifier",
     "DeleteDocumentClassifier": "delete_document_classifier",
+    "ListDocumentClassifierSummaries": "list_document_classifier_summaries",
+    "TagResource": "tag_resource",
+    "UntagResource": "untag_resource",
+    "ListTagsForResource": "list_tags_for_resource",
 }
 
 

@@ -32,7 +32,6 @@ from .errors import InvalidTransitionError, ServiceError
 from .invariants import STOPPED_TO_TRAINED, check_properties, check_step, is_training
 from .lifecycle import API_TRIGGERS, EDGES, RACE_LOST_STEPS, SERVICE_TRIGGERS, Edge
 from .policy import DEFAULT_POLICY, Policy
-from .responses import properties
 from .service import ApiCall, ComprehendService
 from .statuses import FINISHED, Status
 
@@ -216,7 +215,7 @@ def _describe(service: ComprehendService, arn: str) -> dict[str, Any] | None:
     # What DescribeDocumentClassifier answers, without re-validating the checker's own well-formed
     # request on every step (the API path is tested on its own).
     record = service._jobs.get(arn)
-    return properties(record.arn, record.job, record.request) if record is not None else None
+    return record.properties() if record is not None else None
 
 
 def _watched(

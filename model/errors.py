@@ -32,6 +32,7 @@ __all__ = [
     "ResourceUnavailableException",
     "ServiceError",
     "TooManyRequestsException",
+    "TooManyTagKeysException",
     "TooManyTagsException",
     "UnsupportedLanguageException",
     "http_status_for",
@@ -158,6 +159,14 @@ class TooManyTagsException(ServiceError):
     default_message = "The request contains more tags than can be associated with a resource."
 
 
+class TooManyTagKeysException(ServiceError):
+    code = "TooManyTagKeysException"
+    default_message = (
+        "The request contains more tag keys than can be associated with a resource "
+        "(50 tag keys per resource)."
+    )
+
+
 class UnsupportedLanguageException(ServiceError):
     code = "UnsupportedLanguageException"
     default_message = "Amazon Comprehend can't process the language of the input text."
@@ -181,6 +190,7 @@ ERRORS: dict[str, type[ServiceError]] = {
         ResourceLimitExceededException,
         InvalidFilterException,
         TooManyTagsException,
+        TooManyTagKeysException,
         UnsupportedLanguageException,
         KmsKeyValidationException,
     )

@@ -185,6 +185,7 @@ _API, _SVC = Actor.API, Actor.SERVICE
 _DOC, _INF, _ASM = Provenance.DOCUMENTED, Provenance.INFERRED, Provenance.ASSUMED
 _ENDS = (Stamp.TRAINING_END, Stamp.END)  # a job reaching a finished status after training
 _FAILED = "Training failed."
+_WARNED = "Training completed with warnings."
 
 
 def _per_billing_start(edge: Edge) -> tuple[Edge, Edge]:
@@ -244,7 +245,8 @@ EDGES: tuple[Edge, ...] = (
         "SPEC 1: Training, then Trained", stamps=_ENDS)),
     *_per_billing_start(Edge(
         "finish_training_with_warning", (_S.TRAINING,), _S.TRAINED_WITH_WARNING, _SVC, _DOC,
-        "SPEC 1: ModelStatus TRAINED_WITH_WARNING (added 2023)", stamps=_ENDS, message=True)),
+        "SPEC 1: ModelStatus TRAINED_WITH_WARNING (added 2023)", stamps=_ENDS, message=True,
+        default_message=_WARNED)),
     *_per_billing_start(Edge(
         "fail_training", (_S.TRAINING,), _S.IN_ERROR, _SVC, _DOC,
         "SPEC 1: Training, then In error; IN_ERROR is the failure value",
@@ -254,7 +256,8 @@ EDGES: tuple[Edge, ...] = (
          guard=HAS_TRAINED, stamps=_ENDS),
     Edge("finish_training_with_warning", (_S.STOP_REQUESTED,), _S.TRAINED_WITH_WARNING, _SVC, _ASM,
          "SPEC 5: not stated; a completion with warnings can win the race too",
-         when=(("race_outcomes", "all"),), guard=HAS_TRAINED, stamps=_ENDS, message=True),
+         when=(("race_outcomes", "all"),), guard=HAS_TRAINED, stamps=_ENDS, message=True,
+         default_message=_WARNED),
     Edge("fail_training", (_S.STOP_REQUESTED,), _S.IN_ERROR, _SVC, _ASM,
          "SPEC 5: not stated; a failure can win the race too",
          when=(("race_outcomes", "all"),), guard=HAS_TRAINED, stamps=_ENDS, message=True,
@@ -303,10 +306,19 @@ SERVICE_TRIGGERS: tuple[str, ...] = tuple(
     dict.fromkeys(e.trigger for e in EDGES if e.actor is Actor.SERVICE)
 )
 
-#: Details a trigger accepts besides ``at`` (the time it happens): ``message`` where an edge carries one.
-TRIGGER_DETAILS: dict[str, tuple[str, ...]] = dict.fromkeys(
-    (e.trigger for e in EDGES if e.message), ("message",)
-)
+def _trigger_details() -> dict[str, tuple[str, ...]]:
+    details: dict[str, dict[str, None]] = {}
+    for edge in EDGES:
+        if edge.message:
+            details.setdefault(edge.trigger, {})["message"] = None
+        if edge.dest in (_S.TRAINED, _S.TRAINED_WITH_WARNING):
+            details.setdefault(edge.trigger, {})["metadata"] = None
+    return {trigger: tuple(names) for trigger, names in details.items()}
+
+
+#: Details a trigger accepts besides ``at`` (the time it happens): ``message`` where an edge carries one,
+#: ``metadata`` (the ``ClassifierMetadata`` to report) where an edge ends training with a model.
+TRIGGER_DETAILS: dict[str, tuple[str, ...]] = _trigger_details()
 
 #: The step on which a stop meets a job that is training: the denominator of ``p_race_lost``.
 STOP_REQUEST_STEP: tuple[str, str] = (Status.TRAINING.value, Status.STOP_REQUESTED.value)

@@ -33,11 +33,11 @@ import copy
 import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from .arn import ArnError, ArnPattern, format_arn, validate_arn
+from .catalog import Catalog, Record
 from .clock import Clock, ManualClock, utc_now
 from .errors import (
     ERRORS,
@@ -51,11 +51,11 @@ from .errors import (
 )
 from .job import Step, TrainingJob, machine_for
 from .lifecycle import API_TRIGGERS, EDGES, SERVICE_TRIGGERS, TRIGGER_DETAILS, Edge
-from .listing import DEFAULT_MAX_RESULTS, MAX_RESULTS, PageTokens, filter_digest, matches, parse_filter
+from .listing import PageTokens
 from .observers import ApiCall, CallObserver, ChangeObserver, StateChange, subscribe
 from .policy import DEFAULT_POLICY, Policy
 from .requests import check_create, check_keys, invalid
-from .responses import properties
+from .responses import check_metadata
 from .statuses import ACTIVE, Status
 
 __all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Admission", "ApiCall", "ComprehendService", "StateChange"]
@@ -74,15 +74,7 @@ _PARTITION = re.compile(r"aws(-[^:]+)?")
 
 
 
-@dataclass(slots=True)
-class _Record:
-    arn: str
-    seq: int
-    job: TrainingJob
-    request: dict[str, Any]  # the create parameters, without the token
-
-
-class ComprehendService:
+class ComprehendService(Catalog):
     """An in-memory Comprehend account and region: a drop-in stand-in for ``boto3.client("comprehend")``
     for the document-classifier operations.
 
@@ -144,7 +136,7 @@ class ComprehendService:
         self.max_active_jobs = max_active_jobs
         self.lifecycle = lifecycle
         machine_for(policy, lifecycle)  # a malformed table is refused here, not at the first create
-        self._jobs: dict[str, _Record] = {}
+        self._jobs: dict[str, Record] = {}
         self._tokens: dict[str, tuple[dict[str, Any], str]] = {}
         self._next_seq = 0
         self._lock = threading.RLock()
@@ -167,15 +159,6 @@ class ComprehendService:
         """``CreateDocumentClassifier``: a new job in ``SUBMITTED``; returns its ARN."""
         return self._call("CreateDocumentClassifier", params, self._create)
 
-    def describe_document_classifier(self, **params: Any) -> dict[str, Any]:
-        """``DescribeDocumentClassifier``: ``{"DocumentClassifierProperties": {...}}``."""
-        return self._call("DescribeDocumentClassifier", params, self._describe)
-
-    def list_document_classifiers(self, **params: Any) -> dict[str, Any]:
-        """``ListDocumentClassifiers``: one page of classifiers in creation order, and a ``NextToken``
-        when more remain."""
-        return self._call("ListDocumentClassifiers", params, self._list)
-
     def stop_training_document_classifier(self, **params: Any) -> dict[str, Any]:
         """``StopTrainingDocumentClassifier``: ``{}``; what the stop does depends on the job's status
         and the policy."""
@@ -193,7 +176,9 @@ class ComprehendService:
         Triggers: ``start_training``, ``begin_billing`` and ``end_billing`` (the phases of ``TRAINING``,
         under the policy's ``billing_start`` and ``billing_end``), ``finish_training``,
         ``finish_training_with_warning`` (``message=`` optional), ``fail_training`` (``message=``
-        optional), ``finish_stop``, ``finish_delete``. Returns the job's new status, or ``None`` once
+        optional), ``finish_stop``, ``finish_delete``. The triggers that end training with a model also
+        take ``metadata=``, the ``ClassifierMetadata`` describe reports (missing members and all of it
+        default to :data:`model.responses.DEFAULT_METADATA`). Returns the job's new status, or ``None`` once
         its delete has completed.
         Raises ``InvalidTransitionError`` where the lifecycle has no such edge (nothing changes) and
         ``ResourceNotFoundException`` for an unknown job.
@@ -211,10 +196,13 @@ class ComprehendService:
                 f"trigger {trigger!r} takes {'only ' + ', '.join(allowed) if allowed else 'no details'}; "
                 f"got {', '.join(extra)}"
             )
+        metadata = check_metadata(details["metadata"]) if "metadata" in details else None
         with self._lock:
             record = self._record(arn, "fire")
             try:
-                self._fire(record, trigger, details)
+                self._fire(record, trigger, {k: v for k, v in details.items() if k != "metadata"})
+                if metadata is not None:
+                    record.metadata = metadata
             finally:
                 changes, self._changes = self._changes, []
             status = None if record.job.deleted else record.job.status
@@ -280,7 +268,7 @@ class ComprehendService:
             twin.clock = clock
             twin._lock = threading.RLock()
             twin._jobs = {
-                arn: _Record(arn=r.arn, seq=r.seq, job=r.job.copy(), request=r.request)
+                arn: Record(r.arn, r.seq, r.job.copy(), r.request, dict(r.tags), r.metadata)
                 for arn, r in self._jobs.items()
             }
             twin._tokens = dict(self._tokens)
@@ -313,7 +301,7 @@ class ComprehendService:
             self._tell_call(ApiCall(operation, params, response, None, self._now(), step))
         return response
 
-    def _fire(self, record: _Record, trigger: str, details: Mapping[str, Any]) -> Step:
+    def _fire(self, record: Record, trigger: str, details: Mapping[str, Any]) -> Step:
         """Fire ``trigger`` on a job now; the caller holds the lock. A change is queued for the
         observers, told once the call has completed; a job whose delete completed is purged."""
         now = self._now()
@@ -358,7 +346,7 @@ class ComprehendService:
         except ArnError as err:
             raise invalid(f"DocumentClassifierArn {err}") from None
 
-    def _record(self, arn: str, operation: str) -> _Record:
+    def _record(self, arn: str, operation: str) -> Record:
         record = self._jobs.get(arn) if isinstance(arn, str) else None
         if record is None:
             raise ResourceNotFoundException(
@@ -368,7 +356,7 @@ class ComprehendService:
             )
         return record
 
-    def _purge(self, record: _Record) -> None:
+    def _purge(self, record: Record) -> None:
         del self._jobs[record.arn]
         for token, (_, arn) in list(self._tokens.items()):
             if arn == record.arn:
@@ -402,39 +390,12 @@ class ComprehendService:
                     f"{active} classifiers are training; the account's quota is {self.max_active_jobs}"
                 )
         job = TrainingJob(self.policy, at=self._now(), edges=self.lifecycle)
-        self._jobs[arn] = _Record(arn=arn, seq=self._next_seq, job=job, request=request)
+        tags = {t["Key"]: t.get("Value", "") for t in request.get("Tags", [])}
+        self._jobs[arn] = Record(arn=arn, seq=self._next_seq, job=job, request=request, tags=tags)
         self._next_seq += 1
         if token is not None and self.policy.repeated_token == "idempotent":
             self._tokens[token] = (request, arn)
         return {"DocumentClassifierArn": arn}
-
-    # -- describe and list -----------------------------------------------------------------------
-
-    def _describe(self, params: dict[str, Any]) -> dict[str, Any]:
-        check_keys(params, ("DocumentClassifierArn",), (), "DescribeDocumentClassifier")
-        record = self._record(self._arn(params), "DescribeDocumentClassifier")
-        return {"DocumentClassifierProperties": properties(record.arn, record.job, record.request)}
-
-    def _list(self, params: dict[str, Any]) -> dict[str, Any]:
-        check_keys(params, (), ("Filter", "NextToken", "MaxResults"), "ListDocumentClassifiers")
-        criterion = parse_filter(params.get("Filter"))
-        max_results = params.get("MaxResults", DEFAULT_MAX_RESULTS)
-        if isinstance(max_results, bool) or not isinstance(max_results, int) or not (
-            1 <= max_results <= MAX_RESULTS
-        ):
-            raise invalid(f"MaxResults must be a whole number from 1 to {MAX_RESULTS}, got {max_results!r}")
-        digest = filter_digest(criterion)
-        after = self._pages.read(params["NextToken"], digest) if "NextToken" in params else -1
-        matching = [
-            r for r in self._jobs.values() if r.seq > after and matches(r.job, r.request, criterion)
-        ]
-        page = matching[:max_results]
-        response: dict[str, Any] = {"DocumentClassifierPropertiesList": [
-            properties(r.arn, r.job, r.request) for r in page
-        ]}
-        if len(matching) > max_results:
-            response["NextToken"] = self._pages.make(page[-1].seq, digest)
-        return response
 
     # -- stop and delete -------------------------------------------------------------------------
 

@@ -6,7 +6,9 @@ Differences that are intended are listed here, each with its reason; anything el
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +28,10 @@ OPERATIONS = {
     "ListDocumentClassifiers": "list_document_classifiers",
     "StopTrainingDocumentClassifier": "stop_training_document_classifier",
     "DeleteDocumentClassifier": "delete_document_classifier",
+    "ListDocumentClassifierSummaries": "list_document_classifier_summaries",
+    "TagResource": "tag_resource",
+    "UntagResource": "untag_resource",
+    "ListTagsForResource": "list_tags_for_resource",
 }
 #: Errors the model may raise that botocore does not list for the operation, and why.
 INTENDED_ERRORS = {
@@ -37,6 +43,11 @@ INTENDED_ERRORS = {
         "StopTrainingDocumentClassifier",
         "ResourceUnavailableException",
     ): "only under the policy stop_rejection_error=ResourceUnavailableException, likewise",
+    **{
+        (operation, "TooManyRequestsException"): "only when an admission hook (a simulator's rate limit) "
+        "throttles a tagging call; botocore lists no throttling error for these operations"
+        for operation in ("TagResource", "UntagResource", "ListTagsForResource")
+    },
 }
 ACCOUNT, REGION = "111122223333", "us-east-1"
 
@@ -164,11 +175,24 @@ def test_quota_tag_language_name_and_admission_errors_are_listed():
                 DocumentClassifierArn=f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/x",
             )
         record.errors |= throttled.errors
+    tagging = Recorder(ComprehendService(clock=ManualClock(), account_id=ACCOUNT, region=REGION))
+    arn = tagging("CreateDocumentClassifier", **_request("e"))["DocumentClassifierArn"]
+    unknown = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/nobody"
+    record.service = tagging.service
+    record("TagResource", ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)])
+    record("TagResource", ResourceArn=unknown, Tags=[{"Key": "k"}])
+    record("TagResource", ResourceArn="arn:nope", Tags=[{"Key": "k"}])
+    record("UntagResource", ResourceArn=arn, TagKeys=[f"k{i}" for i in range(51)])
+    record("UntagResource", ResourceArn=unknown, TagKeys=["k"])
+    record("ListTagsForResource", ResourceArn=unknown)
+    record("ListDocumentClassifierSummaries", MaxResults=0)
+    record("ListDocumentClassifierSummaries", NextToken="forged")
     assert {code for _, code in record.errors} >= {
         "ResourceLimitExceededException",
         "ResourceInUseException",
         "UnsupportedLanguageException",
         "TooManyTagsException",
+        "TooManyTagKeysException",
         "InvalidFilterException",
         "InvalidRequestException",
         "TooManyRequestsException",
@@ -284,6 +308,11 @@ def _responses() -> list[tuple[str, dict[str, Any]]]:
             ("DescribeDocumentClassifier", service.describe_document_classifier(DocumentClassifierArn=arn))
         )
     out.append(("ListDocumentClassifiers", service.list_document_classifiers(MaxResults=2)))
+    out.append(("ListDocumentClassifierSummaries", service.list_document_classifier_summaries(MaxResults=2)))
+    first = service.arns()[0]
+    out.append(("TagResource", service.tag_resource(ResourceArn=first, Tags=[{"Key": "k", "Value": ""}])))
+    out.append(("UntagResource", service.untag_resource(ResourceArn=first, TagKeys=["team"])))
+    out.append(("ListTagsForResource", service.list_tags_for_resource(ResourceArn=first)))
     out.append(("ListDocumentClassifiers", service.list_document_classifiers(Filter={"Status": "TRAINED"})))
     trained = service.list_document_classifiers(Filter={"Status": "TRAINED"})[
         "DocumentClassifierPropertiesList"
@@ -312,3 +341,77 @@ def test_the_shape_check_can_fail():
     renamed = {"DocumentClassifierProperties": {**good["DocumentClassifierProperties"], "Status": "RUNNING"}}
     with pytest.raises(AssertionError, match="is not one of"):
         _check_shape(renamed, shape, "describe")
+
+
+# -- the members present per status match the AWS CLI's recorded outputs (SPEC section 7) ---------------
+
+RECORDED = json.loads((Path(__file__).parent / "data" / "aws_cli_outputs.json").read_text())
+
+
+def _recorded_like(route: list[str]) -> dict[str, Any]:
+    """Describe a classifier created as the recorded ones were (S3Uri only, no Mode), after ``route``."""
+    clock = ManualClock()
+    service = ComprehendService(clock=clock, account_id=ACCOUNT, region=REGION)
+    arn = service.create_document_classifier(**_request())["DocumentClassifierArn"]
+    for trigger in route:
+        clock.advance(60)
+        service.fire(arn, trigger)
+    return service.describe_document_classifier(DocumentClassifierArn=arn)["DocumentClassifierProperties"]
+
+
+@pytest.mark.parametrize(
+    ("status", "route"),
+    [
+        ("TRAINED", ["start_training", "begin_billing", "end_billing", "finish_training"]),
+        ("TRAINING", ["start_training"]),  # provisioning: no TrainingStartTime yet, as recorded
+    ],
+)
+def test_members_per_status_are_the_recorded_ones(status, route):
+    recorded = RECORDED["DocumentClassifierProperties"][status]
+    props = _recorded_like(route)
+    assert props["Status"] == status
+    assert list(props) == recorded["members"]  # the same members, in AWS's order
+    assert list(props["InputDataConfig"]) == recorded["InputDataConfig"]
+    assert props["InputDataConfig"]["DataFormat"] == recorded["DataFormat"]
+    assert list(props["OutputDataConfig"]) == recorded["OutputDataConfig"]
+    assert props["Mode"] == recorded["Mode"]
+    if "ClassifierMetadata" in recorded:
+        assert list(props["ClassifierMetadata"]) == recorded["ClassifierMetadata"]
+        assert list(props["ClassifierMetadata"]["EvaluationMetrics"]) == recorded["EvaluationMetrics"]
+
+
+@pytest.mark.parametrize(
+    ("status", "route", "extra", "absent"),
+    [  # no recorded output for these: the TRAINED members, with Message (SPEC 7), without the model's
+        ("TRAINED_WITH_WARNING", ["start_training", "begin_billing", "finish_training_with_warning"],
+         {"Message"}, set()),
+        ("IN_ERROR", ["start_training", "begin_billing", "fail_training"],
+         {"Message"}, {"ClassifierMetadata"}),
+        ("STOPPED", ["start_training", "begin_billing"], set(), {"ClassifierMetadata"}),
+    ],
+)
+def test_members_of_the_other_endings_follow_the_recorded_trained_ones(status, route, extra, absent):
+    trained = set(RECORDED["DocumentClassifierProperties"]["TRAINED"]["members"])
+    clock = ManualClock()
+    service = ComprehendService(clock=clock, account_id=ACCOUNT, region=REGION)
+    arn = service.create_document_classifier(**_request())["DocumentClassifierArn"]
+    for trigger in route:
+        clock.advance(60)
+        service.fire(arn, trigger)
+    if status == "STOPPED":
+        service.stop_training_document_classifier(DocumentClassifierArn=arn)
+        service.fire(arn, "finish_stop")
+    props = service.describe_document_classifier(DocumentClassifierArn=arn)["DocumentClassifierProperties"]
+    assert props["Status"] == status
+    assert set(props) == (trained | extra) - absent
+
+
+def test_summaries_have_the_recorded_members():
+    clock = ManualClock()
+    service = ComprehendService(clock=clock, account_id=ACCOUNT, region=REGION)
+    for version in ("1", "2"):
+        service.create_document_classifier(**_request("example-classifier-2", VersionName=version))
+    summary = service.list_document_classifier_summaries()["DocumentClassifierSummariesList"]
+    assert [list(s) for s in summary] == [RECORDED["DocumentClassifierSummary"]["members"]]
+    assert summary[0]["NumberOfVersions"] == 2
+    assert summary[0]["LatestVersionName"] == "2"

@@ -299,7 +299,8 @@ def test_describe_echoes_the_request_and_defaults_mode(service):
     assert p["LanguageCode"] == "en"
     assert p["VersionName"] == "v1"
     assert p["Mode"] == "MULTI_LABEL"
-    assert p["InputDataConfig"] == {"S3Uri": "s3://training-bucket/news.csv"}
+    assert p["InputDataConfig"] == {"DataFormat": "COMPREHEND_CSV", "S3Uri": "s3://training-bucket/news.csv"}
+    assert p["OutputDataConfig"] == {}
     assert p["DataAccessRoleArn"].endswith(":role/comprehend-access")
     assert props(service, create(service, "plain"))["Mode"] == "MULTI_CLASS"
 

@@ -1,0 +1,181 @@
+"""The read and tagging operations of :class:`~model.ComprehendService`: describe, the two lists, and
+the tags (``TagResource``, ``UntagResource``, ``ListTagsForResource``), with botocore's limits and
+errors. A mixin: the service supplies the records, the lock and the call machinery."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ResourceNotFoundException, TooManyTagKeysException, TooManyTagsException
+from .job import TrainingJob
+from .listing import DEFAULT_MAX_RESULTS, MAX_RESULTS, PageTokens, filter_digest, matches, parse_filter
+from .requests import MAX_TAGS, check_keys, check_tags, invalid, string
+from .responses import properties
+
+__all__ = ["Catalog", "Record"]
+
+# botocore's ComprehendArn: any Comprehend resource, at most 256 characters.
+_RESOURCE_ARN = re.compile(
+    r"arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:[a-zA-Z0-9-]{1,64}/[a-zA-Z0-9](-*[a-zA-Z0-9])*"
+    r"((/dataset/[a-zA-Z0-9](-*[a-zA-Z0-9])*)|(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*))?"
+)
+_SUMMARIES = "summaries"
+
+
+@dataclass(slots=True)
+class Record:
+    """One classifier: its job, the create request (without the token), its tags and what its training
+    reported."""
+
+    arn: str
+    seq: int
+    job: TrainingJob
+    request: dict[str, Any]
+    tags: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, Any] | None = None
+
+    def properties(self) -> dict[str, Any]:
+        return properties(self.arn, self.job, self.request, self.metadata)
+
+
+class Catalog:
+    """Describe, list, summaries and tags, for a service that provides the attributes below."""
+
+    _jobs: dict[str, Record]
+    _pages: PageTokens
+    _call: Callable[[str, dict[str, Any], Callable[[dict[str, Any]], dict[str, Any]]], dict[str, Any]]
+    _record: Callable[[str, str], Record]
+    _arn: Callable[[Mapping[str, Any]], str]
+
+    def describe_document_classifier(self, **params: Any) -> dict[str, Any]:
+        """``DescribeDocumentClassifier``: ``{"DocumentClassifierProperties": {...}}``."""
+        return self._call("DescribeDocumentClassifier", params, self._describe)
+
+    def list_document_classifiers(self, **params: Any) -> dict[str, Any]:
+        """``ListDocumentClassifiers``: one page of classifiers in creation order, and a ``NextToken``
+        when more remain."""
+        return self._call("ListDocumentClassifiers", params, self._list)
+
+    def list_document_classifier_summaries(self, **params: Any) -> dict[str, Any]:
+        """``ListDocumentClassifierSummaries``: per classifier name, in order of its first version:
+        the number of versions and the latest version's name, status and creation time."""
+        return self._call("ListDocumentClassifierSummaries", params, self._summaries)
+
+    def tag_resource(self, **params: Any) -> dict[str, Any]:
+        """``TagResource``: add or overwrite tags (at most 50 on a classifier); ``{}``."""
+        return self._call("TagResource", params, self._tag)
+
+    def untag_resource(self, **params: Any) -> dict[str, Any]:
+        """``UntagResource``: remove tags by key (keys it does not have are ignored); ``{}``."""
+        return self._call("UntagResource", params, self._untag)
+
+    def list_tags_for_resource(self, **params: Any) -> dict[str, Any]:
+        """``ListTagsForResource``: ``{"ResourceArn": ..., "Tags": [...]}``."""
+        return self._call("ListTagsForResource", params, self._list_tags)
+
+    # -- handlers (called under the service's lock) -----------------------------------------------
+
+    def _describe(self, params: dict[str, Any]) -> dict[str, Any]:
+        check_keys(params, ("DocumentClassifierArn",), (), "DescribeDocumentClassifier")
+        record = self._record(self._arn(params), "DescribeDocumentClassifier")
+        return {"DocumentClassifierProperties": record.properties()}
+
+    def _list(self, params: dict[str, Any]) -> dict[str, Any]:
+        check_keys(params, (), ("Filter", "NextToken", "MaxResults"), "ListDocumentClassifiers")
+        criterion = parse_filter(params.get("Filter"))
+        max_results = _max_results(params)
+        digest = filter_digest(criterion)
+        after = self._pages.read(params["NextToken"], digest) if "NextToken" in params else -1
+        matching = [r for r in self._jobs.values() if r.seq > after and matches(r.job, r.request, criterion)]
+        page = matching[:max_results]
+        response: dict[str, Any] = {"DocumentClassifierPropertiesList": [r.properties() for r in page]}
+        if len(matching) > max_results:
+            response["NextToken"] = self._pages.make(page[-1].seq, digest)
+        return response
+
+    def _summaries(self, params: dict[str, Any]) -> dict[str, Any]:
+        check_keys(params, (), ("NextToken", "MaxResults"), "ListDocumentClassifierSummaries")
+        max_results = _max_results(params)
+        after = self._pages.read(params["NextToken"], _SUMMARIES) if "NextToken" in params else -1
+        names: dict[str, list[Record]] = {}
+        for record in self._jobs.values():
+            names.setdefault(record.request["DocumentClassifierName"], []).append(record)
+        versions = [v for v in names.values() if v[0].seq > after]
+        page = versions[:max_results]
+        response: dict[str, Any] = {"DocumentClassifierSummariesList": [_summary(v) for v in page]}
+        if len(versions) > max_results:
+            response["NextToken"] = self._pages.make(page[-1][0].seq, _SUMMARIES)
+        return response
+
+    def _tag(self, params: dict[str, Any]) -> dict[str, Any]:
+        check_keys(params, ("ResourceArn", "Tags"), (), "TagResource")
+        record = self._resource(params, "TagResource")
+        check_tags(params["Tags"])
+        given = {t["Key"]: t.get("Value", "") for t in params["Tags"]}
+        _no_reserved(given)
+        merged = {**record.tags, **given}
+        if len(merged) > MAX_TAGS:
+            raise TooManyTagsException(
+                f"the classifier would have {len(merged)} tags; a resource can have at most {MAX_TAGS}"
+            )
+        record.tags = merged
+        return {}
+
+    def _untag(self, params: dict[str, Any]) -> dict[str, Any]:
+        check_keys(params, ("ResourceArn", "TagKeys"), (), "UntagResource")
+        record = self._resource(params, "UntagResource")
+        keys = params["TagKeys"]
+        if not isinstance(keys, list):
+            raise invalid(f"TagKeys must be a list of strings, not {type(keys).__name__}")
+        for i, key in enumerate(keys):
+            string(key, f"TagKeys[{i}]", low=1, high=128)
+        if len(keys) > MAX_TAGS:
+            raise TooManyTagKeysException(f"{len(keys)} tag keys given; at most {MAX_TAGS} per request")
+        _no_reserved(dict.fromkeys(keys, ""))
+        record.tags = {k: v for k, v in record.tags.items() if k not in keys}
+        return {}
+
+    def _list_tags(self, params: dict[str, Any]) -> dict[str, Any]:
+        check_keys(params, ("ResourceArn",), (), "ListTagsForResource")
+        record = self._resource(params, "ListTagsForResource")
+        return {"ResourceArn": record.arn, "Tags": [{"Key": k, "Value": v} for k, v in record.tags.items()]}
+
+    def _resource(self, params: Mapping[str, Any], operation: str) -> Record:
+        arn = string(params["ResourceArn"], "ResourceArn", high=256)
+        if _RESOURCE_ARN.fullmatch(arn) is None:
+            raise invalid(f"ResourceArn {arn!r} is not a Comprehend resource ARN")
+        if arn not in self._jobs:
+            raise ResourceNotFoundException(
+                f"The specified resource ARN was not found: {arn!r}. Check the ARN and try your "
+                "request again."
+            )
+        return self._record(arn, operation)
+
+
+def _max_results(params: Mapping[str, Any]) -> int:
+    value = params.get("MaxResults", DEFAULT_MAX_RESULTS)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_RESULTS:
+        raise invalid(f"MaxResults must be a whole number from 1 to {MAX_RESULTS}, got {value!r}")
+    return value
+
+
+def _summary(versions: list[Record]) -> dict[str, Any]:
+    latest = versions[-1]
+    summary: dict[str, Any] = {
+        "DocumentClassifierName": latest.request["DocumentClassifierName"],
+        "NumberOfVersions": len(versions),
+        "LatestVersionCreatedAt": latest.job.submit_time,
+    }
+    if "VersionName" in latest.request:
+        summary["LatestVersionName"] = latest.request["VersionName"]
+    summary["LatestVersionStatus"] = latest.job.state
+    return summary
+
+
+def _no_reserved(tags: Mapping[str, str]) -> None:
+    reserved = sorted(k for k in tags if k.lower().startswith("aws:"))
+    if reserved:
+        raise invalid(f"tag keys beginning with 'aws:' are reserved for AWS: {', '.join(reserved)}")
