@@ -10,9 +10,11 @@ serialization, response parsing (timestamps become ``datetime``), paginators, an
 (HTTP 400) is not retried in legacy mode, an ``InternalServerException`` (500) is. Requests are not
 signed (botocore's ``choose-signer`` event), so no credentials are needed.
 
-Time is virtual: give the service a :class:`~model.clock.ManualClock`. :meth:`Bridge.sleep` advances
-the clock (pass it to code that takes a ``sleep``), and within :meth:`Bridge.virtual_retry_sleep`
-botocore's retry back-offs advance it too instead of sleeping. The model has no randomness, so what
+Time is virtual: give the service a :class:`~model.clock.ManualClock`. Within
+``with bridge.virtual_time():`` the whole process runs on that clock (``time.sleep``, ``time.monotonic``,
+``time.time``, ``asyncio.sleep``: :mod:`model.virtual`), so botocore's waiters and retries and any
+polling loop advance it instead of waiting; :meth:`Bridge.sleep` advances it by hand, and
+:meth:`Bridge.at` runs an outside action (someone else's stop) at a virtual time. The model has no randomness, so what
 makes the service progress by itself (jobs start, finish, fail, stop on a schedule drawn from a race
 scenario) lives in ``sim``: ``sim.autopilot.attach(client, service, scenario)`` attaches through
 :func:`attach` with the Autopilot's ``catch_up`` as the ``before_request`` hook, so a polling loop sees
@@ -39,6 +41,7 @@ from typing import Any
 from .clock import ManualClock
 from .errors import ServiceError
 from .service import ComprehendService
+from .virtual import virtual_time
 
 __all__ = ["AWS_INSTALL_HINT", "Bridge", "attach"]
 
@@ -95,11 +98,29 @@ class Bridge:
         self.calls: list[tuple[str, str]] = []  # (operation, "ok" or the error code), every attempt
         self._botocore_awsrequest = _botocore("botocore.awsrequest")
 
+    @property
+    def clock(self) -> ManualClock:
+        """The service's virtual clock (a ``TypeError`` if the service runs on another clock)."""
+        if not isinstance(self.service.clock, ManualClock):
+            raise TypeError("virtual time needs a service whose clock is a model.ManualClock")
+        return self.service.clock
+
     def sleep(self, seconds: float) -> None:
         """Advance the service's virtual clock (give this to code that takes a ``sleep`` function)."""
-        if not isinstance(self.service.clock, ManualClock):
-            raise TypeError("Bridge.sleep needs a service whose clock is a model.ManualClock")
-        self.service.clock.advance(max(0.0, float(seconds)))
+        self.clock.advance(max(0.0, float(seconds)))
+
+    def virtual_time(self) -> contextlib.AbstractContextManager[ManualClock]:
+        """Within this block the whole process runs on the service's clock: ``time.sleep``,
+        ``time.monotonic``, ``time.time``, ``asyncio.sleep`` and the event loop's clock
+        (:func:`model.virtual.virtual_time`), so waiters, retries and polling loops run unchanged
+        without waiting, and a scenario-driven service progresses as their sleeps move the clock."""
+        return virtual_time(self.clock)
+
+    def at(self, when: float, action: Callable[[], object]) -> None:
+        """Run ``action()`` (an outside action: someone else's stop, a delete) when the virtual clock
+        reaches ``when`` seconds since its start; at the same instant it runs after the service's own
+        events."""
+        self.clock.call_at(when, action)
 
     def _choose_signer(self, **_: Any) -> Any:
         return _botocore("botocore").UNSIGNED

@@ -17,7 +17,7 @@ the service.
 
 from __future__ import annotations
 
-import heapq
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -51,15 +51,23 @@ class Autopilot:
             raise TypeError("the autopilot needs a service whose clock is a model.ManualClock")
         self.service, self.scenario, self.clock = service, scenario, service.clock
         self.rng = np.random.default_rng(scenario.seed if seed is None else seed)
-        self._queue: list[tuple[float, int, int, str, str]] = []  # (time, rank, order, arn, trigger)
-        self._order = 0
         self._seen: set[str] = set()
         service.on_call(self._called)
         service.on_change(self._changed)
 
     def _at(self, when: float, rank: int, arn: str, trigger: str) -> None:
-        self._order += 1
-        heapq.heappush(self._queue, (when, rank, self._order, arn, trigger))
+        self.clock.call_at(when, partial(self._fire, arn, trigger), rank=rank)
+
+    def _fire(self, arn: str, trigger: str) -> None:
+        if arn not in self.service.arns() or not self.service.can_fire(arn, trigger):
+            return
+        details = self._messages.get(trigger)
+        self.service.fire(arn, trigger, **({"message": details} if details is not None else {}))
+
+    @property
+    def _messages(self) -> dict[str, str]:
+        return {"finish_training_with_warning": self.scenario.warning_message,
+                "fail_training": self.scenario.failure_message}
 
     def _called(self, call: ApiCall) -> None:
         if call.error is None and call.operation == "CreateDocumentClassifier" and call.response:
@@ -95,12 +103,9 @@ class Autopilot:
         self._at(self.clock.elapsed, _DELETE, arn, "finish_delete")
 
     def catch_up(self) -> None:
-        """Fire every event due by now, in time order; events the lifecycle refuses are dropped."""
-        now = self.clock.elapsed
-        while self._queue and self._queue[0][0] <= now:
-            _, _, _, arn, trigger = heapq.heappop(self._queue)
-            if arn in self.service.arns() and self.service.can_fire(arn, trigger):
-                self.service.fire(arn, trigger)
+        """Fire every event due by now (the clock does as it moves; this is for a clock moved by
+        hand before the Autopilot was attached)."""
+        self.clock.run_due()
 
 
 def attach(

@@ -61,6 +61,10 @@ DEFAULT_FINALIZATION = parse_distribution("fixed:65")
 DEFAULT_TRAINING_DURATION = parse_distribution("lognormal:median=3600,sigma=0.35")
 DEFAULT_STOP_LATENCY = parse_distribution("exponential:mean=180")
 DEFAULT_FAILURE_POINT = parse_distribution("uniform:low=0,high=1")
+#: The ``Message`` a job reports when it ends TRAINED_WITH_WARNING or IN_ERROR (the Autopilot's): AWS's
+#: wording varies with the cause and is not documented, so these say only what happened.
+DEFAULT_WARNING_MESSAGE = "Training completed with warnings."
+DEFAULT_FAILURE_MESSAGE = "Training failed."
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,8 @@ class RaceScenario:
     p_warning: float = 0.05
     p_failure: float = 0.02
     failure_point: Distribution = DEFAULT_FAILURE_POINT
+    warning_message: str = DEFAULT_WARNING_MESSAGE
+    failure_message: str = DEFAULT_FAILURE_MESSAGE
     stop_at: tuple[float, ...] = (3000.0,)
     policy: Policy = DEFAULT_POLICY
     replications: int = 100_000
@@ -82,6 +88,10 @@ class RaceScenario:
 
     def __post_init__(self) -> None:
         check_job_fields(self, (*JOB_DISTRIBUTIONS, "stop_latency"), ("p_warning", "p_failure"))
+        for name in ("warning_message", "failure_message"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not 1 <= len(value) <= 2048:
+                raise ValueError(f"{name} must be a string of 1 to 2048 characters, got {value!r}")
         stops = self.stop_at if isinstance(self.stop_at, tuple | list) else (self.stop_at,)
         if not stops:
             raise ValueError("stop_at needs at least one stop time (seconds after submission)")
@@ -108,6 +118,8 @@ class RaceScenario:
             "p_warning": self.p_warning,
             "p_failure": self.p_failure,
             "failure_point": self.failure_point.spec,
+            "warning_message": self.warning_message,
+            "failure_message": self.failure_message,
             "stop_at": list(self.stop_at),
             "policy": self.policy.as_dict(),
             "replications": self.replications,

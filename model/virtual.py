@@ -1,0 +1,124 @@
+"""Virtual time for a whole process: ``time.sleep``, ``time.monotonic``, ``time.time``, ``asyncio.sleep``
+and the event loop's clock follow a :class:`~model.clock.ManualClock` instead of the wall clock.
+
+Under :func:`virtual_time`, a sleep advances the clock (running what is scheduled on it, such as the
+Autopilot's training events) and returns at once, so botocore's waiters and retries, aiobotocore's, and
+any hand-written polling loop run through hours of a job's life in milliseconds, unchanged:
+
+>>> import time
+>>> from model import ManualClock
+>>> clock = ManualClock()
+>>> with virtual_time(clock):
+...     start = time.monotonic()
+...     time.sleep(3600)
+...     round(time.monotonic() - start), clock.elapsed
+(3600, 3600.0)
+
+What is patched: the functions of the ``time`` module (``sleep``, ``monotonic``, ``monotonic_ns``,
+``time``, ``time_ns``), the same functions wherever a module imported them by name (``from time import
+sleep``), ``asyncio.sleep`` and ``asyncio.BaseEventLoop.time``. What it cannot reach: C extensions
+that read the system clock, ``datetime.now()``, waits on locks, conditions and events
+(``threading.Event.wait(timeout)`` waits in real time; so does botocore's adaptive-mode rate limiter,
+which waits on a condition), and timers scheduled on an event loop other than through
+``asyncio.sleep`` (they are measured on the virtual clock, but the loop does not jump ahead to them).
+Threads share the one virtual clock. Everything is restored on exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .clock import ManualClock
+
+__all__ = ["virtual_time"]
+
+_TIME_FUNCTIONS = ("sleep", "monotonic", "monotonic_ns", "time", "time_ns")
+_lock = threading.Lock()
+_active: list[ManualClock] = []
+
+
+def _replacements(clock: ManualClock) -> dict[str, Callable[..., Any]]:
+    base = time.monotonic()
+
+    def sleep(seconds: float) -> None:
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise TypeError(f"'{type(seconds).__name__}' object cannot be interpreted as a number")
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        clock.advance(float(seconds))
+
+    def monotonic() -> float:
+        return base + clock.elapsed
+
+    def wall() -> float:
+        return clock().timestamp()
+
+    return {
+        "sleep": sleep,
+        "monotonic": monotonic,
+        "monotonic_ns": lambda: int(monotonic() * 1e9),
+        "time": wall,
+        "time_ns": lambda: int(wall() * 1e9),
+    }
+
+
+@contextlib.contextmanager
+def virtual_time(clock: ManualClock) -> Iterator[ManualClock]:
+    """Within this block the process's clocks are ``clock`` (see the module's documentation). Blocks do
+    not nest: a second one while one is active raises ``RuntimeError``."""
+    if not isinstance(clock, ManualClock):
+        raise TypeError(f"virtual_time needs a model.ManualClock, not {type(clock).__name__}")
+    with _lock:
+        if _active:
+            raise RuntimeError("virtual_time is already active in this process; blocks do not nest")
+        _active.append(clock)
+    originals = {name: getattr(time, name) for name in _TIME_FUNCTIONS}
+    fakes = _replacements(clock)
+    by_original = {id(originals[name]): fakes[name] for name in _TIME_FUNCTIONS}
+    patched: list[tuple[Any, str, Any]] = []
+    try:
+        for module in list(sys.modules.values()):
+            patched.extend(_patch_module(module, by_original))
+        real_sleep = asyncio.sleep
+
+        async def virtual_sleep(delay: float, result: Any = None) -> Any:
+            fakes["sleep"](delay)
+            return await real_sleep(0, result)
+
+        for owner, name, value in (
+            (asyncio, "sleep", virtual_sleep),
+            (asyncio.tasks, "sleep", virtual_sleep),
+            (asyncio.BaseEventLoop, "time", lambda _loop: fakes["monotonic"]()),
+        ):
+            patched.append((owner, name, getattr(owner, name)))
+            setattr(owner, name, value)
+        yield clock
+    finally:
+        for owner, name, value in reversed(patched):
+            setattr(owner, name, value)
+        with _lock:
+            _active.clear()
+
+
+def _patch_module(module: Any, by_original: dict[int, Callable[..., Any]]) -> list[tuple[Any, str, Any]]:
+    """Replace the module's references to the real time functions; return what to restore."""
+    try:
+        namespace = vars(module)
+    except TypeError:
+        return []
+    done = []
+    for name, value in list(namespace.items()):
+        fake = by_original.get(id(value))
+        if fake is not None and not isinstance(value, type):
+            try:
+                setattr(module, name, fake)
+            except (AttributeError, TypeError):
+                continue
+            done.append((module, name, value))
+    return done
