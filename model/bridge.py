@@ -14,13 +14,15 @@ Time is virtual: give the service a :class:`~model.clock.ManualClock`. Within
 ``with bridge.virtual_time():`` the whole process runs on that clock (``time.sleep``, ``time.monotonic``,
 ``time.time``, ``asyncio.sleep``: :mod:`model.virtual`), so botocore's waiters and retries and any
 polling loop advance it instead of waiting; :meth:`Bridge.sleep` advances it by hand, and
-:meth:`Bridge.at` runs an outside action (someone else's stop) at a virtual time. The model has no randomness, so what
-makes the service progress by itself (jobs start, finish, fail, stop on a schedule drawn from a race
-scenario) lives in ``sim``: ``sim.autopilot.attach(client, service, scenario)`` attaches through
-:func:`attach` with the Autopilot's ``catch_up`` as the ``before_request`` hook, so a polling loop sees
-``SUBMITTED``, ``TRAINING`` and then ``TRAINED`` or ``STOPPED`` without real waiting.
+:meth:`Bridge.at` runs an outside action (someone else's stop) at a virtual time. The model has no
+randomness, so what makes the service progress by itself (jobs start, finish, fail, stop on a schedule
+drawn from a race scenario) lives in ``sim``: ``sim.autopilot.attach(client, service, scenario)``
+attaches through :func:`attach` and schedules the Autopilot's events on the service's clock, so a
+polling loop sees ``SUBMITTED``, ``TRAINING`` and then ``TRAINED`` or ``STOPPED`` without real waiting.
 
-boto3 and botocore are an optional extra: ``pip install 'stoprace[aws]'``. For example::
+Clients of aiobotocore (``pip install 'stoprace[aio]'``) are served the same way, with its waiters,
+paginators and retries. boto3 and botocore are an optional extra: ``pip install 'stoprace[aws]'``.
+For example::
 
     client = boto3.client("comprehend", region_name="us-east-1")
     bridge = attach(client, ComprehendService(clock=ManualClock()))
@@ -79,13 +81,23 @@ def _wire(value: Any) -> Any:
 
 
 class _Body:
-    """The raw body of a botocore ``AWSResponse``."""
+    """The raw body of a botocore ``AWSResponse`` (``stream``) or an aiobotocore one (``await read()``)."""
 
     def __init__(self, data: bytes) -> None:
         self.data = data
 
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self.data
+
+    async def read(self, *_: Any) -> bytes:
+        return self.data
+
+
+def _is_async(client: Any) -> bool:
+    """Whether ``client`` is an aiobotocore client (its events are emitted and awaited by aiobotocore)."""
+    return type(client).__module__.startswith("aiobotocore") or any(
+        c.__module__.startswith("aiobotocore") for c in type(client.meta.events).__mro__
+    )
 
 
 class Bridge:
@@ -96,7 +108,11 @@ class Bridge:
     ) -> None:
         self.client, self.service, self.before_request = client, service, before_request
         self.calls: list[tuple[str, str]] = []  # (operation, "ok" or the error code), every attempt
-        self._botocore_awsrequest = _botocore("botocore.awsrequest")
+        self.is_async = _is_async(client)
+        if self.is_async:
+            self._response_class = _botocore("aiobotocore.awsrequest").AioAWSResponse
+        else:
+            self._response_class = _botocore("botocore.awsrequest").AWSResponse
 
     @property
     def clock(self) -> ManualClock:
@@ -152,7 +168,7 @@ class Bridge:
         data = json.dumps(payload).encode()
         headers = {"Content-Type": "application/x-amz-json-1.1", "Content-Length": str(len(data)),
                    "x-amzn-RequestId": f"stoprace-{len(self.calls)}", **headers}
-        return self._botocore_awsrequest.AWSResponse(request.url, status, headers, _Body(data))
+        return self._response_class(request.url, status, headers, _Body(data))
 
     @contextlib.contextmanager
     def virtual_retry_sleep(self) -> Iterator[None]:
@@ -189,9 +205,15 @@ def attach(
     """Answer every call of the boto3 Comprehend ``client`` from ``service``; ``before_request`` is
     called before each request is answered (``sim.autopilot`` uses it to move the service on)."""
     _botocore("botocore")
-    model = getattr(getattr(client, "meta", None), "service_model", None)
-    if model is None or model.service_name != "comprehend":
-        raise TypeError("attach needs a boto3 Comprehend client: boto3.client('comprehend', region_name=...)")
+    meta = getattr(client, "meta", None)
+    model = getattr(meta, "service_model", None)
+    if model is None or not hasattr(meta, "events"):
+        raise TypeError(
+            f"attach needs a botocore-based Comprehend client (boto3.client('comprehend', ...) or an "
+            f"aiobotocore session's create_client('comprehend', ...)), not {type(client).__name__}"
+        )
+    if model.service_name != "comprehend":
+        raise TypeError(f"attach needs a Comprehend client; this one is for {model.service_name!r}")
     if before_request is not None and not callable(before_request):
         raise TypeError(f"before_request must be callable, not {type(before_request).__name__}")
     bridge = Bridge(client, service, before_request)

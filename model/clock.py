@@ -115,6 +115,5 @@ class ManualClock:
         while timers and timers[0][0] <= limit:
             when, _, _, action = heapq.heappop(timers)
             moved = self._start + timedelta(seconds=when)
-            if moved > self._now:
-                self._now = moved
+            self._now = max(self._now, moved)
             action()
