@@ -1,0 +1,239 @@
+"""``mock_comprehend``: every Comprehend client created in a block is answered by the model, in virtual
+time, the way moto's ``mock_aws`` answers AWS calls.
+
+Code under test usually builds its own clients (an orchestrator's hook creates one inside its operator),
+so handing :func:`model.bridge.attach` a client is not enough. Under :func:`mock_comprehend`, every
+``create_client("comprehend", ...)`` of a botocore or boto3 session, and of an aiobotocore session, gets
+a client attached to the model's service for its account and region (one service each, created on
+first use), driven by a race scenario's :class:`~sim.autopilot.Autopilot` on one shared virtual clock.
+Other services' clients are left alone, so it composes with moto's ``mock_aws`` (apply both; the model
+answers Comprehend, moto the rest).
+
+One object, three uses::
+
+    @mock_comprehend()                       # a decorator (functions, coroutines, test classes)
+    def test_pipeline(): ...
+
+    with mock_comprehend(RaceScenario(stop_latency="fixed:120")) as comprehend:   # a context manager
+        run_my_pipeline()
+        comprehend.service().status(arn)
+
+    def test_with_fixture(stoprace_comprehend): ...   # a pytest fixture (the stoprace plugin)
+
+Args:
+    scenario: the race scenario that drives every service (default: ``RaceScenario()``, the project's
+        defaults); ``None`` for services that move only when fired by hand.
+    account_id: the account the clients are in (moto's default, ``123456789012``).
+    virtual_time: run the whole process on the shared clock while active (default True; see
+        :mod:`model.virtual`).
+    seed: the scenario's seed unless given; each service gets its own stream.
+    service_options: passed to every :class:`~model.ComprehendService` (``policy``, ``http_statuses``,
+        ``max_active_jobs``...).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from model import ComprehendService, ManualClock
+from model.bridge import AWS_INSTALL_HINT, Bridge
+from model.bridge import attach as attach_bridge
+from model.service import DEFAULT_ACCOUNT
+from model.virtual import virtual_time as process_virtual_time
+
+from .autopilot import Autopilot
+from .scenario import RaceScenario
+
+__all__ = ["MockComprehend", "mock_comprehend"]
+
+F = TypeVar("F")
+_DEFAULT = object()
+
+
+def mock_comprehend(
+    scenario: Any = _DEFAULT,
+    *,
+    account_id: str = DEFAULT_ACCOUNT,
+    virtual_time: bool = True,
+    seed: int | None = None,
+    **service_options: Any,
+) -> Any:
+    """A :class:`MockComprehend` with these settings (see the module's documentation). Like moto's
+    ``mock_aws`` it also decorates bare: ``@mock_comprehend`` is ``@mock_comprehend()``."""
+    if callable(scenario) and not isinstance(scenario, RaceScenario):
+        return MockComprehend()(scenario)
+    return MockComprehend(scenario, account_id=account_id, virtual_time=virtual_time, seed=seed,
+                          **service_options)
+
+
+class MockComprehend:
+    """Every Comprehend client created while active is answered by the model (see the module)."""
+
+    def __init__(
+        self,
+        scenario: RaceScenario | object | None = _DEFAULT,
+        *,
+        account_id: str = DEFAULT_ACCOUNT,
+        virtual_time: bool = True,
+        seed: int | None = None,
+        **service_options: Any,
+    ) -> None:
+        if scenario is _DEFAULT:
+            scenario = RaceScenario()
+        if scenario is not None and not isinstance(scenario, RaceScenario):
+            raise TypeError(
+                f"scenario must be a sim.scenario.RaceScenario or None, not {type(scenario).__name__}"
+            )
+        self.scenario: RaceScenario | None = scenario
+        self.account_id = account_id
+        self.use_virtual_time = bool(virtual_time)
+        self.seed = seed
+        self.service_options = service_options
+        ComprehendService(account_id=account_id, **service_options)  # bad options fail here, not later
+        self.clock = ManualClock()
+        self.services: dict[tuple[str, str], ComprehendService] = {}
+        self.bridges: list[Bridge] = []
+        self._stack: contextlib.ExitStack | None = None
+
+    # -- the model behind the clients -------------------------------------------------------------
+
+    def service(self, region: str = "us-east-1", account_id: str | None = None) -> ComprehendService:
+        """The model service of ``account_id`` (the mock's) and ``region``, made on first use."""
+        key = (account_id or self.account_id, region)
+        if key not in self.services:
+            service = ComprehendService(
+                clock=self.clock, account_id=key[0], region=region, **self.service_options
+            )
+            if self.scenario is not None:
+                seed = (self.seed if self.seed is not None else self.scenario.seed) + len(self.services)
+                Autopilot(service, self.scenario, seed)
+            self.services[key] = service
+        return self.services[key]
+
+    def at(self, when: float, action: Callable[[], object]) -> None:
+        """Run ``action()`` when the shared virtual clock reaches ``when`` seconds."""
+        self.clock.call_at(when, action)
+
+    def attach(self, client: Any) -> Bridge:
+        """Answer ``client`` (a Comprehend client made elsewhere) from the model, as if made here."""
+        region = client.meta.region_name or "us-east-1"
+        bridge = attach_bridge(client, self.service(region), before_request=self.clock.run_due)
+        self.bridges.append(bridge)
+        return bridge
+
+    # -- start and stop ---------------------------------------------------------------------------
+
+    def start(self) -> MockComprehend:
+        """Begin: patch client creation (and the process's clocks). Prefer ``with`` or the decorator."""
+        if self._stack is not None:
+            raise RuntimeError("this mock_comprehend is already active")
+        stack = contextlib.ExitStack()
+        try:
+            stack.enter_context(self._patch_botocore())
+            stack.enter_context(self._patch_aiobotocore())
+            if self.use_virtual_time:
+                stack.enter_context(process_virtual_time(self.clock))
+        except BaseException:
+            stack.close()
+            raise
+        self._stack = stack
+        return self
+
+    def stop(self) -> None:
+        """End: restore client creation and the clocks; clients made under the mock talk to AWS again."""
+        if self._stack is None:
+            return
+        stack, self._stack = self._stack, None
+        for bridge in self.bridges:
+            bridge.detach()
+        self.bridges.clear()
+        stack.close()
+
+    def __enter__(self) -> MockComprehend:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def __call__(self, target: F) -> F:
+        """Decorate a test function, a coroutine function or a class (its ``test*`` methods)."""
+        if inspect.isclass(target):
+            for name, member in list(vars(target).items()):
+                if name.startswith("test") and callable(member):
+                    setattr(target, name, self._fresh()(member))
+            return target
+        if not callable(target):
+            raise TypeError(f"mock_comprehend decorates functions and classes, not {type(target).__name__}")
+        if inspect.iscoroutinefunction(target):
+            @functools.wraps(target)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with self._fresh():
+                    return await target(*args, **kwargs)
+            return run_async  # type: ignore[return-value]
+
+        @functools.wraps(target)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self._fresh():
+                return target(*args, **kwargs)
+        return run  # type: ignore[return-value]
+
+    def _fresh(self) -> MockComprehend:
+        """A new mock with the same settings: each decorated call starts from an empty account."""
+        return MockComprehend(self.scenario, account_id=self.account_id, virtual_time=self.use_virtual_time,
+                               seed=self.seed, **self.service_options)
+
+    # -- patching client creation -----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _patch_botocore(self) -> Any:
+        try:
+            session_module = importlib.import_module("botocore.session")
+        except ImportError:
+            raise ImportError(AWS_INSTALL_HINT) from None
+        original = session_module.Session.create_client
+        mock = self
+
+        @functools.wraps(original)
+        def create_client(session: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
+            client = original(session, service_name, *args, **kwargs)
+            if service_name == "comprehend" and not _is_aio_session(session):
+                mock.attach(client)
+            return client
+
+        session_module.Session.create_client = create_client
+        try:
+            yield
+        finally:
+            session_module.Session.create_client = original
+
+    @contextlib.contextmanager
+    def _patch_aiobotocore(self) -> Any:
+        try:
+            session_module = importlib.import_module("aiobotocore.session")
+        except ImportError:  # no aiobotocore here: nothing to patch
+            yield
+            return
+        original = session_module.AioSession._create_client
+        mock = self
+
+        @functools.wraps(original)
+        async def create_client(session: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
+            client = await original(session, service_name, *args, **kwargs)
+            if service_name == "comprehend":
+                mock.attach(client)
+            return client
+
+        session_module.AioSession._create_client = create_client
+        try:
+            yield
+        finally:
+            session_module.AioSession._create_client = original
+
+
+def _is_aio_session(session: Any) -> bool:
+    return any(c.__module__.startswith("aiobotocore") for c in type(session).__mro__)

@@ -1,0 +1,94 @@
+"""moto's own Comprehend classifier tests, taken from moto's source distribution, pass against the model
+under ``mock_comprehend`` once moto's simplifications are corrected (README: "moto's tests").
+
+The test downloads the sdist of the installed moto (cached in ``.cache/``), applies the corrections
+below (each must still match moto's text, so a change upstream is noticed), swaps ``mock_aws`` for
+``mock_comprehend`` and runs the ``*document_classifier*`` tests in a subprocess.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import subprocess
+import sys
+import tarfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("moto", reason="moto's tests need moto installed (the test extra has it)")
+pytest.importorskip("boto3", reason="the entry point needs the aws extra")
+
+ROOT = Path(__file__).resolve().parent.parent
+ROLE = "arn:aws:iam::123456789012:role/comprehend-access"
+MOTO_FILE = "tests/test_comprehend/test_comprehend.py"
+
+#: (moto's text, the correction, why). Everything else in moto's tests runs as moto wrote it.
+CORRECTIONS = [
+    ("from moto import mock_aws\n", "import time\n\nfrom sim.mock import mock_comprehend as mock_aws\n",
+     "the swap itself"),
+    ('"iam_role_with_20_chars"', f'"{ROLE}"',
+     "a role ARN that is not one: AWS validates DataAccessRoleArn against the IAM role ARN pattern"),
+    ('    "S3Uri": "string",\n    "KmsKeyId": "string",', '    "S3Uri": "s3://fake-bucket/output/",\n'
+     '    "KmsKeyId": "string",', "an output location that is not an S3 URI"),
+    (', NextToken="token"', "",
+     "a made-up NextToken: AWS answers a token it did not issue with InvalidRequestException"),
+    ("document-classifier/myname/version1", "document-classifier/myname/version/version1",
+     "ARNs without /version/: AWS's classifier ARN is NAME/version/VERSION (SPEC 3)"),
+    ('    assert props["Status"] == "TRAINING"\n', '    assert props["Status"] == "SUBMITTED"\n',
+     "a new job is TRAINING at once: AWS reports SUBMITTED first (SPEC 1)"),
+    ("    client.delete_document_classifier(DocumentClassifierArn=arn)\n",
+     "    time.sleep(24 * 3600)  # virtual: training ends first\n"
+     "    client.delete_document_classifier(DocumentClassifierArn=arn)\n",
+     "delete in any state: AWS deletes only classifiers that have finished (SPEC 3), so wait for that"),
+    ('assert err["Message"] == "RESOURCE_NOT_FOUND: Could not find specified resource."',
+     'assert "was not found" in err["Message"]', "moto's own wording of the error message"),
+]
+
+
+def moto_tests(cache: Path) -> str:
+    version = importlib.metadata.version("moto")
+    sdist = cache / f"moto-{version}.tar.gz"
+    if not sdist.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        fetched = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+             f"moto=={version}", "-d", str(cache)], capture_output=True, text=True, timeout=300, check=False,
+        )
+        if fetched.returncode != 0 or not sdist.exists():
+            message = f"could not download moto {version}'s sdist: {fetched.stderr.strip()[-300:]}"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+    with tarfile.open(sdist) as archive:
+        member = archive.extractfile(f"moto-{version}/{MOTO_FILE}")
+        assert member is not None
+        return member.read().decode()
+
+
+def test_motos_classifier_tests_pass_against_the_model(tmp_path):
+    source = moto_tests(ROOT / ".cache")
+    for old, new, why in CORRECTIONS:
+        assert old in source, f"moto's tests changed; this correction no longer applies: {why}"
+        source = source.replace(old, new)
+    module = tmp_path / "test_moto_comprehend.py"
+    module.write_text(source)
+    report = tmp_path / "report.xml"
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_EC2_METADATA_DISABLED": "true"}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "document_classifier",
+         f"--junitxml={report}", str(module)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env, check=False,
+    )
+    cases = ET.parse(report).getroot().iter("testcase")
+    outcomes = {case.get("name"): [child.tag for child in case] for case in cases}
+    assert outcomes == {
+        "test_create_document_classifier": [],
+        "test_describe_document_classifier": [],
+        "test_delete_document_classifier": [],
+        "test_list_document_classifiers": [],
+        "test_stop_training_document_classifier": [],
+    }, run.stdout[-3000:]
