@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sim.fleet import FleetScenario, TokenBucket, simulate
-from sim.retry import Retrier, RetryQuota
+from sim.retry import RULES, Retrier, RetryQuota
 
 # -- the token bucket ---------------------------------------------------------------------------------
 
@@ -45,14 +45,19 @@ def test_legacy_waits_a_fresh_random_fraction_of_a_doubling_step():
     retrier, twin = Retrier("legacy", np.random.default_rng(3)), np.random.default_rng(3)
     assert retrier.max_attempts == 5
     for attempt in range(1, 5):
-        assert retrier.delay(attempt) == twin.random() * 2 ** (attempt - 1)
+        assert retrier.delay(attempt, "InternalServerException", 500) == twin.random() * 2 ** (attempt - 1)
 
 
-def test_standard_waits_with_full_jitter_capped_at_20_seconds():
-    retrier, twin = Retrier("standard", np.random.default_rng(4)), np.random.default_rng(4)
+@pytest.mark.parametrize(("release", "code", "scale"), [
+    ("1.43", "TooManyRequestsException", 1.0), ("1.43", "InternalServerException", 1.0),
+    ("1.44", "TooManyRequestsException", 1.0), ("1.44", "InternalServerException", 0.05),
+])
+def test_standard_waits_with_full_jitter_capped_at_20_seconds(release, code, scale):
+    retrier = Retrier("standard", np.random.default_rng(4), RULES[release])
+    twin = np.random.default_rng(4)
     assert retrier.max_attempts == 3
-    for attempt in (1, 2, 5, 6, 9):
-        assert retrier.delay(attempt) == twin.random() * min(2 ** (attempt - 1), 20)
+    for attempt in (1, 2, 5, 6, 9, 14):
+        assert retrier.delay(attempt, code) == twin.random() * min(scale * 2 ** (attempt - 1), 20)
 
 
 @pytest.mark.parametrize(
@@ -67,31 +72,52 @@ def test_standard_waits_with_full_jitter_capped_at_20_seconds():
         ("standard", "InternalServerException", 500, True),
         ("standard", "ResourceNotFoundException", 400, False),
         ("standard", "InvalidRequestException", 400, False),
+        ("adaptive", "TooManyRequestsException", 400, True),
+        ("adaptive", "InvalidRequestException", 400, False),
     ],
 )
 def test_which_errors_each_mode_retries(mode, code, status, retried):
     assert Retrier(mode, np.random.default_rng(0)).retryable(code, status) is retried
 
 
-@pytest.mark.parametrize(("mode", "attempts"), [("legacy", 5), ("standard", 3)])
-def test_attempts_in_all(mode, attempts):
-    retrier = Retrier(mode, np.random.default_rng(0))
-    made = 1
-    while retrier.should_retry("InternalServerException", 500, made):
-        made += 1
-    assert made == attempts
-
-
-def test_the_standard_retry_quota_runs_out_and_refills():
-    quota = RetryQuota()
-    assert sum(quota.acquire() for _ in range(200)) == 100  # 500 tokens, 5 a retry
-    quota.release(retried=False)
-    assert quota.available == 1
-    quota.release(retried=True)
-    assert quota.available == 6
+@pytest.mark.parametrize(("release", "throttled", "other"), [("1.43", 5, 5), ("1.44", 5, 14)])
+def test_the_retry_quota_runs_out_gives_back_the_last_cost_and_refills(release, throttled, other):
+    retrier = Retrier("standard", np.random.default_rng(0), RULES[release])
+    assert retrier.retry_cost("TooManyRequestsException", 400) == throttled
+    assert retrier.retry_cost("InternalServerException", 500) == other
+    retries = 0
+    while retrier.should_retry("InternalServerException", 500, 1):
+        retries += 1
+    assert retries == 500 // other
+    assert retrier.quota is not None
+    left = retrier.quota.available
+    retrier.succeeded()  # a call without retries gives back 1
+    assert retrier.quota.available == left + 1
+    retrier.succeeded(other)  # one whose last retry cost `other` gives that back
+    assert retrier.quota.available == left + 1 + other
     full = RetryQuota()
-    full.release(retried=True)
+    full.release(14)
     assert full.available == 500  # never above the capacity
+
+
+def test_adaptive_mode_slows_a_throttled_fleet_down():
+    common = {"jobs": 60, "submit_rate": None, "rate_limits": {"stop": (0.2, 1)}, "botocore": "1.44",
+              "stop_after": 600.0, "poll_interval": None, "seed": 5}
+    standard = simulate(FleetScenario(retry_mode="standard", **common)).as_dict()
+    adaptive = simulate(FleetScenario(retry_mode="adaptive", **common)).as_dict()
+    # The client-side limiter waits before sending instead of being throttled: fewer refused stops.
+    assert (adaptive["api_calls"]["StopTrainingDocumentClassifier"]["TooManyRequestsException"]
+            < standard["api_calls"]["StopTrainingDocumentClassifier"]["TooManyRequestsException"])
+    assert adaptive["stop_never_accepted"] <= standard["stop_never_accepted"]
+
+
+def test_the_botocore_version_picks_the_default_mode():
+    assert FleetScenario(botocore="1.43").retry_mode == "legacy"
+    assert FleetScenario(botocore="1.44.8").retry_mode == "standard"
+    assert FleetScenario(botocore="1.43", retry_mode="adaptive").retry_mode == "adaptive"
+    assert FleetScenario(botocore="1.44.2").as_dict()["botocore"] == "1.44"
+    with pytest.raises(ValueError, match=r"1\.34 and newer"):
+        FleetScenario(botocore="1.20")
 
 
 def test_the_fleet_calls_the_sdk_as_botocore_would():
@@ -228,7 +254,7 @@ def test_a_budget_stops_at_the_first_poll_past_it():
         ({"rate_limits": {"list": (1.0, 1)}}, "unknown operation 'list'"),
         ({"rate_limits": {"stop": (0.0, 1)}}, "rate > 0"),
         ({"budget_usd": 5.0}, "not both"),
-        ({"retry_mode": "adaptive"}, "retry_mode must be one of legacy, standard"),
+        ({"retry_mode": "fast"}, "retry_mode must be one of legacy, standard, adaptive or default"),
         ({"p_server_error": 1.5}, "probability"),
         ({"stop_handling": "normal:1"}, "unknown family"),
         ({"submit_rate": 0.0}, "submit_rate must be"),

@@ -75,13 +75,14 @@ def test_the_lifecycle_image_is_shown():
 def test_the_stop_storm_table_is_what_the_fleet_measures():
     from sim.fleet import FleetScenario, simulate  # noqa: PLC0415
 
-    rows = re.findall(r"^\| (legacy \(default\)|standard|legacy \+ application retries) \| (.*) \|$",
+    rows = re.findall(r"^\| (legacy|standard|adaptive|legacy \+ application retries) \| (.*) \|$",
                       _section("Stop storms: fleets through a throttled API"), re.M)
-    assert len(rows) == 3
-    settings = {"legacy (default)": {}, "standard": {"retry_mode": "standard"},
-                "legacy + application retries": {"app_retry": True}}
+    assert len(rows) == 4
+    settings = {"legacy": {"retry_mode": "legacy"}, "standard": {"retry_mode": "standard"},
+                "adaptive": {"retry_mode": "adaptive"},
+                "legacy + application retries": {"retry_mode": "legacy", "app_retry": True}}
     for label, cells in rows:
-        d = simulate(FleetScenario(**settings[label])).as_dict()
+        d = simulate(FleetScenario(botocore="1.44", **settings[label])).as_dict()
         lost = d["stop_never_accepted"]
         share = f" ({100 * d['share_never_accepted']:.1f}%)" if lost else ""
         expected = (

@@ -99,8 +99,12 @@ def add(commands: Any) -> None:
                         help="instead, stop at the first poll where training has cost this much")
     parser.add_argument("--usd-per-hour", type=float, default=d.usd_per_hour, metavar="USD",
                         help="training price (default: %(default)s)")
-    parser.add_argument("--retry-mode", choices=MODES, default=d.retry_mode,
-                        help="botocore's retry mode (default: %(default)s, botocore's default)")
+    parser.add_argument("--retry-mode", choices=(*MODES, "default"), default="default",
+                        help="botocore's retry mode (default: the default of the botocore version: legacy "
+                        "up to 1.43, standard from 1.44)")
+    parser.add_argument("--botocore", default="installed", metavar="VERSION",
+                        help="retry as this botocore release does, e.g. 1.43 or 1.44.8 (default: the "
+                        "installed one, or the newest rules without botocore)")
     parser.add_argument("--app-retry", action="store_true",
                         help="the application retries a stop the SDK gave up on until it is accepted")
     parser.add_argument("--app-retry-interval", default=d.app_retry_interval.spec, metavar="SPEC",
@@ -134,7 +138,8 @@ def scenario(args: argparse.Namespace) -> FleetScenario:
             **job_settings(args), stop_workers=args.stop_workers, stop_handling=args.stop_handling,
             rate_limits=limits, p_server_error=args.p_server_error, poll_interval=args.poll_interval,
             stop_after=stop_after, budget_usd=budget, usd_per_hour=args.usd_per_hour,
-            retry_mode=args.retry_mode, app_retry=args.app_retry, app_retry_interval=args.app_retry_interval,
+            retry_mode=args.retry_mode, botocore=args.botocore, app_retry=args.app_retry,
+            app_retry_interval=args.app_retry_interval,
             http_statuses=args.http_statuses, policy=policy(args.policy), seed=args.seed,
         )
     except (TypeError, ValueError) as err:

@@ -47,7 +47,7 @@ import numpy as np
 import simpy
 
 from sim.jobs import END_TRIGGERS, draw_courses
-from sim.retry import Retrier
+from sim.retry import RULES, Retrier
 from sim.scenario import Progress
 
 from .client import Client
@@ -83,8 +83,9 @@ class _Fleet:
         streams = [np.random.default_rng(x) for x in np.random.SeedSequence(scenario.seed).spawn(12)]
         self.ledger = Ledger(calls={op: Counter() for op in OPERATIONS.values()})
         self.service = ServiceSide(scenario, self.env, streams[7], self._spawn)
+        retrier = Retrier(scenario.retry_mode, streams[8], RULES[scenario.botocore])
         self.client = Client(
-            scenario, self.env, self.service, retrier=Retrier(scenario.retry_mode, streams[8]),
+            scenario, self.env, self.service, retrier=retrier,
             app_rng=streams[9], ledger=self.ledger, spawn=self._spawn,
         )
         self.jobs = self._draw(streams)

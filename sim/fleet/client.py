@@ -42,20 +42,31 @@ class Client:
     def call(
         self, operation: str, method: Callable[..., dict[str, Any]], **params: Any
     ) -> Generator[simpy.Event, Any, tuple[dict[str, Any] | None, ServiceError | None]]:
-        """One SDK call with botocore's retries: (response, None) or (None, the last error)."""
-        attempt = 1
+        """One SDK call with botocore's retries (and, in adaptive mode, its client-side rate limiter):
+        (response, None) or (None, the last error)."""
+        retrier, limiter = self.retrier, self.retrier.limiter
+        attempt, cost = 1, 0
         while True:
+            if limiter is not None:
+                wait = limiter.acquire(self.env.now)
+                if wait > 0:
+                    yield self.env.timeout(wait)
             try:
                 response = method(**params)
             except ServiceError as err:
                 self.ledger.calls[operation][err.code] += 1
-                if not self.retrier.should_retry(err.code, err.http_status, attempt):
+                if limiter is not None:
+                    limiter.record(self.env.now, retrier.is_throttling(err.code, err.http_status))
+                if not retrier.should_retry(err.code, err.http_status, attempt):
                     return None, err
-                yield self.env.timeout(self.retrier.delay(attempt))
+                cost = retrier.retry_cost(err.code, err.http_status)
+                yield self.env.timeout(retrier.delay(attempt, err.code, err.http_status))
                 attempt += 1
                 continue
             self.ledger.calls[operation]["ok"] += 1
-            self.retrier.succeeded(attempt > 1)
+            if limiter is not None:
+                limiter.record(self.env.now, False)
+            retrier.succeeded(cost)
             return response, None
 
     def run(self, job: FleetJob) -> Generator[simpy.Event, Any, None]:

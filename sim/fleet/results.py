@@ -163,7 +163,8 @@ def fleet_table(report: dict[str, Any]) -> str:
     limits = ", ".join(f"{k} {v['rate']:g}/s burst {v['burst']}" for k, v in s["rate_limits"].items())
     lost = report["stop_never_accepted_by_error"]
     lines = [
-        f"{report['jobs']} jobs ({arrivals}), {decision}; {s['retry_mode']} retries"
+        f"{report['jobs']} jobs ({arrivals}), {decision}; "
+        f"{s['retry_mode']} retries (botocore {s['botocore']})"
         f"{' + application retries' if s['app_retry'] else ''}; rate limits: {limits or 'none'}; "
         f"seed {report['seed']}",
         f"stops decided {report['stop_decided']}, accepted {report['stop_accepted']}, never accepted "

@@ -10,7 +10,7 @@ from typing import Any
 
 from model import DEFAULT_POLICY, Policy
 from sim.distributions import Distribution, parse_distribution
-from sim.retry import MODES
+from sim.retry import MODES, RULES, rules_for
 from sim.scenario import (
     DEFAULT_FAILURE_POINT,
     DEFAULT_FINALIZATION,
@@ -65,7 +65,8 @@ class FleetScenario:
     stop_after: float | None = 1800.0
     budget_usd: float | None = None
     usd_per_hour: float = DEFAULT_USD_PER_HOUR
-    retry_mode: str = "legacy"
+    retry_mode: str = "default"
+    botocore: str = "installed"
     app_retry: bool = False
     app_retry_interval: Distribution = DEFAULT_APP_RETRY_INTERVAL
     http_statuses: str = "seed"
@@ -102,8 +103,16 @@ class FleetScenario:
             and self.usd_per_hour >= 0
         ):
             raise ValueError(f"usd_per_hour must be a finite number >= 0, got {self.usd_per_hour!r}")
+        if not isinstance(self.botocore, str):
+            raise TypeError(f"botocore must be a version string such as '1.43', not {self.botocore!r}")
+        rules = rules_for(self.botocore)  # a ValueError names what is allowed
+        object.__setattr__(self, "botocore", next(k for k, r in RULES.items() if r == rules))
+        if self.retry_mode == "default":
+            object.__setattr__(self, "retry_mode", rules.default_mode)
         if self.retry_mode not in MODES:
-            raise ValueError(f"retry_mode must be one of {', '.join(MODES)}, got {self.retry_mode!r}")
+            raise ValueError(
+                f"retry_mode must be one of {', '.join(MODES)} or default, got {self.retry_mode!r}"
+            )
         if self.http_statuses not in HTTP_STATUSES:
             raise ValueError(f"http_statuses must be 'seed' or 'botocore', got {self.http_statuses!r}")
         limits = dict(self.rate_limits)
