@@ -170,28 +170,6 @@ class Bridge:
                    "x-amzn-RequestId": f"stoprace-{len(self.calls)}", **headers}
         return self._response_class(request.url, status, headers, _Body(data))
 
-    @contextlib.contextmanager
-    def virtual_retry_sleep(self) -> Iterator[None]:
-        """Within this block, botocore's retry back-offs advance the virtual clock instead of sleeping.
-        (It replaces the ``time`` module that ``botocore.endpoint`` sleeps through, for every client.)"""
-        endpoint = _botocore("botocore.endpoint")
-        real = endpoint.time
-        bridge = self
-
-        class _VirtualTime:
-            def __getattr__(self, name: str) -> Any:
-                return getattr(real, name)
-
-            @staticmethod
-            def sleep(seconds: float) -> None:
-                bridge.sleep(seconds)
-
-        endpoint.time = _VirtualTime()
-        try:
-            yield
-        finally:
-            endpoint.time = real
-
     def detach(self) -> None:
         """Unhook the model: the client talks to AWS again."""
         events = self.client.meta.events

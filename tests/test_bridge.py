@@ -107,7 +107,7 @@ def test_botocores_own_retries_apply_to_the_models_errors(no_credentials, mode, 
     comprehend = client(mode)
     model = service(admission=lambda operation, _: error if operation == "ListDocumentClassifiers" else None)
     bridge = attach(comprehend, model)
-    with bridge.virtual_retry_sleep(), pytest.raises(comprehend.exceptions.ClientError) as caught:
+    with bridge.virtual_time(), pytest.raises(comprehend.exceptions.ClientError) as caught:
         comprehend.list_document_classifiers()
     assert caught.value.response["Error"]["Code"] == error.code
     assert [c for c in bridge.calls if c[0] == "ListDocumentClassifiers"] == [
@@ -127,8 +127,10 @@ def test_a_failed_call_changes_nothing_and_detach_restores_the_client(no_credent
 
 
 def test_only_a_comprehend_client_can_be_attached(no_credentials):
-    with pytest.raises(TypeError, match="boto3 Comprehend client"):
+    with pytest.raises(TypeError, match="needs a Comprehend client; this one is for 's3'"):
         attach(boto3.client("s3", region_name=REGION), service())
+    with pytest.raises(TypeError, match="botocore-based Comprehend client"):
+        attach(service(), service())  # the facade is not a client to attach
 
 
 def test_without_boto3_the_bridge_says_how_to_install_it(monkeypatch):

@@ -23,3 +23,20 @@ def test_ruff_is_clean():
 def test_mypy_is_clean():
     result = _run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_extra_caps_the_aws_sdks():
+    # Installing stoprace into a current environment must not downgrade a user's SDK (issue 13): no
+    # requirement on boto3, botocore or aiobotocore in any extra has an upper bound.
+    import tomllib  # noqa: PLC0415
+
+    from packaging.requirements import Requirement  # noqa: PLC0415
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = [*project["dependencies"], *(r for extra in project["optional-dependencies"].values()
+                                                for r in extra)]
+    names = ("boto3", "botocore", "aiobotocore")
+    sdks = [Requirement(r) for r in requirements if Requirement(r).name in names]
+    assert {r.name for r in sdks} >= {"boto3", "botocore", "aiobotocore"}
+    for requirement in sdks:
+        assert all(spec.operator in (">=", ">", "!=") for spec in requirement.specifier), str(requirement)
