@@ -15,13 +15,15 @@ any hand-written polling loop run through hours of a job's life in milliseconds,
 (3600, 3600.0)
 
 What is patched: the functions of the ``time`` module (``sleep``, ``monotonic``, ``monotonic_ns``,
-``time``, ``time_ns``), the same functions wherever a module imported them by name (``from time import
-sleep``), ``asyncio.sleep`` and ``asyncio.BaseEventLoop.time``. What it cannot reach: C extensions
-that read the system clock, ``datetime.now()``, waits on locks, conditions and events
-(``threading.Event.wait(timeout)`` waits in real time; so does botocore's adaptive-mode rate limiter,
-which waits on a condition), and timers scheduled on an event loop other than through
-``asyncio.sleep`` (they are measured on the virtual clock, but the loop does not jump ahead to them).
-Threads share the one virtual clock. Everything is restored on exit.
+``time``, ``time_ns``), the same functions wherever a module outside the standard library imported them
+by name (``from time import sleep``), ``asyncio.sleep`` and ``asyncio.BaseEventLoop.time``. The standard
+library's own by-name copies (``threading``, ``queue``, ``subprocess``) time real waits and stay real.
+What it cannot reach: C extensions that read the system clock, ``datetime.now()``, waits on locks,
+conditions and events (``threading.Event.wait(timeout)`` waits in real time; so does botocore's
+adaptive-mode rate limiter, which waits on a condition), defaults bound before the block began
+(``def f(sleep=time.sleep)``), and timers scheduled on an event loop other than through
+``asyncio.sleep`` (measured on the virtual clock, but the loop does not jump ahead to them). Threads
+share the one virtual clock. Everything is restored on exit.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import sysconfig
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,6 +42,7 @@ from .clock import ManualClock
 __all__ = ["virtual_time"]
 
 _TIME_FUNCTIONS = ("sleep", "monotonic", "monotonic_ns", "time", "time_ns")
+_STDLIB = sysconfig.get_paths()["stdlib"]
 _lock = threading.Lock()
 _active: list[ManualClock] = []
 
@@ -106,8 +110,17 @@ def virtual_time(clock: ManualClock) -> Iterator[ManualClock]:
             _active.clear()
 
 
+def _is_standard_library(module: Any) -> bool:
+    """The standard library's own by-name references (``threading``, ``queue``, ``subprocess``...) time
+    real waits on locks and pipes: they stay real, or a ``queue.get(timeout=5)`` would never time out."""
+    path = getattr(module, "__file__", None)
+    return isinstance(path, str) and path.startswith(_STDLIB) and "-packages" not in path
+
+
 def _patch_module(module: Any, by_original: dict[int, Callable[..., Any]]) -> list[tuple[Any, str, Any]]:
     """Replace the module's references to the real time functions; return what to restore."""
+    if _is_standard_library(module):
+        return []
     try:
         namespace = vars(module)
     except TypeError:

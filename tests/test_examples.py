@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+import queue
 import sys
 import time
 from pathlib import Path
+from time import sleep  # noqa: F401 - virtual_time must reach by-name imports too
 
 import pytest
 
@@ -146,6 +148,11 @@ def test_virtual_time_covers_time_asyncio_and_restores_everything():
     assert seen == [(30.0, 30.0), 120.0]
     assert clock.elapsed == 150.0
     assert (time.sleep, time.monotonic, time.time, asyncio.sleep) == real
+    with virtual_time(clock):  # the standard library's real waits stay real: a timeout still times out
+        with pytest.raises(queue.Empty):
+            queue.Queue().get(timeout=0.05)
+        sleep_by_name = vars(sys.modules[__name__])["sleep"]
+        assert sleep_by_name is time.sleep  # a by-name import outside the standard library follows
     with virtual_time(clock), pytest.raises(RuntimeError, match="do not nest"), virtual_time(clock):
         pass
     with pytest.raises(TypeError, match="ManualClock"), virtual_time(lambda: None):  # type: ignore[arg-type]
