@@ -398,6 +398,33 @@ class ComprehendStateMachine(RuleBasedStateMachine):
         }[action]
         self._step(action, arn, lambda: method(DocumentClassifierArn=arn))
 
+    @rule(
+        arn=arns,
+        tags=st.lists(st.fixed_dictionaries({"Key": st.text(max_size=3) | st.just("aws:x")},
+                                            optional={"Value": st.text(max_size=3)}), max_size=51),
+        remove=st.lists(st.text(max_size=3), max_size=3),
+    )
+    def tag_and_untag(self, arn: str, tags: list[dict[str, str]], remove: list[str]) -> None:
+        """TagResource, then UntagResource: each does all it says or, refused, nothing."""
+        steps: list[tuple[str, Callable[[], Any], Callable[[dict[str, str]], dict[str, str]]]] = [
+            ("tag", lambda: self.service.tag_resource(ResourceArn=arn, Tags=tags),
+             lambda old: {**old, **{t["Key"]: t.get("Value", "") for t in tags}}),
+            ("untag", lambda: self.service.untag_resource(ResourceArn=arn, TagKeys=remove),
+             lambda old: {k: v for k, v in old.items() if k not in remove}),
+        ]
+        for action, call, change in steps:
+            before = self._tags(arn)
+            _, error = self._step(action, arn, call)
+            expected = before if error is not None or before is None else change(before)
+            assert self._tags(arn) == expected, (action, error)
+
+    def _tags(self, arn: str) -> dict[str, str] | None:
+        try:
+            listed = self.service.list_tags_for_resource(ResourceArn=arn)["Tags"]
+        except ServiceError:
+            return None
+        return {t["Key"]: t["Value"] for t in listed}
+
     @rule(arn=arns, data=st.data())
     def progress(self, arn: str, data: st.DataObject) -> None:
         """A service event: mostly one the job can take (so runs go somewhere), sometimes any."""
