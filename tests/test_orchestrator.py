@@ -70,10 +70,11 @@ def test_the_orchestrator_never_misreports_or_leaks(
     client = comprehend()
     bridge = attach(client, model, scenario, seed=seed)
     try:
-        outcome = orchestrator.train_with_deadline(
-            client, REQUEST, deadline, poll=poll, clock=lambda: model.clock.elapsed, sleep=bridge.sleep,
-            rng=random.Random(seed),
-        )
+        with bridge.virtual_time():  # botocore's own retries (standard mode from 1.44) wait virtually too
+            outcome = orchestrator.train_with_deadline(
+                client, REQUEST, deadline, poll=poll, clock=lambda: model.clock.elapsed, sleep=bridge.sleep,
+                rng=random.Random(seed),
+            )
     finally:
         bridge.detach()
     path = [str(s) for s in model.path(outcome.arn)]
@@ -101,8 +102,10 @@ def test_a_stop_that_loses_the_race_is_reported_and_the_model_deleted():
     model = ComprehendService(clock=ManualClock(), account_id="111122223333", region="us-east-1")
     bridge = attach(comprehend(), model, scenario)
     try:
-        outcome = orchestrator.train_with_deadline(comprehend(), REQUEST, 3600, poll=60, sleep=bridge.sleep,
-                                                   clock=lambda: model.clock.elapsed, rng=random.Random(1))
+        with bridge.virtual_time():
+            outcome = orchestrator.train_with_deadline(
+                comprehend(), REQUEST, 3600, poll=60, sleep=bridge.sleep, clock=lambda: model.clock.elapsed,
+                rng=random.Random(1))
     finally:
         bridge.detach()
     reported = (outcome.status, outcome.stop_requested, outcome.race_lost, outcome.deleted)
