@@ -31,7 +31,7 @@ from typing import Any
 
 from .errors import ModelError
 from .policy import DEFAULT_POLICY, Policy
-from .statuses import ACTIVE, DELETED, FINISHED, FINISHED_ORDER, Status
+from .statuses import ACTIVE, DELETED, FINISHED, FINISHED_ORDER, WITH_MODEL, Status
 
 __all__ = [
     "API_TRIGGERS",
@@ -311,7 +311,7 @@ def _trigger_details() -> dict[str, tuple[str, ...]]:
     for edge in EDGES:
         if edge.message:
             details.setdefault(edge.trigger, {})["message"] = None
-        if edge.dest in (_S.TRAINED, _S.TRAINED_WITH_WARNING):
+        if edge.dest in WITH_MODEL:
             details.setdefault(edge.trigger, {})["metadata"] = None
     return {trigger: tuple(names) for trigger, names in details.items()}
 
@@ -325,7 +325,7 @@ STOP_REQUEST_STEP: tuple[str, str] = (Status.TRAINING.value, Status.STOP_REQUEST
 
 #: The steps on which a stop loses the race: from ``STOP_REQUESTED`` straight to a trained status.
 RACE_LOST_STEPS: frozenset[tuple[str, str]] = frozenset(
-    (Status.STOP_REQUESTED.value, s.value) for s in (Status.TRAINED, Status.TRAINED_WITH_WARNING)
+    (Status.STOP_REQUESTED.value, s.value) for s in WITH_MODEL
 )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from .job import TrainingJob
 from .lifecycle import REPORTED_STAMPS
-from .statuses import Status
+from .statuses import WITH_MODEL
 
 __all__ = ["DEFAULT_METADATA", "ECHOED", "METADATA_KEYS", "METRICS", "check_metadata", "properties"]
 
@@ -50,7 +50,7 @@ _ORDER = (
     "TrainingStartTime", "TrainingEndTime", "InputDataConfig", "OutputDataConfig", "ClassifierMetadata",
     "DataAccessRoleArn", "VolumeKmsKeyId", "VpcConfig", "Mode", "ModelKmsKeyId", "VersionName",
 )
-_TRAINED = frozenset({Status.TRAINED.value, Status.TRAINED_WITH_WARNING.value})
+_TRAINED = frozenset(s.value for s in WITH_MODEL)
 _DEFAULT_DATA_FORMAT = "COMPREHEND_CSV"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ACTIVE", "DELETED", "FINISHED", "FINISHED_ORDER", "Status"]
+__all__ = ["ACTIVE", "DELETED", "FINISHED", "FINISHED_ORDER", "WITH_MODEL", "Status"]
 
 
 class Status(StrEnum):
@@ -33,6 +33,10 @@ FINISHED_ORDER: tuple[Status, ...] = (
     Status.TRAINED, Status.TRAINED_WITH_WARNING, Status.STOPPED, Status.IN_ERROR
 )
 FINISHED: frozenset[Status] = frozenset(FINISHED_ORDER)
+
+#: Finished statuses of a job whose training produced a model (describe reports its ClassifierMetadata;
+#: a stop that ends in one of them lost the race).
+WITH_MODEL: frozenset[Status] = frozenset({Status.TRAINED, Status.TRAINED_WITH_WARNING})
 
 #: Statuses of a job whose training is still in progress (or not yet started): those that are not
 #: finished and from which the service's own progress can still finish the job (checked on import).
