@@ -44,7 +44,7 @@ from .scenario import RaceScenario
 
 __all__ = [
     "BATCH", "END", "END_TRIGGERS", "EVENTS", "STOP", "JobInputs", "class_order", "class_outcome",
-    "draw_batches",
+    "class_timeline", "draw_batches",
 ]
 
 #: Jobs drawn and simulated at a time (bounds memory at any replication count).
@@ -100,18 +100,36 @@ def class_order(before_stop: int, before_effect: int) -> tuple[int, ...]:
             *training[before_effect:])
 
 
+def _fire_order(
+    policy: Policy, order: tuple[int, ...], end_trigger: int
+) -> tuple[TrainingJob, tuple[tuple[int, str], ...]]:
+    """Fire one event order through the model, each event at its place in ``order`` (so that the model
+    compares times as the job's would); refused events are dropped, as in the simpy engine. Returns the
+    job and its status changes: (event, status after it)."""
+    job = TrainingJob(policy, at=-1)
+    changes = []
+    for place, k in enumerate(order):
+        before = len(job.path)
+        with suppress(InvalidTransitionError):
+            job.fire(END_TRIGGERS[end_trigger] if k == END else EVENTS[k], at=place)
+        if len(job.path) > before:
+            changes.append((k, job.path[-1]))
+    return job, tuple(changes)
+
+
 @cache
 def class_outcome(policy: Policy, order: tuple[int, ...], end_trigger: int) -> tuple[str, int, int, int]:
-    """Fire one event order through the model; return the path and the events (columns of the times)
-    whose times are the training start and end (-1 where training never ran), and the job's end.
-
-    Each event is fired at its place in ``order``, so that the model compares times as the job's
-    would compare (a ``TrainingEndTime`` is never before its ``TrainingStartTime``)."""
-    job = TrainingJob(policy, at=-1)
-    for place, k in enumerate(order):
-        with suppress(InvalidTransitionError):  # refused events are dropped, as in the simpy engine
-            job.fire(END_TRIGGERS[end_trigger] if k == END else EVENTS[k], at=place)
+    """The path of one event order, and the events (columns of the times) whose times are the training
+    start and end (-1 where training never ran), and the job's end."""
+    job, _ = _fire_order(policy, order, end_trigger)
     start, end, finished = job.training_start, job.training_end, job.end_time
     if start is None or end is None:
         return ">".join(job.path), -1, -1, order[finished]
     return ">".join(job.path), order[start], order[end], order[finished]
+
+
+@cache
+def class_timeline(policy: Policy, order: tuple[int, ...], end_trigger: int) -> tuple[tuple[int, str], ...]:
+    """The status changes of one event order: (event, status after it), in order (the job is
+    ``SUBMITTED`` from its submission until the first)."""
+    return _fire_order(policy, order, end_trigger)[1]

@@ -1,0 +1,19 @@
+"""``stoprace audit``: judge a client's waiting logic against the race, and say how often it misreports.
+
+A poller (a botocore waiter model, state sets, or a Python callable: :mod:`~sim.audit.poller`) waits on
+each of the race's jobs (:mod:`~sim.audit.jobs`); its verdicts are tallied against what became of the
+jobs (:mod:`~sim.audit.verdicts`, :mod:`~sim.audit.run`) by the numpy engine (:mod:`~sim.audit.vector`)
+or by the poller's own code through the bridge in virtual time (:mod:`~sim.audit.exact`), which agree
+job by job.
+"""
+
+from __future__ import annotations
+
+from .jobs import AuditScenario
+from .poller import Poller, PollerError, state_sets, waiter_from_file
+from .run import ENGINES, MISREPORTS, AuditResult, AuditRow, audit
+
+__all__ = [
+    "ENGINES", "MISREPORTS", "AuditResult", "AuditRow", "AuditScenario", "Poller", "PollerError", "audit",
+    "state_sets", "waiter_from_file",
+]

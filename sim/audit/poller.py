@@ -1,0 +1,239 @@
+"""How a client waits on a training job: a botocore waiter model, state sets, or a Python callable.
+
+A poller describes the job every ``delay`` seconds, at most ``max_attempts`` times, and gives a verdict:
+``success``, ``failure``, ``timeout`` (its attempts ran out), or, for a callable, the name of whatever it
+raised. State sets are turned into a botocore waiter model (``path`` acceptors on the status), so both
+kinds run through the same code: botocore's own ``Waiter`` in the exact engine, and, in the vector
+engine, the state each status leads to, found by running botocore's acceptor matchers on a response of
+a job in that status (:func:`status_states`). Acceptors are tried in order; the first that matches
+decides; a status no acceptor matches means "keep waiting".
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from model import ComprehendService, ManualClock
+from model.statuses import Status
+
+__all__ = [
+    "MAX_WAITER_FILE_BYTES", "OPERATION", "STATES", "CallablePoller", "Poller", "PollerError",
+    "state_sets", "status_states", "waiter_from_file",
+]
+
+#: The operation every poller calls, and the waiter states.
+OPERATION = "DescribeDocumentClassifier"
+STATES = ("success", "failure", "retry")
+#: A waiter file larger than this is refused before it is parsed.
+MAX_WAITER_FILE_BYTES = 1 << 20
+_STATUS_PATH = "DocumentClassifierProperties.Status"
+_MATCHERS = ("path", "pathAll", "pathAny", "error", "status")
+
+
+class PollerError(ValueError):
+    """A poller that cannot be used, with what is wrong and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Poller:
+    """A botocore waiter (version 2) on ``DescribeDocumentClassifier``, with its delay and attempts."""
+
+    name: str
+    config: Mapping[str, Any]  # the waiter's own entry of the model (operation, delay, acceptors...)
+    delay: float
+    max_attempts: int
+    source: str = "waiter file"
+    sets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # for state sets: as given
+
+    def model(self) -> dict[str, Any]:
+        """The waiter model botocore reads, with this poller's delay and attempts."""
+        entry = {**self.config, "delay": self.delay, "maxAttempts": self.max_attempts}
+        return {"version": 2, "waiters": {self.name: entry}}
+
+    def as_dict(self) -> dict[str, Any]:
+        states = status_states(self)
+        return {
+            "kind": self.source, "name": self.name, "delay": self.delay, "max_attempts": self.max_attempts,
+            "states": {state: [s for s, v in states.items() if v == state] for state in STATES},
+            "unmatched": [s for s, v in states.items() if v is None],
+            **({"sets": {k: list(v) for k, v in self.sets.items()}} if self.sets else {}),
+        }
+
+
+@dataclass(frozen=True)
+class CallablePoller:
+    """``function(client, arn)``: success is a normal return; anything raised is its class's name."""
+
+    spec: str
+    function: Callable[[Any, str], Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": "callable", "name": self.spec}
+
+
+def _positive(value: Any, what: str, whole: bool) -> None:
+    kind = int if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kind) or not 0 < value < float("inf"):
+        raise PollerError(f"{what} must be a {'whole ' if whole else ''}number above 0, got {value!r}")
+
+
+def state_sets(
+    retry: tuple[str, ...], success: tuple[str, ...], failure: tuple[str, ...], delay: float,
+    max_attempts: int,
+) -> Poller:
+    """A poller from state sets (as Terraform-style waits and sensors are written)."""
+    given = {"success": success, "failure": failure, "retry": retry}
+    seen: dict[str, str] = {}
+    for state, statuses in given.items():
+        for status in statuses:
+            if status not in Status.__members__:
+                raise PollerError(f"--{state}: {status!r} is not a status; statuses: {', '.join(Status)}")
+            if status in seen:
+                raise PollerError(f"{status} is in both --{seen[status]} and --{state}")
+            seen[status] = state
+    if not success and not failure:
+        raise PollerError("state sets need a --success or a --failure set: otherwise nothing ends the wait")
+    _positive(delay, "--delay", whole=False)
+    _positive(max_attempts, "--max-attempts", whole=True)
+    acceptors = [
+        {"matcher": "path", "argument": _STATUS_PATH, "expected": status, "state": state}
+        for state in ("success", "failure", "retry") for status in given[state]
+    ]
+    config = {"operation": OPERATION, "delay": delay, "maxAttempts": max_attempts, "acceptors": acceptors}
+    return Poller("StateSets", config, float(delay), int(max_attempts), "state sets", given)
+
+
+def waiter_from_file(
+    path: Path, name: str | None, delay: float | None = None, max_attempts: int | None = None
+) -> Poller:
+    """The waiter ``name`` of the botocore waiter model in ``path`` (``delay`` and ``max_attempts``
+    override the file's own values)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_WAITER_FILE_BYTES:
+            raise PollerError(f"{path}: {size} bytes; a waiter file holds at most {MAX_WAITER_FILE_BYTES}")
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise PollerError(f"{path}: cannot read the waiter file ({err.strerror or err})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise PollerError(f"{path}: not a JSON waiter model ({err})") from None
+    waiters = document.get("waiters") if isinstance(document, dict) else None
+    if not isinstance(waiters, dict) or document.get("version") != 2:
+        raise PollerError(f"{path}: not a botocore waiter model (version 2 with a 'waiters' object)")
+    if not waiters:
+        raise PollerError(f"{path}: the waiter model holds no waiters")
+    if name is None:
+        if len(waiters) > 1:
+            raise PollerError(f"{path}: several waiters; choose one with --waiter: {', '.join(waiters)}")
+        name = next(iter(waiters))
+    if name not in waiters:
+        raise PollerError(f"{path}: no waiter {name!r}; the file has: {', '.join(map(str, waiters))}")
+    config = waiters[name]
+    _check_entry(path, name, config)
+    chosen_delay = config["delay"] if delay is None else delay
+    chosen_attempts = config["maxAttempts"] if max_attempts is None else max_attempts
+    _positive(chosen_delay, "the delay", whole=False)
+    _positive(chosen_attempts, "the maximum attempts", whole=True)
+    return Poller(name, config, float(chosen_delay), int(chosen_attempts))
+
+
+def _check_entry(path: Path, name: str, config: Any) -> None:
+    if not isinstance(config, dict):
+        raise PollerError(f"{path}: waiter {name!r} is not an object")
+    operation = config.get("operation")
+    if operation != OPERATION:
+        raise PollerError(f"{path}: waiter {name!r} calls {operation!r}; stoprace audits {OPERATION} waiters")
+    for key in ("delay", "maxAttempts"):
+        if key not in config:
+            raise PollerError(f"{path}: waiter {name!r} has no {key!r}")
+    acceptors = config.get("acceptors")
+    if not isinstance(acceptors, list) or not acceptors:
+        raise PollerError(f"{path}: waiter {name!r} needs a non-empty list of acceptors")
+    for i, acceptor in enumerate(acceptors):
+        if not isinstance(acceptor, dict) or acceptor.get("matcher") not in _MATCHERS:
+            raise PollerError(
+                f"{path}: waiter {name!r} acceptor {i}: matcher must be one of {', '.join(_MATCHERS)}"
+            )
+        if acceptor.get("state") not in STATES:
+            raise PollerError(
+                f"{path}: waiter {name!r} acceptor {i}: state must be one of {', '.join(STATES)}"
+            )
+        if "expected" not in acceptor:
+            raise PollerError(f"{path}: waiter {name!r} acceptor {i} has no 'expected'")
+    try:
+        importlib.import_module("botocore.waiter").SingleWaiterConfig(config).acceptors  # noqa: B018
+    except ImportError:
+        raise PollerError("waiter files need botocore: pip install 'stoprace[aws]'") from None
+    except Exception as err:  # botocore's own parse of the acceptors (JMESPath syntax and the like)
+        raise PollerError(f"{path}: waiter {name!r}: botocore cannot read it: {err}") from None
+
+
+def callable_poller(spec: str) -> CallablePoller:
+    """``MODULE:FUNCTION``, imported (the current directory is searched first, as Python does)."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise PollerError(f"--client must be MODULE:FUNCTION, got {spec!r}")
+    try:
+        target: Any = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            target = getattr(target, part)
+    except Exception as err:  # an import runs the user's module: anything can go wrong there
+        raise PollerError(f"--client {spec}: cannot import it ({type(err).__name__}: {err})") from None
+    if not callable(target):
+        raise PollerError(f"--client {spec}: {type(target).__name__} is not callable")
+    return CallablePoller(spec, target)
+
+
+def _representative_responses() -> dict[str, dict[str, Any]]:
+    """A describe response of a job in each status, from the model (under the default policy)."""
+    routes = {
+        "SUBMITTED": [], "TRAINING": ["start_training", "begin_billing"],
+        "STOP_REQUESTED": ["start_training", "begin_billing", "stop"],
+        "STOPPED": ["start_training", "begin_billing", "stop", "finish_stop"],
+        "TRAINED": ["start_training", "begin_billing", "end_billing", "finish_training"],
+        "TRAINED_WITH_WARNING": [
+            "start_training", "begin_billing", "end_billing", "finish_training_with_warning"],
+        "IN_ERROR": ["start_training", "begin_billing", "fail_training"],
+        "DELETING": ["start_training", "begin_billing", "end_billing", "finish_training", "delete"],
+    }
+    responses = {}
+    for status, route in routes.items():
+        clock = ManualClock()
+        service = ComprehendService(clock=clock)
+        arn = service.create_document_classifier(
+            DocumentClassifierName="audit", DataAccessRoleArn="arn:aws:iam::123456789012:role/audit",
+            InputDataConfig={"S3Uri": "s3://audit-data/train.csv"}, LanguageCode="en",
+        )["DocumentClassifierArn"]
+        for step in route:
+            clock.advance(60)
+            if step in ("stop", "delete"):
+                getattr(service, f"{step}_training_document_classifier" if step == "stop"
+                        else "delete_document_classifier")(DocumentClassifierArn=arn)
+            else:
+                service.fire(arn, step)
+        responses[status] = {**service.describe_document_classifier(DocumentClassifierArn=arn),
+                             "ResponseMetadata": {"HTTPStatusCode": 200}}
+        assert responses[status]["DocumentClassifierProperties"]["Status"] == status
+    return responses
+
+
+def status_states(poller: Poller) -> dict[str, str | None]:
+    """The state each status leads to (``None``: no acceptor matches it: keep waiting), by botocore's
+    matchers on a model response of a job in that status (for state sets, without botocore)."""
+    if poller.sets:
+        states: dict[str, str | None] = dict.fromkeys(Status.__members__)
+        for state, statuses in poller.sets.items():
+            for status in statuses:
+                states[status] = state
+        return states
+    waiter = importlib.import_module("botocore.waiter")
+    acceptors = waiter.SingleWaiterConfig(poller.config).acceptors
+    result = {}
+    for status, response in _representative_responses().items():
+        result[status] = next((a.state for a in acceptors if a.matcher_func(response)), None)
+    return result
