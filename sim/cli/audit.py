@@ -1,0 +1,152 @@
+"""``stoprace audit``: how often a client's waiting logic misreports the race, and what to change."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from sim.audit import ENGINES, AuditScenario, PollerError, audit, state_sets, waiter_from_file
+from sim.audit.poller import CallablePoller, Poller, callable_poller
+from sim.audit.report import audit_report, audit_table, findings, gate, write_audit
+from sim.report import DEFAULT_USD_PER_HOUR
+from sim.scenario import RaceScenario
+
+from .common import (
+    TerminalProgress,
+    UsageError,
+    add_job_arguments,
+    add_policy_argument,
+    job_settings,
+    policy,
+    stop_times,
+)
+
+_STOP_AT = "600:7200:600"
+_EXACT_REPLICATIONS = 1000
+
+
+def _stops(text: str) -> tuple[float, ...] | None:
+    return None if text.strip().lower() == "none" else stop_times(text)
+
+
+def _statuses(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def add(commands: Any) -> None:
+    defaults = RaceScenario()
+    parser = commands.add_parser(
+        "audit",
+        help="how often a client's waiting logic misreports the race, and the fix",
+        description=(
+            "Run a poller (a botocore waiter file, state sets, or a Python callable) on simulated jobs "
+            "that someone stops at each --stop-at time, and count its verdicts against what became of "
+            "the jobs: false failures (a model reported failed), false successes, gave up too early, "
+            "premature verdicts. Prints findings with the fix, checked by re-running the audit."
+        ),
+    )
+    poll = parser.add_argument_group("the poller (one of: a waiter file, state sets, a callable)")
+    poll.add_argument("--waiter-file", type=Path, metavar="FILE",
+                      help="a botocore waiter model (JSON, version 2)")
+    poll.add_argument("--waiter", metavar="NAME", help="the waiter in the file (needed if it has several)")
+    poll.add_argument("--retry", type=_statuses, default=(), metavar="A,B",
+                      help="statuses to keep waiting on")
+    poll.add_argument("--success", type=_statuses, default=(), metavar="C,D", help="statuses that succeed")
+    poll.add_argument("--failure", type=_statuses, default=(), metavar="E,F", help="statuses that fail")
+    poll.add_argument("--delay", type=float, metavar="S", help="seconds between describes (state sets: "
+                      "default 60; overrides a waiter file's)")
+    poll.add_argument("--max-attempts", type=int, metavar="N", help="describes at most (state sets: default "
+                      "60; overrides a waiter file's)")
+    poll.add_argument("--client", metavar="MODULE:FUNCTION", help="function(client, arn), run unchanged "
+                      "through the bridge in virtual time (--engine exact)")
+    add_job_arguments(parser, defaults, "time in SUBMITTED before training starts")
+    parser.add_argument("--stop-latency", default=defaults.stop_latency.spec, metavar="SPEC",
+                        help="time a stop needs to take effect (default: %(default)s)")
+    parser.add_argument("--stop-at", type=_stops, default=stop_times(_STOP_AT), metavar="TIMES",
+                        help=f"when someone stops the job: 1800,3600, START:END:STEP, or none "
+                        f"(default: {_STOP_AT})")
+    parser.add_argument("--poll-start", default="fixed:0", metavar="SPEC",
+                        help="when the first describe comes, after submission (default: %(default)s; "
+                        "uniform:low=0,high=60 for a poller of unknown phase)")
+    add_policy_argument(parser, "model policy settings (see `stoprace model`)")
+    parser.add_argument("--replications", type=int, default=None, metavar="N",
+                        help=f"jobs per stop time (default: {defaults.replications}; {_EXACT_REPLICATIONS} "
+                        "with --engine exact)")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default: %(default)s)")
+    parser.add_argument("--engine", choices=ENGINES, default="vector",
+                        help="vector (numpy, fast) or exact (the poller's own code through the bridge)")
+    parser.add_argument("--usd-per-hour", type=float, default=DEFAULT_USD_PER_HOUR, metavar="USD",
+                        help="training price for the cost of models reported failed (default: %(default)s)")
+    parser.add_argument("--fail-above", type=float, default=None, metavar="P",
+                        help="exit 1 when a misreport's share is above P with 99.9%% confidence (a CI gate)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="write audit.json, audit.csv and audit.png into DIR")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.set_defaults(run=run)
+
+
+def poller(args: argparse.Namespace) -> Poller | CallablePoller:
+    sets = bool(args.retry or args.success or args.failure)
+    given = [name for name, on in (("--waiter-file", args.waiter_file is not None), ("state sets", sets),
+                                   ("--client", args.client is not None)) if on]
+    if len(given) != 1:
+        what = " and ".join(given) if given else "none"
+        raise UsageError(f"give one poller: --waiter-file FILE, state sets (--success/--failure/--retry) or "
+                         f"--client MODULE:FUNCTION; got {what}")
+    try:
+        if args.waiter_file is not None:
+            return waiter_from_file(args.waiter_file, args.waiter, args.delay, args.max_attempts)
+        if args.client is not None:
+            if args.delay is not None or args.max_attempts is not None:
+                raise PollerError("--delay and --max-attempts do not apply to --client: its code decides")
+            sys.path.insert(0, str(Path.cwd()))
+            return callable_poller(args.client)
+        delay = 60.0 if args.delay is None else args.delay
+        attempts = 60 if args.max_attempts is None else args.max_attempts
+        return state_sets(args.retry, args.success, args.failure, delay, attempts)
+    except PollerError as err:
+        raise UsageError(str(err)) from None
+
+
+def scenario(args: argparse.Namespace) -> AuditScenario:
+    replications = args.replications
+    if replications is None:
+        replications = _EXACT_REPLICATIONS if args.engine == "exact" else RaceScenario().replications
+    stops = args.stop_at
+    try:
+        race = RaceScenario(
+            **job_settings(args), stop_latency=args.stop_latency,
+            stop_at=stops if stops is not None else (0.0,),
+            policy=policy(args.policy), replications=replications, seed=args.seed,
+        )
+        return AuditScenario(race=race, stopped=stops is not None, poll_start=args.poll_start)
+    except (TypeError, ValueError) as err:
+        raise UsageError(str(err)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    chosen, waiting = scenario(args), poller(args)
+    if args.fail_above is not None and not 0 <= args.fail_above < 1:
+        raise UsageError(f"--fail-above must be a share in [0, 1), got {args.fail_above}")
+    if args.usd_per_hour < 0:
+        raise UsageError(f"--usd-per-hour must be at least 0, got {args.usd_per_hour}")
+    try:
+        result = audit(chosen, waiting, args.engine, progress=TerminalProgress("jobs"))
+    except (PollerError, ImportError) as err:
+        raise UsageError(str(err)) from None
+    found = findings(result, lambda fixed: audit(chosen, fixed, "vector"), args.usd_per_hour)
+    report = audit_report(result, found)
+    if args.out is not None:
+        write_audit(report, args.out)
+    print(json.dumps(report, indent=2) if args.json else audit_table(report))
+    if args.out is not None and not args.json:
+        print(f"wrote audit.json, audit.csv and audit.png to {args.out}")
+    if args.fail_above is not None:
+        failed = gate(report, args.fail_above)
+        for line in failed:
+            print(f"stoprace audit: {line}", file=sys.stderr)
+        return 1 if failed else 0
+    return 0
