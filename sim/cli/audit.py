@@ -122,9 +122,12 @@ def scenario(args: argparse.Namespace) -> AuditScenario:
             stop_at=stops if stops is not None else (0.0,),
             policy=policy(args.policy), replications=replications, seed=args.seed,
         )
-        return AuditScenario(race=race, stopped=stops is not None, poll_start=args.poll_start)
     except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from None
+    try:
+        return AuditScenario(race=race, stopped=stops is not None, poll_start=args.poll_start)
+    except (TypeError, ValueError) as err:
+        raise UsageError(f"--poll-start: {err}") from None
 
 
 def run(args: argparse.Namespace) -> int:

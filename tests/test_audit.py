@@ -1,0 +1,253 @@
+"""stoprace audit: the two engines agree job by job, the shares match closed forms within their 99.9%
+intervals, the findings' fixes work, and bad input exits 2 with one line."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.audit import AuditScenario, PollerError, audit, state_sets, waiter_from_file
+from sim.audit.poller import status_states
+from sim.audit.report import audit_report, findings, gate
+from sim.scenario import RaceScenario
+from sim.stats import wilson_interval
+
+ROOT = Path(__file__).resolve().parent.parent
+WAITERS = ROOT / "docs" / "examples" / "classifier_waiters.json"
+RETRY = ("SUBMITTED", "TRAINING")
+WITH_MODEL = ("TRAINED", "TRAINED_WITH_WARNING")
+FAILS_ON_STOP = ("STOP_REQUESTED", "STOPPED", "IN_ERROR", "DELETING")
+
+
+def fails_on_stop_requested(delay=60.0, attempts=300):
+    """The mistake of SPEC section 8: STOP_REQUESTED counted as a failure."""
+    return state_sets(RETRY, WITH_MODEL, FAILS_ON_STOP, delay, attempts)
+
+
+def corrected(delay=60.0, attempts=300):
+    return state_sets((*RETRY, "STOP_REQUESTED"), WITH_MODEL, FAILS_ON_STOP[1:], delay, attempts)
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sim", "audit", *args], capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+# -- the engines -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("poller", ["fails", "file"])
+def test_both_engines_agree_job_by_job(poller):
+    pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
+    chosen = fails_on_stop_requested(60, 90) if poller == "fails" else waiter_from_file(WAITERS, None, 60, 90)
+    scenario = AuditScenario(race=RaceScenario(replications=150, stop_at=(1800.0, 3300.0), seed=8),
+                             poll_start="uniform:low=0,high=60")
+    vector = audit(scenario, chosen, "vector", keep_jobs=True)
+    exact = audit(scenario, chosen, "exact", keep_jobs=True)
+    for v_row, e_row in zip(vector.rows, exact.rows, strict=True):
+        v, e = v_row.kept[0], e_row.kept[0]
+        assert v.verdict == e.verdict
+        assert v.seen == e.seen
+        assert v.final == e.final
+        assert np.array_equal(v.polls, e.polls)
+        np.testing.assert_allclose(v.at, e.at, atol=1e-6)
+        np.testing.assert_allclose(v.end, e.end, atol=1e-6)
+        np.testing.assert_allclose(v.billed, e.billed, atol=1e-6)
+        # Every tally is equal; the lag's mean differs only by the model clock's microseconds.
+        v_dict, e_dict = v_row.as_dict(), e_row.as_dict()
+        assert v_dict.pop("mean_lag_seconds") == pytest.approx(e_dict.pop("mean_lag_seconds"), abs=1e-6)
+        assert v_dict == e_dict
+    assert sum(r.counts["false_failure"] for r in vector.rows) > 0 or poller == "file"
+
+
+def test_the_exact_engine_runs_botocores_waiter_code(tmp_path):
+    pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
+    # The same file with one acceptor changed (STOP_REQUESTED: retry -> failure) changes the verdicts.
+    document = json.loads(WAITERS.read_text())
+    for acceptor in document["waiters"]["ClassifierTrained"]["acceptors"]:
+        if acceptor.get("expected") == "STOP_REQUESTED":
+            acceptor["state"] = "failure"
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(document))
+    scenario = AuditScenario(race=RaceScenario(replications=60, stop_at=(3300.0,), seed=2))
+    before = audit(scenario, waiter_from_file(WAITERS, None, 60, 120), "exact")
+    after = audit(scenario, waiter_from_file(changed, None, 60, 120), "exact")
+    assert before.rows[0].counts["false_failure"] == 0
+    assert after.rows[0].counts["false_failure"] > 0
+
+
+# -- closed forms -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stop", [3585.0, 3570.0, 3555.0, 3540.0, 3480.0])
+def test_false_failures_match_the_chance_a_poll_sees_stop_requested(stop):
+    # Training ends at E = 3600 s; the stop, sent at S, would take 1000 s: the job is STOP_REQUESTED for
+    # E - S seconds, then TRAINED. Polls every D = 60 s at a uniform phase see it with chance
+    # min((E - S) / D, 1).
+    n, end, delay = 40_000, 3600.0, 60.0
+    race = RaceScenario(queue_delay="fixed:0", provisioning="fixed:0", training_duration=f"fixed:{end}",
+                        finalization="fixed:0", stop_latency="fixed:1000", p_warning=0, p_failure=0,
+                        stop_at=(stop,), replications=n, seed=5)
+    scenario = AuditScenario(race=race, poll_start=f"uniform:low=0,high={delay}")
+    row = audit(scenario, fails_on_stop_requested(delay)).rows[0]
+    low, high = row.interval("false_failure", 0.999)
+    assert low <= min((end - stop) / delay, 1.0) <= high
+    assert audit(scenario, corrected(delay)).rows[0].counts["false_failure"] == 0
+
+
+def test_a_short_budget_gives_up_as_often_as_the_lognormal_tail():
+    # 60 attempts x 60 s from submission: the last describe at 3540 s. Nobody stops; training is
+    # log-normal with a median of an hour, so the waiter gives up on every job still training then.
+    n = 200_000
+    race = RaceScenario(queue_delay="fixed:0", provisioning="fixed:0", finalization="fixed:0",
+                        training_duration="lognormal:median=3600,sigma=0.35", p_warning=0, p_failure=0,
+                        replications=n, seed=9)
+    row = audit(AuditScenario(race=race, stopped=False), corrected(60.0, 60)).rows[0]
+    tail = stats.lognorm.sf(59 * 60, s=0.35, scale=3600)
+    low, high = row.interval("gave_up_early", 0.999)
+    assert low <= tail <= high
+    assert row.counts["false_failure"] == row.counts["false_success"] == row.counts["premature"] == 0
+
+
+# -- findings and the gate -------------------------------------------------------------------------------
+
+
+def test_findings_name_the_cause_and_the_fix_and_measure_it():
+    scenario = AuditScenario(race=RaceScenario(replications=20_000, stop_at=(3000.0, 4200.0)),
+                             poll_start="uniform:low=0,high=60")
+    result = audit(scenario, fails_on_stop_requested(60, 60))
+    report = audit_report(result, findings(result, lambda fixed: audit(scenario, fixed)))
+    by_name = {f["misreport"]: f for f in report["findings"]}
+    assert set(by_name) == {"false_failure", "gave_up_early", "premature"}
+    assert "failure on STOP_REQUESTED" in by_name["false_failure"]["cause"]
+    assert "STOP_REQUESTED" in by_name["false_failure"]["fix"]
+    assert by_name["false_failure"]["share_after_fix"] == 0.0
+    assert by_name["false_failure"]["billed_hours_reported_failed"] > 0
+    assert by_name["gave_up_early"]["share_after_fix"] < by_name["gave_up_early"]["share"] / 10
+    assert gate(report, 0.01)  # above 1% with 99.9% confidence
+    assert not gate(report, 0.99)
+    assert set(report) == {"scenario", "poller", "engine", "seed", "replications", "rows", "findings"}
+    assert set(report["rows"][0]) >= {"stop_at", "jobs", "outcomes", "p_false_failure", "p_false_success",
+                                      "p_gave_up_early", "p_premature", "ci95", "mean_polls",
+                                      "mean_lag_seconds"}
+
+
+def test_the_same_seed_gives_the_same_bytes():
+    scenario = AuditScenario(race=RaceScenario(replications=5000, stop_at=(3000.0,)),
+                             poll_start="uniform:low=0,high=60")
+    first = audit_report(audit(scenario, fails_on_stop_requested()), [])
+    again = audit_report(audit(scenario, fails_on_stop_requested()), [])
+    assert json.dumps(first) == json.dumps(again)
+
+
+# -- the command ---------------------------------------------------------------------------------------
+
+
+def test_the_command_audits_and_gates(tmp_path):
+    sets = ["--retry", "SUBMITTED,TRAINING", "--success", "TRAINED,TRAINED_WITH_WARNING", "--failure",
+            "STOP_REQUESTED,STOPPED,IN_ERROR", "--replications", "4000", "--stop-at", "3000"]
+    result = run(*sets, "--json", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["rows"][0]["p_false_failure"] > 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["audit.csv", "audit.json", "audit.png"]
+    gated = run(*sets, "--fail-above", "0.01")
+    assert gated.returncode == 1
+    assert "false failure" in gated.stderr
+    fine = run("--waiter-file", str(WAITERS), "--replications", "4000", "--stop-at", "3000",
+               "--fail-above", "0.01")
+    assert fine.returncode == 0, fine.stderr
+    assert "no misreports" in fine.stdout
+
+
+def test_a_callable_runs_unchanged_in_the_exact_engine():
+    pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "audit", "--client", "sensor_loop:wait_for_training",
+         "--engine", "exact", "--replications", "40", "--stop-at", "3000", "--json"],
+        capture_output=True, text=True, timeout=300, check=False, cwd=ROOT / "docs" / "examples",
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["poller"] == {"kind": "callable", "name": "sensor_loop:wait_for_training"}
+    outcomes = report["rows"][0]["outcomes"]
+    assert "RuntimeError" in outcomes  # the sensor raises on STOP_REQUESTED...
+    assert report["rows"][0]["p_premature"] > 0  # ...before the job has ended
+
+
+def _waiter_file(tmp_path, document):
+    path = tmp_path / "w.json"
+    path.write_text(document if isinstance(document, str) else json.dumps(document))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "give one poller"),
+        (("--success", "TRAINED", "--client", "x:y"), "give one poller"),
+        (("--success", "DONE"), "'DONE' is not a status"),
+        (("--success", "TRAINED", "--failure", "TRAINED"), "in both"),
+        (("--retry", "TRAINING"), "need a --success or a --failure"),
+        (("--success", "TRAINED", "--delay", "0"), "--delay must be"),
+        (("--success", "TRAINED", "--max-attempts", "0"), "--max-attempts must be"),
+        (("--client", "no_such_module_here:f"), "cannot import"),
+        (("--client", "json"), "MODULE:FUNCTION"),
+        (("--client", "json:dumps"), "only in the exact engine"),
+        (("--success", "TRAINED", "--stop-at", "later"), "not a list of seconds"),
+        (("--success", "TRAINED", "--fail-above", "2"), "--fail-above"),
+        (("--success", "TRAINED", "--poll-start", "soon"), "--poll-start: distribution 'soon'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, message):
+    result = run(*args, "--replications", "10")
+    assert result.returncode == 2, result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ("not json", "not a JSON waiter model"),
+        ({"version": 1, "waiters": {}}, "not a botocore waiter model"),
+        ({"version": 2, "waiters": {"A": {}, "B": {}}}, "several waiters; choose one with --waiter: A, B"),
+        ({"version": 2, "waiters": {"W": {"operation": "DescribeEntityRecognizer", "delay": 1,
+                                          "maxAttempts": 2, "acceptors": []}}},
+         "calls 'DescribeEntityRecognizer'"),
+        ({"version": 2, "waiters": {"W": {
+            "operation": "DescribeDocumentClassifier", "delay": 1, "maxAttempts": 2,
+            "acceptors": [{"matcher": "path", "state": "done", "expected": 1, "argument": "a"}]}}},
+         "state must be one of"),
+    ],
+)
+def test_bad_waiter_files_exit_2_with_one_line(tmp_path, document, message):
+    result = run("--waiter-file", _waiter_file(tmp_path, document), "--replications", "10")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert message in result.stderr
+
+
+def test_an_unknown_waiter_name_lists_the_ones_available():
+    with pytest.raises(PollerError, match="no waiter 'Nope'; the file has: ClassifierTrained"):
+        waiter_from_file(WAITERS, "Nope")
+    result = run("--waiter-file", str(WAITERS), "--waiter", "Nope")
+    assert result.returncode == 2
+    assert "the file has: ClassifierTrained" in result.stderr
+
+
+def test_a_waiter_files_states_come_from_botocores_matchers():
+    states = status_states(waiter_from_file(WAITERS, None))
+    assert states["STOP_REQUESTED"] == "retry"
+    assert states["TRAINED"] == "success"
+    assert states["IN_ERROR"] == "failure"
+    assert math.isclose(waiter_from_file(WAITERS, None, 30.5, 7).delay, 30.5)
+    assert wilson_interval(0, 10)[0] == 0.0
