@@ -91,3 +91,15 @@ def test_the_stop_storm_table_is_what_the_fleet_measures():
             f"{d['wasted_billed_hours']:.0f} h, {d['wasted_cost_usd']:.0f} USD"
         )
         assert cells == expected, label
+
+
+def test_the_audit_example_is_what_the_command_prints(capsys):
+    from sim.cli import main  # noqa: PLC0415
+
+    section = _section("Auditing your waiting code")
+    match = re.search(r"^\$ (stoprace audit .*?) \\\n(.*?)^```", section, re.M | re.S)
+    assert match, "README lost its audit example"
+    words, printed = match.group(1).split(), match.group(2)
+    head, _, rest = printed.partition("\n")  # the command's continuation line
+    assert main(words[1:] + head.split()) == 0
+    assert capsys.readouterr().out == rest
