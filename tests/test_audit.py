@@ -126,7 +126,7 @@ def test_findings_name_the_cause_and_the_fix_and_measure_it():
     report = audit_report(result, findings(result, lambda fixed: audit(scenario, fixed)))
     by_name = {f["misreport"]: f for f in report["findings"]}
     assert set(by_name) == {"false_failure", "gave_up_early", "premature"}
-    assert "failure on STOP_REQUESTED" in by_name["false_failure"]["cause"]
+    assert "--failure STOP_REQUESTED" in by_name["false_failure"]["cause"]
     assert "STOP_REQUESTED" in by_name["false_failure"]["fix"]
     assert by_name["false_failure"]["share_after_fix"] == 0.0
     assert by_name["false_failure"]["billed_hours_reported_failed"] > 0

@@ -222,6 +222,17 @@ def _representative_responses() -> dict[str, dict[str, Any]]:
     return responses
 
 
+def deciding_acceptors(poller: Poller) -> dict[str, int | None]:
+    """The index of the acceptor that decides on each status (the first that matches botocore's way, on
+    a model response of a job in that status), or None where none matches."""
+    waiter = importlib.import_module("botocore.waiter")
+    acceptors = waiter.SingleWaiterConfig(poller.config).acceptors
+    return {
+        status: next((i for i, a in enumerate(acceptors) if a.matcher_func(response)), None)
+        for status, response in _representative_responses().items()
+    }
+
+
 def status_states(poller: Poller) -> dict[str, str | None]:
     """The state each status leads to (``None``: no acceptor matches it: keep waiting), by botocore's
     matchers on a model response of a job in that status (for state sets, without botocore)."""
@@ -231,9 +242,21 @@ def status_states(poller: Poller) -> dict[str, str | None]:
             for status in statuses:
                 states[status] = state
         return states
-    waiter = importlib.import_module("botocore.waiter")
-    acceptors = waiter.SingleWaiterConfig(poller.config).acceptors
-    result = {}
-    for status, response in _representative_responses().items():
-        result[status] = next((a.state for a in acceptors if a.matcher_func(response)), None)
-    return result
+    acceptors = poller.config["acceptors"]
+    return {status: acceptors[i]["state"] if i is not None else None
+            for status, i in deciding_acceptors(poller).items()}
+
+
+def cause(poller: Poller | CallablePoller, status: str) -> str:
+    """What in the poller turns ``status`` into its verdict, in the poller's own terms."""
+    if isinstance(poller, CallablePoller):
+        return f"{poller.spec} on {status}"
+    if poller.sets:
+        state = status_states(poller)[status]
+        return f"--{state} {status}" if state else f"{status} in no set"
+    index = deciding_acceptors(poller)[status]
+    if index is None:
+        return f"no acceptor matches {status}"
+    acceptor = poller.config["acceptors"][index]
+    return (f"acceptor {index} ({acceptor['matcher']} {acceptor.get('argument', '')} == "
+            f"{acceptor['expected']!r} -> {acceptor['state']}) on {status}")

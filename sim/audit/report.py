@@ -12,7 +12,7 @@ from typing import Any
 from model.statuses import FINISHED, WITH_MODEL
 from sim.report import DEFAULT_USD_PER_HOUR
 
-from .poller import CallablePoller, Poller, state_sets, status_states
+from .poller import CallablePoller, Poller, cause, state_sets, status_states
 from .run import MISREPORTS, AuditResult
 
 __all__ = ["audit_report", "audit_table", "fixed_poller", "gate", "write_audit"]
@@ -27,20 +27,18 @@ COVER = 0.999
 
 def fixed_poller(result: AuditResult) -> Poller | None:
     """The poller with what the audit found fixed: a status that is not final never decides (retry), a
-    success needs a model, and the attempts cover 99.9% of the jobs to their end. None for a callable
-    (its code is the user's) or when nothing needs fixing."""
+    final status decides (success with a model, failure without), and the attempts cover 99.9% of the
+    jobs to their end. None for a callable (its code is the user's) or when nothing needs fixing."""
     poller = result.poller
     if isinstance(poller, CallablePoller):
         return None
     states = status_states(poller)
     fixed: dict[str, list[str]] = {"success": [], "failure": [], "retry": []}
-    for status, state in states.items():
+    for status in states:  # the right reading: wait through what is not final; judge the final status
         if status not in _FINISHED:
             fixed["retry"].append(status)
-        elif state == "success" and status not in _WITH_MODEL:
-            fixed["failure"].append(status)
         else:
-            fixed[state or "retry"].append(status)
+            fixed["success" if status in _WITH_MODEL else "failure"].append(status)
     spans = max(row.span_quantile(COVER) for row in result.rows)
     attempts = max(poller.max_attempts, math.ceil(max(spans, 0.0) / poller.delay) + 1)
     now = {status: state or "retry" for status, state in states.items()}
@@ -63,7 +61,6 @@ def findings(result: AuditResult, rerun: Callable[[Poller], AuditResult] | None,
     what the false failures cost, the fix, and the share after it (the audit re-run with the fix)."""
     fixed = fixed_poller(result)
     after = rerun(fixed) if fixed is not None and rerun is not None else None
-    states = status_states(result.poller) if isinstance(result.poller, Poller) else {}
     found = []
     for name in MISREPORTS:
         if not any(row.counts[name] for row in result.rows):
@@ -73,10 +70,10 @@ def findings(result: AuditResult, rerun: Callable[[Poller], AuditResult] | None,
         for row in result.rows:
             for status, n in row.causes[name].items():
                 seen[status] = seen.get(status, 0) + n
-        cause = ", ".join(f"{states.get(s) or 'its verdict'} on {s} ({n} jobs)" for s, n in
-                          sorted(seen.items(), key=lambda kv: -kv[1]))
+        causes = ", ".join(f"{cause(result.poller, s)} ({n} jobs)" for s, n in
+                           sorted(seen.items(), key=lambda kv: -kv[1]))
         finding: dict[str, Any] = {
-            "misreport": name, "share": share, "stop_at": where, "cause": cause,
+            "misreport": name, "share": share, "stop_at": where, "cause": causes,
             "fix": _fix_text(name, result, fixed),
             "share_after_fix": _worst(after, name)[0] if after is not None else None,
         }
@@ -93,8 +90,11 @@ def _fix_text(name: str, result: AuditResult, fixed: Poller | None) -> str:
         return ("wait until the status is final (treat SUBMITTED, TRAINING and STOP_REQUESTED as 'keep "
                 "waiting') and judge the job by its final status; long enough for the job to end")
     if name == "gave_up_early" and fixed is not None:
-        return (f"a budget of {fixed.max_attempts} attempts x {fixed.delay:g} s covers {COVER:.1%} of this "
-                f"scenario's jobs to their end")
+        states = status_states(result.poller)
+        waits = sorted(s for s in _FINISHED if states[s] in (None, "retry"))
+        decide = f"decide on {', '.join(waits)} (final statuses it keeps waiting on); " if waits else ""
+        return (f"{decide}a budget of {fixed.max_attempts} attempts x {fixed.delay:g} s covers "
+                f"{COVER:.1%} of this scenario's jobs to their end")
     if name == "false_success":
         return "succeed only on TRAINED and TRAINED_WITH_WARNING: the other final statuses have no model"
     return "treat STOP_REQUESTED (every status that is not final) as retry and judge the final status"
