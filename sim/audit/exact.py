@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import math
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -50,9 +51,15 @@ class Exact:
             model = self._waiter.WaiterModel(poller.model())
             self.waiter = self._waiter.create_waiter_with_client(poller.name, model, self.client)
 
-    def batch(self, inputs: JobInputs, first: npt.NDArray[np.float64]) -> JobVerdicts:
-        jobs = [self.job(inputs.times[i], int(inputs.end_trigger[i]), float(first[i]))
-                for i in range(len(inputs))]
+    def batch(
+        self, inputs: JobInputs, first: npt.NDArray[np.float64], each: Callable[[int], None] | None = None
+    ) -> JobVerdicts:
+        """Every job of the batch, one at a time (``each(done)`` after each, for progress)."""
+        jobs = []
+        for i in range(len(inputs)):
+            jobs.append(self.job(inputs.times[i], int(inputs.end_trigger[i]), float(first[i])))
+            if each is not None:
+                each(i + 1)
         verdict, at, polls, seen, final, end, billed = zip(*jobs, strict=True) if jobs else ([],) * 7
         return JobVerdicts(list(verdict), np.array(at, dtype=float), np.array(polls, dtype=np.int64),
                            list(seen), list(final), np.array(end, dtype=float), np.array(billed, dtype=float))

@@ -109,7 +109,8 @@ def audit(
         row = AuditRow(stop)
         for inputs, first in draw_audit(scenario, index):
             if exact is not None:
-                batch = exact.batch(inputs, first)
+                each = (lambda k, base=done: progress(base + k, total)) if progress is not None else None
+                batch = exact.batch(inputs, first, each)
             else:
                 assert isinstance(poller, Poller)
                 batch = verdicts_batch(policy, inputs, first, states, delay=poller.delay,
