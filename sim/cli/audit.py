@@ -17,8 +17,7 @@ from sim.scenario import RaceScenario
 from .common import (
     TerminalProgress,
     UsageError,
-    add_job_arguments,
-    add_policy_argument,
+    add_race_arguments,
     job_settings,
     policy,
     stop_times,
@@ -62,20 +61,13 @@ def add(commands: Any) -> None:
                       "60; overrides a waiter file's)")
     poll.add_argument("--client", metavar="MODULE:FUNCTION", help="function(client, arn), run unchanged "
                       "through the bridge in virtual time (--engine exact)")
-    add_job_arguments(parser, defaults, "time in SUBMITTED before training starts")
-    parser.add_argument("--stop-latency", default=defaults.stop_latency.spec, metavar="SPEC",
-                        help="time a stop needs to take effect (default: %(default)s)")
-    parser.add_argument("--stop-at", type=_stops, default=stop_times(_STOP_AT), metavar="TIMES",
-                        help=f"when someone stops the job: 1800,3600, START:END:STEP, or none "
-                        f"(default: {_STOP_AT})")
+    add_race_arguments(parser, defaults, stop_type=_stops, stop_default=_STOP_AT,
+                       stop_help="when someone stops the job: 1800,3600, START:END:STEP, or none",
+                       replications=None, replications_help=(
+                           f"{defaults.replications}; {_EXACT_REPLICATIONS} with --engine exact"))
     parser.add_argument("--poll-start", default="fixed:0", metavar="SPEC",
                         help="when the first describe comes, after submission (default: %(default)s; "
                         "uniform:low=0,high=60 for a poller of unknown phase)")
-    add_policy_argument(parser, "model policy settings (see `stoprace model`)")
-    parser.add_argument("--replications", type=int, default=None, metavar="N",
-                        help=f"jobs per stop time (default: {defaults.replications}; {_EXACT_REPLICATIONS} "
-                        "with --engine exact)")
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default: %(default)s)")
     parser.add_argument("--engine", choices=ENGINES, default="vector",
                         help="vector (numpy, fast) or exact (the poller's own code through the bridge)")
     parser.add_argument("--usd-per-hour", type=float, default=DEFAULT_USD_PER_HOUR, metavar="USD",

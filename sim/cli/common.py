@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from model import ModelError, Policy
@@ -57,6 +57,23 @@ def add_job_arguments(parser: argparse.ArgumentParser, defaults: Any, queue_help
     parser.add_argument("--failure-point", default=defaults.failure_point.spec, metavar="SPEC",
                         help="when a failing job fails, as a fraction of its training time "
                         f"(default: {defaults.failure_point.spec})")
+
+
+def add_race_arguments(
+    parser: argparse.ArgumentParser, defaults: Any, *, stop_type: Callable[[str], Any], stop_default: str,
+    stop_help: str, replications: int | None, replications_help: str,
+) -> None:
+    """The options of a race scenario, shared by race and audit: the jobs, the stop latency and times,
+    the policy, the replications and the seed."""
+    add_job_arguments(parser, defaults, "time in SUBMITTED before training starts")
+    parser.add_argument("--stop-latency", default=defaults.stop_latency.spec, metavar="SPEC",
+                        help="time a stop needs to take effect (default: %(default)s)")
+    parser.add_argument("--stop-at", type=stop_type, default=stop_type(stop_default), metavar="TIMES",
+                        help=f"{stop_help} (default: {stop_default})")
+    add_policy_argument(parser, "model policy settings (see `stoprace model`)")
+    parser.add_argument("--replications", type=int, default=replications, metavar="N",
+                        help=f"jobs per stop time (default: {replications_help})")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default: %(default)s)")
 
 
 def job_settings(args: argparse.Namespace) -> dict[str, Any]:

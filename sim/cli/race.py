@@ -14,8 +14,7 @@ from sim.scenario import RaceScenario
 from .common import (
     TerminalProgress,
     UsageError,
-    add_job_arguments,
-    add_policy_argument,
+    add_race_arguments,
     job_settings,
     policy,
     show,
@@ -38,15 +37,9 @@ def add(commands: Any) -> None:
             "distribution specs: " + ", ".join(FORMS) + ". Every value is in seconds."
         ),
     )
-    add_job_arguments(parser, defaults, "time in SUBMITTED before training starts")
-    parser.add_argument("--stop-latency", default=defaults.stop_latency.spec, metavar="SPEC",
-                        help="time a stop needs to take effect (default: %(default)s)")
-    parser.add_argument("--stop-at", type=stop_times, default=stop_times(_STOP_AT), metavar="TIMES",
-                        help=f"when the stop is sent: 1800,3600 or START:END:STEP (default: {_STOP_AT})")
-    add_policy_argument(parser, "model policy settings (see `stoprace model`)")
-    parser.add_argument("--replications", type=int, default=defaults.replications, metavar="N",
-                        help="jobs per stop time (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default: %(default)s)")
+    add_race_arguments(parser, defaults, stop_type=stop_times, stop_default=_STOP_AT,
+                       stop_help="when the stop is sent: 1800,3600 or START:END:STEP",
+                       replications=defaults.replications, replications_help=str(defaults.replications))
     parser.add_argument("--engine", choices=tuple(ENGINES), default="vector",
                         help="vector (numpy, fast) or simpy (the reference; same per-job outcomes)")
     parser.add_argument("--usd-per-hour", type=float, default=DEFAULT_USD_PER_HOUR, metavar="USD",
