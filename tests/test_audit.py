@@ -102,6 +102,18 @@ def test_false_failures_match_the_chance_a_poll_sees_stop_requested(stop):
     assert audit(scenario, corrected(delay)).rows[0].counts["false_failure"] == 0
 
 
+def test_the_exact_engine_meets_the_same_closed_form():
+    pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
+    n, end, delay, stop = 300, 3600.0, 60.0, 3570.0  # chance min((E - S) / D, 1) = 0.5
+    race = RaceScenario(queue_delay="fixed:0", provisioning="fixed:0", training_duration=f"fixed:{end}",
+                        finalization="fixed:0", stop_latency="fixed:1000", p_warning=0, p_failure=0,
+                        stop_at=(stop,), replications=n, seed=6)
+    scenario = AuditScenario(race=race, poll_start=f"uniform:low=0,high={delay}")
+    row = audit(scenario, fails_on_stop_requested(delay, 70), "exact").rows[0]
+    low, high = row.interval("false_failure", 0.999)
+    assert low <= (end - stop) / delay <= high
+
+
 def test_a_short_budget_gives_up_as_often_as_the_lognormal_tail():
     # 60 attempts x 60 s from submission: the last describe at 3540 s. Nobody stops; training is
     # log-normal with a median of an hour, so the waiter gives up on every job still training then.
