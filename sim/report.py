@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import csv
 import json
+import math
+import warnings
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from model.statuses import FINISHED_ORDER
 
@@ -38,11 +42,26 @@ def race_report(result: RaceResult, usd_per_hour: float = DEFAULT_USD_PER_HOUR) 
         interval = simulated.billed_ci()
         row["billed_ci95"] = list(interval) if interval is not None else None
         row["mean_cost_usd"] = row["mean_billed_seconds"] / 3600 * usd_per_hour
-        outcome = analytic.race_outcome(result.scenario, row["stop_at"]) if note is None else None
+        outcome = _analytic(result, row["stop_at"]) if note is None else None
+        if note is None and outcome is None:
+            report["analytic_note"] = (
+                "the integral cannot be computed in floating point for these parameters (an overflow); "
+                "the simulated values stand alone"
+            )
         row["analytic_p_race_lost"] = outcome.p_race_lost if outcome else None
         row["analytic_final"] = dict(sorted(outcome.final.items())) if outcome else None
         row["analytic_mean_billed_seconds"] = outcome.mean_billed_seconds if outcome else None
     return report
+
+
+def _analytic(result: RaceResult, stop_at: float) -> Any:
+    """The analytic outcome at ``stop_at``, or None where the integral overflows (extreme parameters):
+    never a NaN, never a RuntimeWarning reaching the user."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        outcome = analytic.race_outcome(result.scenario, stop_at)
+    values = [outcome.p_race_lost, outcome.mean_billed_seconds, *outcome.final.values()]
+    return outcome if all(v is not None and math.isfinite(v) for v in values) else None
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:

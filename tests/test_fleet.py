@@ -263,3 +263,16 @@ def test_a_budget_stops_at_the_first_poll_past_it():
 def test_bad_scenarios_are_refused(changes, message):
     with pytest.raises(ValueError, match=message):
         FleetScenario(**changes)
+
+
+def test_a_run_that_stops_advancing_time_stops_with_a_clear_error(monkeypatch):
+    import sim.fleet  # noqa: PLC0415
+
+    monkeypatch.setattr(sim.fleet, "MAX_EVENTS_AT_ONE_INSTANT", 50)  # 200 creates at one instant exceed it
+    with pytest.raises(sim.fleet.SimulationStalled, match="stopped advancing time: over 50 events at 0 s"):
+        simulate(FleetScenario(jobs=200, submit_rate=None))
+
+
+def test_retries_with_no_wait_are_refused_up_front():
+    with pytest.raises(ValueError, match="always 0 s"):
+        FleetScenario(app_retry=True, app_retry_interval="fixed:0")

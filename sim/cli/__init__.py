@@ -50,4 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
         return 0
+    except OSError as err:  # a file or directory of the user's that cannot be read or written
+        where = f": {err.filename}" if err.filename else ""
+        print(f"stoprace {args.command}: error: {err.strerror or err}{where}", file=sys.stderr)
+        return 2
     return status

@@ -18,7 +18,9 @@ from .common import (
     TerminalProgress,
     UsageError,
     add_race_arguments,
+    finite,
     job_settings,
+    output_dir,
     policy,
     stop_times,
 )
@@ -55,7 +57,7 @@ def add(commands: Any) -> None:
                       help="statuses to keep waiting on")
     poll.add_argument("--success", type=_statuses, default=(), metavar="C,D", help="statuses that succeed")
     poll.add_argument("--failure", type=_statuses, default=(), metavar="E,F", help="statuses that fail")
-    poll.add_argument("--delay", type=float, metavar="S", help="seconds between describes (state sets: "
+    poll.add_argument("--delay", type=finite, metavar="S", help="seconds between describes (state sets: "
                       "default 60; overrides a waiter file's)")
     poll.add_argument("--max-attempts", type=int, metavar="N", help="describes at most (state sets: default "
                       "60; overrides a waiter file's)")
@@ -70,11 +72,11 @@ def add(commands: Any) -> None:
                         "uniform:low=0,high=60 for a poller of unknown phase)")
     parser.add_argument("--engine", choices=ENGINES, default="vector",
                         help="vector (numpy, fast) or exact (the poller's own code through the bridge)")
-    parser.add_argument("--usd-per-hour", type=float, default=DEFAULT_USD_PER_HOUR, metavar="USD",
+    parser.add_argument("--usd-per-hour", type=finite, default=DEFAULT_USD_PER_HOUR, metavar="USD",
                         help="training price for the cost of models reported failed (default: %(default)s)")
-    parser.add_argument("--fail-above", type=float, default=None, metavar="P",
+    parser.add_argument("--fail-above", type=finite, default=None, metavar="P",
                         help="exit 1 when a misreport's share is above P with 99.9%% confidence (a CI gate)")
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+    parser.add_argument("--out", type=output_dir, default=None, metavar="DIR",
                         help="write audit.json, audit.csv and audit.png into DIR")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(run=run)
@@ -136,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     report = audit_report(result, found)
     if args.out is not None:
         write_audit(report, args.out)
-    print(json.dumps(report, indent=2) if args.json else audit_table(report))
+    print(json.dumps(report, indent=2, allow_nan=False) if args.json else audit_table(report))
     if args.out is not None and not args.json:
         print(f"wrote audit.json, audit.csv and audit.png to {args.out}")
     if args.fail_above is not None:

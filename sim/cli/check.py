@@ -11,7 +11,7 @@ from typing import Any
 from model import Policy, policy_fields
 from model.check import check
 
-from .common import TerminalProgress, UsageError, add_policy_argument, policy
+from .common import TerminalProgress, UsageError, add_policy_argument, policy, whole
 
 
 def add(commands: Any) -> None:
@@ -28,7 +28,7 @@ def add(commands: Any) -> None:
     add_policy_argument(parser, "fix these policy fields; the others still vary over all their choices")
     parser.add_argument("--single", action="store_true",
                         help="check only the one policy --policy gives (defaults elsewhere)")
-    parser.add_argument("--workers", type=int, default=None, metavar="N",
+    parser.add_argument("--workers", type=whole(1), default=None, metavar="N",
                         help="processes to use (default: one per core)")
     parser.set_defaults(run=run)
 

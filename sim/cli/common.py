@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from model import ModelError, Policy
 
 __all__ = [
     "Parser", "TerminalProgress", "UsageError", "add_job_arguments", "add_policy_argument", "assignment",
-    "clock_text", "is_number", "job_settings", "policy", "show", "stop_times",
+    "clock_text", "finite", "is_number", "job_settings", "output_dir", "output_file", "policy", "show",
+    "stop_times", "whole",
 ]
 
 
@@ -50,9 +54,9 @@ def add_job_arguments(parser: argparse.ArgumentParser, defaults: Any, queue_help
     ):
         default = getattr(defaults, option[2:].replace("-", "_")).spec
         parser.add_argument(option, default=default, metavar="SPEC", help=f"{help_text} (default: {default})")
-    parser.add_argument("--p-warning", type=float, default=defaults.p_warning, metavar="P",
+    parser.add_argument("--p-warning", type=finite, default=defaults.p_warning, metavar="P",
                         help=f"chance a completion has warnings (default: {defaults.p_warning})")
-    parser.add_argument("--p-failure", type=float, default=defaults.p_failure, metavar="P",
+    parser.add_argument("--p-failure", type=finite, default=defaults.p_failure, metavar="P",
                         help=f"chance training fails (default: {defaults.p_failure})")
     parser.add_argument("--failure-point", default=defaults.failure_point.spec, metavar="SPEC",
                         help="when a failing job fails, as a fraction of its training time "
@@ -84,20 +88,97 @@ def job_settings(args: argparse.Namespace) -> dict[str, Any]:
     )}
 
 
+#: The most stop times a list or a range may give (checked before anything is built).
+MAX_STOP_TIMES = 10_000
+
+
 def stop_times(text: str) -> tuple[float, ...]:
-    """``1800,3600`` (a list) or ``600:7200:600`` (start:end:step, end included)."""
+    """``1800,3600`` (a list) or ``600:7200:600`` (start:end:step, end included), finite seconds >= 0,
+    at most :data:`MAX_STOP_TIMES` of them."""
+    usage = f"{text!r} is not a list of seconds (1800,3600) or a range START:END:STEP with STEP > 0"
     try:
-        if ":" in text:
-            start, end, step = (float(part) for part in text.split(":"))
-            if step <= 0 or end < start:
-                raise ValueError
-            count = int((end - start) / step + 1e-9) + 1
-            return tuple(start + i * step for i in range(count))
-        return tuple(float(part) for part in text.split(","))
+        parts = [float(part) for part in text.split(":" if ":" in text else ",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a list of seconds (1800,3600) or a range START:END:STEP with STEP > 0"
-        ) from None
+        raise argparse.ArgumentTypeError(usage) from None
+    if not all(math.isfinite(p) and p >= 0 for p in parts):
+        raise argparse.ArgumentTypeError(f"{text!r}: stop times must be finite numbers of seconds >= 0")
+    if ":" in text:
+        if len(parts) != 3 or parts[2] <= 0 or parts[1] < parts[0]:
+            raise argparse.ArgumentTypeError(usage)
+        start, end, step = parts
+        count = math.floor((end - start) / step + 1e-9) + 1
+        if count > MAX_STOP_TIMES:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} gives {count:,} stop times; at most {MAX_STOP_TIMES:,} (use a larger step)"
+            )
+        return tuple(start + i * step for i in range(count))
+    if len(parts) > MAX_STOP_TIMES:
+        raise argparse.ArgumentTypeError(f"{len(parts):,} stop times given; at most {MAX_STOP_TIMES:,}")
+    return tuple(parts)
+
+
+def finite(text: str) -> float:
+    """A finite number (argparse type): NaN and infinity are refused."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def whole(low: int) -> Callable[[str], int]:
+    """A whole number of at least ``low`` (argparse type)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be at least {low}")
+        return value
+
+    return parse
+
+
+def _writable_parent(path: Path) -> Path:
+    """The nearest existing ancestor of ``path``, which must be a writable directory."""
+    ancestor = path.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise argparse.ArgumentTypeError(f"{path}: {ancestor} is not a directory")
+    if not os.access(ancestor, os.W_OK):
+        raise argparse.ArgumentTypeError(f"{path}: cannot write in {ancestor}")
+    return ancestor
+
+
+def output_dir(text: str) -> Path:
+    """A directory to write into (argparse type): created if missing; not an existing file."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: exists and is not a directory")
+    if path.is_dir():
+        if not os.access(path, os.W_OK):
+            raise argparse.ArgumentTypeError(f"{text}: cannot write in this directory")
+        return path
+    _writable_parent(path)
+    return path
+
+
+def output_file(text: str) -> Path:
+    """A file to write (argparse type): its directory must exist; not an existing directory."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: is a directory; give a file name")
+    if not path.absolute().parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: the directory {path.parent} does not exist")
+    _writable_parent(path)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise argparse.ArgumentTypeError(f"{text}: cannot write this file")
+    return path
 
 
 def assignment(text: str) -> tuple[str, str]:
@@ -148,7 +229,7 @@ class TerminalProgress:
 def show(args: argparse.Namespace, report: dict[str, Any], table: Any, written: str) -> int:
     """Print ``report`` as JSON (``--json``) or as ``table(report)``, and say what ``--out`` wrote."""
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(report, indent=2, allow_nan=False))
     else:
         print(table(report))
         if args.out is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from model.diagram import FORMATS
 
-from .common import UsageError, add_policy_argument, policy
+from .common import UsageError, add_policy_argument, finite, output_file, policy
 
 
 def add(commands: Any) -> None:
@@ -31,9 +31,9 @@ def add(commands: Any) -> None:
                         help="put simulated frequencies on the edges, from `stoprace race` results.json")
     parser.add_argument("--stamps", action="store_true",
                         help="write the timestamps each step sets, and the guards' legend")
-    parser.add_argument("--stop-at", type=float, default=None, metavar="SECONDS",
+    parser.add_argument("--stop-at", type=finite, default=None, metavar="SECONDS",
                         help="with --annotate: use only this stop time's row (default: pool them all)")
-    parser.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+    parser.add_argument("-o", "--output", type=output_file, default=None, metavar="FILE",
                         help="write to FILE instead of standard output")
     parser.set_defaults(run=run)
 

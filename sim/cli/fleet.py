@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 from sim.distributions import FORMS
@@ -17,7 +16,9 @@ from .common import (
     UsageError,
     add_job_arguments,
     add_policy_argument,
+    finite,
     job_settings,
+    output_dir,
     policy,
     show,
 )
@@ -88,16 +89,16 @@ def add(commands: Any) -> None:
     parser.add_argument("--rate-limit", type=_rate_limit, nargs="+", default=[], metavar="OP=RATE:BURST",
                         help=f"request-rate limits by operation ({', '.join(OPERATIONS)}), or OP=none "
                         f"(default: {limits})")
-    parser.add_argument("--p-server-error", type=float, default=d.p_server_error, metavar="P",
+    parser.add_argument("--p-server-error", type=finite, default=d.p_server_error, metavar="P",
                         help="chance any call gets InternalServerException (default: %(default)s)")
-    parser.add_argument("--poll-interval", type=float, default=d.poll_interval, metavar="SECONDS",
+    parser.add_argument("--poll-interval", type=finite, default=d.poll_interval, metavar="SECONDS",
                         help="how often a client describes its job (default: %(default)s)")
-    parser.add_argument("--stop-after", type=float, default=None, metavar="SECONDS",
+    parser.add_argument("--stop-after", type=finite, default=None, metavar="SECONDS",
                         help=f"a client stops its job this long after submission (default: {d.stop_after}, "
                         "unless --budget-usd is given)")
-    parser.add_argument("--budget-usd", type=float, default=None, metavar="USD",
+    parser.add_argument("--budget-usd", type=finite, default=None, metavar="USD",
                         help="instead, stop at the first poll where training has cost this much")
-    parser.add_argument("--usd-per-hour", type=float, default=d.usd_per_hour, metavar="USD",
+    parser.add_argument("--usd-per-hour", type=finite, default=d.usd_per_hour, metavar="USD",
                         help="training price (default: %(default)s)")
     parser.add_argument("--retry-mode", choices=(*MODES, "default"), default="default",
                         help="botocore's retry mode (default: the default of the botocore version: legacy "
@@ -114,7 +115,7 @@ def add(commands: Any) -> None:
                         "(botocore's model)")
     add_policy_argument(parser, "model policy settings (see `stoprace model`)")
     parser.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+    parser.add_argument("--out", type=output_dir, default=None, metavar="DIR",
                         help="write fleet.json and the figures (timeline, STOP_REQUESTED times) into DIR")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(run=run)
@@ -147,14 +148,17 @@ def scenario(args: argparse.Namespace) -> FleetScenario:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.fleet import simulate  # noqa: PLC0415
+    from sim.fleet import SimulationStalled, simulate  # noqa: PLC0415
     from sim.plots import save_fleet  # noqa: PLC0415
 
     chosen = scenario(args)
-    result = simulate(chosen, progress=TerminalProgress("jobs done"), keep_timeline=args.out is not None)
+    try:
+        result = simulate(chosen, progress=TerminalProgress("jobs done"), keep_timeline=args.out is not None)
+    except SimulationStalled as err:
+        raise UsageError(str(err)) from None
     report = result.as_dict()
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "fleet.json").write_text(json.dumps(report, indent=2) + "\n")
+        (args.out / "fleet.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
         save_fleet(result, args.out)
     return show(args, report, fleet_table, "fleet.json and 2 figures")

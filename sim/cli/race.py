@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from sim import race, vector
@@ -15,7 +14,9 @@ from .common import (
     TerminalProgress,
     UsageError,
     add_race_arguments,
+    finite,
     job_settings,
+    output_dir,
     policy,
     show,
     stop_times,
@@ -42,9 +43,9 @@ def add(commands: Any) -> None:
                        replications=defaults.replications, replications_help=str(defaults.replications))
     parser.add_argument("--engine", choices=tuple(ENGINES), default="vector",
                         help="vector (numpy, fast) or simpy (the reference; same per-job outcomes)")
-    parser.add_argument("--usd-per-hour", type=float, default=DEFAULT_USD_PER_HOUR, metavar="USD",
+    parser.add_argument("--usd-per-hour", type=finite, default=DEFAULT_USD_PER_HOUR, metavar="USD",
                         help="training price for the cost columns (default: %(default)s, the list price)")
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+    parser.add_argument("--out", type=output_dir, default=None, metavar="DIR",
                         help="write results.json, results.csv and the figures (PNG) into DIR")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(run=run)

@@ -10,7 +10,7 @@ from typing import Any
 from sim.scenario import DEFAULT_SEED
 from sim.sweep.definition import BACKENDS, KINDS
 
-from .common import TerminalProgress, UsageError, assignment, is_number, stop_times
+from .common import TerminalProgress, UsageError, assignment, is_number, output_file, stop_times, whole
 
 
 def add(commands: Any) -> None:
@@ -34,14 +34,15 @@ def add(commands: Any) -> None:
     parser.add_argument("--file", type=Path, default=None, metavar="TOML",
                         help="a sweep file: kind, seed, [base], [grid] or [[cells]]")
     parser.add_argument("--seed", type=int, default=None, help=f"the sweep's seed (default: {DEFAULT_SEED})")
-    parser.add_argument("--out", type=Path, default=Path("sweep.csv"), metavar="CSV",
+    parser.add_argument("--out", type=output_file, default=Path("sweep.csv"), metavar="CSV",
                         help="the results file (default: %(default)s)")
     parser.add_argument("--backend", choices=BACKENDS, default=None,
                         help="where cells run (default: processes, one per core)")
-    parser.add_argument("--workers", type=int, default=None, metavar="N", help="processes (default: cores)")
+    parser.add_argument("--workers", type=whole(1), default=None, metavar="N",
+                        help="processes (default: cores)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="run on an existing Dask cluster (needs the dask extra)")
-    parser.add_argument("--dask-local", type=int, default=None, metavar="N",
+    parser.add_argument("--dask-local", type=whole(1), default=None, metavar="N",
                         help="run on a local Dask cluster of N workers")
     parser.add_argument("--heatmap", nargs=2, default=None, metavar=("X", "Y"),
                         help="the heatmap's axes (default: the first two swept fields, or one and stop_at)")

@@ -57,20 +57,41 @@ from .service import ServiceSide, TokenBucket
 from .state import FleetJob, Ledger
 
 __all__ = [
-    "HTTP_STATUSES", "OPERATIONS", "FleetResult", "FleetScenario", "TokenBucket", "fleet_table", "simulate",
+    "HTTP_STATUSES", "MAX_EVENTS_AT_ONE_INSTANT", "OPERATIONS", "FleetResult", "FleetScenario",
+    "SimulationStalled", "TokenBucket", "fleet_table", "simulate",
 ]
 
 
+#: Events at one simulated instant beyond which a run is taken to have stopped advancing time (retries
+#: with no wait piling up, for example): it stops with :class:`SimulationStalled` instead of spinning.
+MAX_EVENTS_AT_ONE_INSTANT = 1_000_000
+
+
+class SimulationStalled(RuntimeError):
+    """The simulation stopped advancing time."""
+
+
 class _Environment(simpy.Environment):
-    """A simpy Environment that counts the events it processes (for the benchmark)."""
+    """A simpy Environment that counts the events it processes (for the benchmark), and stops a run
+    whose time no longer advances."""
 
     def __init__(self) -> None:
         super().__init__()
         self.processed = 0
+        self._instant, self._at_instant = 0.0, 0
 
     def step(self) -> None:
         self.processed += 1
         super().step()
+        if self.now != self._instant:
+            self._instant, self._at_instant = self.now, 0
+            return
+        self._at_instant += 1
+        if self._at_instant > MAX_EVENTS_AT_ONE_INSTANT:
+            raise SimulationStalled(
+                f"the simulation stopped advancing time: over {MAX_EVENTS_AT_ONE_INSTANT:,} events at "
+                f"{self.now:g} s (calls retried with no wait?)"
+            )
 
 
 class _Fleet:

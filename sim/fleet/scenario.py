@@ -93,6 +93,11 @@ class FleetScenario:
                 or (value == 0 and name in ("submit_rate", "poll_interval"))
             ):
                 raise ValueError(f"{name} must be a finite number > 0 (or None), got {value!r}")
+        if self.app_retry and self.app_retry_interval.upper == 0:
+            raise ValueError(
+                f"app_retry_interval {self.app_retry_interval.spec} is always 0 s: retries with no wait "
+                "never let time advance; give a wait above 0 (e.g. fixed:5)"
+            )
         if self.stop_after is not None and self.budget_usd is not None:
             raise ValueError("give stop_after (a deadline) or budget_usd (a cost limit), not both")
         if self.budget_usd is not None and self.poll_interval is None:
