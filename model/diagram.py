@@ -283,6 +283,23 @@ def has_dot() -> bool:
     return shutil.which("dot") is not None
 
 
+def _check_race_row(index: int, row: Any) -> None:
+    """A row of a race result has a stop time, a count of stop requests and paths with counts."""
+    where = f"rows[{index}]"
+    if not isinstance(row, Mapping):
+        raise DiagramError(f"{where} is not an object")
+    stop_at, requested, paths = row.get("stop_at"), row.get("stop_requested"), row.get("paths")
+    if isinstance(stop_at, bool) or not isinstance(stop_at, int | float):
+        raise DiagramError(f"{where}.stop_at must be a number of seconds, got {stop_at!r}")
+    if isinstance(requested, bool) or not isinstance(requested, int) or requested < 0:
+        raise DiagramError(f"{where}.stop_requested must be a whole number >= 0, got {requested!r}")
+    if not isinstance(paths, Mapping) or not paths:
+        raise DiagramError(f"{where}.paths must be an object of PATH: count with at least one path")
+    for path, count in paths.items():
+        if not isinstance(path, str) or isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise DiagramError(f"{where}.paths: {path!r}: {count!r} is not a path with a count >= 0")
+
+
 def annotations_from_race(
     report: Mapping[str, Any], stop_at: float | None = None
 ) -> dict[tuple[str, str], str]:
@@ -293,6 +310,8 @@ def annotations_from_race(
     rows = report.get("rows") if isinstance(report, Mapping) else None
     if not isinstance(rows, list) or not rows:
         raise DiagramError("not a race result: expected the JSON of `stoprace race` with its rows")
+    for i, row in enumerate(rows):
+        _check_race_row(i, row)
     if stop_at is not None:
         rows = [r for r in rows if float(r["stop_at"]) == float(stop_at)]
         if not rows:
@@ -313,5 +332,5 @@ def annotations_from_race(
         if (a, b) in race_edges() and stop_requested:
             notes[(a, b)] = f"race lost {100 * count / stop_requested:.1f}%"
         else:
-            notes[(a, b)] = f"{100 * count / reached[a]:.1f}%"
+            notes[(a, b)] = f"{100 * count / reached[a]:.1f}%" if reached[a] else "0 jobs"
     return notes

@@ -51,6 +51,10 @@ def _format(args: argparse.Namespace) -> str:
         raise UsageError(str(err)) from None
 
 
+#: A race result read by --annotate is refused beyond this size (results are a few kilobytes).
+MAX_RESULTS_BYTES = 64 << 20
+
+
 def _annotations(args: argparse.Namespace) -> dict[tuple[str, str], str]:
     from model.diagram import DiagramError, annotations_from_race  # noqa: PLC0415
 
@@ -59,6 +63,8 @@ def _annotations(args: argparse.Namespace) -> dict[tuple[str, str], str]:
     if args.annotate is None:
         return {}
     try:
+        if args.annotate.stat().st_size > MAX_RESULTS_BYTES:
+            raise UsageError(f"{args.annotate}: larger than {MAX_RESULTS_BYTES:,} bytes; not a race result")
         report = json.loads(args.annotate.read_text())
     except (OSError, ValueError) as err:
         raise UsageError(f"cannot read race results {args.annotate}: {err}") from None

@@ -224,17 +224,22 @@ def sweep_from_toml(text: str) -> Sweep:
             f"unknown keys in the sweep file: {', '.join(sorted(unknown))}; "
             "expected kind, seed, base, grid, cells"
         )
+    cells = data.get("cells", [])
+    if not isinstance(cells, list):
+        raise SweepError(f"cells must be an array of tables ([[cells]]), not {type(cells).__name__}")
     return Sweep(
         kind=data.get("kind", "race"),
-        base=_flatten(data.get("base", {})),
-        grid=_flatten(data.get("grid", {})),
-        explicit=[_flatten(c) for c in data.get("cells", [])],
+        base=_flatten(data.get("base", {}), "base"),
+        grid=_flatten(data.get("grid", {}), "grid"),
+        explicit=[_flatten(c, f"cells[{i}]") for i, c in enumerate(cells)],
         seed=data.get("seed", DEFAULT_SEED),
     )
 
 
-def _flatten(table: Mapping[str, Any]) -> dict[str, Any]:
+def _flatten(table: Any, where: str) -> dict[str, Any]:
     """A ``policy`` sub-table becomes ``policy.FIELD`` keys."""
+    if not isinstance(table, Mapping):
+        raise SweepError(f"{where} must be a table of FIELD = value, not {type(table).__name__}")
     out: dict[str, Any] = {}
     for name, value in table.items():
         if name == "policy" and isinstance(value, Mapping):
