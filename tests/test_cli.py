@@ -292,3 +292,53 @@ def test_fleet_bad_arguments_exit_2_with_one_line(args):
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
+
+
+# -- every user error is one line (issue 15) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("race", "--stop-at", "0:inf:1"), "finite numbers of seconds"),
+        (("race", "--stop-at", "0:1e12:1"), "1,000,000,000,001 stop times; at most 10,000"),
+        (("race", "--usd-per-hour", "nan"), "'nan' is not a finite number"),
+        (("fleet", "--stop-after", "inf"), "'inf' is not a finite number"),
+        (("race", "--out", "{existing_file}"), "exists and is not a directory"),
+        (("fleet", "--out", "{existing_file}"), "exists and is not a directory"),
+        (("diagram", "-o", "{missing_dir}/x.mmd"), "does not exist"),
+        (("sweep", "--out", "{missing_dir}/x.csv", "--grid", "stop_latency=fixed:1"), "does not exist"),
+        (("sweep", "--workers", "-1", "--grid", "stop_latency=fixed:1"), "must be at least 1"),
+        (("fleet", "--submit-rate", "once", "--app-retry", "--app-retry-interval", "fixed:0"), "always 0 s"),
+        (("sweep", "--file", "{bad_sweep}"), "grid must be a table"),
+        (("diagram", "--annotate", "{bad_results}"), "rows[0].stop_requested"),
+    ],
+)
+def test_user_errors_exit_2_with_one_line_before_any_work(tmp_path, args, message):
+    (tmp_path / "existing").write_text("")
+    (tmp_path / "bad.toml").write_text("grid = 5\n")
+    (tmp_path / "bad.json").write_text('{"rows": [{"stop_at": 1, "paths": []}]}')
+    places = {"existing_file": tmp_path / "existing", "missing_dir": tmp_path / "nowhere",
+              "bad_sweep": tmp_path / "bad.toml", "bad_results": tmp_path / "bad.json"}
+    result = run(*(a.format(**places) for a in args))
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert message in result.stderr
+
+
+def test_a_damaged_sweep_record_or_a_foreign_line_is_one_line(tmp_path):
+    out = tmp_path / "s.csv"
+    grid = ("sweep", "--grid", "stop_latency=fixed:1|fixed:2", "--set", "replications=10", "--out", str(out))
+    assert run(*grid).returncode == 0
+    record = out.with_name("s.csv.sweep.json")
+    kept = record.read_text()
+    record.write_text("{damaged")
+    damaged = run(*grid)
+    assert damaged.returncode == 2
+    assert "is damaged" in damaged.stderr
+    record.write_text(kept)
+    with out.open("a") as handle:
+        handle.write("foreign,line\n")
+    foreign = run(*grid)
+    assert foreign.returncode == 2
+    assert "is not a row of this sweep" in foreign.stderr

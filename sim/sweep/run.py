@@ -132,7 +132,13 @@ def _resume(sweep: Sweep, path: Path) -> dict[int, str]:
             f"{path} exists but was not written by a sweep ({meta.name} is missing); "
             "choose another results file"
         )
-    recorded = json.loads(meta.read_text())
+    try:
+        recorded = json.loads(meta.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        recorded = None
+    if not isinstance(recorded, dict):
+        raise SweepError(f"{meta} is damaged (not the JSON a sweep writes); delete {path} and it to "
+                         "start again")
     if recorded.get("fingerprint") != sweep.fingerprint():
         raise SweepError(
             f"{path} holds the results of a different sweep definition; choose another "
@@ -146,9 +152,12 @@ def _resume(sweep: Sweep, path: Path) -> dict[int, str]:
         raise SweepError(f"{path} does not have this sweep's columns; choose another results file")
     cells = {c.index: c for c in sweep.cells()}
     done: dict[int, list[str]] = {}
-    for line in lines[1:]:
-        index = int(line.split(",", 1)[0])
-        done.setdefault(index, []).append(line)
+    for number, line in enumerate(lines[1:], start=2):
+        first = line.split(",", 1)[0]
+        if not first.isdigit():
+            raise SweepError(f"{path} line {number} is not a row of this sweep ({first[:40]!r}); "
+                             "remove it, or choose another results file")
+        done.setdefault(int(first), []).append(line)
     return {
         i: "".join(rows)
         for i, rows in done.items()
