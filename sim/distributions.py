@@ -221,14 +221,23 @@ def _number(spec: str, name: str, text: str) -> float:
     return value
 
 
+#: An empirical distribution's file is refused beyond this size (a million samples fit in a few MB).
+MAX_EMPIRICAL_BYTES = 64 << 20
+
+
 def _empirical(spec: str, path_text: str) -> Distribution:
     if not path_text:
         raise _fail(spec, "empirical needs a file name")
     path = Path(path_text)
     try:
+        size = path.stat().st_size
+        if size > MAX_EMPIRICAL_BYTES:
+            raise _fail(spec, f"{path} has {size:,} bytes; an empirical file holds {MAX_EMPIRICAL_BYTES:,}")
         lines = path.read_text().splitlines()
     except OSError as err:
         raise _fail(spec, f"cannot read {path}: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise _fail(spec, f"{path} is not a text file of numbers") from None
     values = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():

@@ -12,6 +12,9 @@ from sim.sweep.definition import BACKENDS, KINDS
 
 from .common import TerminalProgress, UsageError, assignment, is_number, output_file, stop_times, whole
 
+#: A sweep file is refused beyond this size (sweep files are a few lines).
+MAX_SWEEP_FILE_BYTES = 1 << 20
+
 
 def add(commands: Any) -> None:
     parser = commands.add_parser(
@@ -80,9 +83,13 @@ def definition(args: argparse.Namespace) -> Any:
         if args.grid or args.set or args.kind:
             raise UsageError("--file defines the whole sweep; do not add a kind, --grid or --set")
         try:
+            if args.file.stat().st_size > MAX_SWEEP_FILE_BYTES:
+                raise UsageError(f"{args.file}: larger than {MAX_SWEEP_FILE_BYTES:,} bytes; not a sweep file")
             text = args.file.read_text()
         except OSError as err:
             raise UsageError(f"cannot read {args.file}: {err.strerror or err}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"{args.file}: not a text (TOML) file") from None
         found = sweeps.sweep_from_toml(text)
         return found if args.seed is None else dataclasses.replace(found, seed=args.seed)
     kind = args.kind or "race"
