@@ -61,7 +61,7 @@ def _analytic(result: RaceResult, stop_at: float) -> Any:
         warnings.simplefilter("ignore", RuntimeWarning)
         outcome = analytic.race_outcome(result.scenario, stop_at)
     values = [outcome.p_race_lost, outcome.mean_billed_seconds, *outcome.final.values()]
-    return outcome if all(v is not None and math.isfinite(v) for v in values) else None
+    return outcome if all(v is None or math.isfinite(v) for v in values) else None
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
