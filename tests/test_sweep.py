@@ -145,7 +145,7 @@ def test_a_fleet_sweep(tmp_path):
     ("args", "message"),
     [
         (["--grid", "stop_latncy=fixed:1|fixed:2"], "unknown race field 'stop_latncy'"),
-        (["--grid", "stop_at=600:100:600"], "empty range"),
+        (["--grid", "stop_at=600:100:600"], "END >= START and STEP > 0"),
         (["--grid", "stop_latency=normal:mean=3"], "unknown family 'normal'"),
         (["--grid", "replications=many"], "replications='many' is not a valid int"),
         (["--set", "replications=100"], "needs a grid"),
@@ -173,3 +173,12 @@ def test_the_results_file_records_its_definition(tmp_path):
     meta = json.loads((tmp_path / "r.csv.sweep.json").read_text())
     assert meta["fingerprint"] == SWEEP.fingerprint()
     assert meta["definition"]["grid"]["stop_latency"][0] == "exponential:mean=60"
+
+
+def test_a_grid_past_the_cell_limit_is_refused_before_any_cell_is_built():
+    from sim.sweep.definition import MAX_CELLS  # noqa: PLC0415
+
+    grid = {"p_warning": [0.0, 0.5], "p_failure": [i / 1000 for i in range(1000)],
+            "stop_latency": [f"fixed:{i}" for i in range(100)], "queue_delay": ["fixed:1", "fixed:2"]}
+    with pytest.raises(SweepError, match=f"400,000 cells; at most {MAX_CELLS:,}"):
+        Sweep("race", grid=grid)

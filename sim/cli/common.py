@@ -15,9 +15,23 @@ from typing import Any, NoReturn
 from model import ModelError, Policy
 
 __all__ = [
-    "Parser", "TerminalProgress", "UsageError", "add_job_arguments", "add_policy_argument", "assignment",
-    "clock_text", "finite", "is_number", "job_settings", "output_dir", "output_file", "policy", "show",
-    "stop_times", "whole",
+    "Parser",
+    "TerminalProgress",
+    "UsageError",
+    "add_job_arguments",
+    "add_policy_argument",
+    "assignment",
+    "clock_text",
+    "finite",
+    "is_number",
+    "job_settings",
+    "number_range",
+    "output_dir",
+    "output_file",
+    "policy",
+    "show",
+    "stop_times",
+    "whole",
 ]
 
 
@@ -92,29 +106,42 @@ def job_settings(args: argparse.Namespace) -> dict[str, Any]:
 MAX_STOP_TIMES = 10_000
 
 
+def number_range(text: str, noun: str = "values") -> tuple[float, ...]:
+    """``START:END:STEP`` (end included; finite numbers, STEP > 0), at most :data:`MAX_STOP_TIMES`
+    values, counted before any is built."""
+    try:
+        start, end, step = (float(part) for part in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a range START:END:STEP") from None
+    if not all(math.isfinite(p) for p in (start, end, step)) or step <= 0 or end < start:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a range START:END:STEP of finite numbers with END >= START and STEP > 0"
+        )
+    count = math.floor((end - start) / step + 1e-9) + 1
+    if count > MAX_STOP_TIMES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} gives {count:,} {noun}; at most {MAX_STOP_TIMES:,} (use a larger step)"
+        )
+    return tuple(start + i * step for i in range(count))
+
+
 def stop_times(text: str) -> tuple[float, ...]:
     """``1800,3600`` (a list) or ``600:7200:600`` (start:end:step, end included), finite seconds >= 0,
     at most :data:`MAX_STOP_TIMES` of them."""
-    usage = f"{text!r} is not a list of seconds (1800,3600) or a range START:END:STEP with STEP > 0"
-    try:
-        parts = [float(part) for part in text.split(":" if ":" in text else ",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(usage) from None
-    if not all(math.isfinite(p) and p >= 0 for p in parts):
-        raise argparse.ArgumentTypeError(f"{text!r}: stop times must be finite numbers of seconds >= 0")
     if ":" in text:
-        if len(parts) != 3 or parts[2] <= 0 or parts[1] < parts[0]:
-            raise argparse.ArgumentTypeError(usage)
-        start, end, step = parts
-        count = math.floor((end - start) / step + 1e-9) + 1
-        if count > MAX_STOP_TIMES:
+        times = number_range(text, "stop times")
+    else:
+        try:
+            times = tuple(float(part) for part in text.split(","))
+        except ValueError:
             raise argparse.ArgumentTypeError(
-                f"{text!r} gives {count:,} stop times; at most {MAX_STOP_TIMES:,} (use a larger step)"
-            )
-        return tuple(start + i * step for i in range(count))
-    if len(parts) > MAX_STOP_TIMES:
-        raise argparse.ArgumentTypeError(f"{len(parts):,} stop times given; at most {MAX_STOP_TIMES:,}")
-    return tuple(parts)
+                f"{text!r} is not a list of seconds (1800,3600) or a range START:END:STEP with STEP > 0"
+            ) from None
+        if len(times) > MAX_STOP_TIMES:
+            raise argparse.ArgumentTypeError(f"{len(times):,} stop times given; at most {MAX_STOP_TIMES:,}")
+    if not all(math.isfinite(t) and t >= 0 for t in times):
+        raise argparse.ArgumentTypeError(f"{text!r}: stop times must be finite numbers of seconds >= 0")
+    return times
 
 
 def finite(text: str) -> float:

@@ -10,7 +10,7 @@ from typing import Any
 from sim.scenario import DEFAULT_SEED
 from sim.sweep.definition import BACKENDS, KINDS
 
-from .common import TerminalProgress, UsageError, assignment, is_number, output_file, stop_times, whole
+from .common import TerminalProgress, UsageError, assignment, is_number, number_range, output_file, whole
 
 #: A sweep file is refused beyond this size (sweep files are a few lines).
 MAX_SWEEP_FILE_BYTES = 1 << 20
@@ -62,11 +62,9 @@ def _grid_values(kind: str, name: str, text: str) -> list[Any]:
         part = raw.strip()
         if part.count(":") == 2 and all(is_number(p) for p in part.split(":")):
             try:
-                numbers = stop_times(part)
-            except argparse.ArgumentTypeError:
-                raise SweepError(
-                    f"{name}={part!r} is an empty range; START:END:STEP needs END >= START and STEP > 0"
-                ) from None
+                numbers = number_range(part)
+            except argparse.ArgumentTypeError as err:
+                raise SweepError(f"{name}={part!r}: {err}") from None
             values += [parse_value(kind, name, str(int(v)) if v.is_integer() else repr(v)) for v in numbers]
         elif part:
             values.append(parse_value(kind, name, part))

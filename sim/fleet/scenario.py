@@ -33,6 +33,9 @@ OPERATIONS = {
     "describe": "DescribeDocumentClassifier",
     "stop": "StopTrainingDocumentClassifier",
 }
+#: The most jobs a fleet holds (all are kept until the end of the run: about 7 KB each, measured).
+MAX_JOBS = 1_000_000
+
 #: How throttling is answered: HTTP 400 as the API reference says, or 429 as botocore's model does.
 HTTP_STATUSES = ("seed", "botocore")
 # Distributions are immutable: one parsed instance serves every scenario as its default.
@@ -80,6 +83,11 @@ class FleetScenario:
             ("p_warning", "p_failure", "p_server_error"),
         )
         _whole(self.jobs, "jobs", 1)
+        if self.jobs > MAX_JOBS:
+            raise ValueError(
+                f"jobs: {self.jobs:,} asked for; a fleet simulates at most {MAX_JOBS:,} (its jobs are held "
+                "in memory, several kilobytes each)"
+            )
         _whole(self.stop_workers, "stop_workers", 1)
         if self.training_slots is not None:
             _whole(self.training_slots, "training_slots", 1)

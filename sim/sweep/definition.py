@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,6 +109,10 @@ def scenario_kwargs(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+#: The most cells a sweep may have (counted before any is built).
+MAX_CELLS = 100_000
+
+
 @dataclass(frozen=True)
 class Cell:
     """One cell of a sweep: its place, its settings (base and swept), its identity and its seed."""
@@ -150,6 +155,9 @@ class Sweep:
         for name, values in self.grid.items():
             if isinstance(values, str) or not isinstance(values, Sequence) or not values:
                 raise SweepError(f"grid field {name!r} needs at least one value")
+        count = math.prod(len(v) for v in self.grid.values()) if self.grid else len(self.explicit)
+        if count > MAX_CELLS:
+            raise SweepError(f"the sweep has {count:,} cells; at most {MAX_CELLS:,} (fewer values per field)")
         cells = self.cells()
         keys = [c.key for c in cells]
         if len(set(keys)) != len(keys):
