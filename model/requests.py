@@ -33,6 +33,12 @@ MAX_TAGS = 50
 _ROLE_ARN = re.compile(r"arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")
 _S3_URI = re.compile(r"s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?")
 _TOKEN = re.compile(r"[a-zA-Z0-9-]+")
+_VPC_ID = re.compile(r"[-0-9a-zA-Z]+")
+_ATTRIBUTE_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
+_LABEL_DELIMITERS = " ~!@#$%^*-_+=|\\:;\t>?/"
+_LABEL_DELIMITER = re.compile(r"[ ~!@#$%^*\-_+=|\\:;\t>?/]")
+_POLICY_TEXT = re.compile(r"[\t\n\r\x20-\xff]+")
+DOCUMENT_TYPES = ("PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT")
 _CREATE_REQUIRED = ("DocumentClassifierName", "DataAccessRoleArn", "InputDataConfig", "LanguageCode")
 _CREATE_OPTIONAL = (
     "VersionName", "Tags", "OutputDataConfig", "ClientRequestToken", "VolumeKmsKeyId", "VpcConfig",
@@ -152,19 +158,25 @@ def check_optional(params: Mapping[str, Any]) -> None:
         output = mapping(params["OutputDataConfig"], "OutputDataConfig", _OUTPUT_KEYS)
         if "S3Uri" in output:
             s3_uri(output["S3Uri"], "OutputDataConfig.S3Uri")
-        for key in ("KmsKeyId", "FlywheelStatsS3Prefix"):
-            if key in output:
-                string(output[key], f"OutputDataConfig.{key}", high=2048)
+        if "KmsKeyId" in output:
+            ascii_text(output["KmsKeyId"], "OutputDataConfig.KmsKeyId", 2048)
+        if "FlywheelStatsS3Prefix" in output:
+            s3_uri(output["FlywheelStatsS3Prefix"], "OutputDataConfig.FlywheelStatsS3Prefix")
     for key in ("VolumeKmsKeyId", "ModelKmsKeyId"):
         if key in params:
-            string(params[key], key, high=2048)
+            ascii_text(params[key], key, 2048)
     if "ModelPolicy" in params:
-        string(params["ModelPolicy"], "ModelPolicy", low=1, high=20000)
+        policy_text = string(params["ModelPolicy"], "ModelPolicy", low=1, high=20000)
+        if _POLICY_TEXT.fullmatch(policy_text) is None:
+            raise invalid("ModelPolicy may hold tabs, line breaks and characters from U+0020 to U+00FF only")
     if "VpcConfig" in params:
         vpc = mapping(params["VpcConfig"], "VpcConfig", ("SecurityGroupIds", "Subnets"))
         check_keys(vpc, ("SecurityGroupIds", "Subnets"), (), "VpcConfig")
-        string_list(vpc["SecurityGroupIds"], "VpcConfig.SecurityGroupIds", 1, 5)
-        string_list(vpc["Subnets"], "VpcConfig.Subnets", 1, 16)
+        for key, most in (("SecurityGroupIds", 5), ("Subnets", 16)):
+            string_list(vpc[key], f"VpcConfig.{key}", 1, most)
+            for i, item in enumerate(vpc[key]):
+                if _VPC_ID.fullmatch(item) is None:
+                    raise invalid(f"VpcConfig.{key}[{i}] {item!r} may hold letters, digits and hyphens only")
     if "Tags" in params:
         check_tags(params["Tags"])
     token = params.get("ClientRequestToken")
@@ -188,14 +200,68 @@ def check_input(value: Any) -> None:
             s3_uri(config[key], f"InputDataConfig.{key}")
     if "LabelDelimiter" in config:
         string(config["LabelDelimiter"], "InputDataConfig.LabelDelimiter", low=1, high=1)
-    if "AugmentedManifests" in config and not isinstance(config["AugmentedManifests"], list):
-        raise invalid("InputDataConfig.AugmentedManifests must be a list")
+        if _LABEL_DELIMITER.fullmatch(config["LabelDelimiter"]) is None:
+            raise invalid(f"InputDataConfig.LabelDelimiter must be one of {_LABEL_DELIMITERS!r}")
+    if "AugmentedManifests" in config:
+        manifests = config["AugmentedManifests"]
+        if not isinstance(manifests, list):
+            raise invalid("InputDataConfig.AugmentedManifests must be a list")
+        for i, manifest in enumerate(manifests):
+            _check_manifest(manifest, f"InputDataConfig.AugmentedManifests[{i}]")
     if "DocumentType" in config:
-        choice(config["DocumentType"], "InputDataConfig.DocumentType",
-                ("PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"))
-    for key in ("Documents", "DocumentReaderConfig"):
-        if key in config and not isinstance(config[key], Mapping):
-            raise invalid(f"InputDataConfig.{key} must be a structure (dict)")
+        choice(config["DocumentType"], "InputDataConfig.DocumentType", DOCUMENT_TYPES)
+    if "Documents" in config:
+        documents = mapping(config["Documents"], "InputDataConfig.Documents", ("S3Uri", "TestS3Uri"))
+        check_keys(documents, ("S3Uri",), ("TestS3Uri",), "InputDataConfig.Documents")
+        for key in documents:
+            s3_uri(documents[key], f"InputDataConfig.Documents.{key}")
+    if "DocumentReaderConfig" in config:
+        _check_reader(config["DocumentReaderConfig"])
+
+
+def _check_manifest(value: Any, where: str) -> None:
+    keys = ("S3Uri", "Split", "AttributeNames", "AnnotationDataS3Uri", "SourceDocumentsS3Uri", "DocumentType")
+    manifest = mapping(value, where, keys)
+    check_keys(manifest, ("S3Uri", "AttributeNames"), keys[1:2] + keys[3:], where)
+    for key in ("S3Uri", "AnnotationDataS3Uri", "SourceDocumentsS3Uri"):
+        if key in manifest:
+            s3_uri(manifest[key], f"{where}.{key}")
+    if "Split" in manifest:
+        choice(manifest["Split"], f"{where}.Split", ("TRAIN", "TEST"))
+    if "DocumentType" in manifest:
+        choice(manifest["DocumentType"], f"{where}.DocumentType", DOCUMENT_TYPES)
+    names = manifest["AttributeNames"]
+    if not isinstance(names, list):
+        raise invalid(f"{where}.AttributeNames must be a list of strings")
+    for i, name in enumerate(names):
+        text = string(name, f"{where}.AttributeNames[{i}]", low=1, high=63)
+        if _ATTRIBUTE_NAME.fullmatch(text) is None:
+            raise invalid(f"{where}.AttributeNames[{i}] {text!r} may hold letters, digits and inner hyphens")
+
+
+def _check_reader(value: Any) -> None:
+    where = "InputDataConfig.DocumentReaderConfig"
+    reader = mapping(value, where, ("DocumentReadAction", "DocumentReadMode", "FeatureTypes"))
+    check_keys(reader, ("DocumentReadAction",), ("DocumentReadMode", "FeatureTypes"), where)
+    choice(reader["DocumentReadAction"], f"{where}.DocumentReadAction",
+           ("TEXTRACT_DETECT_DOCUMENT_TEXT", "TEXTRACT_ANALYZE_DOCUMENT"))
+    if "DocumentReadMode" in reader:
+        choice(reader["DocumentReadMode"], f"{where}.DocumentReadMode",
+               ("SERVICE_DEFAULT", "FORCE_DOCUMENT_READ_ACTION"))
+    if "FeatureTypes" in reader:
+        features = reader["FeatureTypes"]
+        if not isinstance(features, list) or not 1 <= len(features) <= 2:
+            raise invalid(f"{where}.FeatureTypes must be a list of 1 or 2 of TABLES, FORMS")
+        for i, feature in enumerate(features):
+            choice(feature, f"{where}.FeatureTypes[{i}]", ("TABLES", "FORMS"))
+
+
+def ascii_text(value: Any, field: str, high: int) -> str:
+    """A non-empty ASCII string of at most ``high`` characters (botocore's KMS key id pattern)."""
+    text = string(value, field, low=1, high=high)
+    if not text.isascii():
+        raise invalid(f"{field} must be ASCII text")
+    return text
 
 def check_tags(value: Any) -> None:
     if not isinstance(value, list):
