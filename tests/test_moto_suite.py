@@ -29,6 +29,8 @@ MOTO_FILE = "tests/test_comprehend/test_comprehend.py"
 CORRECTIONS = [
     ("from moto import mock_aws\n", "import time\n\nfrom sim.mock import mock_comprehend as mock_aws\n",
      "the swap itself"),
+    ('"LabelDelimiter": ","', '"LabelDelimiter": "|"',
+     "a label delimiter botocore's model does not allow (a comma, the CSV's own separator)"),
     ('"iam_role_with_20_chars"', f'"{ROLE}"',
      "a role ARN that is not one: AWS validates DataAccessRoleArn against the IAM role ARN pattern"),
     ('    "S3Uri": "string",\n    "KmsKeyId": "string",', '    "S3Uri": "s3://fake-bucket/output/",\n'

@@ -83,11 +83,7 @@ class FleetScenario:
             ("p_warning", "p_failure", "p_server_error"),
         )
         _whole(self.jobs, "jobs", 1)
-        if self.jobs > MAX_JOBS:
-            raise ValueError(
-                f"jobs: {self.jobs:,} asked for; a fleet simulates at most {MAX_JOBS:,} (its jobs are held "
-                "in memory, several kilobytes each)"
-            )
+        _bounded(self)
         _whole(self.stop_workers, "stop_workers", 1)
         if self.training_slots is not None:
             _whole(self.training_slots, "training_slots", 1)
@@ -101,11 +97,6 @@ class FleetScenario:
                 or (value == 0 and name in ("submit_rate", "poll_interval"))
             ):
                 raise ValueError(f"{name} must be a finite number > 0 (or None), got {value!r}")
-        if self.app_retry and self.app_retry_interval.upper == 0:
-            raise ValueError(
-                f"app_retry_interval {self.app_retry_interval.spec} is always 0 s: retries with no wait "
-                "never let time advance; give a wait above 0 (e.g. fixed:5)"
-            )
         if self.stop_after is not None and self.budget_usd is not None:
             raise ValueError("give stop_after (a deadline) or budget_usd (a cost limit), not both")
         if self.budget_usd is not None and self.poll_interval is None:
@@ -164,3 +155,16 @@ def _whole(value: Any, name: str, low: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ValueError(f"{name} must be a whole number of at least {low}, got {value!r}")
 
+
+def _bounded(scenario: FleetScenario) -> None:
+    """Refuse what cannot run in bounded memory or time: too many jobs, retries with no wait."""
+    if scenario.jobs > MAX_JOBS:
+        raise ValueError(
+            f"jobs: {scenario.jobs:,} asked for; a fleet simulates at most {MAX_JOBS:,} (its jobs are held "
+            "in memory, several kilobytes each)"
+        )
+    if scenario.app_retry and scenario.app_retry_interval.upper == 0:
+        raise ValueError(
+            f"app_retry_interval {scenario.app_retry_interval.spec} is always 0 s: retries with no wait "
+            "never let time advance; give a wait above 0 (e.g. fixed:5)"
+        )
