@@ -19,9 +19,8 @@ from .common import (
     UsageError,
     add_race_arguments,
     finite,
-    job_settings,
     output_dir,
-    policy,
+    race_scenario,
     stop_times,
 )
 
@@ -110,14 +109,7 @@ def scenario(args: argparse.Namespace) -> AuditScenario:
     if replications is None:
         replications = _EXACT_REPLICATIONS if args.engine == "exact" else RaceScenario().replications
     stops = args.stop_at
-    try:
-        race = RaceScenario(
-            **job_settings(args), stop_latency=args.stop_latency,
-            stop_at=stops if stops is not None else (0.0,),
-            policy=policy(args.policy), replications=replications, seed=args.seed,
-        )
-    except (TypeError, ValueError) as err:
-        raise UsageError(str(err)) from None
+    race = race_scenario(args, stop_at=stops if stops is not None else (0.0,), replications=replications)
     try:
         return AuditScenario(race=race, stopped=stops is not None, poll_start=args.poll_start)
     except (TypeError, ValueError) as err:

@@ -94,6 +94,19 @@ def add_race_arguments(
     parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default: %(default)s)")
 
 
+def race_scenario(args: argparse.Namespace, **overrides: Any) -> Any:
+    """The :class:`~sim.scenario.RaceScenario` of :func:`add_race_arguments`' options (``overrides``
+    replace any of them); a bad value is a usage error."""
+    from sim.scenario import RaceScenario  # noqa: PLC0415 - the scenario module imports numpy
+
+    settings = {**job_settings(args), "stop_latency": args.stop_latency, "stop_at": args.stop_at,
+                "policy": policy(args.policy), "replications": args.replications, "seed": args.seed}
+    try:
+        return RaceScenario(**{**settings, **overrides})
+    except (TypeError, ValueError) as err:
+        raise UsageError(str(err)) from None
+
+
 def job_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The scenario fields of :func:`add_job_arguments`' options."""
     return {name: getattr(args, name) for name in (

@@ -15,9 +15,8 @@ from .common import (
     UsageError,
     add_race_arguments,
     finite,
-    job_settings,
     output_dir,
-    policy,
+    race_scenario,
     show,
     stop_times,
 )
@@ -52,13 +51,8 @@ def add(commands: Any) -> None:
 
 
 def scenario(args: argparse.Namespace) -> RaceScenario:
-    try:
-        return RaceScenario(
-            **job_settings(args), stop_latency=args.stop_latency, stop_at=args.stop_at,
-            policy=policy(args.policy), replications=args.replications, seed=args.seed,
-        )
-    except (TypeError, ValueError) as err:
-        raise UsageError(str(err)) from None
+    chosen: RaceScenario = race_scenario(args)
+    return chosen
 
 
 def run(args: argparse.Namespace) -> int:
