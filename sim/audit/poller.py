@@ -15,6 +15,7 @@ import importlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -189,8 +190,10 @@ def callable_poller(spec: str) -> CallablePoller:
     return CallablePoller(spec, target)
 
 
+@cache
 def _representative_responses() -> dict[str, dict[str, Any]]:
-    """A describe response of a job in each status, from the model (under the default policy)."""
+    """A describe response of a job in each status, from the model (under the default policy); built
+    once per process and only read (by botocore's matchers)."""
     routes = {
         "SUBMITTED": [], "TRAINING": ["start_training", "begin_billing"],
         "STOP_REQUESTED": ["start_training", "begin_billing", "stop"],
