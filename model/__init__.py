@@ -28,6 +28,7 @@ from .errors import (
     TooManyRequestsException,
     TooManyTagsException,
     UnsupportedLanguageException,
+    ValidationException,
 )
 from .job import Step, TrainingJob
 from .lifecycle import (
@@ -95,6 +96,7 @@ __all__ = [
     "TooManyTagsException",
     "TrainingJob",
     "UnsupportedLanguageException",
+    "ValidationException",
     "enabled_edges",
     "format_arn",
     "parse_arn",

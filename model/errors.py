@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Literal
 __all__ = [
     "BOTOCORE_HTTP_STATUS",
     "ERRORS",
+    "VALIDATION_ERRORS",
     "HttpStatuses",
     "InternalServerException",
     "InvalidFilterException",
@@ -35,6 +36,7 @@ __all__ = [
     "TooManyTagKeysException",
     "TooManyTagsException",
     "UnsupportedLanguageException",
+    "ValidationException",
     "http_status_for",
 ]
 
@@ -118,6 +120,14 @@ class InvalidRequestException(ServiceError):
     default_message = "The request is invalid."
 
 
+class ValidationException(ServiceError):
+    """A request that breaks a constraint of the service model (a pattern, a length, an enum, a required
+    member): one of the errors every AWS API can return, worded ``N validation error(s) detected: ...``."""
+
+    code = "ValidationException"
+    default_message = "The input fails to satisfy the constraints specified by an AWS service."
+
+
 class ResourceNotFoundException(ServiceError):
     code = "ResourceNotFoundException"
     default_message = "The specified resource ARN was not found. Check the ARN and try your request again."
@@ -182,6 +192,7 @@ ERRORS: dict[str, type[ServiceError]] = {
     cls.code: cls
     for cls in (
         InvalidRequestException,
+        ValidationException,
         ResourceNotFoundException,
         TooManyRequestsException,
         InternalServerException,
@@ -195,6 +206,12 @@ ERRORS: dict[str, type[ServiceError]] = {
         KmsKeyValidationException,
     )
 }
+
+
+#: The errors a request that breaks a constraint of the service model may get (a service option, SPEC
+#: section 2): AWS's request validation answers ``ValidationException``; the API reference page's reading
+#: is ``InvalidRequestException``.
+VALIDATION_ERRORS = ("ValidationException", "InvalidRequestException")
 
 
 def http_status_for(code: str, convention: HttpStatuses = "seed") -> int:

@@ -36,11 +36,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from .arn import ArnError, ArnPattern, format_arn, validate_arn
+from .arn import NEWER_PATTERN, ArnPattern, format_arn
 from .catalog import Catalog, Record
 from .clock import Clock, ManualClock, utc_now
 from .errors import (
     ERRORS,
+    VALIDATION_ERRORS,
     HttpStatuses,
     InvalidTransitionError,
     ModelError,
@@ -54,9 +55,10 @@ from .lifecycle import API_TRIGGERS, EDGES, SERVICE_TRIGGERS, TRIGGER_DETAILS, E
 from .listing import PageTokens
 from .observers import ApiCall, CallObserver, ChangeObserver, StateChange, subscribe
 from .policy import DEFAULT_POLICY, Policy
-from .requests import check_create, check_keys, invalid
+from .requests import check_create, invalid
 from .responses import check_metadata
 from .statuses import ACTIVE, Status
+from .validation import describe, violations
 
 __all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Admission", "ApiCall", "ComprehendService", "StateChange"]
 
@@ -86,6 +88,11 @@ class ComprehendService(Catalog):
         arn_pattern: ``"seed"`` (default) or ``"newer"``, the ARN pattern enforced on requests.
         http_statuses: ``"seed"`` (every client error is 400, as the API reference says) or
             ``"botocore"`` (ResourceNotFound 404, TooManyRequests 429, as the newest service model says).
+        validation_error: the error a request that breaks a constraint of botocore's service model (a
+            pattern, a length, an enum, a required member) gets: ``"ValidationException"`` (default;
+            the common error AWS's request validation answers, SPEC section 2) or
+            ``"InvalidRequestException"`` (the API reference page's reading). Both in AWS's wording,
+            every violation listed (:mod:`model.validation`).
         admission: see :data:`Admission`; used by simulators for rate limits and fault injection.
         max_active_jobs: the account's quota of jobs in SUBMITTED, TRAINING or STOP_REQUESTED; a create
             over it gets ``ResourceLimitExceededException``. ``None`` (default) means no quota.
@@ -103,6 +110,7 @@ class ComprehendService(Catalog):
         partition: str = "aws",
         arn_pattern: ArnPattern | str = ArnPattern.SEED,
         http_statuses: HttpStatuses = "seed",
+        validation_error: str = "ValidationException",
         admission: Admission | None = None,
         max_active_jobs: int | None = None,
         lifecycle: tuple[Edge, ...] = EDGES,
@@ -119,6 +127,10 @@ class ComprehendService(Catalog):
             raise ValueError(f"partition must be 'aws' or 'aws-<name>', got {partition!r}")
         if http_statuses not in ("seed", "botocore"):
             raise ValueError(f"http_statuses must be 'seed' or 'botocore', got {http_statuses!r}")
+        if validation_error not in VALIDATION_ERRORS:
+            raise ValueError(
+                f"validation_error must be one of {', '.join(VALIDATION_ERRORS)}, got {validation_error!r}"
+            )
         if admission is not None and not callable(admission):
             raise TypeError("admission must be a callable (operation, params) -> error or None")
         if max_active_jobs is not None and (
@@ -132,6 +144,9 @@ class ComprehendService(Catalog):
         self.partition = partition
         self.arn_pattern = ArnPattern(arn_pattern)
         self.http_statuses: HttpStatuses = http_statuses
+        self.validation_error = validation_error
+        newer = self.arn_pattern is ArnPattern.NEWER
+        self._patterns = {"DocumentClassifierArn": NEWER_PATTERN} if newer else {}
         self.admission = admission
         self.max_active_jobs = max_active_jobs
         self.lifecycle = lifecycle
@@ -286,6 +301,9 @@ class ComprehendService(Catalog):
         try:
             if self.admission is not None:
                 self._admit(operation, params)
+            problems = violations(operation, params, self._patterns)
+            if problems:
+                raise ERRORS[self.validation_error](describe(problems))
             with self._lock:
                 try:
                     response = handler(params)
@@ -339,12 +357,6 @@ class ComprehendService(Catalog):
         if not isinstance(now, datetime) or now.tzinfo is None:
             raise TypeError(f"the service clock must return an aware datetime, got {now!r}")
         return now
-
-    def _arn(self, params: Mapping[str, Any]) -> str:
-        try:
-            return validate_arn(params["DocumentClassifierArn"], self.arn_pattern)
-        except ArnError as err:
-            raise invalid(f"DocumentClassifierArn {err}") from None
 
     def _record(self, arn: str, operation: str) -> Record:
         record = self._jobs.get(arn) if isinstance(arn, str) else None
@@ -400,17 +412,15 @@ class ComprehendService(Catalog):
     # -- stop and delete -------------------------------------------------------------------------
 
     def _stop(self, params: dict[str, Any]) -> dict[str, Any]:
-        check_keys(params, ("DocumentClassifierArn",), (), "StopTrainingDocumentClassifier")
         self._api_trigger(params, "stop", self.policy.stop_rejection_error, "StopTrainingDocumentClassifier")
         return {}
 
     def _delete(self, params: dict[str, Any]) -> dict[str, Any]:
-        check_keys(params, ("DocumentClassifierArn",), (), "DeleteDocumentClassifier")
         self._api_trigger(params, "delete", self.policy.delete_rejection_error, "DeleteDocumentClassifier")
         return {}
 
     def _api_trigger(self, params: Mapping[str, Any], trigger: str, error_code: str, operation: str) -> None:
-        record = self._record(self._arn(params), operation)
+        record = self._record(params["DocumentClassifierArn"], operation)
         try:
             self._step = self._fire(record, trigger, {})
         except InvalidTransitionError as err:

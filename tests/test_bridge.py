@@ -76,9 +76,14 @@ def test_errors_are_botocore_client_errors_with_code_and_status(no_credentials):
         comprehend.describe_document_classifier(DocumentClassifierArn=missing)
     assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    with pytest.raises(comprehend.exceptions.InvalidRequestException):
-        comprehend.stop_training_document_classifier(DocumentClassifierArn="arn:aws:comprehend:x")
     assert isinstance(caught.value, comprehend.exceptions.ClientError)
+    # ValidationException is one of AWS's common errors, not in Comprehend's model: a plain ClientError.
+    with pytest.raises(comprehend.exceptions.ClientError) as invalid:
+        comprehend.stop_training_document_classifier(DocumentClassifierArn="arn:aws:comprehend:x")
+    assert invalid.value.response["Error"]["Code"] == "ValidationException"
+    assert invalid.value.response["Error"]["Message"].startswith(
+        "1 validation error detected: Value 'arn:aws:comprehend:x' at 'documentClassifierArn' failed to "
+        "satisfy constraint: Member must satisfy regular expression pattern: arn:aws(-[^:]+)?:comprehend:")
 
 
 def test_the_paginator_walks_every_page(no_credentials):

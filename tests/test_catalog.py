@@ -64,28 +64,29 @@ def test_summaries_group_versions_by_name_and_page(service):
 
 
 A = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/a"
-BAD = "InvalidRequestException"
+BAD = "InvalidRequestException"  # passes validation, refused by the service's logic
+INVALID = "ValidationException"  # breaks a constraint of botocore's model
 BAD_CALLS = [
-    ("tag_resource", {"ResourceArn": A}, BAD),
+    ("tag_resource", {"ResourceArn": A}, INVALID),
     ("tag_resource", {"ResourceArn": A, "Tags": [{"Key": f"k{i}"} for i in range(50)]},
      "TooManyTagsException"),  # 50 more on top of the one from create
-    ("tag_resource", {"ResourceArn": A, "Tags": [{"Key": ""}]}, BAD),
-    ("tag_resource", {"ResourceArn": A, "Tags": [{"Key": "k" * 129}]}, BAD),
-    ("tag_resource", {"ResourceArn": A, "Tags": [{"Key": "k", "Value": "v" * 257}]}, BAD),
+    ("tag_resource", {"ResourceArn": A, "Tags": [{"Key": ""}]}, INVALID),
+    ("tag_resource", {"ResourceArn": A, "Tags": [{"Key": "k" * 129}]}, INVALID),
+    ("tag_resource", {"ResourceArn": A, "Tags": [{"Key": "k", "Value": "v" * 257}]}, INVALID),
     ("tag_resource", {"ResourceArn": A, "Tags": [{"Key": "aws:owner"}]}, BAD),
-    ("tag_resource", {"ResourceArn": A, "Tags": [{"Value": "v"}]}, BAD),
+    ("tag_resource", {"ResourceArn": A, "Tags": [{"Value": "v"}]}, INVALID),
     ("tag_resource", {"ResourceArn": A + "-gone", "Tags": [{"Key": "k"}]}, "ResourceNotFoundException"),
-    ("tag_resource", {"ResourceArn": "arn:aws:s3:::bucket", "Tags": [{"Key": "k"}]}, BAD),
-    ("tag_resource", {"ResourceArn": A + "x" * 300, "Tags": [{"Key": "k"}]}, BAD),
-    ("untag_resource", {"ResourceArn": A, "TagKeys": "team"}, BAD),
+    ("tag_resource", {"ResourceArn": "arn:aws:s3:::bucket", "Tags": [{"Key": "k"}]}, INVALID),
+    ("tag_resource", {"ResourceArn": A + "x" * 300, "Tags": [{"Key": "k"}]}, INVALID),
+    ("untag_resource", {"ResourceArn": A, "TagKeys": "team"}, INVALID),
     ("untag_resource", {"ResourceArn": A, "TagKeys": [f"k{i}" for i in range(51)]},
      "TooManyTagKeysException"),
-    ("untag_resource", {"ResourceArn": A, "TagKeys": [""]}, BAD),
+    ("untag_resource", {"ResourceArn": A, "TagKeys": [""]}, INVALID),
     ("untag_resource", {"ResourceArn": A + "-gone", "TagKeys": ["team"]}, "ResourceNotFoundException"),
-    ("list_tags_for_resource", {"ResourceArn": 7}, BAD),
-    ("list_tags_for_resource", {"ResourceArn": A, "Extra": 1}, BAD),
-    ("list_document_classifier_summaries", {"MaxResults": 0}, BAD),
-    ("list_document_classifier_summaries", {"MaxResults": 501}, BAD),
+    ("list_tags_for_resource", {"ResourceArn": 7}, INVALID),
+    ("list_tags_for_resource", {"ResourceArn": A, "Extra": 1}, INVALID),
+    ("list_document_classifier_summaries", {"MaxResults": 0}, INVALID),
+    ("list_document_classifier_summaries", {"MaxResults": 501}, INVALID),
     ("list_document_classifier_summaries", {"NextToken": "forged"}, BAD),
 ]
 

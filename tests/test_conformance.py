@@ -48,6 +48,11 @@ INTENDED_ERRORS = {
         "throttles a tagging call; botocore lists no throttling error for these operations"
         for operation in ("TagResource", "UntagResource", "ListTagsForResource")
     },
+    **{
+        (operation, "ValidationException"): "a request breaking a constraint of the model: one of the common "
+        "errors every AWS API can return (SPEC 2), which botocore's per-operation lists leave out"
+        for operation in OPERATIONS
+    },
 }
 ACCOUNT, REGION = "111122223333", "us-east-1"
 
@@ -165,6 +170,7 @@ def test_quota_tag_language_name_and_admission_errors_are_listed():
     record(
         "CreateDocumentClassifier", **_request("d", Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)])
     )
+    record("ListDocumentClassifiers", Filter={"Status": "TRAINING", "DocumentClassifierName": "a"})
     record("ListDocumentClassifiers", Filter={"Colour": "blue"})
     record("ListDocumentClassifiers", NextToken="forged")
     for error in (TooManyRequestsException, InternalServerException):
@@ -195,6 +201,7 @@ def test_quota_tag_language_name_and_admission_errors_are_listed():
         "TooManyTagKeysException",
         "InvalidFilterException",
         "InvalidRequestException",
+        "ValidationException",
         "TooManyRequestsException",
         "InternalServerException",
     }

@@ -1,7 +1,9 @@
 """Every constraint botocore's service model states for the modelled operations' inputs, derived from the
 model and checked both ways: a request valid in every member is accepted, and each member made invalid
 in each way its shape forbids (too long, too short, off-pattern, outside the enum, a required member
-missing) is refused with a client error (HTTP 400) and changes nothing."""
+missing) is refused as AWS refuses it (``ValidationException``, HTTP 400, ``N validation error(s)
+detected: Value ... at 'member.path' ...``; ``InvalidRequestException`` in the same words under the
+alternative option), directly and through a real botocore client, and changes nothing."""
 
 from __future__ import annotations
 
@@ -53,8 +55,6 @@ VALID_MANIFEST["InputDataConfig"] = {
                             "AnnotationDataS3Uri": S3, "SourceDocumentsS3Uri": S3,
                             "DocumentType": "PLAIN_TEXT_DOCUMENT"}],
 }
-#: The codes a violated constraint may get (by policy: ValidationException or InvalidRequestException).
-VALIDATION_CODES = ("ValidationException", "InvalidRequestException", "InvalidFilterException")
 # A semi-structured input with a Documents location, and a list filtered by status.
 VALID_DOCUMENTS = copy.deepcopy(VALID["CreateDocumentClassifier"])
 VALID_DOCUMENTS["InputDataConfig"]["Documents"] = {"S3Uri": S3, "TestS3Uri": S3}
@@ -152,9 +152,9 @@ def _request_with(operation: str, path: list[Any], value: Any) -> dict[str, Any]
 CASES = [(op, what, path, value) for op in METHODS for what, path, value in _constraints(op)]
 
 
-def _service() -> ComprehendService:
+def _service(code: str = "ValidationException") -> ComprehendService:
     """A service holding the classifier the other operations name (``full``, version ``v1``)."""
-    service = ComprehendService(clock=ManualClock(), account_id=ACCOUNT, region=REGION)
+    service = ComprehendService(clock=ManualClock(), account_id=ACCOUNT, region=REGION, validation_error=code)
     service.create_document_classifier(DocumentClassifierName="full", VersionName="v1", LanguageCode="en",
                                        DataAccessRoleArn=ROLE, InputDataConfig={"S3Uri": S3})
     return service
@@ -178,15 +178,74 @@ def test_a_request_valid_in_every_member_is_accepted(request_):
             getattr(service, method)(**VALID[operation])
 
 
-@pytest.mark.parametrize(("operation", "what", "path", "value"), CASES,
-                         ids=[f"{c[0]}:{'.'.join(map(str, c[2]))}:{c[1]}" for c in CASES])
-def test_each_violated_constraint_is_refused_and_changes_nothing(operation, what, path, value):
+def _where(path: list[Any]) -> str:
+    """The member path as AWS's message names it: lowerCamelCase, a structure in a list as
+    ``tags.1.member.key``, a list of strings by the list's own name."""
+    parts: list[str] = []
+    for i, step in enumerate(path):
+        if isinstance(step, int):
+            if i + 1 < len(path):
+                parts += [str(step + 1), "member"]
+        else:
+            parts.append(step[:1].lower() + step[1:])
+    return ".".join(parts)
+
+
+IDS = [f"{c[0]}:{'.'.join(map(str, c[2]))}:{c[1]}" for c in CASES]
+MESSAGE = re.compile(r"(\d+) validation errors? detected: Value .+ at '[^']+' failed to satisfy "
+                     r"constraint: .+")
+
+
+def _check_message(message: str, path: list[Any]) -> None:
+    form = MESSAGE.fullmatch(message)
+    assert form is not None, message
+    assert int(form.group(1)) == message.count("; Value ") + 1, message  # every violation counted
+    assert f" at '{_where(path)}' failed to satisfy constraint: " in message, message
+
+
+@pytest.mark.parametrize("code", ["ValidationException", "InvalidRequestException"])
+@pytest.mark.parametrize(("operation", "what", "path", "value"), CASES, ids=IDS)
+def test_each_violated_constraint_is_refused_and_changes_nothing(operation, what, path, value, code):
     request = _request_with(operation, path, value)
     if request is None:
         pytest.skip("the valid request does not use this member's parent")
-    service = _service()
+    service = _service(code)
     before = service.list_document_classifiers(), service.list_tags_for_resource(ResourceArn=ARN)
     with pytest.raises(ServiceError) as caught:
         getattr(service, METHODS[operation])(**request)
-    assert caught.value.code in VALIDATION_CODES, caught.value  # refused for the constraint, not the state
+    assert (caught.value.code, caught.value.http_status) == (code, 400), caught.value
+    _check_message(caught.value.message, path)
     assert (service.list_document_classifiers(), service.list_tags_for_resource(ResourceArn=ARN)) == before
+
+
+@pytest.mark.parametrize("code", ["ValidationException", "InvalidRequestException"])
+def test_through_botocore_each_violation_is_a_client_error_with_that_code_and_message(code, monkeypatch):
+    """botocore's own checks (required members, minimum lengths) are turned off, as a client of another
+    SDK or a raw HTTP call has none: every case reaches the service."""
+    boto3 = pytest.importorskip("boto3")
+    config = pytest.importorskip("botocore.config")
+    exceptions = pytest.importorskip("botocore.exceptions")
+    from model.bridge import attach  # noqa: PLC0415 - needs botocore
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    client = boto3.client("comprehend", region_name=REGION,
+                          config=config.Config(parameter_validation=False, retries={"mode": "standard"}))
+    service = _service(code)
+    attach(client, service)
+    checked = 0
+    for operation, _, path, value in CASES:
+        request = _request_with(operation, path, value)
+        if request is None:
+            continue
+        with pytest.raises(exceptions.ClientError) as caught:
+            getattr(client, METHODS[operation])(**request)
+        error = caught.value.response["Error"]
+        assert error["Code"] == code, (operation, path, error)
+        assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        _check_message(error["Message"], path)
+        checked += 1
+    print(f"{checked} violated constraints answered through botocore with {code}")
+    assert checked == sum(_request_with(op, p, v) is not None for op, _, p, v in CASES)

@@ -27,6 +27,7 @@ from model import (
     TooManyRequestsException,
     TooManyTagsException,
     UnsupportedLanguageException,
+    ValidationException,
 )
 from tests.conftest import ACCOUNT, REGION, create_request, snapshot, walk
 
@@ -103,7 +104,7 @@ def test_stop_with_a_257_character_arn_is_invalid_and_changes_nothing(service):
     long_arn = ARN_PREFIX + "a" * (257 - len(ARN_PREFIX))
     assert len(long_arn) == 257
     before = snapshot(service)
-    with pytest.raises(InvalidRequestException, match="257 characters") as err:
+    with pytest.raises(ValidationException, match="Member must have length less than or equal to 256") as err:
         service.stop_training_document_classifier(DocumentClassifierArn=long_arn)
     assert err.value.http_status == 400
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
@@ -127,23 +128,17 @@ def test_stop_with_a_malformed_arn_is_invalid_and_changes_nothing(service, bad):
     arn = create(service)
     service.fire(arn, "start_training")
     before = snapshot(service)
-    with pytest.raises(InvalidRequestException, match="DocumentClassifierArn") as err:
+    with pytest.raises(ValidationException, match="at 'documentClassifierArn' failed to satisfy") as err:
         service.stop_training_document_classifier(DocumentClassifierArn=bad)
     assert err.value.http_status == 400
     assert snapshot(service) == before
 
 
-@pytest.mark.parametrize(
-    ("operation", "message"),
-    [
-        ("stop_training_document_classifier", "missing required parameter"),
-        ("delete_document_classifier", "missing required parameter"),
-    ],
-)
-def test_stop_and_delete_require_the_arn(service, operation, message):
-    with pytest.raises(InvalidRequestException, match=f"{message}.*DocumentClassifierArn"):
+@pytest.mark.parametrize("operation", ["stop_training_document_classifier", "delete_document_classifier"])
+def test_stop_and_delete_require_the_arn(service, operation):
+    with pytest.raises(ValidationException, match=r"Value null at 'documentClassifierArn'.*must not be null"):
         getattr(service, operation)()
-    with pytest.raises(InvalidRequestException, match=r"unknown parameter.*Force"):
+    with pytest.raises(ValidationException, match=r"at 'force'.*must be one of: DocumentClassifierArn"):
         getattr(service, operation)(DocumentClassifierArn=ARN_PREFIX + "x", Force=True)
 
 
@@ -168,7 +163,7 @@ def test_arns_of_another_account_or_region_are_not_found(service):
 def test_newer_arn_pattern_can_be_selected(make_service):
     seed, newer = make_service(), make_service(arn_pattern="newer")
     odd = "arn:aws:comprehend:us-east-1:aws:document-classifier/-odd"
-    with pytest.raises(InvalidRequestException):
+    with pytest.raises(ValidationException):
         seed.stop_training_document_classifier(DocumentClassifierArn=odd)
     with pytest.raises(ResourceNotFoundException):
         newer.stop_training_document_classifier(DocumentClassifierArn=odd)
@@ -339,9 +334,9 @@ def test_a_failed_job_reports_its_message(service):
 
 
 def test_describe_errors(service):
-    with pytest.raises(InvalidRequestException, match="missing required parameter"):
+    with pytest.raises(ValidationException, match="Value null at 'documentClassifierArn'"):
         service.describe_document_classifier()
-    with pytest.raises(InvalidRequestException, match="unknown parameter"):
+    with pytest.raises(ValidationException, match="at 'extra' failed"):
         service.describe_document_classifier(DocumentClassifierArn=ARN_PREFIX + "x", Extra=1)
     with pytest.raises(ResourceNotFoundException):
         service.describe_document_classifier(DocumentClassifierArn=ARN_PREFIX + "x")
@@ -356,7 +351,8 @@ def test_describe_errors(service):
 def test_create_requires_each_required_field(service, field):
     request = create_request()
     del request[field]
-    with pytest.raises(InvalidRequestException, match=f"missing required parameter.*{field}"):
+    camel = field[0].lower() + field[1:]
+    with pytest.raises(ValidationException, match=f"Value null at '{camel}'.*Member must not be null"):
         service.create_document_classifier(**request)
     assert service.arns() == []
 
@@ -364,27 +360,38 @@ def test_create_requires_each_required_field(service, field):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"Bogus": 1}, "unknown parameter.*Bogus"),
-        ({"DocumentClassifierName": "a" * 64}, "1 to 63 characters"),
-        ({"DocumentClassifierName": "bad_name"}, "letters, digits and hyphens"),
-        ({"DocumentClassifierName": 7}, "must be a string"),
-        ({"VersionName": "-v"}, "VersionName"),
-        ({"DataAccessRoleArn": "arn:aws:iam::123:role/x"}, "not an IAM role ARN"),
-        ({"InputDataConfig": "s3://b/k"}, "InputDataConfig must be a structure"),
-        ({"InputDataConfig": {}}, "S3Uri is required"),
-        ({"InputDataConfig": {"S3Uri": "http://x"}}, "not an S3 URI"),
-        ({"InputDataConfig": {"S3Uri": "s3://bucket/k", "Color": 1}}, "unknown member"),
-        ({"InputDataConfig": {"DataFormat": "AUGMENTED_MANIFEST"}}, "AugmentedManifests is required"),
-        ({"LanguageCode": "xx"}, "LanguageCode must be one of"),
-        ({"Mode": "MULTI"}, "Mode must be one of"),
-        ({"ClientRequestToken": "not valid!"}, "letters, digits and hyphens"),
-        ({"ClientRequestToken": "a" * 65}, "1 to 64"),
-        ({"Tags": [{"Value": "x"}]}, r"Tags\[0\] is missing required parameter"),
-        ({"Tags": [{"Key": "a"}, {"Key": "a"}]}, "appears twice"),
-        ({"VpcConfig": {"Subnets": ["s"]}}, "SecurityGroupIds"),
+        ({"Bogus": 1}, "at 'bogus'.*Member must be one of: DocumentClassifierName"),
+        ({"DocumentClassifierName": "a" * 64}, "'documentClassifierName'.*length less than or equal to 63"),
+        ({"DocumentClassifierName": "bad_name"}, r"'bad_name' at 'documentClassifierName'.*pattern: \^"),
+        ({"DocumentClassifierName": 7}, "at 'documentClassifierName'.*Member must be of type string"),
+        ({"VersionName": "-v"}, "at 'versionName'.*regular expression pattern"),
+        ({"DataAccessRoleArn": "arn:aws:iam::123:role/x"}, "at 'dataAccessRoleArn'.*regular expression"),
+        ({"InputDataConfig": "s3://b/k"}, "at 'inputDataConfig'.*Member must be of type structure"),
+        ({"InputDataConfig": {"S3Uri": "http://x"}}, "at 'inputDataConfig.s3Uri'.*pattern: s3://"),
+        ({"InputDataConfig": {"S3Uri": "s3://bucket/k", "Color": 1}}, "at 'inputDataConfig.color'"),
+        ({"LanguageCode": "xx"}, r"at 'languageCode'.*enum value set: \[en, es, fr"),
+        ({"Mode": "MULTI"}, r"at 'mode'.*enum value set: \[MULTI_CLASS, MULTI_LABEL\]"),
+        ({"ClientRequestToken": "not valid!"}, "at 'clientRequestToken'.*pattern"),
+        ({"ClientRequestToken": "a" * 65}, "at 'clientRequestToken'.*less than or equal to 64"),
+        ({"Tags": [{"Value": "x"}]}, "Value null at 'tags.1.member.key'.*must not be null"),
+        ({"VpcConfig": {"Subnets": ["s"]}}, "Value null at 'vpcConfig.securityGroupIds'"),
     ],
 )
 def test_create_refuses_bad_input_naming_the_field(service, overrides, message):
+    with pytest.raises(ValidationException, match=message):
+        service.create_document_classifier(**create_request(**overrides))
+    assert service.arns() == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"InputDataConfig": {}}, "S3Uri is required"),
+        ({"InputDataConfig": {"DataFormat": "AUGMENTED_MANIFEST"}}, "AugmentedManifests is required"),
+        ({"Tags": [{"Key": "a"}, {"Key": "a"}]}, "appears twice"),
+    ],
+)
+def test_create_that_passes_validation_can_still_be_invalid(service, overrides, message):
     with pytest.raises(InvalidRequestException, match=message):
         service.create_document_classifier(**create_request(**overrides))
     assert service.arns() == []
@@ -499,9 +506,14 @@ def test_pagination_survives_deletes_between_pages(service):
     assert listed == [arns[3], arns[5]]
 
 
-@pytest.mark.parametrize("bad", [0, 501, -1, "10", True, 2.5])
-def test_max_results_must_be_1_to_500(service, bad):
-    with pytest.raises(InvalidRequestException, match="MaxResults must be a whole number from 1 to 500"):
+@pytest.mark.parametrize(("bad", "constraint"), [
+    (0, "value greater than or equal to 1"), (501, "value less than or equal to 500"),
+    (-1, "value greater than or equal to 1"), ("10", "type integer"), (True, "type integer"),
+    (2.5, "type integer"),
+])
+def test_max_results_must_be_1_to_500(service, bad, constraint):
+    expected = f"at 'maxResults' failed to satisfy constraint: Member must (have|be of) {constraint}"
+    with pytest.raises(ValidationException, match=expected):
         service.list_document_classifiers(MaxResults=bad)
 
 
@@ -535,11 +547,7 @@ def test_list_filters_each_criterion(service, clock):
     [
         {"Status": "TRAINING", "DocumentClassifierName": "x"},
         {"SubmitTimeBefore": datetime(2030, 1, 1, tzinfo=UTC), "SubmitTimeAfter": 0},
-        {"Status": "FAILED"},
-        {"Status": "TRAINED_WITH_WARNINGS"},
-        {"DocumentClassifierName": "bad_name"},
         {"SubmitTimeBefore": "yesterday"},
-        {"Colour": "red"},
     ],
 )
 def test_bad_filters_are_invalid_filter(service, flt):
@@ -547,9 +555,19 @@ def test_bad_filters_are_invalid_filter(service, flt):
         service.list_document_classifiers(Filter=flt)
 
 
-def test_filter_must_be_a_structure(service):
-    with pytest.raises(InvalidRequestException, match="Filter must be a structure"):
-        service.list_document_classifiers(Filter="TRAINING")
+@pytest.mark.parametrize(
+    ("flt", "message"),
+    [
+        ({"Status": "FAILED"}, "Value 'FAILED' at 'filter.status'.*enum value set"),
+        ({"Status": "TRAINED_WITH_WARNINGS"}, "at 'filter.status'.*enum value set"),
+        ({"DocumentClassifierName": "bad_name"}, "at 'filter.documentClassifierName'.*pattern"),
+        ({"Colour": "red"}, "at 'filter.colour'.*Member must be one of: Status, DocumentClassifierName"),
+        ("TRAINING", "at 'filter'.*Member must be of type structure"),
+    ],
+)
+def test_filters_that_break_the_model_are_refused_by_validation(service, flt, message):
+    with pytest.raises(ValidationException, match=message):
+        service.list_document_classifiers(Filter=flt)
 
 
 def test_forged_or_stale_tokens_are_invalid(service):
@@ -557,9 +575,11 @@ def test_forged_or_stale_tokens_are_invalid(service):
         create(service, f"job-{i}")
     token = service.list_document_classifiers(MaxResults=2)["NextToken"]
     payload = token.partition(".")[0]
-    for forged in ("garbage", payload + ".0000", "x" + token, "", ".\x80", "é.é"):
+    for forged in ("garbage", payload + ".0000", "x" + token, ".\x80", "é.é"):
         with pytest.raises(InvalidRequestException, match="NextToken"):
             service.list_document_classifiers(NextToken=forged)
+    with pytest.raises(ValidationException, match=r"at 'nextToken'.*greater than or equal to 1"):
+        service.list_document_classifiers(NextToken="")
     with pytest.raises(InvalidRequestException, match="different Filter"):
         service.list_document_classifiers(NextToken=token, Filter={"Status": "TRAINING"})
     other = ComprehendService(clock=service.clock, account_id="999999999999", region=REGION)
@@ -608,7 +628,7 @@ def test_delete_of_an_unfinished_job_is_rejected_per_policy(make_service, status
 def test_delete_of_an_unknown_or_malformed_arn(service):
     with pytest.raises(ResourceNotFoundException):
         service.delete_document_classifier(DocumentClassifierArn=ARN_PREFIX + "ghost")
-    with pytest.raises(InvalidRequestException):
+    with pytest.raises(ValidationException):
         service.delete_document_classifier(DocumentClassifierArn="ghost")
 
 
@@ -762,8 +782,8 @@ def test_any_failed_call_changes_nothing(operation, params):
         failure = err
     if failure is not None:
         assert failure.code in {
-            "InvalidRequestException", "InvalidFilterException", "ResourceNotFoundException",
-            "UnsupportedLanguageException", "TooManyTagsException",
+            "ValidationException", "InvalidRequestException", "InvalidFilterException",
+            "ResourceNotFoundException", "UnsupportedLanguageException", "TooManyTagsException",
         }
         assert failure.operation_name
         assert snapshot(service) == before
