@@ -57,7 +57,7 @@ from .observers import ApiCall, CallObserver, ChangeObserver, StateChange, subsc
 from .policy import DEFAULT_POLICY, Policy
 from .requests import check_create, invalid
 from .responses import check_metadata
-from .statuses import ACTIVE, Status
+from .statuses import ACTIVE, FINISHED, FINISHED_ORDER, Status
 from .validation import describe, violations
 
 __all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Admission", "ApiCall", "ComprehendService", "StateChange"]
@@ -267,6 +267,19 @@ class ComprehendService(Catalog):
                 return 0.0
             end = job.training_end if job.training_end is not None else self._now()
             return float((end - job.training_start).total_seconds())
+
+    def forget(self, arn: str) -> None:
+        """Drop finished job ``arn``'s record, as a completed delete would, but with no API call and no
+        change told to observers: AWS has no such operation. For simulators that run millions of jobs
+        and keep only the live ones. ``ModelError`` for a job that has not finished."""
+        with self._lock:
+            record = self._record(arn, "forget")
+            if record.job.status not in FINISHED:
+                raise ModelError(
+                    f"forget() takes a finished job; {arn} is {record.job.status} "
+                    f"(finished: {', '.join(FINISHED_ORDER)})"
+                )
+            self._purge(record)
 
     def fork(self, clock: Clock | None = None) -> ComprehendService:
         """An independent copy of this account: the same settings, classifiers, histories and tokens.

@@ -302,7 +302,7 @@ def test_fleet_bad_arguments_exit_2_with_one_line(args):
     [
         (("race", "--stop-at", "0:inf:1"), "of finite numbers"),
         (("sweep", "--grid", "p_warning=0:1:0.00001"), "100,001 values; at most 10,000"),
-        (("fleet", "--jobs", "100000000"), "at most 1,000,000"),
+        (("fleet", "--jobs", "100000000"), "at most 10,000,000"),
         (("race", "--stop-at", "0:1e12:1"), "1,000,000,000,001 stop times; at most 10,000"),
         (("race", "--usd-per-hour", "nan"), "'nan' is not a finite number"),
         (("fleet", "--stop-after", "inf"), "'inf' is not a finite number"),

@@ -268,9 +268,46 @@ def test_bad_scenarios_are_refused(changes, message):
 def test_a_run_that_stops_advancing_time_stops_with_a_clear_error(monkeypatch):
     import sim.fleet  # noqa: PLC0415
 
-    monkeypatch.setattr(sim.fleet, "MAX_EVENTS_AT_ONE_INSTANT", 50)  # 200 creates at one instant exceed it
-    with pytest.raises(sim.fleet.SimulationStalled, match="stopped advancing time: over 50 events at 0 s"):
+    monkeypatch.setattr(sim.fleet, "MAX_EVENTS_PER_SECOND", 50)
+    monkeypatch.setattr(sim.fleet, "EVENTS_PER_LIVE_JOB", 0)  # 200 creates at one instant exceed it
+    with pytest.raises(sim.fleet.SimulationStalled,
+                       match="stopped advancing time: over 50 events within one simulated second at 0 s"):
         simulate(FleetScenario(jobs=200, submit_rate=None))
+
+
+def test_retries_with_almost_no_wait_stop_with_a_clear_error(monkeypatch):
+    """Application retries every picosecond or so advance time, but not by a second in a million events."""
+    import sim.fleet  # noqa: PLC0415
+
+    monkeypatch.setattr(sim.fleet, "MAX_EVENTS_PER_SECOND", 20_000)
+    scenario = FleetScenario(jobs=5, submit_rate=None, app_retry=True, stop_after=60.0,
+                             app_retry_interval="uniform:low=0,high=1e-12", rate_limits={"stop": (0.001, 1)})
+    with pytest.raises(sim.fleet.SimulationStalled, match=r"over 25,000 events within one simulated second"):
+        simulate(scenario)
+
+
+def test_the_stall_limit_grows_with_the_jobs_alive(monkeypatch):
+    """The same burst of creates that stalls a small limit passes once each live job adds its share."""
+    import sim.fleet  # noqa: PLC0415
+
+    monkeypatch.setattr(sim.fleet, "MAX_EVENTS_PER_SECOND", 50)
+    monkeypatch.setattr(sim.fleet, "EVENTS_PER_LIVE_JOB", 20)
+    assert sum(simulate(FleetScenario(jobs=200, submit_rate=None)).final.values()) == 200
+
+
+def test_jobs_are_drawn_in_chunks_with_the_same_numbers_and_forgotten_once_finished(monkeypatch):
+    import sim.fleet  # noqa: PLC0415
+
+    scenario = FleetScenario(jobs=300, submit_rate=0.05, seed=11, p_failure=0.1, p_warning=0.1)
+    whole = simulate(scenario, keep_timeline=True)
+    monkeypatch.setattr(sim.fleet, "CHUNK", 7)
+    fleet = sim.fleet._Fleet(scenario, keep_timeline=True)
+    chunked = fleet.run(None)
+    assert json.dumps(chunked.as_dict()) == json.dumps(whole.as_dict())
+    assert chunked.timeline == whole.timeline
+    assert fleet.service.api.arns() == []
+    assert (fleet.service.by_arn, fleet.alive) == ({}, 0)
+    assert 0 < chunked.peak_alive < scenario.jobs / 3  # a stream: far fewer alive than run
 
 
 def test_retries_with_no_wait_are_refused_up_front():

@@ -28,6 +28,11 @@ and so one retry quota):
 Randomness comes from streams spawned from the seed, one per quantity (and one for retry jitter and one
 for faults), so the same seed gives the same result.
 
+Jobs are drawn a chunk at a time, created as they arrive and forgotten once finished (the service drops
+their records; the run keeps at most four numbers of each for the summary's quantiles), so memory
+follows the jobs alive, not the jobs run. A run whose simulated time stops advancing (calls retried
+with no wait, or almost none) stops with :class:`SimulationStalled`.
+
 The parts, one module each: :mod:`~sim.fleet.scenario` (the settings), :mod:`~sim.fleet.service`
 (the service's side), :mod:`~sim.fleet.client` (the SDK client and the scripts), :mod:`~sim.fleet.results`
 (what was measured, and its summary); this module runs them in one simpy ``Environment``.
@@ -40,31 +45,36 @@ The parts, one module each: :mod:`~sim.fleet.scenario` (the settings), :mod:`~si
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import numpy as np
 import simpy
 
+from model.statuses import FINISHED
 from sim.jobs import END_TRIGGERS, draw_courses
 from sim.retry import RULES, Retrier
 from sim.scenario import Progress
 
 from .client import Client
-from .results import FleetResult, collect, fleet_table
+from .results import FleetResult, Tally, fleet_table
 from .scenario import HTTP_STATUSES, OPERATIONS, FleetScenario
 from .service import ServiceSide, TokenBucket
 from .state import FleetJob, Ledger
 
 __all__ = [
-    "HTTP_STATUSES", "MAX_EVENTS_AT_ONE_INSTANT", "OPERATIONS", "FleetResult", "FleetScenario",
-    "SimulationStalled", "TokenBucket", "fleet_table", "simulate",
+    "CHUNK", "EVENTS_PER_LIVE_JOB", "HTTP_STATUSES", "MAX_EVENTS_PER_SECOND", "OPERATIONS", "FleetResult",
+    "FleetScenario", "SimulationStalled", "TokenBucket", "fleet_table", "simulate",
 ]
 
 
-#: Events at one simulated instant beyond which a run is taken to have stopped advancing time (retries
-#: with no wait piling up, for example): it stops with :class:`SimulationStalled` instead of spinning.
-MAX_EVENTS_AT_ONE_INSTANT = 1_000_000
+#: A run is taken to have stopped advancing time (calls retried with no wait, or almost none, piling up)
+#: when one simulated second holds more than this many events plus :data:`EVENTS_PER_LIVE_JOB` for each
+#: job alive; it then stops with :class:`SimulationStalled` instead of spinning.
+MAX_EVENTS_PER_SECOND = 200_000
+EVENTS_PER_LIVE_JOB = 1_000
+#: Jobs drawn at a time: a run holds the draws of at most this many jobs not yet submitted.
+CHUNK = 4096
 
 
 class SimulationStalled(RuntimeError):
@@ -73,80 +83,110 @@ class SimulationStalled(RuntimeError):
 
 class _Environment(simpy.Environment):
     """A simpy Environment that counts the events it processes (for the benchmark), and stops a run
-    whose time no longer advances."""
+    whose time no longer advances (too many events within one simulated second for the jobs alive)."""
 
-    def __init__(self) -> None:
+    def __init__(self, alive: Callable[[], int]) -> None:
         super().__init__()
         self.processed = 0
-        self._instant, self._at_instant = 0.0, 0
+        self.alive = alive
+        self._window, self._in_window = 0.0, 0
 
     def step(self) -> None:
         self.processed += 1
         super().step()
-        if self.now != self._instant:
-            self._instant, self._at_instant = self.now, 0
+        if self.now - self._window >= 1.0:
+            self._window, self._in_window = self.now, 0
             return
-        self._at_instant += 1
-        if self._at_instant > MAX_EVENTS_AT_ONE_INSTANT:
-            raise SimulationStalled(
-                f"the simulation stopped advancing time: over {MAX_EVENTS_AT_ONE_INSTANT:,} events at "
-                f"{self.now:g} s (calls retried with no wait?)"
-            )
+        self._in_window += 1
+        if self._in_window > MAX_EVENTS_PER_SECOND:
+            limit = MAX_EVENTS_PER_SECOND + EVENTS_PER_LIVE_JOB * self.alive()
+            if self._in_window > limit:
+                raise SimulationStalled(
+                    f"the simulation stopped advancing time: over {limit:,} events within one simulated "
+                    f"second at {self.now:g} s, with {self.alive():,} jobs alive (calls retried with no "
+                    "wait, or almost none?)"
+                )
 
 
 class _Fleet:
-    """One run: the streams, the service's side, the client's side, and the jobs."""
+    """One run: the streams, the service's side, the client's side, and the jobs alive. Jobs are drawn
+    a chunk at a time, created as they arrive, and forgotten once finished (their numbers added to a
+    :class:`~sim.fleet.results.Tally`), so memory follows the jobs alive, not the jobs run."""
 
     def __init__(self, scenario: FleetScenario, keep_timeline: bool) -> None:
         self.s = scenario
-        self.env = _Environment()
-        self.keep_timeline = keep_timeline
-        streams = [np.random.default_rng(x) for x in np.random.SeedSequence(scenario.seed).spawn(12)]
+        self.alive = self.peak = 0
+        self.env = _Environment(lambda: self.alive)
+        self.streams = [np.random.default_rng(x) for x in np.random.SeedSequence(scenario.seed).spawn(12)]
         self.ledger = Ledger(calls={op: Counter() for op in OPERATIONS.values()})
-        self.service = ServiceSide(scenario, self.env, streams[7], self._spawn)
-        retrier = Retrier(scenario.retry_mode, streams[8], RULES[scenario.botocore])
+        self.tally = Tally(keep_timeline)
+        self.service = ServiceSide(scenario, self.env, self.streams[7], self._spawn)
+        retrier = Retrier(scenario.retry_mode, self.streams[8], RULES[scenario.botocore])
         self.client = Client(
             scenario, self.env, self.service, retrier=retrier,
-            app_rng=streams[9], ledger=self.ledger, spawn=self._spawn,
+            app_rng=self.streams[9], ledger=self.ledger, spawn=self._spawn,
         )
-        self.jobs = self._draw(streams)
         self.processes: list[simpy.Process] = []
 
-    def _draw(self, streams: list[np.random.Generator]) -> list[FleetJob]:
-        s, n = self.s, self.s.jobs
-        if s.submit_rate is None:
-            submits = np.zeros(n)
-        else:
-            submits = np.cumsum(streams[0].exponential(1 / s.submit_rate, n))
+    def _arrivals(self) -> Iterator[FleetJob]:
+        """The jobs in submission order, drawn ``CHUNK`` at a time (the same numbers as one draw of all:
+        every quantity has its own stream, and each stream is read in order)."""
+        s, streams = self.s, self.streams
         # A worker's handling time is the fleet's stop latency (its wait for a worker comes on top).
         names = ("duration", "fails", "warns", "point", "queue", "latency")
         named = dict(zip(names, streams[1:7], strict=True))
         named |= {"provisioning": streams[10], "finalization": streams[11]}
-        course = draw_courses(s, named, n, latency=s.stop_handling)
-        assert course.latency is not None
-        return [
-            FleetJob(i, *values)
-            for i, values in enumerate(
-                zip(submits.tolist(), course.training.tolist(),
-                    [END_TRIGGERS[k] for k in course.end_trigger.tolist()], course.queue.tolist(),
-                    course.latency.tolist(), course.provisioning.tolist(), course.finalization.tolist(),
-                    strict=True)
-            )
-        ]
+        last, first = 0.0, 0
+        while first < s.jobs:
+            n = min(CHUNK, s.jobs - first)
+            if s.submit_rate is None:
+                submits = np.zeros(n)
+            else:  # one cumulative sum continued across chunks
+                gaps = streams[0].exponential(1 / s.submit_rate, n)
+                submits = np.cumsum(np.concatenate(([last], gaps)))[1:]
+                last = float(submits[-1])
+            course = draw_courses(s, named, n, latency=s.stop_handling)
+            assert course.latency is not None
+            columns = zip(submits.tolist(), course.training.tolist(),
+                          [END_TRIGGERS[k] for k in course.end_trigger.tolist()], course.queue.tolist(),
+                          course.latency.tolist(), course.provisioning.tolist(), course.finalization.tolist(),
+                          strict=True)
+            for i, values in enumerate(columns, start=first):
+                yield FleetJob(i, *values)
+            first += n
 
     def _submit(self) -> Generator[simpy.Event, Any, None]:
         """Start each job's client at its submission time (so only live jobs' events are scheduled)."""
-        for job in self.jobs:  # in submission order
+        for job in self._arrivals():
             if job.submit > self.env.now:
                 yield self.env.timeout(job.submit - self.env.now)
-            self._spawn(self.client.run(job))
+            self.alive += 1
+            self.peak = max(self.peak, self.alive)
+            self._spawn(self.client.run(job), job)
 
-    def _spawn(self, work: Generator[simpy.Event, Any, None]) -> None:
-        self.processes.append(self.env.process(self._finish(work)))
+    def _spawn(self, work: Generator[simpy.Event, Any, None], job: FleetJob | None = None) -> None:
+        if job is not None:
+            job.pending += 1
+        self.processes.append(self.env.process(self._finish(work, job)))
 
-    def _finish(self, work: Generator[simpy.Event, Any, None]) -> Generator[simpy.Event, Any, None]:
+    def _finish(
+        self, work: Generator[simpy.Event, Any, None], job: FleetJob | None
+    ) -> Generator[simpy.Event, Any, None]:
         yield from work
         self.ledger.finished_at = max(self.ledger.finished_at, self.env.now)
+        if job is not None:
+            job.pending -= 1
+            if not job.pending:
+                self._settle(job)
+
+    def _settle(self, job: FleetJob) -> None:
+        """Job ``job``'s script and the service's work on it are done: tally it and forget it."""
+        self.tally.add(job, self.service, self.env.now)
+        self.alive -= 1
+        if job.arn is not None:
+            del self.service.by_arn[job.arn]
+            if self.service.api.status(job.arn) in FINISHED:
+                self.service.api.forget(job.arn)
 
     def run(self, progress: Progress | None) -> FleetResult:
         self._spawn(self._submit())
@@ -156,11 +196,10 @@ class _Fleet:
             self.env.run(until=self.env.now + 3600)
             self.processes = [p for p in self.processes if p.is_alive]
             if progress is not None:
-                progress(sum(j.observed is not None or j.arn is None for j in self.jobs), self.s.jobs)
+                progress(self.tally.settled, self.s.jobs)
         if progress is not None:
             progress(self.s.jobs, self.s.jobs)
-        return collect(self.s, self.service, self.jobs, self.ledger, events=self.env.processed,
-                       keep_timeline=self.keep_timeline)
+        return self.tally.result(self.s, self.ledger, events=self.env.processed, peak_alive=self.peak)
 
 
 def simulate(

@@ -84,7 +84,7 @@ class Client:
         job.arn = response["DocumentClassifierArn"]
         self.service.by_arn[job.arn] = job
         job.stop_event = self.env.event()
-        self.spawn(self.service.train(job))
+        self.spawn(self.service.train(job), job)
         deadline = job.submit + s.stop_after if s.stop_after is not None else math.inf
         final = False
         while not final:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,7 @@ from .scenario import FleetScenario
 from .service import ServiceSide
 from .state import FleetJob, Ledger
 
-__all__ = ["FleetResult", "collect", "fleet_table"]
+__all__ = ["FleetResult", "Tally", "fleet_table"]
 
 
 def _summary(values: np.ndarray) -> dict[str, float | int | None]:
@@ -36,7 +37,8 @@ def _summary(values: np.ndarray) -> dict[str, float | int | None]:
 
 @dataclass(slots=True)
 class FleetResult(PathTally):
-    """What a fleet run measured. Per-job arrays are in job order; ``timeline`` (when kept) has each
+    """What a fleet run measured. Per-job arrays are in the order the jobs finished; ``timeline`` (when
+    kept) has, in job order, each
     job's (submit, training start, stop request, stop accepted, end, final status)."""
 
     scenario: FleetScenario
@@ -52,6 +54,7 @@ class FleetResult(PathTally):
     events: int
     duration: float
     timeline: list[tuple[float, float | None, float | None, float | None, float, str]] | None = None
+    peak_alive: int = 0  # the most jobs submitted and not yet finished at once (what memory follows)
 
     @property
     def share_never_accepted(self) -> float | None:
@@ -83,67 +86,78 @@ class FleetResult(PathTally):
             "wasted_cost_usd": hours * self.scenario.usd_per_hour,
             "api_calls": {op: dict(sorted(c.items())) for op, c in sorted(self.api_calls.items())},
             "events": self.events,
+            "peak_jobs_alive": self.peak_alive,
             "simulated_seconds": self.duration,
         }
 
 
-def collect(
-    scenario: FleetScenario, service: ServiceSide, jobs: list[FleetJob], ledger: Ledger, *, events: int,
-    keep_timeline: bool,
-) -> FleetResult:
-    """The result of a finished run: each job's path and times as the service reports them."""
-    service.api.admission = None  # reading the outcome is not part of the experiment
-    paths: Counter[str] = Counter()
-    dwell, wasted, observe, waits = [], [], [], []
-    timeline: list[Any] | None = [] if keep_timeline else None
-    for job in jobs:
+class Tally:
+    """What finished jobs leave behind: counts, and the few numbers per job the summary's quantiles
+    need (at most four floats). A job is added when it has finished, so the fleet keeps no state for
+    the jobs that are done."""
+
+    def __init__(self, keep_timeline: bool) -> None:
+        self.paths: Counter[str] = Counter()
+        self.decided = 0
+        self.dwell, self.waits, self.wasted, self.observe = (array("d") for _ in range(4))
+        self.timeline: list[tuple[int, tuple[Any, ...]]] | None = [] if keep_timeline else None
+
+    @property
+    def settled(self) -> int:
+        """How many jobs have been added."""
+        return self.paths.total()
+
+    def add(self, job: FleetJob, service: ServiceSide, now: float) -> None:
+        """Job ``job``, finished, as the service reports it (read without an API call's limits)."""
         if job.arn is None:
-            paths["(not created)"] += 1
-            continue
-        steps = [str(s) for s in service.api.path(job.arn)]
-        paths[">".join(steps)] += 1
-        props = service.api.describe_document_classifier(DocumentClassifierArn=job.arn)
-        times = {
-            k: _seconds(v) for k, v in props["DocumentClassifierProperties"].items() if k.endswith("Time")
-        }
-        end = times.get("EndTime", ledger.finished_at)
+            self.paths["(not created)"] += 1
+            return
+        api = service.api
+        steps = [str(s) for s in api.path(job.arn)]
+        self.paths[">".join(steps)] += 1
+        admission, api.admission = api.admission, None  # reading the outcome is not part of the experiment
+        try:
+            props = api.describe_document_classifier(DocumentClassifierArn=job.arn)
+        finally:
+            api.admission = admission
+        described = props["DocumentClassifierProperties"].items()
+        times = {k: _seconds(v) for k, v in described if k.endswith("Time")}
+        end = times.get("EndTime", now)
         if job.stop_request is not None:
-            dwell.append(end - job.stop_request)
+            self.dwell.append(end - job.stop_request)
         if job.worker_wait is not None:
-            waits.append(job.worker_wait)
+            self.waits.append(job.worker_wait)
         if job.decided is not None:
+            self.decided += 1
             start, stop = times.get("TrainingStartTime"), times.get("TrainingEndTime")
-            wasted.append(
-                0.0 if start is None or stop is None else max(0.0, stop - max(job.decided, start))
-            )
+            billed = 0.0 if start is None or stop is None else max(0.0, stop - max(job.decided, start))
+            self.wasted.append(billed)
             if job.observed is not None:
-                observe.append(job.observed - job.decided)
-        if timeline is not None:
-            timeline.append(
-                (
-                    job.submit,
-                    times.get("TrainingStartTime"),
-                    job.stop_request,
-                    job.decided,
-                    end,
-                    steps[-1],
-                )
-            )
-    return FleetResult(
-        scenario=scenario,
-        paths=paths,
-        stop_decided=sum(j.decided is not None for j in jobs),
-        stop_accepted=ledger.accepted,
-        stop_lost=ledger.lost,
-        dwell=np.asarray(dwell),
-        worker_wait=np.asarray(waits),
-        wasted_seconds=np.asarray(wasted),
-        observe_seconds=np.asarray(observe),
-        api_calls=ledger.calls,
-        events=events,
-        duration=ledger.finished_at,
-        timeline=timeline,
-    )
+                self.observe.append(job.observed - job.decided)
+        if self.timeline is not None:
+            started = times.get("TrainingStartTime")
+            entry = (job.submit, started, job.stop_request, job.decided, end, steps[-1])
+            self.timeline.append((job.index, entry))
+
+    def result(self, scenario: FleetScenario, ledger: Ledger, *, events: int, peak_alive: int) -> FleetResult:
+        """The run's result, once every job has been added."""
+        timeline = [entry for _, entry in sorted(self.timeline)] if self.timeline is not None else None
+        return FleetResult(
+            scenario=scenario,
+            paths=self.paths,
+            stop_decided=self.decided,
+            stop_accepted=ledger.accepted,
+            stop_lost=ledger.lost,
+            dwell=np.asarray(self.dwell),
+            worker_wait=np.asarray(self.waits),
+            wasted_seconds=np.asarray(self.wasted),
+            observe_seconds=np.asarray(self.observe),
+            api_calls=ledger.calls,
+            events=events,
+            duration=ledger.finished_at,
+            timeline=timeline,
+            peak_alive=peak_alive,
+        )
 
 
 def _seconds(moment: datetime) -> float:

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ServiceSide", "TokenBucket"]
 
-Spawn = Callable[[Generator[simpy.Event, Any, None]], None]
+#: Start a process working on a job (the fleet tallies and forgets a job once none is left).
+Spawn = Callable[[Generator[simpy.Event, Any, None], FleetJob], None]
 
 
 class TokenBucket:
@@ -94,7 +95,7 @@ class ServiceSide:
         if change.trigger == "stop":
             job = self.by_arn[change.arn]
             job.stop_request = self.env.now
-            self.spawn(self._handle_stop(job))
+            self.spawn(self._handle_stop(job), job)
 
     def train(self, job: FleetJob) -> Generator[simpy.Event, Any, None]:
         """The service runs one job: a slot, the queue delay, provisioning, billed training and

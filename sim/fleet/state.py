@@ -28,6 +28,7 @@ class FleetJob:
     observed: float | None = None
     stop_event: simpy.Event | None = None
     worker_wait: float | None = None
+    pending: int = 0  # processes still working on the job (its script, its training, its stop)
 
 
 @dataclass(slots=True)
