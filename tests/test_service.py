@@ -856,3 +856,31 @@ def test_an_arn_that_is_not_a_string_is_not_found_like_any_other(service):
         with pytest.raises(ResourceNotFoundException):
             call([arn])
     assert service.status(arn) == "SUBMITTED"
+
+
+# --- forget (for simulators) ----------------------------------------------------------------------------
+
+
+def test_forget_drops_a_finished_job_without_a_call_or_a_change(service):
+    arn, other = create(service), create(service, "other")
+    walk(service, arn, "STOPPED")
+    changes, calls = [], []
+    service.on_change(changes.append)
+    service.on_call(calls.append)
+    service.forget(arn)
+    assert service.arns() == [other]
+    assert (changes, calls) == ([], [])
+    with pytest.raises(ResourceNotFoundException):
+        service.describe_document_classifier(DocumentClassifierArn=arn)
+
+
+@pytest.mark.parametrize("status", ["SUBMITTED", "TRAINING", "STOP_REQUESTED"])
+def test_forget_refuses_a_job_that_has_not_finished(service, status):
+    arn = create(service)
+    walk(service, arn, status)
+    before = snapshot(service)
+    with pytest.raises(ModelError, match=f"forget\\(\\) takes a finished job; .* is {status}"):
+        service.forget(arn)
+    assert snapshot(service) == before
+    with pytest.raises(ResourceNotFoundException):
+        service.forget(ARN_PREFIX + "ghost")
