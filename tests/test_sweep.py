@@ -118,6 +118,42 @@ def test_killed_midway_and_resumed_from_the_command_line_gives_the_same_results(
     assert results.read_bytes() == (tmp_path / "whole" / "results.csv").read_bytes()
 
 
+def _processes_with(token: str) -> list[int]:
+    """The processes whose command line holds ``token`` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if token in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:  # gone meanwhile
+                continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads processes from Linux's /proc")
+def test_a_killed_sweep_leaves_no_worker_processes_behind(tmp_path):
+    """SIGKILL gives the sweep no chance to stop its pool: its workers notice their parent is gone."""
+    out = tmp_path / "orphans.csv"
+    args = ["sweep", "race", "--grid", "stop_latency=exponential:mean=60|exponential:mean=600",
+            "stop_at=600:6000:600", "--set", "replications=400000", "--backend", "processes",
+            "--workers", "2", "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    victim = subprocess.Popen([sys.executable, "-m", "sim", *args], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(_processes_with(str(out))) < 3 and victim.poll() is None:
+        time.sleep(0.05)
+    assert victim.poll() is None, "the sweep ended before its workers could be seen"
+    assert len(_processes_with(str(out))) == 3  # the sweep and its two workers
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    deadline = time.monotonic() + 60  # a worker looks for its parent twice a second
+    while time.monotonic() < deadline and _processes_with(str(out)):
+        time.sleep(0.1)
+    assert _processes_with(str(out)) == []
+
+
 def test_a_sweep_file(tmp_path):
     spec = tmp_path / "sweep.toml"
     spec.write_text(

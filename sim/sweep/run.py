@@ -8,6 +8,7 @@ import importlib
 import io
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -241,12 +242,25 @@ def _execute(
         for cell in todo:
             yield _run_indexed(sweep.kind, cell.index, cell.scenario_params())
     elif backend == "processes":
-        with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_follow_parent,
+                                 initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_run_indexed, sweep.kind, c.index, c.scenario_params()) for c in todo]
             for future in as_completed(futures):
                 yield future.result()
     else:
         yield from _execute_dask(sweep, todo, scheduler, dask_local)
+
+
+def _follow_parent(parent: int) -> None:
+    """In a worker process: exit once the sweep that started it is gone (killed, even with SIGKILL),
+    rather than wait forever on the queue of a pool nobody reads."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="stoprace-parent-watch", daemon=True).start()
 
 
 def _execute_dask(
