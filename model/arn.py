@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .errors import ModelError
+from .shapes import shapes
 
 __all__ = [
     "MAX_ARN_LENGTH",
@@ -33,21 +34,19 @@ __all__ = [
     "validate_name",
 ]
 
-#: The pattern of the StopTrainingDocumentClassifier reference page and of botocore's model.
-SEED_PATTERN = (
-    r"arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:document-classifier/"
-    r"[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?"
-)
+#: The pattern of the StopTrainingDocumentClassifier reference page and of botocore's model (read from
+#: the committed shapes, :mod:`model.shapes`, so there is one copy).
+SEED_PATTERN: str = shapes()["DocumentClassifierArn"]["pattern"]
 #: The looser pattern that newer AWS pages show.
 NEWER_PATTERN = (
     r"arn:aws[A-Za-z0-9-]{0,63}:comprehend:[A-Za-z0-9-]{0,63}:([0-9]{12}|aws):document-classifier/"
     r"[A-Za-z0-9-]{0,63}(/version/[A-Za-z0-9-]{0,63})?"
 )
-MAX_ARN_LENGTH = 256
+MAX_ARN_LENGTH: int = shapes()["DocumentClassifierArn"]["max"]
 
-#: Classifier names and version names (``ComprehendArnName``, ``VersionName``).
-NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9])*"
-MAX_NAME_LENGTH = 63
+#: Classifier names and version names (``ComprehendArnName``, ``VersionName``), without the anchors.
+NAME_PATTERN: str = shapes()["ComprehendArnName"]["pattern"].removeprefix("^").removesuffix("$")
+MAX_NAME_LENGTH: int = shapes()["ComprehendArnName"]["max"]
 
 
 class ArnPattern(StrEnum):

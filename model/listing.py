@@ -13,11 +13,12 @@ from typing import Any
 from .errors import InvalidFilterException
 from .job import TrainingJob
 from .requests import invalid, timestamp
+from .shapes import shapes
 
 __all__ = ["DEFAULT_MAX_RESULTS", "FILTER_KEYS", "MAX_RESULTS", "PageTokens", "filter_digest", "matches",
            "parse_filter"]
 
-MAX_RESULTS = 500
+MAX_RESULTS: int = shapes()["MaxResultsInteger"]["max"]  # 500, from botocore's model
 DEFAULT_MAX_RESULTS = 100
 FILTER_KEYS = ("Status", "DocumentClassifierName", "SubmitTimeBefore", "SubmitTimeAfter")
 
