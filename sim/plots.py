@@ -117,8 +117,9 @@ def billed_cost_figure(
     ax.set_ylabel("expected billed training hours per job")
     ax.set_title(f"What a job costs at {usd_per_hour:g} USD per training hour")
     ax.grid(alpha=0.3)
-    cost = ax.secondary_yaxis("right", functions=(lambda h: h * usd_per_hour, lambda c: c / usd_per_hour))
-    cost.set_ylabel("expected cost per job, USD")
+    if usd_per_hour > 0:  # a free hour has no cost axis to draw
+        cost = ax.secondary_yaxis("right", functions=(lambda h: h * usd_per_hour, lambda c: c / usd_per_hour))
+        cost.set_ylabel("expected cost per job, USD")
     fig.tight_layout()
     return fig
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import warnings
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -33,7 +35,9 @@ _COUNT_OPTIONS = {"--replications", "--jobs", "--max-attempts", "--training-slot
                   "--workers", "--dask-local"}
 # Not fuzzed: they reach a network or a cluster, or run the whole exhaustive check.
 _SKIPPED = {"--scheduler", "--backend", "--dask-local", "--client"}
-_COMMANDS = ("race", "fleet", "audit", "sweep", "diagram", "model", "check")
+_COMMANDS = ("race", "fleet", "audit", "sweep", "diagram", "model", "check", "fit")
+# History files for `fit`: AWS's shapes (tests/data/history) beside missing, damaged and foreign ones.
+_HISTORY = [str(p) for p in sorted((Path(__file__).parent / "data" / "history").iterdir())]
 
 
 def _options() -> dict[str, list[str]]:
@@ -80,6 +84,8 @@ def command_lines(draw: st.DrawFn) -> list[str]:
         args += ["--success", "TRAINED"]
     if command == "check" and "--single" not in args:
         args.append("--single")  # one policy: the full check takes a minute
+    if command == "fit":
+        args += draw(st.lists(st.sampled_from([*_HISTORY, *PATHS]), min_size=1, max_size=3))
     if command == "sweep" and "--grid" not in args and "--file" not in args:
         args += ["--grid", "stop_latency=fixed:1"]
     return args
@@ -105,11 +111,14 @@ def test_any_command_line_ends_in_0_1_or_2_without_a_traceback(places, line, mon
     monkeypatch.setattr(sim.fleet, "EVENTS_PER_LIVE_JOB", 100)
     argv = [part.format(**places) for part in line]
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
         try:
             status = main(argv)
         except SystemExit as exit_:  # argparse's own errors and --help
             status = exit_.code if isinstance(exit_.code, int) else 2
+    assert not warned, (argv, [f"{w.category.__name__}: {w.message}" for w in warned])  # none reach the user
     assert status in (0, 1, 2), (argv, status)
     if status == 1:
         assert argv[0] in ("audit", "check"), argv  # only a finding exits 1
@@ -120,5 +129,5 @@ def test_any_command_line_ends_in_0_1_or_2_without_a_traceback(places, line, mon
 
 
 def test_the_grammar_reaches_every_command():
-    assert set(OPTIONS) == set(_COMMANDS)
+    assert set(OPTIONS) == set(_COMMANDS) == set(build_parser()._subparsers._group_actions[0].choices)
     assert all(OPTIONS[c] for c in ("race", "fleet", "audit", "sweep", "diagram"))
