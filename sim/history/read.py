@@ -1,0 +1,214 @@
+"""Reading an account's history as AWS hands it out (SPEC section 9).
+
+Each file's kind is detected from its content (gzip or not):
+
+- ``aws comprehend list-document-classifiers`` output (``DocumentClassifierPropertiesList``, one page a
+  file, as many files as pages) and ``describe-document-classifier`` output
+  (``DocumentClassifierProperties``): the jobs;
+- ``aws cloudtrail lookup-events`` output (``Events``, each record a JSON string in ``CloudTrailEvent``)
+  and CloudTrail log files (``Records``): the stop calls. A stop is the first successful
+  ``StopTrainingDocumentClassifier`` call for an ARN; a failed one (``errorCode``, throttling say) is
+  counted, not taken.
+
+Records of other resources or events are skipped and counted; a job seen in several files is merged
+(the record furthest along its lifecycle wins); a malformed record is refused with its file and
+position, and nothing is kept from a history that has one.
+
+>>> import json, pathlib, tempfile
+>>> page = {"DocumentClassifierPropertiesList": [{
+...     "DocumentClassifierArn": "arn:aws:comprehend:us-east-1:111122223333:document-classifier/a",
+...     "Status": "TRAINED", "SubmitTime": "2023-06-13T19:04:15.735000+00:00",
+...     "TrainingStartTime": "2023-06-13T19:10:02.1+00:00", "TrainingEndTime": 1686688502.5,
+...     "EndTime": "2023-06-13T20:36:10Z"}]}
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "page.json"
+>>> _ = path.write_text(json.dumps(page))
+>>> history = read_history([path])
+>>> job = history.jobs["arn:aws:comprehend:us-east-1:111122223333:document-classifier/a"]
+>>> job.status, round(job.training_start - job.submit, 3)
+('TRAINED', 346.365)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from model.statuses import FINISHED_ORDER, Status
+
+__all__ = ["MAX_BYTES", "History", "HistoryError", "Job", "read_history"]
+
+#: The most bytes a history file may hold (after gunzipping).
+MAX_BYTES = 256 * 2**20
+_STOP = "StopTrainingDocumentClassifier"
+_SOURCE = "comprehend.amazonaws.com"
+_TIMES = ("SubmitTime", "TrainingStartTime", "TrainingEndTime", "EndTime")
+# How far along its lifecycle a status is: a later record of a job replaces an earlier one.
+_PROGRESS = {s.value: i for i, s in enumerate(
+    (Status.SUBMITTED, Status.TRAINING, Status.STOP_REQUESTED, *FINISHED_ORDER, Status.DELETING))}
+
+
+class HistoryError(ValueError):
+    """A history file that cannot be read: the message names the file and the record."""
+
+
+@dataclass(slots=True)
+class Job:
+    """One classifier as list or describe reported it: status and times (seconds since the epoch)."""
+
+    arn: str
+    status: str
+    submit: float
+    training_start: float | None = None
+    training_end: float | None = None
+    end: float | None = None
+
+
+@dataclass(slots=True)
+class History:
+    """The jobs by ARN, the first accepted stop of each (seconds since the epoch), the failed stop calls
+    by error code, what was skipped and why, and the files read."""
+
+    jobs: dict[str, Job] = field(default_factory=dict)
+    stops: dict[str, float] = field(default_factory=dict)
+    failed_stops: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    files: list[str] = field(default_factory=list)
+    has_cloudtrail: bool = False
+    events: set[str] = field(default_factory=set)  # CloudTrail eventIDs read (a record in two files)
+
+
+def read_history(paths: Iterable[Path | str]) -> History:
+    """Read every file; ``HistoryError`` (naming the file and record) for one that cannot be read."""
+    history = History()
+    for path in map(Path, paths):
+        _read_file(path, history)
+        history.files.append(str(path))
+    return history
+
+
+def _load(path: Path) -> Any:
+    try:
+        with path.open("rb") as raw:
+            head = raw.read(2)
+            raw.seek(0)
+            stream = gzip.open(raw) if head == b"\x1f\x8b" else raw  # noqa: SIM115 - closed with raw
+            data = stream.read(MAX_BYTES + 1)
+    except (OSError, EOFError, gzip.BadGzipFile) as err:
+        raise HistoryError(f"{path}: cannot be read: {getattr(err, 'strerror', None) or err}") from None
+    if len(data) > MAX_BYTES:
+        raise HistoryError(f"{path}: larger than {MAX_BYTES // 2**20} MiB; split it (one page a file)")
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise HistoryError(f"{path}: not JSON ({err})") from None
+
+
+def _read_file(path: Path, history: History) -> None:
+    data = _load(path)
+    if isinstance(data, Mapping) and isinstance(data.get("DocumentClassifierPropertiesList"), list):
+        for i, item in enumerate(data["DocumentClassifierPropertiesList"]):
+            _add_job(_job(item, f"{path}: DocumentClassifierPropertiesList[{i}]"), history)
+    elif isinstance(data, Mapping) and isinstance(data.get("DocumentClassifierProperties"), Mapping):
+        _add_job(_job(data["DocumentClassifierProperties"], f"{path}: DocumentClassifierProperties"), history)
+    elif isinstance(data, Mapping) and isinstance(data.get("Events"), list):
+        history.has_cloudtrail = True
+        for i, event in enumerate(data["Events"]):
+            where = f"{path}: Events[{i}]"
+            if not isinstance(event, Mapping) or not isinstance(event.get("CloudTrailEvent"), str):
+                raise HistoryError(f"{where}: a lookup-events event carries its record in CloudTrailEvent")
+            try:
+                record = json.loads(event["CloudTrailEvent"])
+            except json.JSONDecodeError as err:
+                raise HistoryError(f"{where}: CloudTrailEvent is not JSON ({err})") from None
+            _add_record(record, where, history)
+    elif isinstance(data, Mapping) and isinstance(data.get("Records"), list):
+        history.has_cloudtrail = True
+        for i, record in enumerate(data["Records"]):
+            _add_record(record, f"{path}: Records[{i}]", history)
+    else:
+        raise HistoryError(
+            f"{path}: not a history file: expected the JSON of `aws comprehend list-document-classifiers` "
+            "(DocumentClassifierPropertiesList) or describe-document-classifier, of `aws cloudtrail "
+            "lookup-events` (Events) or a CloudTrail log file (Records)"
+        )
+
+
+def _job(item: Any, where: str) -> Job:
+    if not isinstance(item, Mapping):
+        raise HistoryError(f"{where}: a classifier's properties are an object, not {type(item).__name__}")
+    arn, status = item.get("DocumentClassifierArn"), item.get("Status")
+    if not isinstance(arn, str) or not isinstance(status, str) or status not in _PROGRESS:
+        raise HistoryError(f"{where}: needs DocumentClassifierArn and a Status of {', '.join(_PROGRESS)}")
+    times = {}
+    for key in _TIMES:
+        if item.get(key) is not None:
+            times[key] = _seconds(item[key], f"{where}.{key}")
+    if "SubmitTime" not in times:
+        raise HistoryError(f"{where}: has no SubmitTime")
+    return Job(arn, status, times["SubmitTime"], times.get("TrainingStartTime"), times.get("TrainingEndTime"),
+               times.get("EndTime"))
+
+
+def _add_job(job: Job, history: History) -> None:
+    earlier = history.jobs.get(job.arn)
+    if earlier is not None:
+        history.skipped["duplicate classifier record"] += 1
+        if _PROGRESS[earlier.status] >= _PROGRESS[job.status]:
+            return
+    history.jobs[job.arn] = job
+
+
+def _add_record(record: Any, where: str, history: History) -> None:
+    if not isinstance(record, Mapping) or not isinstance(record.get("eventName"), str):
+        raise HistoryError(f"{where}: a CloudTrail record is an object with eventName")
+    event_id = record.get("eventID")
+    if isinstance(event_id, str):
+        if event_id in history.events:
+            history.skipped["duplicate CloudTrail record"] += 1
+            return
+        history.events.add(event_id)
+    if record.get("eventSource") != _SOURCE or record["eventName"] != _STOP:
+        history.skipped[f"CloudTrail {record.get('eventSource')} {record['eventName']}"] += 1
+        return
+    parameters = record.get("requestParameters")
+    arn = None
+    if isinstance(parameters, Mapping):
+        arn = parameters.get("documentClassifierArn", parameters.get("DocumentClassifierArn"))
+    if not isinstance(arn, str):
+        raise HistoryError(f"{where}: a {_STOP} record without requestParameters.documentClassifierArn")
+    if "eventTime" not in record:
+        raise HistoryError(f"{where}: a {_STOP} record without eventTime")
+    moment = _seconds(record["eventTime"], f"{where}.eventTime")
+    if record.get("errorCode"):
+        history.failed_stops[str(record["errorCode"])] += 1
+        return
+    earlier = history.stops.get(arn)
+    if earlier is not None:
+        history.skipped["repeated stop (the first accepted one counts)"] += 1
+    history.stops[arn] = moment if earlier is None else min(earlier, moment)
+
+
+def _seconds(value: Any, where: str) -> float:
+    """A time as the AWS CLI prints it (ISO 8601 with an offset or Z, any fraction) or as epoch seconds."""
+    seconds = math.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            with contextlib.suppress(ValueError):
+                seconds = float(value)
+        else:
+            seconds = (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).timestamp()
+    if math.isfinite(seconds):
+        return seconds
+    raise HistoryError(f"{where}: {value!r} is not a time (ISO 8601 or seconds since the epoch)")

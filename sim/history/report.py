@@ -1,0 +1,64 @@
+"""``stoprace fit``'s result: each quantity's fits, what could not be estimated and why, and a table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .fitting import fit_sample
+from .quantities import QUANTITIES, samples
+from .read import History
+
+__all__ = ["fit_history", "fit_table"]
+
+
+def fit_history(history: History) -> dict[str, Any]:
+    """The report of ``stoprace fit --json``: ``quantities`` (each with ``n``, ``censored``, ``families``
+    best first, ``chosen``, the Kaplan-Meier curve), ``not_estimated`` (quantity: why), ``skipped``
+    (records left out, by reason), ``failed_stop_calls`` (by error code) and the files read."""
+    quantities: dict[str, Any] = {}
+    not_estimated: dict[str, str] = {}
+    for name, sample in samples(history).items():
+        exact, censored = sample.arrays()
+        if not len(exact):
+            why = ", ".join(f"{k}: {v}" for k, v in sorted(sample.left_out.items())) or "no jobs"
+            not_estimated[name] = (f"no exact value ({len(censored)} censored; {why})"
+                                   + ("; it stays assumed" if name == "stop_latency" else ""))
+            continue
+        fitted = fit_sample(exact, censored)
+        chosen = fitted.chosen
+        quantities[name] = {
+            "n": fitted.n,
+            "censored": fitted.censored,
+            "families": [f.as_dict() for f in fitted.families],
+            "chosen": {"spec": chosen.spec, "median": chosen.median, "mean": chosen.mean},
+            "left_out": dict(sorted(sample.left_out.items())),
+            "kaplan_meier": fitted.kaplan_meier,
+        }
+    return {
+        "files": history.files,
+        "jobs": len(history.jobs),
+        "stops": len(history.stops),
+        "failed_stop_calls": dict(sorted(history.failed_stops.items())),
+        "quantities": {k: quantities[k] for k in QUANTITIES if k in quantities},
+        "not_estimated": not_estimated,
+        "skipped": dict(sorted(history.skipped.items())),
+    }
+
+
+def fit_table(report: dict[str, Any]) -> str:
+    """A readable summary of a fit report."""
+    failed = sum(report["failed_stop_calls"].values())
+    lines = [f"{report['jobs']} classifiers, {report['stops']} accepted stops ({failed} failed stop calls) "
+             f"from {len(report['files'])} files"]
+    for name, fitted in report["quantities"].items():
+        chosen = fitted["chosen"]
+        others = ", ".join(f"{f['family']} {f['aic'] - fitted['families'][0]['aic']:+.1f}"
+                           for f in fitted["families"][1:])
+        lines.append(f"{name}: {chosen['spec']} (median {chosen['median']:.1f} s, mean "
+                     f"{chosen['mean']:.1f} s; {fitted['n']} jobs, {fitted['censored']} censored; "
+                     f"AIC of the others: {others or '-'})")
+    for name, why in report["not_estimated"].items():
+        lines.append(f"{name}: not estimated: {why}")
+    if report["skipped"]:
+        lines.append("skipped: " + ", ".join(f"{k} {v}" for k, v in report["skipped"].items()))
+    return "\n".join(lines)

@@ -1,0 +1,106 @@
+"""Reading an account's history and fitting it: AWS's own file shapes (written by hand from AWS's
+documented formats, in tests/data/history), each quantity with its censoring, and the fits."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from sim.cli import main
+from sim.history.fitting import fit_sample
+from sim.history.quantities import samples
+from sim.history.read import HistoryError, read_history
+from sim.history.report import fit_history
+from tests.test_readme import ROOT
+
+DATA = ROOT / "tests" / "data" / "history"
+FILES = sorted(DATA.iterdir())
+V1 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/tickets/version/v1"
+V2 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/tickets/version/v2"
+NEWS = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/news"
+
+
+def test_every_kind_of_file_is_read_and_merged():
+    history = read_history(FILES)
+    assert sorted(history.jobs) == sorted([V1, V2, NEWS, NEWS.replace("news", "drafts")])
+    assert history.jobs[NEWS].status == "TRAINED"  # the list page is further along than the describe
+    assert history.stops == {V1: pytest.approx(1686688515.0), V2: pytest.approx(1686729540.0)}
+    assert dict(history.failed_stops) == {"TooManyRequestsException": 1}
+    assert dict(history.skipped) == {
+        "CloudTrail comprehend.amazonaws.com CreateDocumentClassifier": 1,
+        "CloudTrail comprehend.amazonaws.com DescribeDocumentClassifier": 1,
+        "CloudTrail s3.amazonaws.com PutObject": 1,
+        "duplicate CloudTrail record": 1,
+        "duplicate classifier record": 1,
+    }
+
+
+def test_each_quantity_is_taken_with_its_censoring():
+    found = samples(read_history(FILES))
+    def got(name):
+        return sorted(np.round(found[name].exact, 3)), sorted(np.round(found[name].censored, 3))
+    assert got("queue_delay") == ([100.0, 120.0, 180.0], [])  # the +02:00 offset read as such
+    assert got("training_duration") == ([5340.0, 5960.0], [3480.0])  # the stopped job's is a lower bound
+    assert got("finalization") == ([65.277, 70.0], [])
+    assert got("stop_latency") == ([60.5], [60.735])  # STOPPED: exact; the lost race: a lower bound
+    assert found["stop_latency"].left_out["never stopped"] == 1
+    assert found["queue_delay"].left_out["not finished (TRAINING)"] == 1
+
+
+def test_without_cloudtrail_the_stop_latency_is_not_estimated():
+    report = fit_history(read_history([DATA / "list-page-1.json", DATA / "list-page-2.json"]))
+    assert "stop_latency" not in report["quantities"]
+    assert "no CloudTrail records given" in report["not_estimated"]["stop_latency"]
+    assert report["not_estimated"]["stop_latency"].endswith("it stays assumed")
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (b"\x00\xff not json", "not JSON"),
+    (b'{"Items": []}', "not a history file"),
+    (b'{"DocumentClassifierPropertiesList": [{"Status": "TRAINED"}]}', r"PropertiesList\[0\]: needs"),
+    (b'{"DocumentClassifierPropertiesList": [{"DocumentClassifierArn": "a", "Status": "TRAINED", '
+     b'"SubmitTime": "yesterday"}]}', r"DocumentClassifierPropertiesList\[0\].SubmitTime: 'yesterday'"),
+    (b'{"Events": [{"CloudTrailEvent": "{"}]}', r"Events\[0\]: CloudTrailEvent is not JSON"),
+    (b'{"Records": [{"eventName": "StopTrainingDocumentClassifier", "eventSource": '
+     b'"comprehend.amazonaws.com", "eventTime": "2023-06-14T07:59:00Z"}]}', r"Records\[0\]: .*without"),
+    (gzip.compress(b"{"), "not JSON"),
+    (b"\x1f\x8b broken gzip", "cannot be read"),
+])
+def test_a_malformed_file_is_refused_naming_the_file_and_record(tmp_path, content, says):
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    with pytest.raises(HistoryError, match=says) as caught:
+        read_history([DATA / "list-page-1.json", bad])
+    assert str(bad) in str(caught.value)
+
+
+def test_the_command_prints_json_and_refuses_bad_files_in_one_line(tmp_path, capsys):
+    assert main(["fit", *map(str, FILES), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"non-JSON {c}"))
+    assert set(report["quantities"]) == {"queue_delay", "training_duration", "finalization", "stop_latency"}
+    latency = report["quantities"]["stop_latency"]
+    assert (latency["n"], latency["censored"]) == (2, 1)
+    assert {f["family"] for f in latency["families"]} <= {"exponential", "lognormal", "gamma", "weibull"}
+    assert latency["chosen"]["spec"] == latency["families"][0]["spec"]
+    damaged = tmp_path / "damaged.json.gz"
+    shutil.copy(DATA / "list-page-1.json", damaged)
+    assert main(["fit", str(damaged)]) == 0  # not gzip after all: read as it is
+    damaged.write_bytes(b"\x1f\x8b\x08")
+    assert main(["fit", str(damaged)]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_the_censored_fit_recovers_what_the_naive_estimate_misses():
+    """Stop latencies seen only when shorter than the time training had left: the lost races."""
+    rng = np.random.default_rng(3)
+    latency, left = rng.exponential(180.0, 4000), rng.exponential(400.0, 4000)
+    exact, censored = latency[latency <= left], left[latency > left]
+    fitted = fit_sample(exact, censored)
+    exponential = next(f for f in fitted.families if f.family == "exponential")
+    assert exponential.mean == pytest.approx((exact.sum() + censored.sum()) / len(exact))  # the MLE
+    assert abs(exponential.mean - 180.0) < 10.0
+    assert exact.mean() < 150.0  # ignoring the lost races makes stops look much faster than they are
