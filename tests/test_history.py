@@ -104,3 +104,27 @@ def test_the_censored_fit_recovers_what_the_naive_estimate_misses():
     assert exponential.mean == pytest.approx((exact.sum() + censored.sum()) / len(exact))  # the MLE
     assert abs(exponential.mean - 180.0) < 10.0
     assert exact.mean() < 150.0  # ignoring the lost races makes stops look much faster than they are
+
+
+def test_an_exported_fleet_history_reads_back_with_what_the_fleet_did(tmp_path):
+    from sim.fleet import FleetScenario, simulate  # noqa: PLC0415
+    from sim.history.export import HistoryRecorder  # noqa: PLC0415
+
+    scenario = FleetScenario(jobs=300, submit_rate=0.05, seed=4, rate_limits={"stop": (0.02, 1)})
+    recorder = HistoryRecorder(scenario.seed, "123456789012", "us-east-1", scenario.botocore)
+    result = simulate(scenario, recorder=recorder)
+    files = recorder.write(tmp_path)
+    assert {p.name[:14] for p in files} == {"list-document-", "lookup-events-", "123456789012_C"}
+    assert json.loads((tmp_path / "list-document-classifiers-001.json").read_text())["NextToken"]
+    history = read_history(files)
+    assert len(history.jobs) == sum(result.final.values())
+    assert {j.status for j in history.jobs.values()} == set(result.final)
+    assert len(history.stops) == result.stop_accepted
+    throttled = result.api_calls["StopTrainingDocumentClassifier"]["TooManyRequestsException"]
+    assert history.failed_stops["TooManyRequestsException"] == throttled > 0
+    # Each record is in a lookup-events page and in a log file: read once.
+    assert history.skipped["duplicate CloudTrail record"] == len(history.events)
+    second = HistoryRecorder(scenario.seed, "123456789012", "us-east-1", scenario.botocore)
+    simulate(scenario, recorder=second)
+    again = second.write(tmp_path / "again")
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in files]  # the same seed, the same bytes

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from typing import Any
 
+from model.service import DEFAULT_ACCOUNT, DEFAULT_REGION
 from sim.distributions import FORMS
 from sim.fleet import HTTP_STATUSES, OPERATIONS, FleetScenario, fleet_table
 from sim.retry import MODES
@@ -117,6 +119,10 @@ def add(commands: Any) -> None:
     parser.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
     parser.add_argument("--out", type=output_dir, default=None, metavar="DIR",
                         help="write fleet.json and the figures (timeline, STOP_REQUESTED times) into DIR")
+    parser.add_argument("--export-history", type=output_dir, default=None, metavar="DIR",
+                        help="write what AWS would have given for these jobs into DIR: list-document-"
+                        "classifiers pages and CloudTrail records (lookup-events pages and log files), "
+                        "as `stoprace fit` reads them")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(run=run)
 
@@ -149,14 +155,22 @@ def scenario(args: argparse.Namespace) -> FleetScenario:
 
 def run(args: argparse.Namespace) -> int:
     from sim.fleet import SimulationStalled, simulate  # noqa: PLC0415
+    from sim.history.export import HistoryRecorder  # noqa: PLC0415
     from sim.plots import save_fleet  # noqa: PLC0415
 
     chosen = scenario(args)
+    recorder = None
+    if args.export_history is not None:
+        recorder = HistoryRecorder(chosen.seed, DEFAULT_ACCOUNT, DEFAULT_REGION, chosen.botocore)
     try:
-        result = simulate(chosen, progress=TerminalProgress("jobs done"), keep_timeline=args.out is not None)
+        result = simulate(chosen, progress=TerminalProgress("jobs done"), keep_timeline=args.out is not None,
+                          recorder=recorder)
     except SimulationStalled as err:
         raise UsageError(str(err)) from None
     report = result.as_dict()
+    if recorder is not None:
+        files = recorder.write(args.export_history)
+        print(f"wrote {len(files)} history files into {args.export_history}", file=sys.stderr)
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "fleet.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")

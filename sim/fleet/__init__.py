@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
@@ -61,6 +61,9 @@ from .results import FleetResult, Tally, fleet_table
 from .scenario import HTTP_STATUSES, OPERATIONS, FleetScenario
 from .service import ServiceSide, TokenBucket
 from .state import FleetJob, Ledger
+
+if TYPE_CHECKING:
+    from sim.history.export import HistoryRecorder
 
 __all__ = [
     "CHUNK", "EVENTS_PER_LIVE_JOB", "HTTP_STATUSES", "MAX_EVENTS_PER_SECOND", "OPERATIONS", "FleetResult",
@@ -113,19 +116,22 @@ class _Fleet:
     a chunk at a time, created as they arrive, and forgotten once finished (their numbers added to a
     :class:`~sim.fleet.results.Tally`), so memory follows the jobs alive, not the jobs run."""
 
-    def __init__(self, scenario: FleetScenario, keep_timeline: bool) -> None:
+    def __init__(
+        self, scenario: FleetScenario, keep_timeline: bool, recorder: HistoryRecorder | None = None
+    ) -> None:
         self.s = scenario
         self.alive = self.peak = 0
         self.env = _Environment(lambda: self.alive)
         self.streams = [np.random.default_rng(x) for x in np.random.SeedSequence(scenario.seed).spawn(12)]
         self.ledger = Ledger(calls={op: Counter() for op in OPERATIONS.values()})
-        self.tally = Tally(keep_timeline)
+        self.tally = Tally(keep_timeline, recorder)
         self.service = ServiceSide(scenario, self.env, self.streams[7], self._spawn)
         retrier = Retrier(scenario.retry_mode, self.streams[8], RULES[scenario.botocore])
         self.client = Client(
             scenario, self.env, self.service, retrier=retrier,
             app_rng=self.streams[9], ledger=self.ledger, spawn=self._spawn,
         )
+        self.client.record_calls = recorder is not None
         self.processes: list[simpy.Process] = []
 
     def _arrivals(self) -> Iterator[FleetJob]:
@@ -203,8 +209,10 @@ class _Fleet:
 
 
 def simulate(
-    scenario: FleetScenario, progress: Progress | None = None, keep_timeline: bool = False
+    scenario: FleetScenario, progress: Progress | None = None, keep_timeline: bool = False,
+    recorder: HistoryRecorder | None = None,
 ) -> FleetResult:
     """Run ``scenario`` to the end (every job finished or never created). Per-job timelines are kept
-    only when ``keep_timeline`` (for the timeline figure)."""
-    return _Fleet(scenario, keep_timeline).run(progress)
+    only when ``keep_timeline`` (for the timeline figure); each finished job's describe output and stop
+    calls go to ``recorder`` when given (``--export-history``)."""
+    return _Fleet(scenario, keep_timeline, recorder).run(progress)

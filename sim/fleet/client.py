@@ -38,12 +38,15 @@ class Client:
     ) -> None:
         self.s, self.env, self.service, self.retrier = scenario, env, service, retrier
         self.app_rng, self.ledger, self.spawn = app_rng, ledger, spawn
+        self.record_calls = False  # keep each job's stop calls (for an exported history)
 
     def call(
-        self, operation: str, method: Callable[..., dict[str, Any]], **params: Any
+        self, operation: str, method: Callable[..., dict[str, Any]], *,
+        attempts: list[tuple[float, str | None]] | None = None, **params: Any,
     ) -> Generator[simpy.Event, Any, tuple[dict[str, Any] | None, ServiceError | None]]:
         """One SDK call with botocore's retries (and, in adaptive mode, its client-side rate limiter):
-        (response, None) or (None, the last error)."""
+        (response, None) or (None, the last error). Each request's time and error code (None when it
+        succeeded) is appended to ``attempts`` when given."""
         retrier, limiter = self.retrier, self.retrier.limiter
         attempt, cost = 1, 0
         while True:
@@ -55,6 +58,8 @@ class Client:
                 response = method(**params)
             except ServiceError as err:
                 self.ledger.calls[operation][err.code] += 1
+                if attempts is not None:
+                    attempts.append((self.env.now, err.code))
                 if limiter is not None:
                     limiter.record(self.env.now, retrier.is_throttling(err.code, err.http_status))
                 if not retrier.should_retry(err.code, err.http_status, attempt):
@@ -64,6 +69,8 @@ class Client:
                 attempt += 1
                 continue
             self.ledger.calls[operation]["ok"] += 1
+            if attempts is not None:
+                attempts.append((self.env.now, None))
             if limiter is not None:
                 limiter.record(self.env.now, False)
             retrier.succeeded(cost)
@@ -122,10 +129,13 @@ class Client:
         (or the SDK gives up, and the application too)."""
         assert job.arn is not None
         job.decided = self.env.now
+        if self.record_calls:
+            job.stop_calls = []
         while True:
             response, error = yield from self.call(
                 OPERATIONS["stop"],
                 self.service.api.stop_training_document_classifier,
+                attempts=job.stop_calls,
                 DocumentClassifierArn=job.arn,
             )
             if response is not None:  # the service told _changed if it put the job in STOP_REQUESTED

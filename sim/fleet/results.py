@@ -6,7 +6,7 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,6 +14,9 @@ from model import EPOCH
 from sim.outcome import PathTally
 
 from .scenario import FleetScenario
+
+if TYPE_CHECKING:
+    from sim.history.export import HistoryRecorder
 from .service import ServiceSide
 from .state import FleetJob, Ledger
 
@@ -96,7 +99,8 @@ class Tally:
     need (at most four floats). A job is added when it has finished, so the fleet keeps no state for
     the jobs that are done."""
 
-    def __init__(self, keep_timeline: bool) -> None:
+    def __init__(self, keep_timeline: bool, recorder: HistoryRecorder | None = None) -> None:
+        self.recorder = recorder
         self.paths: Counter[str] = Counter()
         self.decided = 0
         self.dwell, self.waits, self.wasted, self.observe = (array("d") for _ in range(4))
@@ -120,6 +124,8 @@ class Tally:
             props = api.describe_document_classifier(DocumentClassifierArn=job.arn)
         finally:
             api.admission = admission
+        if self.recorder is not None:
+            self.recorder.add(job.index, props["DocumentClassifierProperties"], job.stop_calls or [])
         described = props["DocumentClassifierProperties"].items()
         times = {k: _seconds(v) for k, v in described if k.endswith("Time")}
         end = times.get("EndTime", now)

@@ -29,6 +29,7 @@ class FleetJob:
     stop_event: simpy.Event | None = None
     worker_wait: float | None = None
     pending: int = 0  # processes still working on the job (its script, its training, its stop)
+    stop_calls: list[tuple[float, str | None]] | None = None  # each stop call's time and error (exports)
 
 
 @dataclass(slots=True)
