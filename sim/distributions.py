@@ -102,7 +102,7 @@ class Distribution:
             return self.param("value")
         if self.family == "empirical":
             return float(np.mean(self.values))
-        return float(self._scipy().mean())
+        return _scipy_mean(self)
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         """``size`` independent draws from ``rng``."""
@@ -189,6 +189,13 @@ class Distribution:
 
     def _scipy(self) -> Any:
         return _frozen_scipy(self)
+
+
+@cache
+def _scipy_mean(dist: Distribution) -> float:
+    """The mean of a distribution with a density, computed once (scipy's takes tens of microseconds, and
+    the analytic side asks for it at every quadrature node)."""
+    return float(dist._scipy().mean())
 
 
 @cache

@@ -261,3 +261,51 @@ def _labels(values: list[str]) -> list[str]:
             prefix = prefix[:-1]
     cut = max(prefix.rfind(c) for c in ",:")
     return ["..." + v[cut + 1:] for v in values] if cut > 0 else values
+
+
+def survival_figure(name: str, fitted: dict[str, Any]) -> Any:
+    """One quantity of ``stoprace fit``: the Kaplan-Meier survival curve with its 95% band, and each
+    fitted family's survival function."""
+    from scipy import stats  # noqa: PLC0415
+
+    from sim.history.fitting import FAMILIES  # noqa: PLC0415
+
+    fig, ax = _figure()
+    km = fitted["kaplan_meier"]
+    if km is not None:
+        ax.fill_between(km["time"], km["low"], km["high"], step="post", color="0.8", label="95% band")
+        ax.step(km["time"], km["survival"], where="post", color="k", label="Kaplan-Meier")
+        top = max(km["time"]) * 1.1 or 1.0
+    else:
+        top = 2 * fitted["chosen"]["median"] or 1.0
+    top = max(top, 1.2 * fitted["chosen"]["median"])
+    x = [top * i / 399 for i in range(400)]
+    for fit in fitted["families"]:
+        if fit["family"] == "fixed":  # every value the same
+            value = fit["parameters"]["value"]
+            ax.step([0, value, top], [1, 0, 0], where="post", label=f"fixed {value:g} s")
+        elif fit["family"] in FAMILIES:
+            dist = _frozen(stats, FAMILIES[fit["family"]][0], fit)
+            ax.plot(x, dist.sf(x), label=f"{fit['family']} (AIC {fit['aic']:.0f})")
+    ax.set_xlabel(f"{name.replace('_', ' ')}, seconds")
+    ax.set_ylabel("share still longer")
+    ax.set_title(f"{name.replace('_', ' ')}: {fitted['n']} jobs, {fitted['censored']} censored")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _frozen(stats: Any, dist: Any, fit: dict[str, Any]) -> Any:
+    p = fit["parameters"]
+    if fit["family"] == "exponential":
+        return stats.expon(scale=p["mean"])
+    if fit["family"] == "lognormal":
+        return stats.lognorm(p["sigma"], scale=p["median"])
+    return dist(p["shape"], scale=p["scale"])
+
+
+def save_fit(report: dict[str, Any], directory: Path) -> list[Path]:
+    """One PNG a fitted quantity, ``NAME.png`` in ``directory``; return the paths."""
+    quantities = report["quantities"].items()
+    return _save({f"{name}.png": survival_figure(name, fitted) for name, fitted in quantities}, directory)

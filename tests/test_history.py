@@ -128,3 +128,40 @@ def test_an_exported_fleet_history_reads_back_with_what_the_fleet_did(tmp_path):
     simulate(scenario, recorder=second)
     again = second.write(tmp_path / "again")
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in files]  # the same seed, the same bytes
+
+
+def test_fit_out_writes_a_scenario_the_other_commands_read(tmp_path, capsys):
+    out = tmp_path / "fit"
+    assert main(["fit", *map(str, FILES), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "finalization.png", "fit.json", "queue_delay.png", "scenario.toml", "stop_latency.png",
+        "training_duration.png"]
+    report = json.loads((out / "fit.json").read_text())
+    capsys.readouterr()
+    # A fixed finalization given as an option wins over the file's (and keeps the analytic check quick).
+    assert main(["race", "--scenario", str(out / "scenario.toml"), "--finalization", "fixed:65",
+                 "--replications", "200", "--json"]) == 0
+    used = json.loads(capsys.readouterr().out)["scenario"]
+    for name in ("queue_delay", "training_duration", "stop_latency"):
+        assert used[name] == report["quantities"][name]["chosen"]["spec"]
+    assert used["finalization"] == "fixed:65"
+    assert main(["fleet", "--scenario", str(out / "scenario.toml"), "--jobs", "5", "--json"]) == 0
+    fleet = json.loads(capsys.readouterr().out)["scenario"]
+    assert fleet["stop_handling"] == report["quantities"]["stop_latency"]["chosen"]["spec"]
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ("colour = 1\n", "unknown field"),
+    ('stop_latency = "normal:1"\n', "stop_latency: distribution"),
+    ("p_failure = 1.5\n", "probability from 0 to 1"),
+    ('queue_delay = 5\n', "distribution spec"),
+    ("not toml = = 1", "not valid TOML"),
+])
+def test_a_bad_scenario_file_is_one_line(tmp_path, capsys, content, says):
+    bad = tmp_path / "scenario.toml"
+    bad.write_text(content)
+    assert main(["audit", "--scenario", str(bad), "--success", "TRAINED", "--replications", "10"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert says in err[0]
+    assert str(bad) in err[0]

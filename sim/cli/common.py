@@ -59,7 +59,11 @@ def add_policy_argument(parser: argparse.ArgumentParser, help_text: str) -> None
 
 
 def add_job_arguments(parser: argparse.ArgumentParser, defaults: Any, queue_help: str) -> None:
-    """The options of a job's course, shared by race and fleet, with the scenario's defaults."""
+    """The options of a job's course, shared by race and fleet, with the scenario's defaults (each left
+    None when not given: a ``--scenario`` file then fills it, else the scenario's default)."""
+    parser.add_argument("--scenario", type=Path, default=None, metavar="FILE",
+                        help="take the job's distributions from FILE (a scenario.toml of `stoprace fit "
+                        "--out`); options given here win over it")
     for option, help_text in (
         ("--queue-delay", queue_help),
         ("--provisioning", "time in TRAINING before billed training begins (TrainingStartTime)"),
@@ -67,12 +71,12 @@ def add_job_arguments(parser: argparse.ArgumentParser, defaults: Any, queue_help
         ("--finalization", "time from the end of billed training (TrainingEndTime) to the job's end"),
     ):
         default = getattr(defaults, option[2:].replace("-", "_")).spec
-        parser.add_argument(option, default=default, metavar="SPEC", help=f"{help_text} (default: {default})")
-    parser.add_argument("--p-warning", type=finite, default=defaults.p_warning, metavar="P",
+        parser.add_argument(option, default=None, metavar="SPEC", help=f"{help_text} (default: {default})")
+    parser.add_argument("--p-warning", type=finite, default=None, metavar="P",
                         help=f"chance a completion has warnings (default: {defaults.p_warning})")
-    parser.add_argument("--p-failure", type=finite, default=defaults.p_failure, metavar="P",
+    parser.add_argument("--p-failure", type=finite, default=None, metavar="P",
                         help=f"chance training fails (default: {defaults.p_failure})")
-    parser.add_argument("--failure-point", default=defaults.failure_point.spec, metavar="SPEC",
+    parser.add_argument("--failure-point", default=None, metavar="SPEC",
                         help="when a failing job fails, as a fraction of its training time "
                         f"(default: {defaults.failure_point.spec})")
 
@@ -84,8 +88,8 @@ def add_race_arguments(
     """The options of a race scenario, shared by race and audit: the jobs, the stop latency and times,
     the policy, the replications and the seed."""
     add_job_arguments(parser, defaults, "time in SUBMITTED before training starts")
-    parser.add_argument("--stop-latency", default=defaults.stop_latency.spec, metavar="SPEC",
-                        help="time a stop needs to take effect (default: %(default)s)")
+    parser.add_argument("--stop-latency", default=None, metavar="SPEC",
+                        help=f"time a stop needs to take effect (default: {defaults.stop_latency.spec})")
     parser.add_argument("--stop-at", type=stop_type, default=stop_type(stop_default), metavar="TIMES",
                         help=f"{stop_help} (default: {stop_default})")
     add_policy_argument(parser, "model policy settings (see `stoprace model`)")
@@ -99,8 +103,11 @@ def race_scenario(args: argparse.Namespace, **overrides: Any) -> Any:
     replace any of them); a bad value is a usage error."""
     from sim.scenario import RaceScenario  # noqa: PLC0415 - the scenario module imports numpy
 
-    settings = {**job_settings(args), "stop_latency": args.stop_latency, "stop_at": args.stop_at,
-                "policy": policy(args.policy), "replications": args.replications, "seed": args.seed}
+    settings = {**job_settings(args), "stop_at": args.stop_at, "policy": policy(args.policy),
+                "replications": args.replications, "seed": args.seed}
+    latency = args.stop_latency if args.stop_latency is not None else scenario_file(args).get("stop_latency")
+    if latency is not None:
+        settings["stop_latency"] = latency
     try:
         return RaceScenario(**{**settings, **overrides})
     except (TypeError, ValueError) as err:
@@ -108,11 +115,33 @@ def race_scenario(args: argparse.Namespace, **overrides: Any) -> Any:
 
 
 def job_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The scenario fields of :func:`add_job_arguments`' options."""
-    return {name: getattr(args, name) for name in (
-        "queue_delay", "provisioning", "training_duration", "finalization", "p_warning", "p_failure",
-        "failure_point",
-    )}
+    """The scenario fields of :func:`add_job_arguments`' options given on the command line, else in the
+    ``--scenario`` file (a field set by neither keeps the scenario's default)."""
+    from_file = scenario_file(args)
+    settings = {}
+    for name in ("queue_delay", "provisioning", "training_duration", "finalization", "p_warning", "p_failure",
+                 "failure_point"):
+        value = getattr(args, name)
+        if value is None:
+            value = from_file.get(name)
+        if value is not None:
+            settings[name] = value
+    return settings
+
+
+def scenario_file(args: argparse.Namespace) -> dict[str, Any]:
+    """The fields of the ``--scenario`` file (read once), or none; a bad file is a usage error."""
+    if getattr(args, "scenario", None) is None:
+        return {}
+    if not hasattr(args, "_scenario_values"):
+        from sim.scenario_file import read_scenario_file  # noqa: PLC0415
+
+        try:
+            args._scenario_values = read_scenario_file(args.scenario)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+    values: dict[str, Any] = args._scenario_values
+    return values
 
 
 #: The most stop times a list or a range may give (checked before anything is built).

@@ -10,7 +10,7 @@ from typing import Any
 from sim.history.read import HistoryError, read_history
 from sim.history.report import fit_history, fit_table
 
-from .common import UsageError
+from .common import UsageError, output_dir, show
 
 
 def add(commands: Any) -> None:
@@ -25,6 +25,9 @@ def add(commands: Any) -> None:
         ),
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="history files, any mix of kinds")
+    parser.add_argument("--out", type=output_dir, default=None, metavar="DIR",
+                        help="write scenario.toml (the chosen distributions, for --scenario), fit.json "
+                        "and a figure per quantity into DIR")
     parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
     parser.set_defaults(run=run)
 
@@ -34,5 +37,15 @@ def run(args: argparse.Namespace) -> int:
         report = fit_history(read_history(args.files))
     except HistoryError as err:
         raise UsageError(str(err)) from None
-    print(json.dumps(report, indent=2, allow_nan=False) if args.json else fit_table(report))
-    return 0
+    if args.out is not None:
+        from sim.plots import save_fit  # noqa: PLC0415
+        from sim.scenario_file import scenario_toml  # noqa: PLC0415
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        chosen = {name: fitted["chosen"]["spec"] for name, fitted in report["quantities"].items()}
+        comment = (f"Fitted by `stoprace fit` from {report['jobs']} classifiers and {report['stops']} "
+                   "stops.\nRead by `stoprace race|fleet|audit --scenario FILE`.")
+        (args.out / "scenario.toml").write_text(scenario_toml(chosen, comment))
+        (args.out / "fit.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
+        save_fit(report, args.out)
+    return show(args, report, fit_table, "scenario.toml, fit.json and a figure per quantity")

@@ -22,6 +22,7 @@ from .common import (
     job_settings,
     output_dir,
     policy,
+    scenario_file,
     show,
 )
 
@@ -85,8 +86,9 @@ def add(commands: Any) -> None:
     add_job_arguments(parser, d, "time from a free slot to training")
     parser.add_argument("--stop-workers", type=int, default=d.stop_workers, metavar="K",
                         help="stop-handling workers of the service (default: %(default)s)")
-    parser.add_argument("--stop-handling", default=d.stop_handling.spec, metavar="SPEC",
-                        help="a worker's time to make a stop take effect (default: %(default)s)")
+    parser.add_argument("--stop-handling", default=None, metavar="SPEC",
+                        help="a worker's time to make a stop take effect (default: "
+                        f"{d.stop_handling.spec}; a --scenario file's stop_latency)")
     limits = " ".join(f"{k}={r:g}:{b}" for k, (r, b) in d.rate_limits.items())
     parser.add_argument("--rate-limit", type=_rate_limit, nargs="+", default=[], metavar="OP=RATE:BURST",
                         help=f"request-rate limits by operation ({', '.join(OPERATIONS)}), or OP=none "
@@ -139,10 +141,12 @@ def scenario(args: argparse.Namespace) -> FleetScenario:
         raise UsageError("give --stop-after (a deadline) or --budget-usd (a cost limit), not both")
     if stop_after is None and budget is None:
         stop_after = _DEFAULTS.stop_after  # the default decision: a deadline
+    # A scenario file's stop latency is the workers' handling time (the wait for a worker comes on top).
+    handling = args.stop_handling or scenario_file(args).get("stop_latency") or _DEFAULTS.stop_handling
     try:
         return FleetScenario(
             jobs=args.jobs, submit_rate=args.submit_rate, training_slots=args.training_slots,
-            **job_settings(args), stop_workers=args.stop_workers, stop_handling=args.stop_handling,
+            **job_settings(args), stop_workers=args.stop_workers, stop_handling=handling,
             rate_limits=limits, p_server_error=args.p_server_error, poll_interval=args.poll_interval,
             stop_after=stop_after, budget_usd=budget, usd_per_hour=args.usd_per_hour,
             retry_mode=args.retry_mode, botocore=args.botocore, app_retry=args.app_retry,

@@ -132,9 +132,9 @@ def _kaplan_meier(data: Any) -> dict[str, list[float]]:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         band = result.sf.confidence_interval(confidence_level=0.95)
-    return {
-        "time": result.sf.quantiles.tolist(),
-        "survival": result.sf.probabilities.tolist(),
-        "low": np.nan_to_num(band.low.probabilities, nan=0.0).tolist(),
-        "high": np.nan_to_num(band.high.probabilities, nan=1.0).tolist(),
-    }
+    survival = result.sf.probabilities
+    # Where the band is undefined (no one left at risk) it collapses onto the estimate.
+    low = np.where(np.isnan(band.low.probabilities), survival, band.low.probabilities)
+    high = np.where(np.isnan(band.high.probabilities), survival, band.high.probabilities)
+    return {"time": result.sf.quantiles.tolist(), "survival": survival.tolist(), "low": low.tolist(),
+            "high": high.tolist()}
