@@ -70,11 +70,12 @@ def _fmt(value: float | None, digits: int = 4) -> str:
 
 def race_table(report: dict[str, Any]) -> str:
     """A readable table of the report's rows."""
+    fitted = "fit_uncertainty" in report
     header = ("stop at (s)", "stop requested", "race lost", "p_race_lost", "95% CI", "analytic",
-              "billed h/job", "USD/job")
+              "billed h/job", "USD/job", *(("with the fit's uncertainty",) if fitted else ()))
     lines = [header]
     for row in report["rows"]:
-        ci = row["ci95"]
+        ci, fit = row["ci95"], row.get("fit_interval95")
         lines.append((
             f"{row['stop_at']:g}",
             str(row["stop_requested"]),
@@ -84,6 +85,7 @@ def race_table(report: dict[str, Any]) -> str:
             _fmt(row["analytic_p_race_lost"]),
             f"{row['mean_billed_seconds'] / 3600:.3f}",
             f"{row['mean_cost_usd']:.2f}",
+            *((f"[{fit[0]:.4f}, {fit[1]:.4f}]" if fit else "-",) if fitted else ()),
         ))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     scenario = report["scenario"]

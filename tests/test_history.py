@@ -165,3 +165,36 @@ def test_a_bad_scenario_file_is_one_line(tmp_path, capsys, content, says):
     assert len(err) == 1
     assert says in err[0]
     assert str(bad) in err[0]
+
+
+def test_the_bootstrap_gives_intervals_and_the_race_carries_them(tmp_path, capsys):
+    from sim.fleet import FleetScenario, simulate  # noqa: PLC0415
+    from sim.history.export import HistoryRecorder  # noqa: PLC0415
+
+    scenario = FleetScenario(jobs=400, submit_rate=0.05, seed=8, stop_after=3900.0, stop_workers=400,
+                             rate_limits={})
+    recorder = HistoryRecorder(scenario.seed, "123456789012", "us-east-1", scenario.botocore)
+    simulate(scenario, recorder=recorder)
+    files = recorder.write(tmp_path / "history")
+    out = tmp_path / "fit"
+    assert main(["fit", *map(str, files), "--bootstrap", "30", "--seed", "3", "--out", str(out)]) == 0
+    report = json.loads((out / "fit.json").read_text())
+    for name, fitted in report["quantities"].items():
+        chosen = fitted["chosen"]
+        low, high = chosen["intervals95"]["median"]
+        assert low <= chosen["median"] <= high, name
+        assert len(fitted["bootstrap_specs"]) == chosen["bootstrap_replicates"] >= (1 if low == high else 25)
+    capsys.readouterr()
+    assert main(["race", "--scenario", str(out / "scenario.toml"), "--finalization", "fixed:65",
+                 "--fit-uncertainty", str(out / "fit.json"), "--stop-at", "3600", "--replications", "10000",
+                 "--json"]) == 0
+    race = json.loads(capsys.readouterr().out)
+    (low, high), = (row["fit_interval95"] for row in race["rows"])
+    assert 0 <= low < high <= 1
+    assert race["fit_uncertainty"]["replicates"] == 30
+    # A fit without replicates cannot give the interval: one line, exit 2.
+    assert main(["fit", *map(str, files), "--out", str(tmp_path / "plain")]) == 0
+    capsys.readouterr()
+    plain = tmp_path / "plain" / "fit.json"
+    assert main(["race", "--fit-uncertainty", str(plain), "--replications", "100"]) == 2
+    assert "no bootstrap replicates" in capsys.readouterr().err

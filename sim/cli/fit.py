@@ -9,8 +9,9 @@ from typing import Any
 
 from sim.history.read import HistoryError, read_history
 from sim.history.report import fit_history, fit_table
+from sim.scenario import DEFAULT_SEED
 
-from .common import UsageError, output_dir, show
+from .common import UsageError, output_dir, show, whole
 
 
 def add(commands: Any) -> None:
@@ -25,6 +26,11 @@ def add(commands: Any) -> None:
         ),
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="history files, any mix of kinds")
+    parser.add_argument("--bootstrap", type=whole(0), default=0, metavar="N",
+                        help="parametric bootstrap replicates for 95%% intervals on each chosen "
+                        "distribution's parameters, median and mean (default: none)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help="the bootstrap's seed (default: %(default)s)")
     parser.add_argument("--out", type=output_dir, default=None, metavar="DIR",
                         help="write scenario.toml (the chosen distributions, for --scenario), fit.json "
                         "and a figure per quantity into DIR")
@@ -32,9 +38,15 @@ def add(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
+#: The most bootstrap replicates (each refits every quantity's distribution).
+MAX_BOOTSTRAP = 10_000
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.bootstrap > MAX_BOOTSTRAP:
+        raise UsageError(f"--bootstrap {args.bootstrap:,}: at most {MAX_BOOTSTRAP:,} replicates")
     try:
-        report = fit_history(read_history(args.files))
+        report = fit_history(read_history(args.files), args.bootstrap, args.seed)
     except HistoryError as err:
         raise UsageError(str(err)) from None
     if args.out is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from sim import race, vector
@@ -44,6 +45,9 @@ def add(commands: Any) -> None:
                         help="vector (numpy, fast) or simpy (the reference; same per-job outcomes)")
     parser.add_argument("--usd-per-hour", type=finite, default=DEFAULT_USD_PER_HOUR, metavar="USD",
                         help="training price for the cost columns (default: %(default)s, the list price)")
+    parser.add_argument("--fit-uncertainty", type=Path, default=None, metavar="FIT_JSON",
+                        help="also give p_race_lost's 95%% interval across the bootstrap replicates of "
+                        "`stoprace fit --bootstrap N` (its fit.json): the fit's own uncertainty")
     parser.add_argument("--out", type=output_dir, default=None, metavar="DIR",
                         help="write results.json, results.csv and the figures (PNG) into DIR")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -59,8 +63,21 @@ def run(args: argparse.Namespace) -> int:
     chosen = scenario(args)
     if args.usd_per_hour < 0:
         raise UsageError(f"--usd-per-hour must be at least 0, got {args.usd_per_hour}")
+    specs = None
+    if args.fit_uncertainty is not None:
+        from sim.history.uncertainty import read_fit  # noqa: PLC0415
+
+        try:
+            specs = read_fit(args.fit_uncertainty)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
     result = ENGINES[args.engine].simulate(chosen, progress=TerminalProgress("jobs"))
     report = race_report(result, args.usd_per_hour)
+    if specs is not None:
+        from sim.history.uncertainty import add_intervals, fit_intervals  # noqa: PLC0415
+
+        add_intervals(report, fit_intervals(chosen, specs), args.fit_uncertainty,
+                      max(len(v) for v in specs.values()))
     if args.out is not None:
         write_outputs(result, report, args.out, args.usd_per_hour)
     return show(args, report, race_table, "results.json, results.csv and 3 figures")

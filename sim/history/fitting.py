@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-__all__ = ["FAMILIES", "Fit", "QuantityFit", "fit_sample"]
+__all__ = ["FAMILIES", "Fit", "QuantityFit", "bootstrap", "fit_sample"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -110,12 +110,21 @@ def fit_sample(exact: FloatArray, censored: FloatArray) -> QuantityFit:
     return QuantityFit(len(exact) + len(censored), len(censored), ranked, _kaplan_meier(data))
 
 
-def _fit(family: str, data: Any, exact: FloatArray, censored: FloatArray) -> Fit | None:
+def _fit(family: str, data: Any, exact: FloatArray, censored: FloatArray,
+         start: Fit | None = None) -> Fit | None:
+    """Fit ``family``, from ``start``'s parameters when given (a bootstrap's refits start at the fit)."""
     dist, k, describe = FAMILIES[family]
+    guesses: tuple[float, ...] = ()
+    keywords: dict[str, float] = {}
+    if start is not None:
+        p = start.parameters
+        shape = {"lognormal": "sigma", "gamma": "shape", "weibull": "shape"}.get(family)
+        guesses = (p[shape],) if shape else ()
+        keywords = {"scale": p.get("scale", p.get("median", p.get("mean", 1.0)))}
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            params = dist.fit(data, floc=0)
+            params = dist.fit(data, *guesses, floc=0, **keywords)
         except (ValueError, RuntimeError, FloatingPointError):
             return None
         frozen = dist(*params)
@@ -138,3 +147,61 @@ def _kaplan_meier(data: Any) -> dict[str, list[float]]:
     high = np.where(np.isnan(band.high.probabilities), survival, band.high.probabilities)
     return {"time": result.sf.quantiles.tolist(), "survival": survival.tolist(), "low": low.tolist(),
             "high": high.tolist()}
+
+
+def bootstrap(exact: FloatArray, censored: FloatArray, chosen: Fit, replicates: int,
+              rng: np.random.Generator) -> dict[str, Any]:
+    """A parametric bootstrap of ``chosen``: ``replicates`` samples drawn from it, censored as the data
+    were (censoring times from the reverse Kaplan-Meier estimate: the censored values are its events),
+    each refitted in the same family. Returns the 95% percentile intervals of the parameters, the median
+    and the mean, and each replicate's spec (for ``stoprace race --fit-uncertainty``)."""
+    if chosen.family == "fixed":
+        value = chosen.parameters["value"]
+        # Every value the same: nothing to resample.
+        return {"replicates": 1, "intervals": {"value": [value, value], "median": [value, value],
+                                               "mean": [value, value]}, "specs": [chosen.spec]}
+    frozen = _frozen(chosen)
+    limits = _censoring_sampler(exact, censored)
+    size = len(exact) + len(censored)
+    found: dict[str, list[float]] = {}
+    specs = []
+    for _ in range(replicates):
+        values = frozen.rvs(size, random_state=rng)
+        limit = limits(rng, size)
+        seen = values <= limit
+        refit = _fit(chosen.family, stats.CensoredData(uncensored=np.maximum(values[seen], 1e-9),
+                                                       right=np.maximum(limit[~seen], 1e-9)),
+                     values[seen], limit[~seen], start=chosen)
+        if refit is None:
+            continue
+        specs.append(refit.spec)
+        for name, value in (*refit.parameters.items(), ("median", refit.median), ("mean", refit.mean)):
+            found.setdefault(name, []).append(value)
+    intervals = {name: np.percentile(values, [2.5, 97.5]).tolist() for name, values in found.items()}
+    return {"replicates": len(specs), "intervals": intervals, "specs": specs}
+
+
+def _frozen(fit: Fit) -> Any:
+    p = fit.parameters
+    if fit.family == "exponential":
+        return stats.expon(scale=p["mean"])
+    if fit.family == "lognormal":
+        return stats.lognorm(p["sigma"], scale=p["median"])
+    return FAMILIES[fit.family][0](p["shape"], scale=p["scale"])
+
+
+def _censoring_sampler(exact: FloatArray, censored: FloatArray) -> Any:
+    """Draws of censoring times like the data's: the reverse Kaplan-Meier estimate (a censored value is
+    an observed censoring time; an exact one, a censoring time known to be later); beyond its last step,
+    no censoring."""
+    if not len(censored):
+        return lambda _rng, size: np.full(size, np.inf)
+    reverse = stats.ecdf(stats.CensoredData(uncensored=censored, right=exact)).cdf
+    times, levels = reverse.quantiles, reverse.probabilities
+
+    def draw(rng: np.random.Generator, size: int) -> FloatArray:
+        u = rng.random(size)
+        at = np.searchsorted(levels, u, side="left")
+        return np.where(at < len(times), times[np.minimum(at, len(times) - 1)], np.inf)
+
+    return draw

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from .fitting import fit_sample
+import numpy as np
+
+from .fitting import bootstrap, fit_sample
 from .quantities import QUANTITIES, samples
 from .read import History
 
 __all__ = ["fit_history", "fit_table"]
 
 
-def fit_history(history: History) -> dict[str, Any]:
+def fit_history(history: History, bootstrap_replicates: int = 0, seed: int = 0) -> dict[str, Any]:
     """The report of ``stoprace fit --json``: ``quantities`` (each with ``n``, ``censored``, ``families``
-    best first, ``chosen``, the Kaplan-Meier curve), ``not_estimated`` (quantity: why), ``skipped``
-    (records left out, by reason), ``failed_stop_calls`` (by error code) and the files read."""
+    best first, ``chosen`` with its bootstrap intervals when ``bootstrap_replicates`` is above 0, the
+    replicates' specs, the Kaplan-Meier curve), ``not_estimated`` (quantity: why), ``skipped`` (records
+    left out, by reason), ``failed_stop_calls`` (by error code) and the files read."""
+    streams = np.random.SeedSequence(seed).spawn(len(QUANTITIES))
     quantities: dict[str, Any] = {}
     not_estimated: dict[str, str] = {}
     for name, sample in samples(history).items():
@@ -26,14 +30,21 @@ def fit_history(history: History) -> dict[str, Any]:
             continue
         fitted = fit_sample(exact, censored)
         chosen = fitted.chosen
+        summary: dict[str, Any] = {"spec": chosen.spec, "median": chosen.median, "mean": chosen.mean}
         quantities[name] = {
             "n": fitted.n,
             "censored": fitted.censored,
             "families": [f.as_dict() for f in fitted.families],
-            "chosen": {"spec": chosen.spec, "median": chosen.median, "mean": chosen.mean},
+            "chosen": summary,
             "left_out": dict(sorted(sample.left_out.items())),
             "kaplan_meier": fitted.kaplan_meier,
         }
+        if bootstrap_replicates:
+            rng = np.random.default_rng(streams[QUANTITIES.index(name)])
+            drawn = bootstrap(exact, censored, chosen, bootstrap_replicates, rng)
+            summary["intervals95"] = drawn["intervals"]
+            summary["bootstrap_replicates"] = drawn["replicates"]
+            quantities[name]["bootstrap_specs"] = drawn["specs"]
     return {
         "files": history.files,
         "jobs": len(history.jobs),
@@ -54,7 +65,9 @@ def fit_table(report: dict[str, Any]) -> str:
         chosen = fitted["chosen"]
         others = ", ".join(f"{f['family']} {f['aic'] - fitted['families'][0]['aic']:+.1f}"
                            for f in fitted["families"][1:])
-        lines.append(f"{name}: {chosen['spec']} (median {chosen['median']:.1f} s, mean "
+        interval = chosen.get("intervals95", {}).get("median")
+        within = f" [95% {interval[0]:.1f}-{interval[1]:.1f}]" if interval else ""
+        lines.append(f"{name}: {chosen['spec']} (median {chosen['median']:.1f} s{within}, mean "
                      f"{chosen['mean']:.1f} s; {fitted['n']} jobs, {fitted['censored']} censored; "
                      f"AIC of the others: {others or '-'})")
     for name, why in report["not_estimated"].items():
