@@ -198,3 +198,42 @@ def test_the_bootstrap_gives_intervals_and_the_race_carries_them(tmp_path, capsy
     plain = tmp_path / "plain" / "fit.json"
     assert main(["race", "--fit-uncertainty", str(plain), "--replications", "100"]) == 2
     assert "no bootstrap replicates" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_fitted_scenario_gives_the_same_race_through_race_fleet_and_audit(tmp_path, capsys):
+    """race and audit draw the same jobs (the same final statuses, job for job); the fleet, one job at a
+    time with a worker free for every stop, is an independent sample: each engine's 99.9% Wilson
+    interval holds the analytic p_race_lost."""
+    from sim.analytic import race_outcome  # noqa: PLC0415
+    from sim.scenario import RaceScenario  # noqa: PLC0415
+    from sim.stats import wilson_interval  # noqa: PLC0415
+
+    scenario_file = tmp_path / "scenario.toml"
+    scenario_file.write_text('queue_delay = "gamma:shape=2,scale=60"\n'
+                             'training_duration = "lognormal:median=3600,sigma=0.35"\n'
+                             'finalization = "fixed:65"\nstop_latency = "exponential:mean=180"\n')
+    common = ["--scenario", str(scenario_file), "--seed", "5", "--json"]
+    assert main(["race", *common, "--stop-at", "3600", "--replications", "20000"]) == 0
+    race = json.loads(capsys.readouterr().out)["rows"][0]
+    assert main(["audit", *common, "--stop-at", "3600", "--replications", "20000",
+                 "--success", "TRAINED,TRAINED_WITH_WARNING"]) == 0
+    audit = json.loads(capsys.readouterr().out)["rows"][0]
+    truth: dict[str, int] = {}
+    for finals in audit["outcomes"].values():
+        for status, count in finals.items():
+            truth[status] = truth.get(status, 0) + count
+    assert truth == race["final"]
+    assert main(["fleet", *common, "--jobs", "4000", "--submit-rate", "0.01", "--stop-after", "3600",
+                 "--poll-interval", "900", "--stop-workers", "4000", "--rate-limit", "stop=none",
+                 "describe=none", "create=none", "--p-server-error", "0"]) == 0
+    fleet = json.loads(capsys.readouterr().out)
+    expected = race_outcome(RaceScenario(
+        queue_delay="gamma:shape=2,scale=60", training_duration="lognormal:median=3600,sigma=0.35",
+        finalization="fixed:65", stop_latency="exponential:mean=180"), 3600.0).p_race_lost
+    print(f"analytic {expected:.4f}; race {race['race_lost']}/{race['stop_requested']}; "
+          f"fleet {fleet['race_lost']}/{fleet['stop_requested']}")
+    for lost, requested in ((race["race_lost"], race["stop_requested"]),
+                            (fleet["race_lost"], fleet["stop_requested"])):
+        low, high = wilson_interval(lost, requested, 0.999)
+        assert low <= expected <= high, (lost, requested, expected)

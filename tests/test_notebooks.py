@@ -19,7 +19,7 @@ FIGURES = ("image/png", "image/svg+xml")
 
 def test_the_notebooks_are_there():
     assert [n.name for n in NOTEBOOKS] == [
-        "01_lifecycle.ipynb", "02_stop_race.ipynb", "03_stop_storm.ipynb", "04_audit.ipynb"]
+        "01_lifecycle.ipynb", "02_stop_race.ipynb", "03_stop_storm.ipynb", "04_audit.ipynb", "05_fit.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -36,6 +36,8 @@ def fit_history(history: History, bootstrap_replicates: int = 0, seed: int = 0) 
             "censored": fitted.censored,
             "families": [f.as_dict() for f in fitted.families],
             "chosen": summary,
+            # What ignoring the censored values would say (biased low wherever values are censored).
+            "naive": {"median": float(np.median(exact)), "mean": float(exact.mean())},
             "left_out": dict(sorted(sample.left_out.items())),
             "kaplan_meier": fitted.kaplan_meier,
         }
