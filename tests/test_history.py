@@ -237,3 +237,17 @@ def test_a_fitted_scenario_gives_the_same_race_through_race_fleet_and_audit(tmp_
                             (fleet["race_lost"], fleet["stop_requested"])):
         low, high = wilson_interval(lost, requested, 0.999)
         assert low <= expected <= high, (lost, requested, expected)
+
+
+def test_a_sweep_file_takes_a_scenario_file_under_its_base():
+    from sim.sweep import SweepError, sweep_from_toml  # noqa: PLC0415
+
+    folder = DATA.parent / "scenarios"
+    text = 'scenario = "fitted.toml"\n[base]\nqueue_delay = "fixed:10"\n[grid]\nstop_at = [1]\n'
+    race = sweep_from_toml(text, folder)
+    assert race.base == {"queue_delay": "fixed:10", "stop_latency": "exponential:mean=170",
+                         "training_duration": "lognormal:median=3650,sigma=0.34"}  # the base wins
+    fleet = sweep_from_toml('kind = "fleet"\nscenario = "fitted.toml"\n[grid]\nstop_after = [1]\n', folder)
+    assert fleet.base["stop_handling"] == "exponential:mean=170"  # a fleet's stop latency: the handling
+    with pytest.raises(SweepError, match=r"missing\.toml: cannot be read"):
+        sweep_from_toml('scenario = "missing.toml"\n[grid]\nstop_at = [1]\n', folder)

@@ -88,7 +88,7 @@ def definition(args: argparse.Namespace) -> Any:
             raise UsageError(f"cannot read {args.file}: {err.strerror or err}") from None
         except UnicodeDecodeError:
             raise UsageError(f"{args.file}: not a text (TOML) file") from None
-        found = sweeps.sweep_from_toml(text)
+        found = sweeps.sweep_from_toml(text, args.file.parent)
         return found if args.seed is None else dataclasses.replace(found, seed=args.seed)
     kind = args.kind or "race"
     base = {name: sweeps.parse_value(kind, name, value) for name, value in args.set}

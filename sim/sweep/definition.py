@@ -10,6 +10,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -218,30 +219,51 @@ def _cell_seed(seed: int, key: str) -> int:
 
 
 
-def sweep_from_toml(text: str) -> Sweep:
-    """A sweep from TOML: ``kind``, ``seed``, a ``[base]`` table, and a ``[grid]`` table or ``[[cells]]``."""
+def sweep_from_toml(text: str, directory: Path | None = None) -> Sweep:
+    """A sweep from TOML: ``kind``, ``seed``, ``scenario`` (a scenario file of ``stoprace fit --out``,
+    relative to ``directory``: its fields join the base, which wins), a ``[base]`` table, and a
+    ``[grid]`` table or ``[[cells]]``."""
     import tomllib  # noqa: PLC0415
 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SweepError(f"not valid TOML: {err}") from None
-    unknown = set(data) - {"kind", "seed", "base", "grid", "cells"}
+    unknown = set(data) - {"kind", "seed", "scenario", "base", "grid", "cells"}
     if unknown:
         raise SweepError(
             f"unknown keys in the sweep file: {', '.join(sorted(unknown))}; "
-            "expected kind, seed, base, grid, cells"
+            "expected kind, seed, scenario, base, grid, cells"
         )
     cells = data.get("cells", [])
     if not isinstance(cells, list):
         raise SweepError(f"cells must be an array of tables ([[cells]]), not {type(cells).__name__}")
+    kind = data.get("kind", "race")
+    fitted = _scenario_fields(data["scenario"], kind, directory) if "scenario" in data else {}
     return Sweep(
-        kind=data.get("kind", "race"),
-        base=_flatten(data.get("base", {}), "base"),
+        kind=kind,
+        base={**fitted, **_flatten(data.get("base", {}), "base")},
         grid=_flatten(data.get("grid", {}), "grid"),
         explicit=[_flatten(c, f"cells[{i}]") for i, c in enumerate(cells)],
         seed=data.get("seed", DEFAULT_SEED),
     )
+
+
+def _scenario_fields(name: Any, kind: Any, directory: Path | None) -> dict[str, Any]:
+    """The fields of a sweep file's ``scenario`` file (in a fleet, its stop latency is the workers'
+    handling time, as ``stoprace fleet --scenario`` reads it)."""
+    from sim.scenario_file import read_scenario_file  # noqa: PLC0415
+
+    if not isinstance(name, str):
+        raise SweepError(f"scenario must be the path of a scenario file (a string), not {name!r}")
+    path = Path(name) if directory is None else directory / name
+    try:
+        fields = read_scenario_file(path)
+    except ValueError as err:
+        raise SweepError(str(err)) from None
+    if kind == "fleet" and "stop_latency" in fields:
+        fields["stop_handling"] = fields.pop("stop_latency")
+    return fields
 
 
 def _flatten(table: Any, where: str) -> dict[str, Any]:
