@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .distributions import parse_distribution
+from .files import read_limited
 
 __all__ = ["FIELDS", "MAX_BYTES", "read_scenario_file", "scenario_toml"]
 
@@ -34,13 +35,7 @@ MAX_BYTES = 2**20
 
 def read_scenario_file(path: Path) -> dict[str, Any]:
     """The fields of scenario file ``path``, checked; ``ValueError`` naming the file and the field."""
-    try:
-        with path.open("rb") as raw:
-            data = raw.read(MAX_BYTES + 1)
-    except OSError as err:
-        raise ValueError(f"{path}: cannot be read: {err.strerror or err}") from None
-    if len(data) > MAX_BYTES:
-        raise ValueError(f"{path}: larger than {MAX_BYTES // 2**20} MiB: not a scenario file")
+    data = read_limited(path, MAX_BYTES, "a scenario file")
     try:
         values = tomllib.loads(data.decode())
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:

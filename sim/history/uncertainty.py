@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim import vector
+from sim.files import read_limited
 from sim.scenario import RaceScenario
 
 __all__ = ["MAX_BYTES", "add_intervals", "fit_intervals", "read_fit"]
@@ -26,13 +27,7 @@ _FIELDS = ("queue_delay", "training_duration", "finalization", "stop_latency")
 
 def read_fit(path: Path) -> dict[str, list[str]]:
     """The bootstrap replicates' specs by quantity from a fit.json; ``ValueError`` naming the file."""
-    try:
-        with path.open("rb") as raw:
-            data = raw.read(MAX_BYTES + 1)
-    except OSError as err:
-        raise ValueError(f"{path}: cannot be read: {err.strerror or err}") from None
-    if len(data) > MAX_BYTES:
-        raise ValueError(f"{path}: larger than {MAX_BYTES // 2**20} MiB: not a fit.json")
+    data = read_limited(path, MAX_BYTES, "a fit.json")
     try:
         report = json.loads(data)
         quantities = report["quantities"]
