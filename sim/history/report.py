@@ -10,7 +10,10 @@ from .fitting import bootstrap, fit_sample
 from .quantities import QUANTITIES, samples
 from .read import History
 
-__all__ = ["fit_history", "fit_table"]
+__all__ = ["FEW", "fit_history", "fit_table"]
+
+#: Fewer exact values than this, and a quantity's fit carries a note that it is a guess.
+FEW = 10
 
 
 def fit_history(history: History, bootstrap_replicates: int = 0, seed: int = 0) -> dict[str, Any]:
@@ -41,6 +44,9 @@ def fit_history(history: History, bootstrap_replicates: int = 0, seed: int = 0) 
             "left_out": dict(sorted(sample.left_out.items())),
             "kaplan_meier": fitted.kaplan_meier,
         }
+        if len(exact) < FEW:
+            quantities[name]["note"] = (f"only {len(exact)} exact value(s): the families' fits are guesses; "
+                                        "gather more history before relying on them")
         if bootstrap_replicates:
             rng = np.random.default_rng(streams[QUANTITIES.index(name)])
             drawn = bootstrap(exact, censored, chosen, bootstrap_replicates, rng)
@@ -72,6 +78,8 @@ def fit_table(report: dict[str, Any]) -> str:
         lines.append(f"{name}: {chosen['spec']} (median {chosen['median']:.1f} s{within}, mean "
                      f"{chosen['mean']:.1f} s; {fitted['n']} jobs, {fitted['censored']} censored; "
                      f"AIC of the others: {others or '-'})")
+        if "note" in fitted:
+            lines.append(f"  note: {fitted['note']}")
     for name, why in report["not_estimated"].items():
         lines.append(f"{name}: not estimated: {why}")
     if report["skipped"]:
