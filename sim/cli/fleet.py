@@ -119,6 +119,11 @@ def add(commands: Any) -> None:
                         "(botocore's model)")
     add_policy_argument(parser, "model policy settings (see `stoprace model`)")
     parser.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
+    _add_outputs(parser)
+    parser.set_defaults(run=run)
+
+
+def _add_outputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=output_dir, default=None, metavar="DIR",
                         help="write fleet.json and the figures (timeline, STOP_REQUESTED times) into DIR")
     parser.add_argument("--export-history", type=output_dir, default=None, metavar="DIR",
@@ -126,7 +131,6 @@ def add(commands: Any) -> None:
                         "classifiers pages and CloudTrail records (lookup-events pages and log files), "
                         "as `stoprace fit` reads them")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.set_defaults(run=run)
 
 
 def scenario(args: argparse.Namespace) -> FleetScenario:

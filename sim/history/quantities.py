@@ -24,15 +24,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from model.statuses import Status
+from model.lifecycle import EDGES
+from model.statuses import FINISHED, WITH_MODEL
 
 from .read import History, Job
 
 __all__ = ["QUANTITIES", "Sample", "samples"]
 
 QUANTITIES = ("queue_delay", "training_duration", "finalization", "stop_latency")
-_WITH_MODEL = (Status.TRAINED.value, Status.TRAINED_WITH_WARNING.value)
-_FINISHED = (*_WITH_MODEL, Status.STOPPED.value, Status.IN_ERROR.value)
+_WITH_MODEL = frozenset(s.value for s in WITH_MODEL)
+_FINISHED = frozenset(s.value for s in FINISHED)
+#: The status a stop that takes effect ends a job in (the finish_stop edges' destination).
+_STOPPED = frozenset(str(e.dest) for e in EDGES if e.trigger == "finish_stop")
 
 
 @dataclass(slots=True)
@@ -89,7 +92,7 @@ def _training(job: Job, sample: Sample) -> None:
 
 
 def _finalization(job: Job, sample: Sample) -> None:
-    if job.status == Status.STOPPED.value or job.training_end is None or job.end is None:
+    if job.status in _STOPPED or job.training_end is None or job.end is None:
         sample.left_out["stopped, or no TrainingEndTime"] += 1
     else:
         sample.exact.append(job.end - job.training_end)
@@ -100,7 +103,7 @@ def _latency(job: Job, stop: float, sample: Sample) -> None:
         sample.left_out["stopped before training"] += 1
     elif job.training_end is None or job.end is None or stop >= job.end:
         sample.left_out["stopped after it finished"] += 1
-    elif job.status == Status.STOPPED.value:
+    elif job.status in _STOPPED:
         sample.exact.append(job.end - stop)
     elif stop < job.training_end:  # training ended first: the stop would have taken longer
         sample.censored.append(job.training_end - stop)
