@@ -7,6 +7,7 @@ matplotlib ``Figure``; ``save_all`` writes them as PNG files.
 
 from __future__ import annotations
 
+import warnings
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,7 @@ def _labels(values: list[str]) -> list[str]:
 def survival_figure(name: str, fitted: dict[str, Any]) -> Any:
     """One quantity of ``stoprace fit``: the Kaplan-Meier survival curve with its 95% band, and each
     fitted family's survival function."""
+    import numpy as np  # noqa: PLC0415
     from scipy import stats  # noqa: PLC0415
 
     from sim.history.fitting import FAMILIES  # noqa: PLC0415
@@ -286,7 +288,10 @@ def survival_figure(name: str, fitted: dict[str, Any]) -> Any:
             ax.step([0, value, top], [1, 0, 0], where="post", label=f"fixed {value:g} s")
         elif fit["family"] in FAMILIES:
             dist = _frozen(stats, FAMILIES[fit["family"]][0], fit)
-            ax.plot(x, dist.sf(x), label=f"{fit['family']} (AIC {fit['aic']:.0f})")
+            with warnings.catch_warnings(), np.errstate(all="ignore"):  # extreme fits of a few values
+                warnings.simplefilter("ignore")
+                survival = dist.sf(x)
+            ax.plot(x, survival, label=f"{fit['family']} (AIC {fit['aic']:.0f})")
     ax.set_xlabel(f"{name.replace('_', ' ')}, seconds")
     ax.set_ylabel("share still longer")
     ax.set_title(f"{name.replace('_', ' ')}: {fitted['n']} jobs, {fitted['censored']} censored")

@@ -32,10 +32,10 @@ STATUS_SETS = ["TRAINED", "TRAINED,TRAINED_WITH_WARNING", "STOP_REQUESTED,STOPPE
 
 # Options whose value sets the amount of work: drawn from COUNTS only, so every run stays small.
 _COUNT_OPTIONS = {"--replications", "--jobs", "--max-attempts", "--training-slots", "--stop-workers",
-                  "--workers", "--dask-local"}
+                  "--workers", "--dask-local", "--bootstrap"}
 # Not fuzzed: they reach a network or a cluster, or run the whole exhaustive check.
-_SKIPPED = {"--scheduler", "--backend", "--dask-local", "--client"}
-_COMMANDS = ("race", "fleet", "audit", "sweep", "diagram", "model", "check", "fit")
+_SKIPPED = {"--scheduler", "--backend", "--dask-local", "--client", "--with-spin"}
+_COMMANDS = ("race", "fleet", "audit", "sweep", "diagram", "model", "check", "fit", "export")
 # History files for `fit`: AWS's shapes (tests/data/history) beside missing, damaged and foreign ones.
 _HISTORY = [str(p) for p in sorted((Path(__file__).parent / "data" / "history").iterdir())]
 
@@ -62,6 +62,8 @@ def _value(option: str) -> st.SearchStrategy[str]:
         return st.sampled_from(POLICIES)
     if option in ("--retry", "--success", "--failure"):
         return st.sampled_from(STATUS_SETS)
+    if option == "--scenario":
+        return st.sampled_from(["one_job", "name_reuse", *PATHS])
     if option in ("--out", "--output", "--file", "--annotate", "--waiter-file"):
         return st.sampled_from(PATHS)
     return st.sampled_from(NUMBERS + SPECS)
@@ -84,6 +86,8 @@ def command_lines(draw: st.DrawFn) -> list[str]:
         args += ["--success", "TRAINED"]
     if command == "check" and "--single" not in args:
         args.append("--single")  # one policy: the full check takes a minute
+    if command == "export":
+        args.insert(1, draw(st.sampled_from(["promela", "tla", ""])))
     if command == "fit":
         args += draw(st.lists(st.sampled_from([*_HISTORY, *PATHS]), min_size=1, max_size=3))
     if command == "sweep" and "--grid" not in args and "--file" not in args:

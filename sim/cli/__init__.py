@@ -11,13 +11,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import audit, check, diagram, fit, fleet, model, race, sweep
+from . import audit, check, diagram, export, fit, fleet, model, race, sweep
 from .common import Parser, UsageError
 
 __all__ = ["build_parser", "main"]
 
 #: The commands, in the order ``stoprace --help`` lists them.
-COMMANDS = (model, check, diagram, fleet, sweep, race, audit, fit)
+COMMANDS = (model, check, diagram, export, fleet, sweep, race, audit, fit)
 
 
 def build_parser() -> argparse.ArgumentParser:

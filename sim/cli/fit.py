@@ -29,7 +29,7 @@ def add(commands: Any) -> None:
     parser.add_argument("--bootstrap", type=whole(0), default=0, metavar="N",
                         help="parametric bootstrap replicates for 95%% intervals on each chosen "
                         "distribution's parameters, median and mean (default: none)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+    parser.add_argument("--seed", type=whole(0), default=DEFAULT_SEED,
                         help="the bootstrap's seed (default: %(default)s)")
     parser.add_argument("--out", type=output_dir, default=None, metavar="DIR",
                         help="write scenario.toml (the chosen distributions, for --scenario), fit.json "

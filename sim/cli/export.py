@@ -1,0 +1,41 @@
+"""``stoprace export``: the lifecycle in another checker's language (Promela, for SPIN)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from model.promela import SCENARIOS, promela
+
+from .common import add_policy_argument, output_file, policy
+
+
+def add(commands: Any) -> None:
+    parser = commands.add_parser(
+        "export",
+        help="write the lifecycle as a Promela model for the SPIN model checker",
+        description=(
+            "Write the lifecycle under a policy as Promela, generated from the edge table: a service "
+            "process taking the service's own steps, a client calling stop and delete in any order, the "
+            "properties as a monitor and LTL formulas. Check it with `spin -a FILE && cc -o pan pan.c && "
+            "./pan -a -f -N finishes` (or `stoprace check --with-spin`)."
+        ),
+    )
+    parser.add_argument("format", choices=("promela",), help="the language (promela)")
+    add_policy_argument(parser, "the policy the model follows (see `stoprace model`)")
+    parser.add_argument("--scenario", choices=tuple(SCENARIOS), default="one_job",
+                        help="one classifier, or a name used twice (default: %(default)s)")
+    parser.add_argument("-o", "--output", type=output_file, default=None, metavar="FILE",
+                        help="write to FILE (default: standard output)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    text = promela(policy(args.policy), scenario=args.scenario)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0

@@ -1,0 +1,164 @@
+"""Running SPIN on the lifecycle's Promela model (:mod:`model.promela`): compile the verifier, check each
+property with acceptance cycles under weak fairness, and read a counterexample trail back as the table's
+triggers, so that it can be replayed through the model.
+
+Needs SPIN (Debian: ``apt-get install spin``) and a C compiler; :func:`missing` says which is absent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model import DEFAULT_POLICY, EDGES, Edge, Policy, TrainingJob
+from model.promela import promela, properties
+
+__all__ = ["PropertyResult", "SpinResult", "covering_policies", "missing", "replay", "verify"]
+
+#: The most states the verifier may store per property (a bound on its memory, far above the model's).
+MAX_DEPTH = 100_000
+_ROW = re.compile(r"/\* row \d+: (\w+) ")
+_STEP = re.compile(r"proc\s+\d+ \((service|client):\d+\) \S+?:(\d+) ")
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyResult:
+    """One property's verdict: whether it holds, the states SPIN stored, the seconds it took, and for a
+    violation the counterexample as the table's triggers (``create`` for a new classifier)."""
+
+    name: str
+    holds: bool
+    states: int
+    seconds: float
+    trail: tuple[str, ...] = ()
+    output: str = ""
+
+
+@dataclass(slots=True)
+class SpinResult:
+    """SPIN's verdicts on one policy and scenario."""
+
+    policy: Policy
+    scenario: str
+    properties: list[PropertyResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(p.holds for p in self.properties)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"policy": self.policy.changes(), "scenario": self.scenario, "ok": self.ok,
+                "properties": [{"name": p.name, "holds": p.holds, "states": p.states,
+                                "seconds": round(p.seconds, 3), "trail": list(p.trail)}
+                               for p in self.properties]}
+
+
+def missing() -> str | None:
+    """Why SPIN cannot run here (no ``spin``, no C compiler), or None."""
+    if shutil.which("spin") is None:
+        return "SPIN is not installed (Debian: apt-get install spin)"
+    if _compiler() is None:
+        return "no C compiler (cc or gcc) to build SPIN's verifier"
+    return None
+
+
+def _compiler() -> str | None:
+    return shutil.which("cc") or shutil.which("gcc")
+
+
+def verify(policy: Policy = DEFAULT_POLICY, edges: Iterable[Edge] = EDGES,
+           scenario: str = "one_job") -> SpinResult:
+    """Generate the model, build SPIN's verifier and check every property (``RuntimeError`` when SPIN
+    itself fails)."""
+    reason = missing()
+    if reason is not None:
+        raise RuntimeError(reason)
+    source = promela(policy, edges, scenario)
+    result = SpinResult(policy, scenario)
+    with tempfile.TemporaryDirectory(prefix="stoprace-spin-") as folder:
+        work = Path(folder)
+        (work / "model.pml").write_text(source)
+        _run(["spin", "-a", "model.pml"], work)
+        _run([str(_compiler()), "-O2", "-w", "-o", "pan", "pan.c"], work)
+        for name in properties(scenario):
+            started = time.perf_counter()
+            output = _run(["./pan", "-a", "-f", "-m" + str(MAX_DEPTH), "-N", name], work, check=False)
+            seconds = time.perf_counter() - started
+            errors = re.search(r"errors: (\d+)", output)
+            stored = re.search(r"(\d+) states, stored", output)
+            if errors is None or stored is None:
+                raise RuntimeError(f"SPIN's verifier gave no verdict for {name}:\n{output[-2000:]}")
+            trail: tuple[str, ...] = ()
+            if int(errors.group(1)):
+                # The trail names the claim it violated: no -N here (spin's -N reads a claim file).
+                replayed = _run(["spin", "-t", "-p", "model.pml"], work, check=False)
+                trail = _triggers(replayed, source)
+                (work / "model.pml.trail").unlink(missing_ok=True)
+            result.properties.append(
+                PropertyResult(name, not int(errors.group(1)), int(stored.group(1)), seconds, trail, output))
+    return result
+
+
+def _run(command: list[str], work: Path, check: bool = True) -> str:
+    done = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=600, check=False,
+                          stdin=subprocess.DEVNULL)
+    if check and done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return done.stdout + done.stderr
+
+
+def _triggers(replay: str, source: str) -> tuple[str, ...]:
+    """The table's triggers a replayed trail took, in order, from the row comments of the lines it
+    executed (``create`` for a new classifier under the same name)."""
+    lines = source.splitlines()
+    found: list[str] = []
+    last = None
+    for match in _STEP.finditer(replay):
+        number = int(match.group(2))
+        if number == last:
+            continue
+        last = number
+        text = lines[number - 1] if 0 < number <= len(lines) else ""
+        row = _ROW.search(text)
+        if row is not None:
+            found.append(row.group(1))
+        elif "creates++" in text:
+            found.append("create")
+    return tuple(found)
+
+
+def replay(trail: Iterable[str], policy: Policy = DEFAULT_POLICY,
+           edges: Iterable[Edge] = EDGES) -> list[TrainingJob]:
+    """A SPIN trail's triggers fired on the model's own jobs (``create`` starts the next classifier):
+    the jobs, with their paths, to judge with the model's own properties."""
+    table = tuple(edges)
+    jobs = [TrainingJob(policy, at=0.0, edges=table)]
+    for moment, trigger in enumerate(trail, start=1):
+        if trigger == "create":
+            jobs.append(TrainingJob(policy, at=float(moment), edges=table))
+        else:
+            jobs[-1].fire(trigger, at=float(moment))
+    return jobs
+
+
+def covering_policies(base: Policy = DEFAULT_POLICY, free: Iterable[str] | None = None) -> list[Policy]:
+    """``base``, and ``base`` with each other choice of each ``free`` field (all fields when None):
+    every alternative of every field at least once."""
+    from model import policy_fields  # noqa: PLC0415
+
+    names = set(free) if free is not None else None
+    found = [base]
+    for spec in policy_fields():
+        if names is not None and spec.name not in names:
+            continue
+        for choice in spec.choices:
+            if choice != getattr(base, spec.name):
+                found.append(dataclasses.replace(base, **{spec.name: choice}))
+    return found
