@@ -113,6 +113,8 @@ def test_any_command_line_ends_in_0_1_or_2_without_a_traceback(places, line, mon
     # thousand events, not a million.
     monkeypatch.setattr(sim.fleet, "MAX_EVENTS_PER_SECOND", 5_000)
     monkeypatch.setattr(sim.fleet, "EVENTS_PER_LIVE_JOB", 100)
+    monkeypatch.setattr(sim.fleet, "MAX_EVENTS", 20_000)  # and one that never ends, in a few thousand
+    monkeypatch.setattr(sim.fleet, "EVENTS_PER_JOB", 2_000)
     argv = [part.format(**places) for part in line]
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \

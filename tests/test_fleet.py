@@ -286,6 +286,17 @@ def test_retries_with_almost_no_wait_stop_with_a_clear_error(monkeypatch):
         simulate(scenario)
 
 
+def test_a_run_that_would_never_end_stops_with_a_clear_error(monkeypatch):
+    """A stop handled in 10^300 s, its job polled every minute: time advances, the run would not end."""
+    import sim.fleet  # noqa: PLC0415
+
+    monkeypatch.setattr(sim.fleet, "MAX_EVENTS", 5_000)
+    monkeypatch.setattr(sim.fleet, "EVENTS_PER_JOB", 100)
+    scenario = FleetScenario(jobs=3, stop_workers=1, stop_handling="lognormal:median=1e300,sigma=50")
+    with pytest.raises(sim.fleet.SimulationStalled, match="would not end: over 5,300 events"):
+        simulate(scenario)
+
+
 def test_the_stall_limit_grows_with_the_jobs_alive(monkeypatch):
     """The same burst of creates that stalls a small limit passes once each live job adds its share."""
     import sim.fleet  # noqa: PLC0415

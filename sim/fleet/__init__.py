@@ -44,6 +44,7 @@ The parts, one module each: :mod:`~sim.fleet.scenario` (the settings), :mod:`~si
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
@@ -66,7 +67,8 @@ if TYPE_CHECKING:
     from sim.history.export import HistoryRecorder
 
 __all__ = [
-    "CHUNK", "EVENTS_PER_LIVE_JOB", "HTTP_STATUSES", "MAX_EVENTS_PER_SECOND", "OPERATIONS", "FleetResult",
+    "CHUNK", "EVENTS_PER_JOB", "EVENTS_PER_LIVE_JOB", "HTTP_STATUSES", "MAX_EVENTS", "MAX_EVENTS_PER_SECOND",
+    "OPERATIONS", "FleetResult",
     "FleetScenario", "SimulationStalled", "TokenBucket", "fleet_table", "simulate",
 ]
 
@@ -76,6 +78,11 @@ __all__ = [
 #: job alive; it then stops with :class:`SimulationStalled` instead of spinning.
 MAX_EVENTS_PER_SECOND = 200_000
 EVENTS_PER_LIVE_JOB = 1_000
+#: A run may take at most this many events plus :data:`EVENTS_PER_JOB` a job (a job polled every minute
+#: for two months takes some 200,000): past it, time advances but the run would not end in a lifetime
+#: (a stop handled in 10^300 s, polled every minute), and it stops with :class:`SimulationStalled`.
+MAX_EVENTS = 10_000_000
+EVENTS_PER_JOB = 250_000
 #: Jobs drawn at a time: a run holds the draws of at most this many jobs not yet submitted.
 CHUNK = 4096
 
@@ -88,14 +95,20 @@ class _Environment(simpy.Environment):
     """A simpy Environment that counts the events it processes (for the benchmark), and stops a run
     whose time no longer advances (too many events within one simulated second for the jobs alive)."""
 
-    def __init__(self, alive: Callable[[], int]) -> None:
+    def __init__(self, alive: Callable[[], int], jobs: int) -> None:
         super().__init__()
         self.processed = 0
         self.alive = alive
+        self.budget = MAX_EVENTS + EVENTS_PER_JOB * jobs
         self._window, self._in_window = 0.0, 0
 
     def step(self) -> None:
         self.processed += 1
+        if self.processed > self.budget:
+            raise SimulationStalled(
+                f"the simulation would not end: over {self.budget:,} events by {self.now:g} s simulated "
+                "(a job that never finishes while its client keeps polling?)"
+            )
         super().step()
         if self.now - self._window >= 1.0:
             self._window, self._in_window = self.now, 0
@@ -121,7 +134,7 @@ class _Fleet:
     ) -> None:
         self.s = scenario
         self.alive = self.peak = 0
-        self.env = _Environment(lambda: self.alive)
+        self.env = _Environment(lambda: self.alive, scenario.jobs)
         self.streams = [np.random.default_rng(x) for x in np.random.SeedSequence(scenario.seed).spawn(12)]
         self.ledger = Ledger(calls={op: Counter() for op in OPERATIONS.values()})
         self.tally = Tally(keep_timeline, recorder)
@@ -199,7 +212,12 @@ class _Fleet:
         # An hour of simulated time at a time, with or without progress, so that the count of events
         # (which includes these pauses) does not depend on whether anyone watches.
         while self.processes:
-            self.env.run(until=self.env.now + 3600)
+            upcoming = self.env.peek()
+            if upcoming == math.inf:
+                break  # every process waits on another: nothing can happen any more
+            # From the next event on, so that a long quiet spell (a stop handled in 10^300 s) is one step.
+            horizon = max(self.env.now, upcoming) + 3600
+            self.env.run(until=horizon if horizon > upcoming else math.nextafter(upcoming, math.inf))
             self.processes = [p for p in self.processes if p.is_alive]
             if progress is not None:
                 progress(self.tally.settled, self.s.jobs)
