@@ -268,9 +268,8 @@ def survival_figure(name: str, fitted: dict[str, Any]) -> Any:
     """One quantity of ``stoprace fit``: the Kaplan-Meier survival curve with its 95% band, and each
     fitted family's survival function."""
     import numpy as np  # noqa: PLC0415
-    from scipy import stats  # noqa: PLC0415
 
-    from sim.history.fitting import FAMILIES  # noqa: PLC0415
+    from sim.history.fitting import FAMILIES, frozen  # noqa: PLC0415
 
     fig, ax = _figure()
     km = fitted["kaplan_meier"]
@@ -287,7 +286,7 @@ def survival_figure(name: str, fitted: dict[str, Any]) -> Any:
             value = fit["parameters"]["value"]
             ax.step([0, value, top], [1, 0, 0], where="post", label=f"fixed {value:g} s")
         elif fit["family"] in FAMILIES:
-            dist = _frozen(stats, FAMILIES[fit["family"]][0], fit)
+            dist = frozen(fit["family"], fit["parameters"])
             with warnings.catch_warnings(), np.errstate(all="ignore"):  # extreme fits of a few values
                 warnings.simplefilter("ignore")
                 survival = dist.sf(x)
@@ -299,15 +298,6 @@ def survival_figure(name: str, fitted: dict[str, Any]) -> Any:
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
-
-
-def _frozen(stats: Any, dist: Any, fit: dict[str, Any]) -> Any:
-    p = fit["parameters"]
-    if fit["family"] == "exponential":
-        return stats.expon(scale=p["mean"])
-    if fit["family"] == "lognormal":
-        return stats.lognorm(p["sigma"], scale=p["median"])
-    return dist(p["shape"], scale=p["scale"])
 
 
 def save_fit(report: dict[str, Any], directory: Path) -> list[Path]:

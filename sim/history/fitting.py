@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-__all__ = ["FAMILIES", "Fit", "QuantityFit", "bootstrap", "fit_sample"]
+__all__ = ["FAMILIES", "Fit", "QuantityFit", "bootstrap", "fit_sample", "frozen"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -160,13 +160,13 @@ def bootstrap(exact: FloatArray, censored: FloatArray, chosen: Fit, replicates: 
         # Every value the same: nothing to resample.
         return {"replicates": 1, "intervals": {"value": [value, value], "median": [value, value],
                                                "mean": [value, value]}, "specs": [chosen.spec]}
-    frozen = _frozen(chosen)
+    fitted = frozen(chosen.family, chosen.parameters)
     limits = _censoring_sampler(exact, censored)
     size = len(exact) + len(censored)
     found: dict[str, list[float]] = {}
     specs = []
     for _ in range(replicates):
-        values = frozen.rvs(size, random_state=rng)
+        values = fitted.rvs(size, random_state=rng)
         limit = limits(rng, size)
         seen = values <= limit
         refit = _fit(chosen.family, stats.CensoredData(uncensored=np.maximum(values[seen], 1e-9),
@@ -181,13 +181,13 @@ def bootstrap(exact: FloatArray, censored: FloatArray, chosen: Fit, replicates: 
     return {"replicates": len(specs), "intervals": intervals, "specs": specs}
 
 
-def _frozen(fit: Fit) -> Any:
-    p = fit.parameters
-    if fit.family == "exponential":
-        return stats.expon(scale=p["mean"])
-    if fit.family == "lognormal":
-        return stats.lognorm(p["sigma"], scale=p["median"])
-    return FAMILIES[fit.family][0](p["shape"], scale=p["scale"])
+def frozen(family: str, parameters: dict[str, float]) -> Any:
+    """The scipy distribution of a fitted ``family`` with the ``parameters`` a :class:`Fit` reports."""
+    if family == "exponential":
+        return stats.expon(scale=parameters["mean"])
+    if family == "lognormal":
+        return stats.lognorm(parameters["sigma"], scale=parameters["median"])
+    return FAMILIES[family][0](parameters["shape"], scale=parameters["scale"])
 
 
 def _censoring_sampler(exact: FloatArray, censored: FloatArray) -> Any:
