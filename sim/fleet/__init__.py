@@ -213,8 +213,11 @@ class _Fleet:
         # (which includes these pauses) does not depend on whether anyone watches.
         while self.processes:
             upcoming = self.env.peek()
-            if upcoming == math.inf:
-                break  # every process waits on another: nothing can happen any more
+            if upcoming == math.inf:  # every process waits on another: nothing can happen any more
+                raise SimulationStalled(
+                    f"the simulation deadlocked at {self.env.now:g} s: {len(self.processes)} processes "
+                    "wait and no event is scheduled"
+                )
             # From the next event on, so that a long quiet spell (a stop handled in 10^300 s) is one step.
             horizon = max(self.env.now, upcoming) + 3600
             self.env.run(until=horizon if horizon > upcoming else math.nextafter(upcoming, math.inf))
