@@ -35,7 +35,9 @@ from .policy import DEFAULT_POLICY, Policy
 from .service import ApiCall, ComprehendService
 from .statuses import FINISHED, Status
 
-__all__ = ["NO_TRAPS", "SCENARIOS", "CheckReport", "PolicyResult", "Violation", "check", "explore"]
+__all__ = [
+    "NO_TRAPS", "SCENARIOS", "CheckReport", "PolicyResult", "Violation", "check", "explore", "judge_trace",
+]
 
 #: Scenario name -> how many classifiers may be created one after another under the same name.
 SCENARIOS: dict[str, int] = {"one_job": 1, "name_reuse": 2}
@@ -355,7 +357,7 @@ class _Search:
             stop_seen,
         )
         if action in SERVICE_TRIGGERS and error is None:
-            self.service_moves[key].add(next_key)
+            self.service_moves.setdefault(key, set()).add(next_key)
         return next_key, step, next_key == key and error is not None and after == before
 
     def check_progress(self) -> None:
@@ -384,6 +386,24 @@ def explore(
 ) -> PolicyResult:
     """Search every configuration of ``scenario`` reachable under ``policy`` and the table ``edges``."""
     return _Search(policy, scenario, edges).run()
+
+
+def judge_trace(
+    trace: Sequence[str],
+    policy: Policy = DEFAULT_POLICY,
+    scenario: str = "one_job",
+    edges: tuple[Edge, ...] = EDGES,
+) -> list[Violation]:
+    """Take the actions of ``trace`` (``create``, ``stop``, ``delete`` or a service trigger) one after
+    another and judge each step as :func:`explore` does: the safety violations the trace shows, each
+    with the prefix of ``trace`` that shows it (for replaying another checker's counterexample)."""
+    search = _Search(policy, scenario, edges)
+    key: _Key = (0, None, (), False, False)
+    service = search.found[key][0]
+    done: tuple[str, ...] = ()
+    for action in trace:
+        key, done, _ = search.step(key, done, service, _describe(service, search.arn), action)
+    return search.result.violations
 
 
 def _explore_many(

@@ -20,7 +20,10 @@ from typing import Any
 
 from .policy import DEFAULT_POLICY, Policy
 
-__all__ = ["INVARIANTS", "STOPPED_TO_TRAINED", "Finding", "check_properties", "check_step", "is_training"]
+__all__ = [
+    "FINISHED_STATUSES", "INVARIANTS", "STOPPED_TO_TRAINED", "TRAINED_STATUSES", "Finding",
+    "check_properties", "check_step", "is_training",
+]
 
 #: One broken property: its name (one of ``INVARIANTS``) and what was seen.
 Finding = tuple[str, str]
@@ -29,14 +32,16 @@ _SPEC_STATUSES = (
     "SUBMITTED", "TRAINING", "DELETING", "STOP_REQUESTED", "STOPPED", "IN_ERROR", "TRAINED",
     "TRAINED_WITH_WARNING",
 )
-_FINISHED = ("TRAINED", "TRAINED_WITH_WARNING", "STOPPED", "IN_ERROR")
-_TRAINED = ("TRAINED", "TRAINED_WITH_WARNING")
+#: The finished statuses, and those with a model, as SPEC spells them (the Promela properties use them too).
+FINISHED_STATUSES = ("TRAINED", "TRAINED_WITH_WARNING", "STOPPED", "IN_ERROR")
+TRAINED_STATUSES = ("TRAINED", "TRAINED_WITH_WARNING")
 
 STATUS = "every status is one of the 8"
 FINISHED_CHANGES = "a finished job changes only through delete"
 STOPPED_STAYS = "STOPPED is never followed by TRAINING or a trained status"
 #: The step a stopped job must never take (the checker reports whether any search reached it).
 STOPPED_TO_TRAINED = ("STOPPED", "TRAINED")
+STOP_NEVER_BACK = "a stop request never leads back to TRAINING"
 STOP_REQUESTED_ENTRY = (
     "STOP_REQUESTED is entered only from TRAINING, or from SUBMITTED when the policy says so"
 )
@@ -57,7 +62,7 @@ BILLED = "billed seconds equal TrainingEndTime - TrainingStartTime and are never
 
 #: Every property, by the name findings carry.
 INVARIANTS: tuple[str, ...] = (
-    STATUS, FINISHED_CHANGES, STOPPED_STAYS, STOP_REQUESTED_ENTRY, STOP_ANSWER, FAILED_CALL,
+    STATUS, FINISHED_CHANGES, STOPPED_STAYS, STOP_NEVER_BACK, STOP_REQUESTED_ENTRY, STOP_ANSWER, FAILED_CALL,
     OTHERS_UNCHANGED, CREATE_SUBMITTED, NAME_IN_USE, NAME_FREE, TOKEN_REUSE, REJECTION, TIMESTAMPS_PRESENT,
     TIMESTAMPS_ORDER, BILLED,
 )
@@ -123,7 +128,7 @@ def check_properties(
 def _presence(props: Mapping[str, Any], status: str, *, trained: bool, policy: Policy) -> list[Finding]:
     """Which timestamps a job in ``status`` must have, may have, and must not have."""
     findings: list[Finding] = []
-    ended = status in _FINISHED or status == "DELETING"
+    ended = status in FINISHED_STATUSES or status == "DELETING"
     provisioning = policy.billing_start == "after_provisioning"
     finalizing = policy.billing_end == "before_finalization"
     start: bool | None = (
@@ -144,7 +149,7 @@ def _presence(props: Mapping[str, Any], status: str, *, trained: bool, policy: P
         findings.append((TIMESTAMPS_PRESENT, f"{status} job lacks {', '.join(missing)}"))
     if extra:
         findings.append((TIMESTAMPS_PRESENT, f"{status} job has {', '.join(extra)}"))
-    if status in (*_TRAINED, "TRAINING", "IN_ERROR") and not trained:
+    if status in (*TRAINED_STATUSES, "TRAINING", "IN_ERROR") and not trained:
         findings.append((TIMESTAMPS_PRESENT, f"{status} job was never seen TRAINING"))
     return findings
 
@@ -177,9 +182,11 @@ def check_step(
         return findings
     if error is not None and action in ("create", "stop", "delete") and before != after:
         findings.append((FAILED_CALL, f"{action} failed with {error} yet {old} became {new}"))
-    if old == "STOPPED" and new in ("TRAINING", *_TRAINED):
+    if old == "STOPPED" and new in ("TRAINING", *TRAINED_STATUSES):
         findings.append((STOPPED_STAYS, f"STOPPED became {new} by {action}"))
-    if old in _FINISHED and new != old and not (action == "delete" and new == "DELETING"):
+    if old in ("STOP_REQUESTED", "STOPPED") and new == "TRAINING":
+        findings.append((STOP_NEVER_BACK, f"{old} became TRAINING by {action}"))
+    if old in FINISHED_STATUSES and new != old and not (action == "delete" and new == "DELETING"):
         findings.append((FINISHED_CHANGES, f"{old} became {new} by {action}"))
     if new == "STOP_REQUESTED" and old != "STOP_REQUESTED":
         allowed = ("TRAINING", "SUBMITTED") if policy.stop_when_submitted == "accept" else ("TRAINING",)

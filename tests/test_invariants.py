@@ -13,6 +13,7 @@ from model.invariants import (
     REJECTION,
     STATUS,
     STOP_ANSWER,
+    STOP_NEVER_BACK,
     STOP_REQUESTED_ENTRY,
     STOPPED_STAYS,
     TIMESTAMPS_ORDER,
@@ -117,6 +118,9 @@ def step(action, old, new, *, result=None, error=None, policy=Policy(), reuse=No
 def test_step_properties_each_catch_their_violation():
     assert STOPPED_STAYS in step("start_training", "STOPPED", "TRAINING")
     assert STOPPED_STAYS in step("finish_training", "STOPPED", "TRAINED")
+    assert STOP_NEVER_BACK in step("start_training", "STOP_REQUESTED", "TRAINING")
+    assert STOP_NEVER_BACK in step("start_training", "STOPPED", "TRAINING")
+    assert STOP_NEVER_BACK not in step("start_training", "SUBMITTED", "TRAINING")
     assert FINISHED_CHANGES in step("fail_training", "TRAINED", "IN_ERROR")
     assert step("delete", "TRAINED", "DELETING", result={}) == []
     assert STOP_REQUESTED_ENTRY in step("start_training", "SUBMITTED", "STOP_REQUESTED")
