@@ -1,8 +1,10 @@
 """Running SPIN on the lifecycle's Promela model (:mod:`model.promela`): compile the verifier, check each
-property with acceptance cycles under weak fairness, and read a counterexample trail back as the table's
-triggers, so that it can be replayed through the model.
+safety property for a shortest counterexample and the liveness property for acceptance cycles under weak
+fairness, and read a counterexample trail back as the table's triggers, so that it can be replayed
+through the model.
 
 Needs SPIN (Debian: ``apt-get install spin``) and a C compiler; :func:`missing` says which is absent.
+:func:`disagreements` compares SPIN's verdicts with the in-house checker's, property by property.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from pathlib import Path
 
 from model import DEFAULT_POLICY, EDGES, Edge, Policy, TrainingJob
 from model.promela import promela, properties
+from model.promela_properties import LIVENESS, SAME_AS, STRONGER
 
-__all__ = ["PropertyResult", "SpinResult", "covering_policies", "missing", "replay", "verify"]
+__all__ = [
+    "PropertyResult", "SpinResult", "covering_policies", "disagreements", "missing", "replay", "verify",
+]
 
 #: The most states the verifier may store per property (a bound on its memory, far above the model's).
 MAX_DEPTH = 100_000
@@ -48,6 +53,8 @@ class SpinResult:
     policy: Policy
     scenario: str
     properties: list[PropertyResult] = field(default_factory=list)
+    #: Seconds in all: generating, compiling and every verifier run.
+    seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -55,6 +62,7 @@ class SpinResult:
 
     def as_dict(self) -> dict[str, object]:
         return {"policy": self.policy.changes(), "scenario": self.scenario, "ok": self.ok,
+                "seconds": round(self.seconds, 3),
                 "properties": [{"name": p.name, "holds": p.holds, "states": p.states,
                                 "seconds": round(p.seconds, 3), "trail": list(p.trail)}
                                for p in self.properties]}
@@ -74,22 +82,27 @@ def _compiler() -> str | None:
 
 
 def verify(policy: Policy = DEFAULT_POLICY, edges: Iterable[Edge] = EDGES,
-           scenario: str = "one_job") -> SpinResult:
-    """Generate the model, build SPIN's verifier and check every property (``RuntimeError`` when SPIN
-    itself fails)."""
+           scenario: str = "one_job", source: str | None = None) -> SpinResult:
+    """Generate the model (or take ``source``, a model in the same form), build SPIN's verifier and
+    check every property of ``scenario`` under ``policy`` (``RuntimeError`` when SPIN itself fails)."""
     reason = missing()
     if reason is not None:
         raise RuntimeError(reason)
-    source = promela(policy, edges, scenario)
+    begun = time.perf_counter()
+    if source is None:
+        source = promela(policy, edges, scenario)
     result = SpinResult(policy, scenario)
     with tempfile.TemporaryDirectory(prefix="stoprace-spin-") as folder:
         work = Path(folder)
         (work / "model.pml").write_text(source)
         _run(["spin", "-a", "model.pml"], work)
-        _run([str(_compiler()), "-O2", "-w", "-o", "pan", "pan.c"], work)
-        for name in properties(scenario):
+        # REACH, with -i: a safety violation's trail is a shortest one, as the in-house checker's. The
+        # model is small: compiling it takes longer than checking it, so no optimisation.
+        _run([str(_compiler()), "-O0", "-w", "-DREACH", "-o", "pan", "pan.c"], work)
+        for name in properties(scenario, policy):
             started = time.perf_counter()
-            output = _run(["./pan", "-a", "-f", "-m" + str(MAX_DEPTH), "-N", name], work, check=False)
+            mode = ["-a", "-f"] if name in LIVENESS else ["-i"]  # acceptance cycles under weak fairness
+            output = _run(["./pan", *mode, "-w18", "-m" + str(MAX_DEPTH), "-N", name], work, check=False)
             seconds = time.perf_counter() - started
             errors = re.search(r"errors: (\d+)", output)
             stored = re.search(r"(\d+) states, stored", output)
@@ -103,6 +116,7 @@ def verify(policy: Policy = DEFAULT_POLICY, edges: Iterable[Edge] = EDGES,
                 (work / "model.pml.trail").unlink(missing_ok=True)
             result.properties.append(
                 PropertyResult(name, not int(errors.group(1)), int(stored.group(1)), seconds, trail, output))
+    result.seconds = time.perf_counter() - begun
     return result
 
 
@@ -162,3 +176,22 @@ def covering_policies(base: Policy = DEFAULT_POLICY, free: Iterable[str] | None 
             if choice != getattr(base, spec.name):
                 found.append(dataclasses.replace(base, **{spec.name: choice}))
     return found
+
+
+def disagreements(result: SpinResult, found: Iterable[str]) -> list[str]:
+    """Where SPIN's verdicts on ``result``'s policy and scenario differ from the in-house checker's, which
+    ``found`` the properties named (its violations' ``property``): one line per property the two judge
+    differently. A property only the in-house checker states (see :mod:`model.promela_properties`) is
+    not compared. ``finishes`` asks more than the in-house checker's "no trap states": it also fails on
+    a cycle the job can take forever (a livelock), so SPIN failing it alone is not a disagreement."""
+    ours = set(found)
+    lines = []
+    for verdict in result.properties:
+        statements = SAME_AS[verdict.name]
+        in_house = [s for s in statements if s in ours]
+        if verdict.name in STRONGER and not verdict.holds and not in_house:
+            continue  # a livelock: SPIN's property asks more than the in-house checker's
+        if verdict.holds == bool(in_house):
+            lines.append(f"{verdict.name}: SPIN {'holds' if verdict.holds else 'fails'}, the in-house "
+                         f"checker {'finds ' + '; '.join(in_house) if in_house else 'finds nothing'}")
+    return lines

@@ -73,22 +73,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _spin(args: argparse.Namespace, report: Any) -> tuple[dict[str, Any], bool]:
-    """SPIN on the covering set of the policies checked; whether its verdicts agree with the report's."""
-    from sim.spin import covering_policies, verify  # noqa: PLC0415
+    """SPIN on the covering set of the policies checked; whether its verdicts agree with the report's,
+    property by property."""
+    from sim.spin import covering_policies, disagreements, verify  # noqa: PLC0415
 
     pinned = {item.partition("=")[0].strip() for item in args.policy}
     free = () if args.single else [f.name for f in policy_fields() if f.name not in pinned]
     runs: list[dict[str, Any]] = []
-    agree = True
     for chosen in covering_policies(policy(args.policy), free):
         for scenario in ("one_job", "name_reuse"):
             verdict = verify(chosen, scenario=scenario)
-            ours = not any(v.policy == chosen.changes() and v.scenario == scenario for v in report.violations)
+            found = sorted({v.property for v in report.violations
+                            if v.policy == chosen.changes() and v.scenario == scenario})
             run = verdict.as_dict()
-            same = ours == verdict.ok
-            run["in_house_ok"], run["agree"] = ours, same
-            agree = agree and same
+            run["in_house"] = found
+            run["disagreements"] = disagreements(verdict, found)
             runs.append(run)
+    agree = not any(run["disagreements"] for run in runs)
     return {"runs": runs, "agree": agree}, agree
 
 
@@ -99,8 +100,11 @@ def _spin_text(spin: dict[str, Any]) -> str:
         states = sum(p["states"] for p in run["properties"])
         failed = [p["name"] for p in run["properties"] if not p["holds"]]
         spin_verdict = "holds" if run["ok"] else "fails " + ", ".join(failed)
-        lines.append(f"  {policy_text} ({run['scenario']}): SPIN {spin_verdict}, {states} states; "
-                     f"in-house {'holds' if run['in_house_ok'] else 'fails'}"
-                     f"{'' if run['agree'] else '  DISAGREE'}")
+        lines.append(f"  {policy_text} ({run['scenario']}): SPIN {spin_verdict}, {states} states, "
+                     f"{run['seconds']:.1f} s; "
+                     f"in-house {'fails ' + '; '.join(run['in_house']) if run['in_house'] else 'holds'}")
+        lines += [f"    DISAGREE: {line}" for line in run["disagreements"]]
+    lines.append(f"SPIN stored {sum(p['states'] for r in spin['runs'] for p in r['properties'])} states in "
+                 f"{sum(r['seconds'] for r in spin['runs']):.1f} s in all")
     lines.append("the two checkers agree" if spin["agree"] else "the two checkers DISAGREE")
     return "\n".join(lines)

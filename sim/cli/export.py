@@ -18,8 +18,9 @@ def add(commands: Any) -> None:
         description=(
             "Write the lifecycle under a policy as Promela, generated from the edge table: a service "
             "process taking the service's own steps, a client calling stop and delete in any order, the "
-            "properties as a monitor and LTL formulas. Check it with `spin -a FILE && cc -o pan pan.c && "
-            "./pan -a -f -N finishes` (or `stoprace check --with-spin`)."
+            "properties as LTL formulas. Check a safety property with `spin -a FILE && cc -o pan pan.c && "
+            "./pan -N stopped_stays`, the liveness one with `./pan -a -f -N finishes` (or run "
+            "`stoprace check --with-spin`)."
         ),
     )
     parser.add_argument("format", choices=("promela",), help="the language (promela)")
