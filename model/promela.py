@@ -90,6 +90,11 @@ def promela(policy: Policy = DEFAULT_POLICY, edges: Iterable[Edge] = EDGES, scen
         "#define unchanged (status == before && "
         + " && ".join(f"{name} == was_{name}" for name in _STAMP_NAMES) + ")",
         "",
+        "/* The table's guards (model/lifecycle.py GUARDS): the timestamps set, and whether the job has",
+        "   been TRAINING. A timestamp is set once; billed training ends only once it has begun. */",
+        *(f"#define {name} {form}" for name, form in _GUARDS.items()),
+        "#define end_billed_training TrainingEndTime = (TrainingEndTime || TrainingStartTime)",
+        "",
         "#define finished (" + " || ".join(f"status == {s.value}" for s in FINISHED_ORDER) + ")",
         f"#define done (finished || status == {Status.DELETING.value} || status == {DELETED})",
         "",
@@ -113,7 +118,7 @@ def _branch(edge: Edge, source: str, row: int, who: str) -> tuple[str, list[str]
     only after ``TrainingStartTime``."""
     condition = f"status == {source}"
     if edge.guard is not None:
-        condition += f" && {_GUARDS[edge.guard]}"
+        condition += f" && {edge.guard}"
     effects = [f"step({who})"]
     if edge.dest is not None and edge.dest != source:
         effects.append(f"status = {edge.dest}")
@@ -121,7 +126,7 @@ def _branch(edge: Edge, source: str, row: int, who: str) -> tuple[str, list[str]
             effects.append("been_training = true")
     for stamp in edge.stamps:
         if stamp is Stamp.TRAINING_END:
-            effects.append("TrainingEndTime = (TrainingEndTime || TrainingStartTime)")
+            effects.append("end_billed_training")
         else:
             effects.append(f"{stamp.value} = true")
     for stamp, other in edge.stamps_from:
