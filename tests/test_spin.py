@@ -10,6 +10,7 @@ import pytest
 
 from model import DEFAULT_POLICY, EDGES, SERVICE_TRIGGERS, Actor, Edge, Policy, Provenance, enabled_edges
 from model.check import NO_TRAPS, check, judge_trace
+from model.lifecycle import GUARDS
 from model.promela import PROPERTIES, promela, properties
 from model.promela_properties import SAME_AS, STRONGER
 from sim.cli import main
@@ -56,6 +57,10 @@ def test_every_enabled_row_is_a_branch_a_reviewer_can_find():
         for row, e in enumerate(EDGES):
             present = all(f"/* row {row}: {e.trigger} {source} -> " in text for source in e.source)
             assert present == (e in enabled_edges(policy)), (row, e.trigger, policy.changes())
+            for line in text.splitlines():
+                if f"/* row {row}: " in line and e.guard is not None:
+                    assert f"&& {e.guard} ->" in line  # the guard by the table's name for it
+    assert all(f"#define {guard} " in promela() for guard in GUARDS)
     assert all(f"ltl {name} {{ {formula} }}" in promela() for name, formula in PROPERTIES.items())
 
 
