@@ -167,6 +167,17 @@ def test_a_bad_scenario_file_is_one_line(tmp_path, capsys, content, says):
     assert str(bad) in err[0]
 
 
+def test_the_bootstrap_reports_its_progress_and_the_same_numbers():
+    history = read_history(FILES)
+    seen = []
+    report = fit_history(history, 20, 1, progress=lambda done, total: seen.append((done, total)))
+    assert report == fit_history(history, 20, 1)
+    total = 20 * len(report["quantities"])
+    assert seen[-1] == (total, total)
+    assert seen == sorted(seen)
+    assert {t for _, t in seen} == {total}
+
+
 def test_the_bootstrap_gives_intervals_and_the_race_carries_them(tmp_path, capsys):
     from sim.fleet import FleetScenario, simulate  # noqa: PLC0415
     from sim.history.export import HistoryRecorder  # noqa: PLC0415

@@ -11,7 +11,7 @@ from sim.history.read import HistoryError, read_history
 from sim.history.report import fit_history, fit_table
 from sim.scenario import DEFAULT_SEED
 
-from .common import UsageError, output_dir, show, whole
+from .common import TerminalProgress, UsageError, output_dir, show, whole
 
 
 def add(commands: Any) -> None:
@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     if args.bootstrap > MAX_BOOTSTRAP:
         raise UsageError(f"--bootstrap {args.bootstrap:,}: at most {MAX_BOOTSTRAP:,} replicates")
     try:
-        report = fit_history(read_history(args.files), args.bootstrap, args.seed)
+        report = fit_history(read_history(args.files), args.bootstrap, args.seed,
+                             progress=TerminalProgress("bootstrap replicates"))
     except HistoryError as err:
         raise UsageError(str(err)) from None
     if args.out is not None:

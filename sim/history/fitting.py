@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,14 +151,18 @@ def _kaplan_meier(data: Any) -> dict[str, list[float]]:
 
 
 def bootstrap(exact: FloatArray, censored: FloatArray, chosen: Fit, replicates: int,
-              rng: np.random.Generator) -> dict[str, Any]:
+              rng: np.random.Generator, *, tick: Callable[[], None] | None = None) -> dict[str, Any]:
     """A parametric bootstrap of ``chosen``: ``replicates`` samples drawn from it, censored as the data
     were (censoring times from the reverse Kaplan-Meier estimate: the censored values are its events),
     each refitted in the same family. Returns the 95% percentile intervals of the parameters, the median
-    and the mean, and each replicate's spec (for ``stoprace race --fit-uncertainty``)."""
+    and the mean, and each replicate's spec (for ``stoprace race --fit-uncertainty``). ``tick()`` is
+    called after each replicate."""
     if chosen.family == "fixed":
         value = chosen.parameters["value"]
         # Every value the same: nothing to resample.
+        if tick is not None:
+            for _ in range(replicates):
+                tick()
         return {"replicates": 1, "intervals": {"value": [value, value], "median": [value, value],
                                                "mean": [value, value]}, "specs": [chosen.spec]}
     fitted = frozen(chosen.family, chosen.parameters)
@@ -172,11 +177,12 @@ def bootstrap(exact: FloatArray, censored: FloatArray, chosen: Fit, replicates: 
         refit = _fit(chosen.family, stats.CensoredData(uncensored=np.maximum(values[seen], 1e-9),
                                                        right=np.maximum(limit[~seen], 1e-9)),
                      values[seen], limit[~seen], start=chosen)
-        if refit is None:
-            continue
-        specs.append(refit.spec)
-        for name, value in (*refit.parameters.items(), ("median", refit.median), ("mean", refit.mean)):
-            found.setdefault(name, []).append(value)
+        if refit is not None:
+            specs.append(refit.spec)
+            for name, value in (*refit.parameters.items(), ("median", refit.median), ("mean", refit.mean)):
+                found.setdefault(name, []).append(value)
+        if tick is not None:
+            tick()
     intervals = {name: np.percentile(values, [2.5, 97.5]).tolist() for name, values in found.items()}
     return {"replicates": len(specs), "intervals": intervals, "specs": specs}
 

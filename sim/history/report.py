@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,15 +17,28 @@ __all__ = ["FEW", "fit_history", "fit_table"]
 FEW = 10
 
 
-def fit_history(history: History, bootstrap_replicates: int = 0, seed: int = 0) -> dict[str, Any]:
+def fit_history(history: History, bootstrap_replicates: int = 0, seed: int = 0,
+                progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """The report of ``stoprace fit --json``: ``quantities`` (each with ``n``, ``censored``, ``families``
     best first, ``chosen`` with its bootstrap intervals when ``bootstrap_replicates`` is above 0, the
     replicates' specs, the Kaplan-Meier curve), ``not_estimated`` (quantity: why), ``skipped`` (records
-    left out, by reason), ``failed_stop_calls`` (by error code) and the files read."""
+    left out, by reason), ``failed_stop_calls`` (by error code) and the files read.
+    ``progress(done, total)`` is told of the bootstrap's replicates as they are drawn."""
     streams = np.random.SeedSequence(seed).spawn(len(QUANTITIES))
     quantities: dict[str, Any] = {}
     not_estimated: dict[str, str] = {}
-    for name, sample in samples(history).items():
+    found = samples(history)
+    total = bootstrap_replicates * sum(1 for sample in found.values() if len(sample.arrays()[0]))
+    done = 0
+    every = max(1, total // 200)  # the most progress reports
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None and (done % every == 0 or done == total):
+            progress(done, total)
+
+    for name, sample in found.items():
         exact, censored = sample.arrays()
         if not len(exact):
             why = ", ".join(f"{k}: {v}" for k, v in sorted(sample.left_out.items())) or "no jobs"
@@ -49,7 +63,7 @@ def fit_history(history: History, bootstrap_replicates: int = 0, seed: int = 0) 
                                         "gather more history before relying on them")
         if bootstrap_replicates:
             rng = np.random.default_rng(streams[QUANTITIES.index(name)])
-            drawn = bootstrap(exact, censored, chosen, bootstrap_replicates, rng)
+            drawn = bootstrap(exact, censored, chosen, bootstrap_replicates, rng, tick=tick)
             summary["intervals95"] = drawn["intervals"]
             summary["bootstrap_replicates"] = drawn["replicates"]
             quantities[name]["bootstrap_specs"] = drawn["specs"]
