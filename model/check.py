@@ -357,7 +357,7 @@ class _Search:
             stop_seen,
         )
         if action in SERVICE_TRIGGERS and error is None:
-            self.service_moves.setdefault(key, set()).add(next_key)
+            self.service_moves[key].add(next_key)
         return next_key, step, next_key == key and error is not None and after == before
 
     def check_progress(self) -> None:
@@ -402,6 +402,7 @@ def judge_trace(
     service = search.found[key][0]
     done: tuple[str, ...] = ()
     for action in trace:
+        search.service_moves.setdefault(key, set())
         key, done, _ = search.step(key, done, service, _describe(service, search.arn), action)
     return search.result.violations
 

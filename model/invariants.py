@@ -22,7 +22,7 @@ from .policy import DEFAULT_POLICY, Policy
 
 __all__ = [
     "FINISHED_STATUSES", "INVARIANTS", "STOPPED_TO_TRAINED", "TRAINED_STATUSES", "Finding",
-    "check_properties", "check_step", "is_training",
+    "check_properties", "check_step", "is_training", "stop_requested_from",
 ]
 
 #: One broken property: its name (one of ``INVARIANTS``) and what was seen.
@@ -68,6 +68,12 @@ INVARIANTS: tuple[str, ...] = (
 )
 
 _TIME_KEYS = ("SubmitTime", "TrainingStartTime", "TrainingEndTime", "EndTime")
+
+
+def stop_requested_from(policy: Policy = DEFAULT_POLICY) -> tuple[str, ...]:
+    """The statuses a stop may move to ``STOP_REQUESTED``: ``TRAINING``, and ``SUBMITTED`` when the
+    policy accepts a stop there (SPEC section 5)."""
+    return ("TRAINING", "SUBMITTED") if policy.stop_when_submitted == "accept" else ("TRAINING",)
 
 
 def is_training(status: str | None) -> bool:
@@ -188,10 +194,9 @@ def check_step(
         findings.append((STOP_NEVER_BACK, f"{old} became TRAINING by {action}"))
     if old in FINISHED_STATUSES and new != old and not (action == "delete" and new == "DELETING"):
         findings.append((FINISHED_CHANGES, f"{old} became {new} by {action}"))
-    if new == "STOP_REQUESTED" and old != "STOP_REQUESTED":
-        allowed = ("TRAINING", "SUBMITTED") if policy.stop_when_submitted == "accept" else ("TRAINING",)
-        if action != "stop" or old not in allowed:
-            findings.append((STOP_REQUESTED_ENTRY, f"entered STOP_REQUESTED from {old} by {action}"))
+    entered = new == "STOP_REQUESTED" and old != "STOP_REQUESTED"
+    if entered and (action != "stop" or old not in stop_requested_from(policy)):
+        findings.append((STOP_REQUESTED_ENTRY, f"entered STOP_REQUESTED from {old} by {action}"))
     if action == "stop" and error is None and result != {}:
         findings.append((STOP_ANSWER, f"stop returned {result!r}"))
     if action == "create" and token_reuse is not None and policy.repeated_token == "idempotent":

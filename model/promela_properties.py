@@ -38,6 +38,7 @@ from .invariants import (
     TIMESTAMPS_ORDER,
     TIMESTAMPS_PRESENT,
     TRAINED_STATUSES,
+    stop_requested_from,
 )
 from .policy import DEFAULT_POLICY, Policy
 
@@ -84,7 +85,7 @@ def properties(scenario_creates: int = 1, policy: Policy = DEFAULT_POLICY) -> di
     ``creates == k``, so a property that begins with one classifier ends with it.
     """
     refused = _any("last_call", ERRORS)
-    stop_from = ("TRAINING", "SUBMITTED") if policy.stop_when_submitted == "accept" else ("TRAINING",)
+    stop_from = stop_requested_from(policy)
     finished = _any("status", FINISHED_STATUSES)
     never_trained = " && ".join(f"status != {s}" for s in ("TRAINING", *TRAINED_STATUSES))
     formulas = {
