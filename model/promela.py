@@ -41,6 +41,7 @@ def properties(scenario: str = "one_job", policy: Policy = DEFAULT_POLICY) -> di
 
 #: The properties of one job under the default policy.
 PROPERTIES = properties()
+
 _STAMP_NAMES = tuple(s.value for s in Stamp)
 # The guards of lifecycle.GUARDS, in Promela (the flags are the timestamps set, and whether the job has
 # been TRAINING).
