@@ -27,7 +27,7 @@ __all__ = [
     "PropertyResult", "SpinResult", "covering_policies", "disagreements", "missing", "replay", "verify",
 ]
 
-#: The most states the verifier may store per property (a bound on its memory, far above the model's).
+#: The verifier's deepest search (``-m``; a bound on its memory, far above the model's depth).
 MAX_DEPTH = 100_000
 _ROW = re.compile(r"/\* row \d+: (\w+) ")
 _STEP = re.compile(r"proc\s+\d+ \((service|client):\d+\) \S+?:(\d+) ")
@@ -101,7 +101,8 @@ def verify(policy: Policy = DEFAULT_POLICY, edges: Iterable[Edge] = EDGES,
         _run([str(_compiler()), "-O0", "-w", "-DREACH", "-o", "pan", "pan.c"], work)
         for name in properties(scenario, policy):
             started = time.perf_counter()
-            mode = ["-a", "-f"] if name in LIVENESS else ["-i"]  # acceptance cycles under weak fairness
+            # liveness: acceptance cycles under weak fairness; safety: a shortest counterexample
+            mode = ["-a", "-f"] if name in LIVENESS else ["-i"]
             output = _run(["./pan", *mode, "-w18", "-m" + str(MAX_DEPTH), "-N", name], work, check=False)
             seconds = time.perf_counter() - started
             errors = re.search(r"errors: (\d+)", output)
