@@ -2,8 +2,9 @@
 
 Each bootstrap replicate of ``stoprace fit --bootstrap N`` is a plausible set of distributions for the
 account; the race is run under each (the vector engine, a tenth of the race's jobs per stop time, at
-least 1,000), and the 2.5% and 97.5% percentiles of ``p_race_lost`` across them are the interval. It
-holds the fit's uncertainty and the simulation's noise of each replicate.
+least 1,000), and the 95% percentile interval of ``p_race_lost`` across them
+(:func:`sim.history.fitting.percentile_interval`) is the interval. It holds the fit's uncertainty and
+the simulation's noise of each replicate.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from sim import vector
 from sim.files import read_limited
+from sim.history.fitting import percentile_interval
 from sim.scenario import RaceScenario
 
 __all__ = ["MAX_BYTES", "add_intervals", "fit_intervals", "read_fit"]
@@ -52,7 +52,7 @@ def fit_intervals(scenario: RaceScenario, specs: dict[str, list[str]]) -> list[t
         for i, row in enumerate(vector.simulate(replicate).rows):
             if row.p_race_lost is not None:
                 estimates[i].append(row.p_race_lost)
-    return [(float(np.percentile(e, 2.5)), float(np.percentile(e, 97.5))) if e else None for e in estimates]
+    return [percentile_interval(e) if e else None for e in estimates]
 
 
 def add_intervals(report: dict[str, Any], intervals: list[tuple[float, float] | None], source: Path,
