@@ -28,7 +28,7 @@ def fit_history(history: History, bootstrap_replicates: int = 0, seed: int = 0,
     quantities: dict[str, Any] = {}
     not_estimated: dict[str, str] = {}
     found = samples(history)
-    total = bootstrap_replicates * sum(1 for sample in found.values() if len(sample.arrays()[0]))
+    total = bootstrap_replicates * sum(1 for sample in found.values() if sample.exact)
     done = 0
     every = max(1, total // 200)  # the most progress reports
 
