@@ -1,12 +1,13 @@
 """Audit throughput: the audit's numpy engine against the race's numpy engine and a minimal program.
 
 Run: ``python bench/audit_throughput.py [--replications N]``. On one scenario (the defaults, a stop at
-3000 s, a poller of unknown phase) and the same draws (``sim.draws``), prints jobs per second for
+3000 s, a poller of unknown phase) and the same draws (``stoprace.sim.draws``), prints jobs per second for
 
-1. the race's numpy engine (``sim.vector``): outcomes only, no poller;
+1. the race's numpy engine (``stoprace.sim.vector``): outcomes only, no poller;
 2. a minimal numpy program: a waiter that fails on STOP_REQUESTED, decided by array comparisons under
    the default policy's rules (no model, no classes, no tallies);
-3. the audit's numpy engine (``sim.audit``, vector), the same waiter: verdicts, final statuses and the
+3. the audit's numpy engine (``stoprace.sim.audit``, vector), the same waiter: verdicts, final statuses and
+the
    four misreports with their tallies;
 
 and the ratios audit / race and audit / minimal. Single-threaded.
@@ -19,13 +20,18 @@ import time
 
 import numpy as np
 
-from sim import vector
-from sim.audit import AuditScenario, audit, state_sets
-from sim.audit.jobs import draw_audit
-from sim.scenario import RaceScenario
+from stoprace.sim import vector
+from stoprace.sim.audit import AuditScenario, audit, state_sets
+from stoprace.sim.audit.jobs import draw_audit
+from stoprace.sim.scenario import RaceScenario
 
-WAITER = state_sets(("SUBMITTED", "TRAINING"), ("TRAINED", "TRAINED_WITH_WARNING"),
-                    ("STOP_REQUESTED", "STOPPED", "IN_ERROR", "DELETING"), 60.0, 300)
+WAITER = state_sets(
+    ("SUBMITTED", "TRAINING"),
+    ("TRAINED", "TRAINED_WITH_WARNING"),
+    ("STOP_REQUESTED", "STOPPED", "IN_ERROR", "DELETING"),
+    60.0,
+    300,
+)
 
 
 def minimal(scenario: AuditScenario) -> int:
@@ -51,9 +57,11 @@ def main() -> None:
     race = RaceScenario(stop_at=(3000.0,), replications=n)
     scenario = AuditScenario(race=race, poll_start="uniform:low=0,high=60")
     timings = {}
-    for name, work in (("race numpy engine", lambda: vector.simulate(race)),
-                       ("minimal numpy waiter", lambda: minimal(scenario)),
-                       ("audit numpy engine", lambda: audit(scenario, WAITER))):
+    for name, work in (
+        ("race numpy engine", lambda: vector.simulate(race)),
+        ("minimal numpy waiter", lambda: minimal(scenario)),
+        ("audit numpy engine", lambda: audit(scenario, WAITER)),
+    ):
         work()  # warm up (class tables, imports)
         started = time.perf_counter()
         result = work()
@@ -64,8 +72,10 @@ def main() -> None:
         if name == "minimal numpy waiter":
             print(f"{'':22} false failures {result}")
     audit_time = timings["audit numpy engine"]
-    print(f"audit / race numpy engine: {audit_time / timings['race numpy engine']:.2f}x the time; "
-          f"audit / minimal: {audit_time / timings['minimal numpy waiter']:.2f}x")
+    print(
+        f"audit / race numpy engine: {audit_time / timings['race numpy engine']:.2f}x the time; "
+        f"audit / minimal: {audit_time / timings['minimal numpy waiter']:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import argparse
 import time
 from collections.abc import Callable
 
-from model import Policy, TrainingJob
+from stoprace.model import Policy, TrainingJob
 
 _UNPHASED = Policy(billing_start="with_training", billing_end="with_end")
 
@@ -32,7 +32,10 @@ _NEXT = {
 }
 _STEPS = (("start_training", 1.0), ("stop", 2.0), ("finish_training", 3.0))
 _PHASED_STEPS = (
-    ("start_training", 1.0), ("begin_billing", 1.5), ("stop", 2.0), ("end_billing", 2.5),
+    ("start_training", 1.0),
+    ("begin_billing", 1.5),
+    ("stop", 2.0),
+    ("end_billing", 2.5),
     ("finish_training", 3.0),
 )
 
@@ -80,8 +83,10 @@ def main() -> None:
     n = parser.parse_args().jobs
     results = {}
     runs = (
-        ("create TrainingJob", create), ("create + lost race", lost_race),
-        ("  the same, with phases", lost_race_phased), ("minimal", minimal),
+        ("create TrainingJob", create),
+        ("create + lost race", lost_race),
+        ("  the same, with phases", lost_race_phased),
+        ("minimal", minimal),
     )
     for name, work in runs:
         seconds = best(work, n)

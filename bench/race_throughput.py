@@ -3,12 +3,12 @@
 Run: ``python bench/race_throughput.py [--replications N]``. Prints replications per second for
 
 1. a minimal simpy program: one process per job, timeouts to its events, the outcome decided inline;
-2. stoprace's simpy engine (``sim.race``), which fires the model's triggers on a TrainingJob per job;
+2. stoprace's simpy engine (``stoprace.sim.race``), which fires the model's triggers on a TrainingJob per job;
 3. a minimal numpy program: the same draws, the outcome decided by array comparisons;
-4. stoprace's numpy engine (``sim.vector``);
+4. stoprace's numpy engine (``stoprace.sim.vector``);
 
 and the ratios engine / minimal (targets: simpy <= 1.5x, numpy <= 3x and > 5 million per second). All
-four use the same scenario and the same draws (``sim.draws``), so they do the same work; timing the
+four use the same scenario and the same draws (``stoprace.sim.draws``), so they do the same work; timing the
 draws separately shows how much of each run they are. Single-threaded: numpy's BLAS plays no part.
 """
 
@@ -21,10 +21,10 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from sim import race, vector
-from sim.draws import JobInputs, draw_batches
-from sim.outcome import path_flags
-from sim.scenario import RaceScenario
+from stoprace.sim import race, vector
+from stoprace.sim.draws import JobInputs, draw_batches
+from stoprace.sim.outcome import path_flags
+from stoprace.sim.scenario import RaceScenario
 
 SCENARIO = RaceScenario(stop_at=(3000.0,))
 
@@ -74,8 +74,12 @@ def timed(label: str, work: Callable[[], object], jobs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=200_000, help="jobs (default: %(default)s)")
-    parser.add_argument("--simpy-replications", type=int, default=20_000,
-                        help="jobs for the two simpy runs, which are slower (default: %(default)s)")
+    parser.add_argument(
+        "--simpy-replications",
+        type=int,
+        default=20_000,
+        help="jobs for the two simpy runs, which are slower (default: %(default)s)",
+    )
     args = parser.parse_args()
 
     fast = SCENARIO.replace(replications=args.replications)
@@ -89,11 +93,15 @@ def main() -> None:
     n_slow, n_fast = slow.replications, fast.replications
     t_min_simpy = timed("minimal simpy program", lambda: [minimal_simpy(b) for b in slow_inputs], n_slow)
     t_simpy = timed(
-        "simpy engine (sim.race)", lambda: [race.simulate_batch(policy, b) for b in slow_inputs], n_slow
+        "simpy engine (stoprace.sim.race)",
+        lambda: [race.simulate_batch(policy, b) for b in slow_inputs],
+        n_slow,
     )
     t_min_numpy = timed("minimal numpy program", lambda: [minimal_numpy(b) for b in fast_inputs], n_fast)
     t_numpy = timed(
-        "numpy engine (sim.vector)", lambda: [vector.simulate_batch(policy, b) for b in fast_inputs], n_fast
+        "numpy engine (stoprace.sim.vector)",
+        lambda: [vector.simulate_batch(policy, b) for b in fast_inputs],
+        n_fast,
     )
     print(f"ratio simpy engine / minimal simpy: {t_simpy / t_min_simpy:6.2f}  (target <= 1.5)")
     print(f"ratio numpy engine / minimal numpy: {t_numpy / t_min_numpy:6.2f}  (target <= 3)")

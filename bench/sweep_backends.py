@@ -17,13 +17,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.sweep import Sweep, run_sweep
+from stoprace.sim.sweep import Sweep, run_sweep
 
 
 def grid(cells: int, replications: int) -> Sweep:
     latencies = [f"exponential:mean={30 + 30 * i}" for i in range(cells)]
-    return Sweep("race", base={"replications": replications, "stop_at": [1800.0, 2700.0, 3600.0, 4500.0]},
-                 grid={"stop_latency": latencies}, seed=1)
+    return Sweep(
+        "race",
+        base={"replications": replications, "stop_at": [1800.0, 2700.0, 3600.0, 4500.0]},
+        grid={"stop_latency": latencies},
+        seed=1,
+    )
 
 
 def timed(sweep: Sweep, folder: Path, backend: str) -> tuple[float, bytes]:
@@ -51,15 +55,19 @@ def main() -> None:
             assert len(outputs) == 1, "backends disagree"
             line = ", ".join(f"{b} {t:.2f} s ({1000 * t / args.cells:.0f} ms/cell)" for b, t in times.items())
             print(f"{label} cells: {line}")
-            print(f"  speed-up over serial: processes {times['serial'] / times['processes']:.2f}x, "
-                  f"dask {times['serial'] / times['dask']:.2f}x")
+            print(
+                f"  speed-up over serial: processes {times['serial'] / times['processes']:.2f}x, "
+                f"dask {times['serial'] / times['dask']:.2f}x"
+            )
             if label == "trivial":
                 many = grid(10 * args.cells, 1)
                 for backend in backends:
                     more, _ = timed(many, folder, backend)
                     per_cell = (more - times[backend]) / (9 * args.cells)
-                    print(f"  {backend}: {1000 * per_cell:.2f} ms per extra cell, "
-                          f"{times[backend] - per_cell * args.cells:.2f} s to start")
+                    print(
+                        f"  {backend}: {1000 * per_cell:.2f} ms per extra cell, "
+                        f"{times[backend] - per_cell * args.cells:.2f} s to start"
+                    )
     print("identical results on every backend")
 
 

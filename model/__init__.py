@@ -4,7 +4,7 @@ The lifecycle is one table of edges (:data:`EDGES`); a ``transitions`` Machine b
 :class:`Policy` runs every :class:`TrainingJob`, and :class:`ComprehendService` offers it through the
 same methods as ``boto3.client("comprehend")``.
 
->>> from model import Status
+>>> from stoprace.model import Status
 >>> len(Status)
 8
 """

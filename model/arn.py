@@ -1,4 +1,5 @@
-"""Document-classifier ARNs: parse, format and validate them as the service does (SPEC section 2).
+"""Document-classifier ARNs: parse, format and validate them as the service does (evidence: ``stop-request``,
+``no-client-validation``).
 
 botocore checks neither the length nor the pattern of an ARN on the client side, so a bad ARN reaches
 the service; here it is the model's job to refuse it.
@@ -24,7 +25,7 @@ __all__ = [
     "MAX_NAME_LENGTH",
     "NAME_PATTERN",
     "NEWER_PATTERN",
-    "SEED_PATTERN",
+    "REFERENCE_PATTERN",
     "ArnError",
     "ArnPattern",
     "ClassifierArn",
@@ -35,8 +36,8 @@ __all__ = [
 ]
 
 #: The pattern of the StopTrainingDocumentClassifier reference page and of botocore's model (read from
-#: the committed shapes, :mod:`model.shapes`, so there is one copy).
-SEED_PATTERN: str = shapes()["DocumentClassifierArn"]["pattern"]
+#: the committed shapes, :mod:`stoprace.model.shapes`, so there is one copy).
+REFERENCE_PATTERN: str = shapes()["DocumentClassifierArn"]["pattern"]
 #: The looser pattern that newer AWS pages show.
 NEWER_PATTERN = (
     r"arn:aws[A-Za-z0-9-]{0,63}:comprehend:[A-Za-z0-9-]{0,63}:([0-9]{12}|aws):document-classifier/"
@@ -52,12 +53,12 @@ MAX_NAME_LENGTH: int = shapes()["ComprehendArnName"]["max"]
 class ArnPattern(StrEnum):
     """Which published ARN pattern to enforce."""
 
-    SEED = "seed"
+    REFERENCE = "reference"
     NEWER = "newer"
 
 
 _COMPILED = {
-    ArnPattern.SEED: re.compile(SEED_PATTERN),
+    ArnPattern.REFERENCE: re.compile(REFERENCE_PATTERN),
     ArnPattern.NEWER: re.compile(NEWER_PATTERN),
 }
 _NAME = re.compile(NAME_PATTERN)
@@ -85,7 +86,7 @@ class ClassifierArn:
         )
 
 
-def validate_arn(value: object, pattern: ArnPattern | str = ArnPattern.SEED) -> str:
+def validate_arn(value: object, pattern: ArnPattern | str = ArnPattern.REFERENCE) -> str:
     """Return ``value`` if it is a valid classifier ARN, else raise ``ArnError`` saying why.
 
     The whole string must match (the pattern is anchored) and be at most 256 characters.
@@ -104,7 +105,7 @@ def validate_arn(value: object, pattern: ArnPattern | str = ArnPattern.SEED) -> 
     return value
 
 
-def parse_arn(value: object, pattern: ArnPattern | str = ArnPattern.SEED) -> ClassifierArn:
+def parse_arn(value: object, pattern: ArnPattern | str = ArnPattern.REFERENCE) -> ClassifierArn:
     """Split a valid classifier ARN into its parts; raise ``ArnError`` for an invalid one."""
     text = validate_arn(value, pattern)
     _, partition, _, region, account, resource = text.split(":", 5)
@@ -134,7 +135,7 @@ def format_arn(
     name: str,
     version: str | None = None,
     partition: str = "aws",
-    pattern: ArnPattern | str = ArnPattern.SEED,
+    pattern: ArnPattern | str = ArnPattern.REFERENCE,
 ) -> str:
     """The ARN of classifier ``name`` (and ``version``), validated before it is returned."""
     validate_name(name, "DocumentClassifierName")

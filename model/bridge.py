@@ -1,4 +1,4 @@
-"""A bridge from a real ``boto3.client("comprehend")`` to a :class:`~model.ComprehendService`.
+"""A bridge from a real ``boto3.client("comprehend")`` to a :class:`~stoprace.model.ComprehendService`.
 
 Users' code talks to boto3. :func:`attach` hooks a model service into a real boto3 (botocore) Comprehend
 client through botocore's event system, so that code runs unchanged against the model: no network, no
@@ -10,13 +10,13 @@ serialization, response parsing (timestamps become ``datetime``), paginators, an
 (HTTP 400) is not retried in legacy mode, an ``InternalServerException`` (500) is. Requests are not
 signed (botocore's ``choose-signer`` event), so no credentials are needed.
 
-Time is virtual: give the service a :class:`~model.clock.ManualClock`. Within
+Time is virtual: give the service a :class:`~stoprace.model.clock.ManualClock`. Within
 ``with bridge.virtual_time():`` the whole process runs on that clock (``time.sleep``, ``time.monotonic``,
-``time.time``, ``asyncio.sleep``: :mod:`model.virtual`), so botocore's waiters and retries and any
+``time.time``, ``asyncio.sleep``: :mod:`stoprace.model.virtual`), so botocore's waiters and retries and any
 polling loop advance it instead of waiting; :meth:`Bridge.sleep` advances it by hand, and
 :meth:`Bridge.at` runs an outside action (someone else's stop) at a virtual time. The model has no
 randomness, so what makes the service progress by itself (jobs start, finish, fail, stop on a schedule
-drawn from a race scenario) lives in ``sim``: ``sim.autopilot.attach(client, service, scenario)``
+drawn from a race scenario) lives in ``sim``: ``stoprace.sim.autopilot.attach(client, service, scenario)``
 attaches through :func:`attach` and schedules the Autopilot's events on the service's clock, so a
 polling loop sees ``SUBMITTED``, ``TRAINING`` and then ``TRAINED`` or ``STOPPED`` without real waiting.
 
@@ -118,7 +118,7 @@ class Bridge:
     def clock(self) -> ManualClock:
         """The service's virtual clock (a ``TypeError`` if the service runs on another clock)."""
         if not isinstance(self.service.clock, ManualClock):
-            raise TypeError("virtual time needs a service whose clock is a model.ManualClock")
+            raise TypeError("virtual time needs a service whose clock is a stoprace.model.ManualClock")
         return self.service.clock
 
     def sleep(self, seconds: float) -> None:
@@ -128,7 +128,7 @@ class Bridge:
     def virtual_time(self) -> contextlib.AbstractContextManager[ManualClock]:
         """Within this block the whole process runs on the service's clock: ``time.sleep``,
         ``time.monotonic``, ``time.time``, ``asyncio.sleep`` and the event loop's clock
-        (:func:`model.virtual.virtual_time`), so waiters, retries and polling loops run unchanged
+        (:func:`stoprace.model.virtual.virtual_time`), so waiters, retries and polling loops run unchanged
         without waiting, and a scenario-driven service progresses as their sleeps move the clock."""
         return virtual_time(self.clock)
 
@@ -166,8 +166,12 @@ class Bridge:
             payload = {"__type": err.code, "message": err.message}
             headers = {"x-amzn-ErrorType": err.code}
         data = json.dumps(payload).encode()
-        headers = {"Content-Type": "application/x-amz-json-1.1", "Content-Length": str(len(data)),
-                   "x-amzn-RequestId": f"stoprace-{len(self.calls)}", **headers}
+        headers = {
+            "Content-Type": "application/x-amz-json-1.1",
+            "Content-Length": str(len(data)),
+            "x-amzn-RequestId": f"stoprace-{len(self.calls)}",
+            **headers,
+        }
         return self._response_class(request.url, status, headers, _Body(data))
 
     def detach(self) -> None:
@@ -181,7 +185,7 @@ def attach(
     client: Any, service: ComprehendService, *, before_request: Callable[[], None] | None = None
 ) -> Bridge:
     """Answer every call of the boto3 Comprehend ``client`` from ``service``; ``before_request`` is
-    called before each request is answered (``sim.autopilot`` uses it to move the service on)."""
+    called before each request is answered (``stoprace.sim.autopilot`` uses it to move the service on)."""
     _botocore("botocore")
     meta = getattr(client, "meta", None)
     model = getattr(meta, "service_model", None)

@@ -7,11 +7,12 @@ every API call and every service event from every configuration reached, in two 
 - ``name_reuse``: two classifiers sharing a name and version, one after the other (create, delete,
   ``ResourceInUseException`` while the first exists, re-create once its delete has completed).
 
-Every step is judged by the SPEC-derived properties of :mod:`model.invariants`, and one liveness
+Every step is judged by the properties of :mod:`stoprace.model.invariants`, and one liveness
 property is checked: from every reachable configuration a finished or deleted one is reachable by the
 service's own progress alone (no trap states). Because the search is breadth-first, the counterexample
 reported for a property is a shortest one.
 
+>>> from stoprace.model import Status
 >>> report = check([Policy()])
 >>> report.ok, sorted(report.reachable_statuses) == sorted(s.value for s in Status)
 (True, True)
@@ -24,19 +25,28 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .clock import ManualClock
 from .errors import InvalidTransitionError, ServiceError
-from .invariants import STOPPED_TO_TRAINED, check_properties, check_step, is_training
-from .lifecycle import API_TRIGGERS, EDGES, RACE_LOST_STEPS, SERVICE_TRIGGERS, Edge
+from .findings import NO_TRAPS, CheckReport, PolicyResult, Violation
+from .invariants import check_properties, check_step, is_training
+from .lifecycle import API_TRIGGERS, EDGES, SERVICE_TRIGGERS, Edge
 from .policy import DEFAULT_POLICY, Policy
 from .service import ApiCall, ComprehendService
-from .statuses import FINISHED, Status
+from .statuses import FINISHED
 
 __all__ = [
-    "NO_TRAPS", "SCENARIOS", "CheckReport", "PolicyResult", "Violation", "check", "explore", "judge_trace",
+    "NO_TRAPS",
+    "SCENARIOS",
+    "CheckReport",
+    "PolicyResult",
+    "Replay",
+    "Violation",
+    "check",
+    "explore",
+    "replay",
 ]
 
 #: Scenario name -> how many classifiers may be created one after another under the same name.
@@ -51,166 +61,12 @@ _REQUEST = {
     "ClientRequestToken": "checker-token",
 }
 _API_ACTIONS = ("create", *API_TRIGGERS)
-NO_TRAPS = "no trap states: service progress alone reaches a finished or deleted job"
 _CHUNK = 64  # searches per task handed to a worker process
 _TIME_KEYS = ("TrainingStartTime", "TrainingEndTime", "EndTime")
 
 # What the search tells apart: creates so far, status (None: no classifier), which timestamps are
 # present, whether the job was ever seen TRAINING, and whether a stop was ever accepted.
 _Key = tuple[int, str | None, tuple[str, ...], bool, bool]
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    """A broken property, with a shortest trace of steps that breaks it."""
-
-    property: str
-    scenario: str
-    policy: dict[str, str]
-    trace: tuple[str, ...]
-    detail: str
-
-    def __str__(self) -> str:
-        steps = "\n".join(f"  {i}. {step}" for i, step in enumerate(self.trace, start=1))
-        policy = ", ".join(f"{k}={v}" for k, v in self.policy.items()) or "default policy"
-        return f"{self.property} ({self.scenario}, {policy}): {self.detail}\n{steps}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "property": self.property,
-            "scenario": self.scenario,
-            "policy": self.policy,
-            "trace": list(self.trace),
-            "detail": self.detail,
-        }
-
-
-@dataclass(slots=True)
-class PolicyResult:
-    """What one scenario's search found under one policy."""
-
-    scenario: str
-    policy: Policy
-    states: int = 0
-    steps: int = 0
-    statuses: set[str] = field(default_factory=set)
-    taken: set[tuple[str, str, str | None]] = field(default_factory=set)
-    violations: list[Violation] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class CheckReport:
-    """The whole check: every scenario under every policy asked for."""
-
-    results: list[PolicyResult]
-    edges: tuple[Edge, ...]
-    seconds: float
-
-    def as_text(self) -> str:
-        """The report as ``stoprace check`` prints it: the facts, dead rows, and the shortest
-        counterexample of each broken property."""
-        facts = self.as_dict()
-        lines = [
-            f"checked {facts['policies']} policies x {len(facts['scenarios'])} scenarios "
-            f"({', '.join(facts['scenarios'])}): {facts['states']} configurations, {facts['steps']} steps, "
-            f"{facts['seconds']:.1f} s",
-        ]
-        sections = [("default policy", facts["default_policy"])]
-        if facts["policies"] > 1:
-            sections.append(("all policies searched", facts["all_policies"]))
-        yes = {True: "yes", False: "no"}
-        for title, summary in sections:
-            if summary is None:
-                continue
-            lines += [
-                f"{title}:",
-                f"  reachable statuses: {', '.join(summary['reachable_statuses'])}",
-                "  STOP_REQUESTED -> TRAINED (the lost race) reachable: "
-                f"{yes[summary['race_lost_reachable']]}",
-                f"  STOPPED -> TRAINED reachable: {yes[summary['stopped_to_trained_reachable']]}",
-                f"  trap states: {summary['trap_states']}",
-            ]
-        dead = self.dead_rows
-        lines.append(f"dead rows (no policy searched takes them): {len(dead) or 'none'}")
-        lines += [f"  {e.trigger}: {', '.join(e.source)} -> {e.dest or '(no change)'}" for e in dead]
-        violations = self.violations
-        if violations:
-            lines.append(f"VIOLATIONS: {len(violations)}; the shortest of each property:")
-            seen: set[str] = set()
-            for v in violations:
-                if v.property not in seen:
-                    seen.add(v.property)
-                    lines.append(str(v))
-        else:
-            lines.append("every property holds")
-        return "\n".join(lines)
-
-    @property
-    def violations(self) -> list[Violation]:
-        """Every violation found, shortest first."""
-        return sorted((v for r in self.results for v in r.violations), key=lambda v: len(v.trace))
-
-    @property
-    def ok(self) -> bool:
-        return not any(r.violations for r in self.results)
-
-    @property
-    def reachable_statuses(self) -> set[str]:
-        return _statuses(self.results)
-
-    @property
-    def taken(self) -> set[tuple[str, str, str | None]]:
-        """Every (trigger, from, to) step observed; ``to`` is None for an accepted no-op."""
-        return _taken(self.results)
-
-    def reachable(self, source: str, dest: str | None, policy: Policy | None = None) -> bool:
-        """Whether a job went from ``source`` to ``dest`` in one step (under ``policy``, or any)."""
-        results = [r for r in self.results if policy is None or r.policy == policy]
-        return any(s == source and d == dest for _, s, d in _taken(results))
-
-    @property
-    def dead_rows(self) -> list[Edge]:
-        """Rows of the table that no policy's search ever took."""
-        taken = self.taken
-        return [e for e in self.edges if not any((e.trigger, s, e.dest) in taken for s in e.source)]
-
-    def summary(self, policy: Policy | None = None) -> dict[str, Any]:
-        """Reachability facts under ``policy``, or across every policy searched."""
-        results = [r for r in self.results if policy is None or r.policy == policy]
-        statuses = _statuses(results)
-        return {
-            "searches": len(results),
-            "reachable_statuses": [s.value for s in Status if s.value in statuses],
-            "race_lost_reachable": any(self.reachable(*step, policy) for step in sorted(RACE_LOST_STEPS)),
-            "stopped_to_trained_reachable": self.reachable(*STOPPED_TO_TRAINED, policy),
-            "trap_states": sum(1 for r in results for v in r.violations if v.property == NO_TRAPS),
-            "violations": sum(len(r.violations) for r in results),
-        }
-
-    def as_dict(self) -> dict[str, Any]:
-        default = DEFAULT_POLICY
-        searched_default = any(r.policy == default for r in self.results)
-        return {
-            "ok": self.ok,
-            "policies": len({r.policy for r in self.results}),
-            "scenarios": sorted({r.scenario for r in self.results}),
-            "states": sum(r.states for r in self.results),
-            "steps": sum(r.steps for r in self.results),
-            "seconds": round(self.seconds, 3),
-            "default_policy": self.summary(default) if searched_default else None,
-            "all_policies": self.summary(),
-            "taken": [list(t) for t in sorted(self.taken, key=lambda t: (t[0], t[1], t[2] or ""))],
-            "dead_rows": [e.as_dict() for e in self.dead_rows],
-            "violations": [v.as_dict() for v in self.violations],
-        }
-
-
-def _statuses(results: Iterable[PolicyResult]) -> set[str]:
-    return set().union(*(r.statuses for r in results))
-
-
-def _taken(results: Iterable[PolicyResult]) -> set[tuple[str, str, str | None]]:
-    return set().union(*(r.taken for r in results))
 
 
 def _describe(service: ComprehendService, arn: str) -> dict[str, Any] | None:
@@ -333,8 +189,13 @@ class _Search:
         # existing classifier repeats the request that made it.
         reuse = "same" if action == "create" and before is not None else None
         for prop, detail in check_step(
-            action, before, after, result=out, error=None if error == "refused" else error,
-            policy=self.policy, token_reuse=reuse,
+            action,
+            before,
+            after,
+            result=out,
+            error=None if error == "refused" else error,
+            policy=self.policy,
+            token_reuse=reuse,
         ):
             self.report(prop, step, detail)
         self.result.taken.update(steps)
@@ -345,7 +206,9 @@ class _Search:
             trained = trained or is_training(after["Status"])
             stop_seen = stop_seen or any(trigger == "stop" and dest for trigger, _, dest in steps)
             for prop, detail in check_properties(
-                after, billed_seconds=branch.billed_training_seconds(self.arn), trained=trained,
+                after,
+                billed_seconds=branch.billed_training_seconds(self.arn),
+                trained=trained,
                 policy=self.policy,
             ):
                 self.report(prop, step, detail)
@@ -388,15 +251,31 @@ def explore(
     return _Search(policy, scenario, edges).run()
 
 
-def judge_trace(
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """A trace taken through the model step by step: the service it left (``service.path(arn)``,
+    ``service.status(arn)``, ``service.can_fire(arn, trigger)``), the classifier's ARN, and the safety
+    violations the steps showed, each with the prefix of the trace that shows it."""
+
+    service: ComprehendService
+    arn: str
+    violations: list[Violation]
+
+
+def replay(
     trace: Sequence[str],
     policy: Policy = DEFAULT_POLICY,
     scenario: str = "one_job",
     edges: tuple[Edge, ...] = EDGES,
-) -> list[Violation]:
+) -> Replay:
     """Take the actions of ``trace`` (``create``, ``stop``, ``delete`` or a service trigger) one after
-    another and judge each step as :func:`explore` does: the safety violations the trace shows, each
-    with the prefix of ``trace`` that shows it (for replaying another checker's counterexample)."""
+    another and judge each step as :func:`explore` does. This is how a counterexample, ours or another
+    checker's (a SPIN trail), is replayed through the model.
+
+    >>> found = replay(["create", "stop", "finish_stop"])
+    >>> [str(s) for s in found.service.path(found.arn)], found.violations
+    (['SUBMITTED', 'STOP_REQUESTED', 'STOPPED'], [])
+    """
     search = _Search(policy, scenario, edges)
     key: _Key = (0, None, (), False, False)
     service = search.found[key][0]
@@ -404,12 +283,10 @@ def judge_trace(
     for action in trace:
         search.service_moves.setdefault(key, set())
         key, done, _ = search.step(key, done, service, _describe(service, search.arn), action)
-    return search.result.violations
+    return Replay(service, search.arn, search.result.violations)
 
 
-def _explore_many(
-    tasks: Sequence[tuple[Policy, str]], edges: tuple[Edge, ...]
-) -> list[PolicyResult]:
+def _explore_many(tasks: Sequence[tuple[Policy, str]], edges: tuple[Edge, ...]) -> list[PolicyResult]:
     return [explore(policy, scenario, edges) for policy, scenario in tasks]
 
 

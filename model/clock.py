@@ -8,6 +8,8 @@ import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from .numbers import is_number
+
 __all__ = ["EPOCH", "Clock", "ManualClock", "utc_now"]
 
 #: A clock is any callable that returns the current time as a timezone-aware ``datetime``.
@@ -77,7 +79,7 @@ class ManualClock:
     def call_at(self, when: float, action: Callable[[], object], *, rank: int = 100) -> None:
         """Run ``action()`` when the clock reaches ``when`` seconds since its start (at once, on the next
         move, if that is not later than now). Lower ``rank`` runs first at the same instant."""
-        if isinstance(when, bool) or not isinstance(when, int | float) or not math.isfinite(when):
+        if not is_number(when) or not math.isfinite(when):
             raise TypeError(f"when must be a finite number of seconds since the clock's start, got {when!r}")
         if not callable(action):
             raise TypeError(f"action must be callable, not {type(action).__name__}")
@@ -91,7 +93,7 @@ class ManualClock:
     def advance(self, seconds: float) -> datetime:
         """Move the clock forward by ``seconds`` (a finite number, at least 0), running the actions due on
         the way, and return the new time."""
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        if not is_number(seconds):
             raise TypeError(f"seconds must be a number, not {type(seconds).__name__}")
         if not math.isfinite(seconds) or seconds < 0:
             raise ValueError(f"seconds must be finite and at least 0, got {seconds!r}")

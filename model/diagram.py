@@ -28,7 +28,6 @@ import shutil
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,7 +36,7 @@ from .lifecycle import EDGES, GUARDS, RACE_LOST_STEPS, STATES, Actor, Edge, Prov
 from .policy import DEFAULT_POLICY, Policy
 from .statuses import DELETED, FINISHED, Status
 
-__all__ = ["FORMATS", "Diagram", "DiagramError", "annotations_from_race", "format_of", "race_edges"]
+__all__ = ["FORMATS", "Diagram", "DiagramError", "format_of"]
 
 #: Output formats: text ones need nothing installed; images need Graphviz's ``dot`` program.
 FORMATS = ("mermaid", "dot", "svg", "png")
@@ -48,18 +47,12 @@ GRAPHVIZ_INSTALL_HINT = (
 )
 
 _LINE = {Provenance.DOCUMENTED: "solid", Provenance.INFERRED: "dashed", Provenance.ASSUMED: "dotted"}
-_STRENGTH = (Provenance.DOCUMENTED, Provenance.INFERRED, Provenance.ASSUMED)  # weakest last
 _COLOUR = {Actor.API: "#1f5fbf", Actor.SERVICE: "black"}
 _RACE_COLOUR = "#d62728"
 
 
 class DiagramError(ModelError):
     """A diagram cannot be drawn as asked (for example, no ``dot`` program for SVG or PNG)."""
-
-
-def race_edges() -> frozenset[tuple[str, str]]:
-    """The edges on which a stopped job's training completes anyway (``model.lifecycle.RACE_LOST_STEPS``)."""
-    return RACE_LOST_STEPS
 
 
 def _label(edge: Edge, stamps: bool = False) -> str:
@@ -82,7 +75,7 @@ class _Arrow:
 
     @property
     def provenance(self) -> Provenance:
-        return max((e.provenance for e in self.edges), key=_STRENGTH.index)
+        return Provenance.weakest(*(e.provenance for e in self.edges))
 
     @property
     def actor(self) -> Actor:
@@ -90,7 +83,7 @@ class _Arrow:
 
     @property
     def race(self) -> bool:
-        return (self.source, self.dest) in race_edges()
+        return (self.source, self.dest) in RACE_LOST_STEPS
 
     @property
     def style(self) -> str:
@@ -101,8 +94,9 @@ class _Arrow:
 @dataclass(frozen=True)
 class Diagram:
     """The lifecycle diagram under ``policy``; ``annotations`` adds text to arrows, keyed by
-    ``(source, dest)`` (see :func:`annotations_from_race`); ``stamps`` writes the timestamps each step
-    sets after its trigger (``start_training / TrainingStartTime``)."""
+    ``(source, dest)`` (the simulator's :func:`stoprace.sim.report.annotations_from_race` makes them from
+    a race result); ``stamps`` writes the timestamps each step sets after its trigger
+    (``start_training / TrainingStartTime``)."""
 
     policy: Policy = DEFAULT_POLICY
     annotations: Mapping[tuple[str, str], str] = field(default_factory=dict)
@@ -180,11 +174,13 @@ class Diagram:
             # With stamps, labels are long: in Graphviz, one line per edge.
             joiner = "\n" if self.stamps and engine == "graphviz" else " | "
             no_op = all(e.dest is None for e in arrow.edges)  # accepted, nothing changes: internal
-            label = joiner.join(dict.fromkeys(
-                # a no-op drawn on the loop of a step that keeps the status says so itself
-                _label(e, self.stamps) + (" [internal]" if e.dest is None and not no_op else "")
-                for e in arrow.edges
-            ))
+            label = joiner.join(
+                dict.fromkeys(
+                    # a no-op drawn on the loop of a step that keeps the status says so itself
+                    _label(e, self.stamps) + (" [internal]" if e.dest is None and not no_op else "")
+                    for e in arrow.edges
+                )
+            )
             if engine == "mermaid" and arrow.provenance is not Provenance.DOCUMENTED:
                 label += f" ({arrow.provenance.value})"
             if engine == "mermaid" and arrow.race:
@@ -192,11 +188,22 @@ class Diagram:
             note = self.annotations.get((arrow.source, arrow.dest))
             if note:
                 label += f" - {note}"
-            transitions.append({"trigger": arrow.edges[0].trigger, "source": arrow.source,
-                                "dest": None if no_op else arrow.dest, "label": label})
+            transitions.append(
+                {
+                    "trigger": arrow.edges[0].trigger,
+                    "source": arrow.source,
+                    "dest": None if no_op else arrow.dest,
+                    "label": label,
+                }
+            )
         machine = GraphMachine(
-            states=list(STATES), initial=Status.SUBMITTED.value, transitions=transitions,
-            auto_transitions=False, title=self.title, graph_engine=engine, show_conditions=False,
+            states=list(STATES),
+            initial=Status.SUBMITTED.value,
+            transitions=transitions,
+            auto_transitions=False,
+            title=self.title,
+            graph_engine=engine,
+            show_conditions=False,
         )
         expected = {"mermaid": "diagrams_mermaid", "graphviz": "diagrams_graphviz"}[engine]
         if not machine.graph_cls.__module__.endswith(expected):
@@ -220,12 +227,21 @@ class Diagram:
         except ImportError as err:  # pragma: no cover - graphviz is a dependency
             raise DiagramError(f"DOT needs the Python package `graphviz`: {err}") from None
         graph.node("start", label="", shape="point", width="0.15")
-        graph.edge("start", Status.SUBMITTED.value, label="create_document_classifier()",
-                   color=_COLOUR[Actor.API], fontcolor=_COLOUR[Actor.API])
+        graph.edge(
+            "start",
+            Status.SUBMITTED.value,
+            label="create_document_classifier()",
+            color=_COLOUR[Actor.API],
+            fontcolor=_COLOUR[Actor.API],
+        )
         with graph.subgraph(name="cluster_legend") as legend:
             legend.attr(label="legend", fontsize="10", color="gray", style="rounded")
-            legend.node("legend", shape="plaintext", fontsize="10",
-                        label=_LEGEND + (_STAMPS_LEGEND if self.stamps else ""))
+            legend.node(
+                "legend",
+                shape="plaintext",
+                fontsize="10",
+                label=_LEGEND + (_STAMPS_LEGEND if self.stamps else ""),
+            )
         return graph
 
     def _pipe(self, fmt: str) -> bytes:
@@ -258,10 +274,16 @@ def _styles(base: Mapping[str, Any]) -> dict[str, Any]:
     edge_styles = dict(styles["edge"])
     for provenance, line in _LINE.items():
         for actor, colour in _COLOUR.items():
-            edge_styles[f"{actor.value}_{provenance.value}"] = {"style": line, "color": colour,
-                                                                 "fontcolor": colour}
+            edge_styles[f"{actor.value}_{provenance.value}"] = {
+                "style": line,
+                "color": colour,
+                "fontcolor": colour,
+            }
         edge_styles[f"race_{provenance.value}"] = {
-            "style": line, "color": _RACE_COLOUR, "fontcolor": _RACE_COLOUR, "penwidth": "3",
+            "style": line,
+            "color": _RACE_COLOUR,
+            "fontcolor": _RACE_COLOUR,
+            "penwidth": "3",
         }
     styles["edge"] = edge_styles
     return styles
@@ -281,56 +303,3 @@ def format_of(path: Path) -> str:
 def has_dot() -> bool:
     """Whether Graphviz's ``dot`` program is on the PATH."""
     return shutil.which("dot") is not None
-
-
-def _check_race_row(index: int, row: Any) -> None:
-    """A row of a race result has a stop time, a count of stop requests and paths with counts."""
-    where = f"rows[{index}]"
-    if not isinstance(row, Mapping):
-        raise DiagramError(f"{where} is not an object")
-    stop_at, requested, paths = row.get("stop_at"), row.get("stop_requested"), row.get("paths")
-    if isinstance(stop_at, bool) or not isinstance(stop_at, int | float):
-        raise DiagramError(f"{where}.stop_at must be a number of seconds, got {stop_at!r}")
-    if isinstance(requested, bool) or not isinstance(requested, int) or requested < 0:
-        raise DiagramError(f"{where}.stop_requested must be a whole number >= 0, got {requested!r}")
-    if not isinstance(paths, Mapping) or not paths:
-        raise DiagramError(f"{where}.paths must be an object of PATH: count with at least one path")
-    for path, count in paths.items():
-        if not isinstance(path, str) or isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise DiagramError(f"{where}.paths: {path!r}: {count!r} is not a path with a count >= 0")
-
-
-def annotations_from_race(
-    report: Mapping[str, Any], stop_at: float | None = None
-) -> dict[tuple[str, str], str]:
-    """Arrow annotations from a race report (``stoprace race --json`` or ``results.json``): on the race
-    edges, the share of stop requests sent during training that lost the race that way; on every other
-    arrow, the share of jobs that reached its source and took it. Rows are pooled, or only the row of
-    ``stop_at``."""
-    rows = report.get("rows") if isinstance(report, Mapping) else None
-    if not isinstance(rows, list) or not rows:
-        raise DiagramError("not a race result: expected the JSON of `stoprace race` with its rows")
-    for i, row in enumerate(rows):
-        _check_race_row(i, row)
-    if stop_at is not None:
-        rows = [r for r in rows if float(r["stop_at"]) == float(stop_at)]
-        if not rows:
-            times = ", ".join(f"{float(r['stop_at']):g}" for r in report["rows"])
-            raise DiagramError(f"no row for stop time {stop_at:g} s; the result has {times}")
-    took: dict[tuple[str, str], int] = defaultdict(int)
-    reached: dict[str, int] = defaultdict(int)
-    stop_requested = sum(int(r["stop_requested"]) for r in rows)
-    for row in rows:
-        for path, count in row["paths"].items():
-            steps = path.split(">")
-            for step in steps:
-                reached[step] += count
-            for a, b in pairwise(steps):
-                took[(a, b)] += count
-    notes = {}
-    for (a, b), count in took.items():
-        if (a, b) in race_edges() and stop_requested:
-            notes[(a, b)] = f"race lost {100 * count / stop_requested:.1f}%"
-        else:
-            notes[(a, b)] = f"{100 * count / reached[a]:.1f}%" if reached[a] else "0 jobs"
-    return notes

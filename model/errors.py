@@ -13,7 +13,8 @@ Each carries ``code``, ``http_status``, ``message`` and a ``response`` dict shap
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from enum import StrEnum
+from typing import Any, ClassVar
 
 __all__ = [
     "BOTOCORE_HTTP_STATUS",
@@ -40,12 +41,38 @@ __all__ = [
     "http_status_for",
 ]
 
-#: Which HTTP status codes the errors carry: ``"seed"`` (the StopTrainingDocumentClassifier API
-#: reference page: every client error is 400) or ``"botocore"`` (the newest botocore service model,
-#: which annotates ResourceNotFound as 404 and TooManyRequests as 429). SPEC section 2.
-HttpStatuses = Literal["seed", "botocore"]
 
-#: The codes whose HTTP status differs in the newest botocore service model (SPEC section 2).
+class HttpStatuses(StrEnum):
+    """Which HTTP status codes client errors carry (evidence: ``stop-errors``): ``reference`` (the
+    StopTrainingDocumentClassifier API reference page: every client error is 400) or ``botocore`` (the
+    newest botocore service model, which annotates ResourceNotFound as 404 and TooManyRequests as 429).
+
+    >>> HttpStatuses.named("botocore").status_of("TooManyRequestsException")
+    429
+    """
+
+    REFERENCE = "reference"
+    BOTOCORE = "botocore"
+
+    @classmethod
+    def named(cls, value: object, what: str = "http_statuses") -> HttpStatuses:
+        """``value`` as a convention; a ``ValueError`` naming ``what`` and the choices otherwise."""
+        for member in cls:
+            if value == member.value:
+                return member
+        choices = " or ".join(repr(c.value) for c in cls)
+        raise ValueError(f"{what} must be {choices}, got {value!r}")
+
+    def status_of(self, code: str) -> int:
+        """The HTTP status of error ``code`` under this convention."""
+        if code not in ERRORS:
+            raise ValueError(f"unknown error code {code!r}; known codes: {', '.join(sorted(ERRORS))}")
+        if self is HttpStatuses.BOTOCORE:
+            return BOTOCORE_HTTP_STATUS.get(code, ERRORS[code].default_http_status)
+        return ERRORS[code].default_http_status
+
+
+#: The codes whose HTTP status differs in the newest botocore service model (evidence: ``stop-errors``).
 BOTOCORE_HTTP_STATUS: dict[str, int] = {
     "ResourceNotFoundException": 404,
     "TooManyRequestsException": 429,
@@ -107,10 +134,10 @@ class ServiceError(ModelError):
             "ResponseMetadata": {"HTTPStatusCode": self.http_status},
         }
 
-    def with_context(self, *, operation_name: str, http_statuses: HttpStatuses) -> ServiceError:
+    def with_context(self, *, operation_name: str, http_statuses: HttpStatuses | str) -> ServiceError:
         """The same error, naming the operation and carrying the chosen HTTP status convention."""
         self.operation_name = operation_name
-        self.http_status = http_status_for(self.code, http_statuses)
+        self.http_status = HttpStatuses.named(http_statuses).status_of(self.code)
         self.args = (self._text(),)
         return self
 
@@ -208,18 +235,12 @@ ERRORS: dict[str, type[ServiceError]] = {
 }
 
 
-#: The errors a request that breaks a constraint of the service model may get (a service option, SPEC
+#: The errors a request that breaks a constraint of the service model may get (a service option; evidence:
 #: section 2): AWS's request validation answers ``ValidationException``; the API reference page's reading
 #: is ``InvalidRequestException``.
 VALIDATION_ERRORS = ("ValidationException", "InvalidRequestException")
 
 
-def http_status_for(code: str, convention: HttpStatuses = "seed") -> int:
-    """The HTTP status of error ``code`` under ``convention`` (``"seed"`` or ``"botocore"``)."""
-    if code not in ERRORS:
-        raise ValueError(f"unknown error code {code!r}; known codes: {', '.join(sorted(ERRORS))}")
-    if convention == "botocore":
-        return BOTOCORE_HTTP_STATUS.get(code, ERRORS[code].default_http_status)
-    if convention == "seed":
-        return ERRORS[code].default_http_status
-    raise ValueError(f"unknown HTTP status convention {convention!r}; use 'seed' or 'botocore'")
+def http_status_for(code: str, convention: HttpStatuses | str = HttpStatuses.REFERENCE) -> int:
+    """The HTTP status of error ``code`` under ``convention`` (``"reference"`` or ``"botocore"``)."""
+    return HttpStatuses.named(convention, "convention").status_of(code)

@@ -1,15 +1,16 @@
-"""Safety properties of the lifecycle, written from SPEC, never from the edge table.
+"""Safety properties of the lifecycle, written from the evidence (``docs/evidence.md``), never from the edge
+table.
 
 An oracle derived from ``EDGES`` would only check the table against itself, so these functions spell
-the statuses out and encode what SPEC sections 1-3 and the policy say, independently. The exhaustive
-checker (:mod:`model.check`) and the stateful tests both judge what they observe with them, and the
+the statuses out and encode what the documented facts and the policy say, independently. The exhaustive
+checker (:mod:`stoprace.model.check`) and the stateful tests both judge what they observe with them, and the
 tests of the checker show that they catch broken tables.
 
 Observations are what a client sees: the ``DocumentClassifierProperties`` of a describe (``None`` for a
 classifier that does not exist), and the result of each call.
 
 >>> check_properties({"Status": "TRAINED", "SubmitTime": 0}, billed_seconds=0.0, trained=True)
-[('timestamps are present as SPEC says', 'TRAINED job lacks TrainingStartTime, TrainingEndTime, EndTime')]
+[('timestamps are as documented', 'TRAINED job lacks TrainingStartTime, TrainingEndTime, EndTime')]
 """
 
 from __future__ import annotations
@@ -21,18 +22,31 @@ from typing import Any
 from .policy import DEFAULT_POLICY, Policy
 
 __all__ = [
-    "FINISHED_STATUSES", "INVARIANTS", "STOPPED_TO_TRAINED", "TRAINED_STATUSES", "Finding",
-    "check_properties", "check_step", "is_training", "stop_requested_from",
+    "FINISHED_STATUSES",
+    "INVARIANTS",
+    "STOPPED_TO_TRAINED",
+    "TRAINED_STATUSES",
+    "Finding",
+    "check_properties",
+    "check_step",
+    "is_training",
+    "stop_requested_from",
 ]
 
 #: One broken property: its name (one of ``INVARIANTS``) and what was seen.
 Finding = tuple[str, str]
 
-_SPEC_STATUSES = (
-    "SUBMITTED", "TRAINING", "DELETING", "STOP_REQUESTED", "STOPPED", "IN_ERROR", "TRAINED",
+_DOCUMENTED_STATUSES = (
+    "SUBMITTED",
+    "TRAINING",
+    "DELETING",
+    "STOP_REQUESTED",
+    "STOPPED",
+    "IN_ERROR",
+    "TRAINED",
     "TRAINED_WITH_WARNING",
 )
-#: The finished statuses, and those with a model, as SPEC spells them (the Promela properties use them too).
+#: The finished statuses, and those with a model, as AWS spells them (the Promela properties use them too).
 FINISHED_STATUSES = ("TRAINED", "TRAINED_WITH_WARNING", "STOPPED", "IN_ERROR")
 TRAINED_STATUSES = ("TRAINED", "TRAINED_WITH_WARNING")
 
@@ -56,15 +70,28 @@ TOKEN_REUSE = (
     "(same request) or InvalidRequestException (other parameters), and changes nothing"
 )
 REJECTION = "a rejected stop or delete answers the policy's error"
-TIMESTAMPS_PRESENT = "timestamps are present as SPEC says"
+TIMESTAMPS_PRESENT = "timestamps are as documented"
 TIMESTAMPS_ORDER = "SubmitTime <= TrainingStartTime <= TrainingEndTime <= EndTime"
 BILLED = "billed seconds equal TrainingEndTime - TrainingStartTime and are never negative"
 
 #: Every property, by the name findings carry.
 INVARIANTS: tuple[str, ...] = (
-    STATUS, FINISHED_CHANGES, STOPPED_STAYS, STOP_NEVER_BACK, STOP_REQUESTED_ENTRY, STOP_ANSWER, FAILED_CALL,
-    OTHERS_UNCHANGED, CREATE_SUBMITTED, NAME_IN_USE, NAME_FREE, TOKEN_REUSE, REJECTION, TIMESTAMPS_PRESENT,
-    TIMESTAMPS_ORDER, BILLED,
+    STATUS,
+    FINISHED_CHANGES,
+    STOPPED_STAYS,
+    STOP_NEVER_BACK,
+    STOP_REQUESTED_ENTRY,
+    STOP_ANSWER,
+    FAILED_CALL,
+    OTHERS_UNCHANGED,
+    CREATE_SUBMITTED,
+    NAME_IN_USE,
+    NAME_FREE,
+    TOKEN_REUSE,
+    REJECTION,
+    TIMESTAMPS_PRESENT,
+    TIMESTAMPS_ORDER,
+    BILLED,
 )
 
 _TIME_KEYS = ("SubmitTime", "TrainingStartTime", "TrainingEndTime", "EndTime")
@@ -72,7 +99,7 @@ _TIME_KEYS = ("SubmitTime", "TrainingStartTime", "TrainingEndTime", "EndTime")
 
 def stop_requested_from(policy: Policy = DEFAULT_POLICY) -> tuple[str, ...]:
     """The statuses a stop may move to ``STOP_REQUESTED``: ``TRAINING``, and ``SUBMITTED`` when the
-    policy accepts a stop there (SPEC section 5)."""
+    policy accepts a stop there (evidence: ``stop-when-submitted``)."""
     return ("TRAINING", "SUBMITTED") if policy.stop_when_submitted == "accept" else ("TRAINING",)
 
 
@@ -94,13 +121,14 @@ def check_properties(
     ``trained`` says whether the job was ever seen ``TRAINING`` (a job stopped while ``SUBMITTED``
     never trains); ``billed_seconds`` is what the service says it bills for the job.
 
-    Under ``billing_start=after_provisioning`` (SPEC 7) a job in ``TRAINING`` may not have begun billed
+    Under ``billing_start=after_provisioning`` (evidence: ``provisioning``) a job in ``TRAINING`` may not
+    have begun billed
     training yet, so ``TrainingStartTime`` may be missing there and on a job stopped then; under
     ``billing_end=before_finalization`` billed training ends before the job does, so a job still
     ``TRAINING`` or ``STOP_REQUESTED`` may have a ``TrainingEndTime``, earlier than its ``EndTime``.
     """
     status = props.get("Status")
-    if status not in _SPEC_STATUSES:
+    if status not in _DOCUMENTED_STATUSES:
         return [(STATUS, f"Status {status!r}")]
     finalizing = policy.billing_end == "before_finalization"
     findings = _presence(props, status, trained=trained, policy=policy)
@@ -138,7 +166,8 @@ def _presence(props: Mapping[str, Any], status: str, *, trained: bool, policy: P
     provisioning = policy.billing_start == "after_provisioning"
     finalizing = policy.billing_end == "before_finalization"
     start: bool | None = (
-        None if trained and provisioning and status in ("TRAINING", "STOP_REQUESTED", "STOPPED", "DELETING")
+        None
+        if trained and provisioning and status in ("TRAINING", "STOP_REQUESTED", "STOPPED", "DELETING")
         else trained
     )
     billed = start is True or "TrainingStartTime" in props

@@ -1,8 +1,9 @@
 """One training job, run by the ``transitions`` Machine of its policy's edges.
 
-The Machine of a policy is built once, from :data:`model.lifecycle.EDGES`, and shared by every job; it
+The Machine of a policy is built once, from :data:`stoprace.model.lifecycle.EDGES`, and shared by every job;
+it
 holds no jobs (firing a trigger reads and sets the job's ``state`` only). A job records its path of
-statuses, the timestamps its steps stamp (under the two rules of :class:`~model.lifecycle.Edge`) and
+statuses, the timestamps its steps stamp (under the two rules of :class:`~stoprace.model.lifecycle.Edge`) and
 the last message.
 
 >>> job = TrainingJob(at=0.0)
@@ -65,7 +66,7 @@ def machine_for(policy: Policy = DEFAULT_POLICY, edges: tuple[Edge, ...] = EDGES
     a test of the checker) gets its own Machine.
     """
     if policy.__class__ is not Policy and not isinstance(policy, Policy):
-        raise TypeError(f"policy must be a model.Policy, not {type(policy).__name__}")
+        raise TypeError(f"policy must be a stoprace.model.Policy, not {type(policy).__name__}")
     key = (policy, id(edges))
     entry = _machines.get(key)
     if entry is None:
@@ -176,7 +177,10 @@ class TrainingJob:
         """An independent job in the same status, with the same history and times."""
         twin = TrainingJob.__new__(TrainingJob)
         twin.policy, twin._machine, twin.state, twin.message = (
-            self.policy, self._machine, self.state, self.message
+            self.policy,
+            self._machine,
+            self.state,
+            self.message,
         )
         twin.times, twin.path = dict(self.times), list(self.path)
         return twin

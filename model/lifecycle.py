@@ -8,11 +8,11 @@ carries a message; an edge whose ``when`` names policy settings exists only unde
 
 An edge with ``dest=None`` is an *accepted no-op*: the call succeeds and nothing changes (for example a
 repeated stop). A trigger with no enabled edge from the job's status is refused with
-:class:`~model.errors.InvalidTransitionError`; the service turns that into the policy's AWS error.
+:class:`~stoprace.model.errors.InvalidTransitionError`; the service turns that into the policy's AWS error.
 
 The vocabulary every other module uses is defined here, from the table or checked against it on
-import: the finished and active statuses (:data:`~model.statuses.FINISHED`,
-:data:`~model.statuses.ACTIVE`), the step on which a stop meets a training job
+import: the finished and active statuses (:data:`~stoprace.model.statuses.FINISHED`,
+:data:`~stoprace.model.statuses.ACTIVE`), the step on which a stop meets a training job
 (:data:`STOP_REQUEST_STEP`) and the steps on which it loses the race (:data:`RACE_LOST_STEPS`).
 
 >>> race_lost(["SUBMITTED", "TRAINING", "STOP_REQUESTED", "TRAINED"])
@@ -36,6 +36,7 @@ from .statuses import ACTIVE, DELETED, FINISHED, FINISHED_ORDER, WITH_MODEL, Sta
 __all__ = [
     "API_TRIGGERS",
     "EDGES",
+    "FAILURE_MESSAGE",
     "GUARDS",
     "RACE_LOST_STEPS",
     "REPORTED_STAMPS",
@@ -43,6 +44,7 @@ __all__ = [
     "STATES",
     "STOP_REQUEST_STEP",
     "TRIGGER_DETAILS",
+    "WARNING_MESSAGE",
     "Actor",
     "Edge",
     "Provenance",
@@ -62,15 +64,27 @@ class Actor(StrEnum):
 
 
 class Provenance(StrEnum):
-    """How we know an edge: AWS says so, real integrations show it, or the model chooses it."""
+    """How we know an edge: AWS says so, real integrations show it, or the model chooses it. Declared
+    from the most certain to the least.
+
+    >>> Provenance.weakest(Provenance.DOCUMENTED, Provenance.INFERRED)
+    <Provenance.INFERRED: 'inferred'>
+    """
 
     DOCUMENTED = "documented"
     INFERRED = "inferred"
     ASSUMED = "assumed"
 
+    @staticmethod
+    def weakest(*known: Provenance) -> Provenance:
+        """The least certain of ``known``: what a conclusion resting on all of them can claim."""
+        order = list(Provenance)
+        return max(known, key=order.index)
+
 
 class Stamp(StrEnum):
-    """A job's timestamps: the four describe reports (SPEC section 3), and when a stop was accepted,
+    """A job's timestamps: the four describe reports (evidence: ``describe-times``), and when a stop was
+    accepted,
     which AWS does not report but the policy may bill by."""
 
     SUBMIT = "SubmitTime"
@@ -88,6 +102,7 @@ HAS_TRAINED = "has_trained"
 PROVISIONING = "provisioning"
 BILLING = "billing"
 NOT_FINALIZING = "not_finalizing"
+
 
 @dataclass(frozen=True, slots=True)
 class Guard:
@@ -107,11 +122,13 @@ _START, _END = Stamp.TRAINING_START, Stamp.TRAINING_END
 GUARDS: dict[str, Guard] = {
     HAS_TRAINED: Guard("if trained", "job has started training", lambda _, times: _START in times),
     PROVISIONING: Guard(
-        "if provisioning", "job is provisioning (TRAINING, not yet billed)",
+        "if provisioning",
+        "job is provisioning (TRAINING, not yet billed)",
         lambda path, times: _START not in times and Status.TRAINING.value in path,
     ),
     BILLING: Guard(
-        "if billing", "billed training has begun and not ended",
+        "if billing",
+        "billed training has begun and not ended",
         lambda _, times: _START in times and _END not in times,
     ),
     NOT_FINALIZING: Guard(
@@ -131,6 +148,7 @@ class Edge:
     ``TrainingStartTime``, and never before it. ``guard`` names one of :data:`GUARDS`. ``message``
     says the step carries a ``Message``; ``default_message`` is the one it reports when given none. An
     edge whose ``dest`` is its source keeps the status and only stamps (a phase of ``TRAINING``).
+    ``facts`` names the facts of the evidence page (``docs/evidence.md``) that ``evidence`` sums up.
     """
 
     trigger: str
@@ -145,6 +163,7 @@ class Edge:
     stamps_from: tuple[tuple[Stamp, Stamp], ...] = ()
     message: bool = False
     default_message: str | None = None
+    facts: tuple[str, ...] = ()
 
     def enabled(self, policy: Policy) -> bool:
         """Whether this edge exists under ``policy``."""
@@ -172,6 +191,7 @@ class Edge:
             "actor": self.actor.value,
             "provenance": self.provenance.value,
             "evidence": self.evidence,
+            "facts": list(self.facts),
             "when": dict(self.when),
             "guard": self.guard,
             "stamps": [*self.stamps],
@@ -184,8 +204,10 @@ _S = Status
 _API, _SVC = Actor.API, Actor.SERVICE
 _DOC, _INF, _ASM = Provenance.DOCUMENTED, Provenance.INFERRED, Provenance.ASSUMED
 _ENDS = (Stamp.TRAINING_END, Stamp.END)  # a job reaching a finished status after training
-_FAILED = "Training failed."
-_WARNED = "Training completed with warnings."
+#: The ``Message`` a job reports when it ends TRAINED_WITH_WARNING or IN_ERROR and none is given: AWS's
+#: wording varies with the cause and is not documented, so these say only what happened.
+WARNING_MESSAGE = "Training completed with warnings."
+FAILURE_MESSAGE = "Training failed."
 
 
 def _per_billing_start(edge: Edge) -> tuple[Edge, Edge]:
@@ -204,107 +226,131 @@ def _per_billing_end(edge: Edge) -> tuple[Edge, Edge, Edge]:
     stopped job can end only ``TRAINED`` or ``STOPPED`` (a failure while the stop is pending cannot end
     it, so the stop must)."""
     finalizing = ("billing_end", "before_finalization")
+    # fmt: off
     return (
         replace(edge, when=(*edge.when, ("billing_end", "with_end"))),
         replace(edge, when=(*edge.when, finalizing, ("race_outcomes", "all")), guard=NOT_FINALIZING,
-                provenance=max(edge.provenance, _INF, key=_CERTAINTY.index),
-                evidence=f"{edge.evidence}; SPEC 7: not once billed training has ended"),
+                provenance=Provenance.weakest(edge.provenance, _INF),
+                evidence=f"{edge.evidence}; not once billed training has ended",
+                facts=(*edge.facts, "finalization")),
         replace(edge, when=(*edge.when, finalizing, ("race_outcomes", "trained_or_stopped")),
                 provenance=_ASM,
                 evidence=f"{edge.evidence}; with no other way to end, the stop ends a finalizing job too"),
     )
+    # fmt: on
 
-
-_CERTAINTY = (_DOC, _INF, _ASM)  # strongest first
 
 #: The lifecycle table. Order is presentation order; it carries no meaning.
+# fmt: off
 EDGES: tuple[Edge, ...] = (
     # -- the service's own progress --------------------------------------------------------------
     Edge("start_training", (_S.SUBMITTED,), _S.TRAINING, _SVC, _DOC,
-         "SPEC 1: the console shows Submitted, then Training; SPEC 3: billed from TrainingStartTime",
+         "the console shows Submitted, then Training; billing runs from TrainingStartTime",
+         facts=("console-sequence", "billing"),
          when=(("billing_start", "with_training"),), stamps=(Stamp.TRAINING_START,)),
     Edge("start_training", (_S.SUBMITTED,), _S.TRAINING, _SVC, _INF,
-         "SPEC 7: a classifier listed TRAINING had no TrainingStartTime yet: provisioning comes first",
+         "a classifier listed TRAINING had no TrainingStartTime yet: provisioning comes first",
+         facts=("provisioning",),
          when=(("billing_start", "after_provisioning"),)),
     Edge("begin_billing", (_S.TRAINING,), _S.TRAINING, _SVC, _INF,
-         "SPEC 7: TrainingStartTime appears when billed training begins, after provisioning",
+         "TrainingStartTime appears when billed training begins, after provisioning",
+         facts=("provisioning",),
          when=(("billing_start", "after_provisioning"),), guard=PROVISIONING,
          stamps=(Stamp.TRAINING_START,)),
     Edge("begin_billing", (_S.STOP_REQUESTED,), _S.STOP_REQUESTED, _SVC, _ASM,
-         "not stated; provisioning goes on while a stop is pending, as training does (SPEC 2)",
+         "not stated; provisioning goes on while a stop is pending, as training does",
+         facts=("provisioning", "stop-race"),
          when=(("billing_start", "after_provisioning"),), guard=PROVISIONING,
          stamps=(Stamp.TRAINING_START,)),
     Edge("end_billing", (_S.TRAINING,), _S.TRAINING, _SVC, _INF,
-         "SPEC 7: billed training ends (TrainingEndTime) about a minute before the job does (EndTime)",
+         "billed training ends (TrainingEndTime) about a minute before the job does (EndTime)",
+         facts=("finalization",),
          when=(("billing_end", "before_finalization"),), guard=BILLING, stamps=(Stamp.TRAINING_END,)),
     Edge("end_billing", (_S.STOP_REQUESTED,), _S.STOP_REQUESTED, _SVC, _ASM,
          "not stated; billed training can end while a stop is pending, which then saves nothing",
+         facts=("finalization", "stop-race"),
          when=(("billing_end", "before_finalization"),), guard=BILLING, stamps=(Stamp.TRAINING_END,)),
     *_per_billing_start(Edge(
         "finish_training", (_S.TRAINING,), _S.TRAINED, _SVC, _DOC,
-        "SPEC 1: Training, then Trained", stamps=_ENDS)),
+        "the console shows Training, then Trained", stamps=_ENDS,
+        facts=("console-sequence", "describe-times"))),
     *_per_billing_start(Edge(
         "finish_training_with_warning", (_S.TRAINING,), _S.TRAINED_WITH_WARNING, _SVC, _DOC,
-        "SPEC 1: ModelStatus TRAINED_WITH_WARNING (added 2023)", stamps=_ENDS, message=True,
-        default_message=_WARNED)),
+        "ModelStatus TRAINED_WITH_WARNING (added 2023), with a Message", stamps=_ENDS, message=True,
+        facts=("warning-status",),
+        default_message=WARNING_MESSAGE)),
     *_per_billing_start(Edge(
         "fail_training", (_S.TRAINING,), _S.IN_ERROR, _SVC, _DOC,
-        "SPEC 1: Training, then In error; IN_ERROR is the failure value",
-        stamps=_ENDS, message=True, default_message=_FAILED)),
+        "the console shows Training, then In error; IN_ERROR is the failure value",
+        facts=("console-sequence", "warning-status"),
+        stamps=_ENDS, message=True, default_message=FAILURE_MESSAGE)),
     Edge("finish_training", (_S.STOP_REQUESTED,), _S.TRAINED, _SVC, _DOC,
-         "SEED: if training completes before the stop can take effect, the job ends TRAINED",
+         "if training completes before the stop can take effect, the job ends TRAINED",
+         facts=("stop-race",),
          guard=HAS_TRAINED, stamps=_ENDS),
     Edge("finish_training_with_warning", (_S.STOP_REQUESTED,), _S.TRAINED_WITH_WARNING, _SVC, _ASM,
-         "SPEC 5: not stated; a completion with warnings can win the race too",
+         "not stated; a completion with warnings can win the race too",
+         facts=("race-other-outcomes",),
          when=(("race_outcomes", "all"),), guard=HAS_TRAINED, stamps=_ENDS, message=True,
-         default_message=_WARNED),
+         default_message=WARNING_MESSAGE),
     Edge("fail_training", (_S.STOP_REQUESTED,), _S.IN_ERROR, _SVC, _ASM,
-         "SPEC 5: not stated; a failure can win the race too",
+         "not stated; a failure can win the race too",
+         facts=("race-other-outcomes",),
          when=(("race_outcomes", "all"),), guard=HAS_TRAINED, stamps=_ENDS, message=True,
-         default_message=_FAILED),
+         default_message=FAILURE_MESSAGE),
     *_per_billing_end(Edge(
         "finish_stop", (_S.STOP_REQUESTED,), _S.STOPPED, _SVC, _DOC,
-        "SEED: otherwise the job is stopped and ends STOPPED; SPEC 5: billing ends when it does",
+        "otherwise the job is stopped and ends STOPPED; billing ends when it does",
+        facts=("stop-race", "stopped-billing"),
         when=(("stopped_training_end", "at_stopped"),), stamps=_ENDS)),
     *_per_billing_end(Edge(
         "finish_stop", (_S.STOP_REQUESTED,), _S.STOPPED, _SVC, _ASM,
-        "SPEC 5: alternative: billing of a stopped job ends when the stop was requested",
+        "alternative: billing of a stopped job ends when the stop was requested",
+        facts=("stop-race", "stopped-billing"),
         when=(("stopped_training_end", "at_stop_request"),), stamps=(Stamp.END,),
         stamps_from=((Stamp.TRAINING_END, Stamp.STOP_REQUEST),))),
     Edge("finish_delete", (_S.DELETING,), DELETED, _SVC, _DOC,
-         "SPEC 3: DELETING, then removed by a background job (describe: ResourceNotFound)"),
+         "DELETING, then removed by a background job (describe: ResourceNotFound)",
+         facts=("delete", "deleted-is-gone")),
     # -- StopTrainingDocumentClassifier ----------------------------------------------------------
     Edge("stop", (_S.TRAINING,), _S.STOP_REQUESTED, _API, _DOC,
-         "SEED: a TRAINING job is marked for termination and put into STOP_REQUESTED",
+         "a TRAINING job is marked for termination and put into STOP_REQUESTED",
+         facts=("stop-race",),
          stamps=(Stamp.STOP_REQUEST,)),
     Edge("stop", (_S.SUBMITTED,), _S.STOP_REQUESTED, _API, _INF,
-         "SPEC 5: aws-nuke stops SUBMITTED jobs and expects no error; ends STOPPED untrained",
+         "aws-nuke stops SUBMITTED jobs and expects no error; ends STOPPED untrained",
+         facts=("stop-when-submitted",),
          when=(("stop_when_submitted", "accept"),), stamps=(Stamp.STOP_REQUEST,)),
     Edge("stop", (_S.SUBMITTED,), None, _API, _ASM,
-         "SPEC 5: alternative: a stop of a SUBMITTED job is answered 200 and ignored",
+         "alternative: a stop of a SUBMITTED job is answered 200 and ignored",
+         facts=("stop-when-submitted",),
          when=(("stop_when_submitted", "ignore"),)),
     Edge("stop", (_S.STOP_REQUESTED,), None, _API, _INF,
-         "SPEC 5: moto answers a repeated stop with 200 and no change",
+         "moto answers a repeated stop with 200 and no change",
+         facts=("stop-repeated",),
          when=(("stop_when_stop_requested", "ignore"),)),
     Edge("stop", (*FINISHED_ORDER, _S.DELETING), None, _API, _INF,
-         "SPEC 5: Terraform stops before deleting in every state; stopping a finished job does not fail",
+         "Terraform stops before deleting in every state; stopping a finished job does not fail",
+         facts=("stop-when-finished",),
          when=(("stop_when_finished", "ignore"),)),
     # -- DeleteDocumentClassifier -----------------------------------------------------------------
     Edge("delete", (_S.TRAINED, _S.IN_ERROR), _S.DELETING, _API, _DOC,
-         "SPEC 3: only classifiers in terminated states (IN_ERROR, TRAINED) will be deleted"),
+         "only classifiers in terminated states (IN_ERROR, TRAINED) will be deleted",
+         facts=("delete",)),
     Edge("delete", (_S.TRAINED_WITH_WARNING, _S.STOPPED), _S.DELETING, _API, _INF,
-         "SPEC 5: Airflow treats STOPPED as deletable; Terraform deletes after stop",
+         "Airflow treats STOPPED as deletable; Terraform deletes after stop",
+         facts=("delete-other-finished",),
          when=(("deletable", "finished"),)),
 )
+# fmt: on
 
 #: Every state of the Machine: the 8 statuses, then the internal pseudo-state of a deleted job.
 STATES: tuple[str, ...] = (*(s.value for s in Status), DELETED)
 
 #: Triggers caused by client calls, and by the service's own progress (derived from the table).
 API_TRIGGERS: tuple[str, ...] = tuple(dict.fromkeys(e.trigger for e in EDGES if e.actor is Actor.API))
-SERVICE_TRIGGERS: tuple[str, ...] = tuple(
-    dict.fromkeys(e.trigger for e in EDGES if e.actor is Actor.SERVICE)
-)
+SERVICE_TRIGGERS: tuple[str, ...] = tuple(dict.fromkeys(e.trigger for e in EDGES if e.actor is Actor.SERVICE))
+
 
 def _trigger_details() -> dict[str, tuple[str, ...]]:
     details: dict[str, dict[str, None]] = {}
@@ -363,7 +409,7 @@ def check_table(edges: Iterable[Edge]) -> None:
 
 
 def _check_vocabulary(edges: tuple[Edge, ...]) -> None:
-    """The hand-written sets of ``model.statuses`` and the race steps must be what the table says."""
+    """The hand-written sets of ``stoprace.model.statuses`` and the race steps must be what the table says."""
     finished = {e.dest for e in edges if Stamp.END in e.stamps and e.dest is not None}
     if finished != {s.value for s in FINISHED}:
         raise ModelError(f"FINISHED must be the statuses whose edges stamp EndTime: {sorted(finished)}")
@@ -394,7 +440,7 @@ _check_vocabulary(EDGES)
 
 def race_lost(path: Sequence[str]) -> bool:
     """Whether a path of statuses took a step of :data:`RACE_LOST_STEPS`: the stop lost the race
-    against training completion (DESIGN's vocabulary).
+    against training completion.
 
     >>> race_lost(["SUBMITTED", "TRAINING", "STOP_REQUESTED", "TRAINED"])
     True

@@ -15,8 +15,15 @@ from .job import TrainingJob
 from .requests import invalid, timestamp
 from .shapes import shapes
 
-__all__ = ["DEFAULT_MAX_RESULTS", "FILTER_KEYS", "MAX_RESULTS", "PageTokens", "filter_digest", "matches",
-           "parse_filter"]
+__all__ = [
+    "DEFAULT_MAX_RESULTS",
+    "FILTER_KEYS",
+    "MAX_RESULTS",
+    "PageTokens",
+    "filter_digest",
+    "matches",
+    "parse_filter",
+]
 
 MAX_RESULTS: int = shapes()["MaxResultsInteger"]["max"]  # 500, from botocore's model
 DEFAULT_MAX_RESULTS = 100
@@ -53,6 +60,7 @@ def matches(job: TrainingJob, request: Mapping[str, Any], criterion: tuple[str, 
     moment: datetime = value
     return submitted < moment if key == "SubmitTimeBefore" else submitted > moment
 
+
 def filter_digest(criterion: tuple[str, Any] | None) -> str:
     if criterion is None:
         text = ""
@@ -83,9 +91,7 @@ class PageTokens:
         payload, _, signature = token.partition(".")
         expected = hmac.new(self.key, payload.encode(), hashlib.sha256).hexdigest()[:32]
         if not hmac.compare_digest(signature.encode(), expected.encode()):
-            raise invalid(
-                "NextToken is not a token this service issued; pass the NextToken of the last page"
-            )
+            raise invalid("NextToken is not a token this service issued; pass the NextToken of the last page")
         after, token_digest = json.loads(base64.urlsafe_b64decode(payload))
         if token_digest != digest:
             raise invalid("NextToken was issued for a different Filter; list again from the first page")

@@ -1,8 +1,9 @@
-"""The undocumented choices of the model (SPEC section 5), one field each, as a frozen dataclass.
+"""The undocumented choices of the model, one field each, as a frozen dataclass.
 
 AWS documents a stop only for a ``TRAINING`` job. Everything else a model of the service has to decide
 is decided here, by name, with the default the evidence favours and each alternative selectable, so no
-behaviour is an accident of the code.
+behaviour is an accident of the code. Each field names its fact on the evidence page
+(``docs/evidence.md``).
 
 >>> Policy().stop_when_submitted
 'accept'
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,16 +24,16 @@ from .errors import PolicyError
 __all__ = ["DEFAULT_POLICY", "Policy", "PolicyField", "policy_fields"]
 
 
-def _choice(default: str, choices: tuple[str, ...], question: str, evidence: str) -> Any:
+def _choice(default: str, choices: tuple[str, ...], question: str, evidence: str, fact: str) -> Any:
     return field(
         default=default,
-        metadata={"choices": choices, "question": question, "evidence": evidence},
+        metadata={"choices": choices, "question": question, "evidence": evidence, "fact": fact},
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Every open question of SPEC sections 5 and 7, each answered by its default unless chosen otherwise.
+    """Every open question about the service, each answered by its default unless chosen otherwise.
 
     Timing questions (how long ``STOP_REQUESTED``, provisioning and finalization last, training quotas,
     request-rate quotas) are not here: the model has no clock. They are parameters of the simulators
@@ -44,67 +45,78 @@ class Policy:
         ("accept", "ignore", "reject"),
         "What does a stop do to a SUBMITTED job?",
         "aws-nuke stops SUBMITTED jobs and expects no error; Terraform stops in any state",
+        "stop-when-submitted",
     )
     stop_when_stop_requested: str = _choice(
         "ignore",
         ("ignore", "reject"),
         "What does a repeated stop do to a STOP_REQUESTED job?",
         "moto answers a repeated stop with 200 and no change",
+        "stop-repeated",
     )
     stop_when_finished: str = _choice(
         "ignore",
         ("ignore", "reject"),
         "What does a stop do to a finished or DELETING job?",
         "Terraform's delete stops first in every state and ignores only ResourceNotFound",
+        "stop-when-finished",
     )
     stop_rejection_error: str = _choice(
         "InvalidRequestException",
         ("InvalidRequestException", "ResourceInUseException", "ResourceUnavailableException"),
         "Which error does a rejected stop get?",
         "StopTrainingDocumentClassifier lists no ResourceInUse or ResourceUnavailable error",
+        "rejected-stop-error",
     )
     race_outcomes: str = _choice(
         "all",
         ("all", "trained_or_stopped"),
         "Can a STOP_REQUESTED job end TRAINED_WITH_WARNING or IN_ERROR as well as TRAINED or STOPPED?",
         "not stated; a completion with warnings or a failure can win the race as a plain completion can",
+        "race-other-outcomes",
     )
     stopped_training_end: str = _choice(
         "at_stopped",
         ("at_stopped", "at_stop_request"),
         "When does billed training time end for a job that ends STOPPED?",
         "not stated; TrainingEndTime and EndTime are set when the job reaches STOPPED",
+        "stopped-billing",
     )
     deletable: str = _choice(
         "finished",
         ("finished", "documented"),
         "Which finished statuses can be deleted?",
         "docs name IN_ERROR and TRAINED; Airflow treats STOPPED as deletable; Terraform deletes after stop",
+        "delete-other-finished",
     )
     delete_rejection_error: str = _choice(
         "InvalidRequestException",
         ("InvalidRequestException", "ResourceUnavailableException"),
         "Which error does a delete of a job that is not deletable get?",
         "not stated; InvalidRequestException is the generic rejection of DeleteDocumentClassifier",
+        "delete-active",
     )
     repeated_token: str = _choice(
         "idempotent",
         ("idempotent", "ignored"),
         "What does a create with a ClientRequestToken already used do?",
         "not stated; same token and parameters return the same ARN, as AWS idempotency tokens do",
+        "request-token",
     )
 
     billing_start: str = _choice(
         "after_provisioning",
         ("after_provisioning", "with_training"),
         "Does billed training (TrainingStartTime) begin when a job enters TRAINING, or after provisioning?",
-        "SPEC 7: a classifier listed TRAINING had no TrainingStartTime yet (inferred: provisioning first)",
+        "AWS's recorded outputs list a TRAINING classifier with no TrainingStartTime yet: provisioning first",
+        "provisioning",
     )
     billing_end: str = _choice(
         "before_finalization",
         ("before_finalization", "with_end"),
         "Does billed training (TrainingEndTime) end when the job finishes, or before a finalization?",
-        "SPEC 7: EndTime came 56, 68 and 71 s after TrainingEndTime in AWS's recorded outputs",
+        "EndTime came 56, 68 and 71 s after TrainingEndTime in AWS's recorded outputs",
+        "finalization",
     )
 
     def __post_init__(self) -> None:
@@ -131,9 +143,7 @@ class Policy:
             if not sep or not name:
                 raise PolicyError(f"policy setting {item!r} is not of the form FIELD=VALUE")
             if name not in names:
-                raise PolicyError(
-                    f"unknown policy field {name!r}; fields are: {', '.join(sorted(names))}"
-                )
+                raise PolicyError(f"unknown policy field {name!r}; fields are: {', '.join(sorted(names))}")
             changes[name] = value
         return dataclasses.replace(base or cls(), **changes)
 
@@ -148,6 +158,40 @@ class Policy:
         for values in itertools.product(*(f.choices for f in chosen)):
             yield cls(**{f.name: v for f, v in zip(chosen, values, strict=True)})
 
+    @classmethod
+    def pairwise(cls, fields: Iterable[str] | None = None) -> list[Policy]:
+        """A covering array of strength two: policies in which every pair of values of two of
+        ``fields`` (all fields when None) occurs at least once, the defaults first. Behaviour that
+        depends on how two choices combine is met in a dozen policies instead of every combination.
+
+        Built greedily and deterministically: each new policy starts from the first pair not yet
+        covered and takes, field by field, the value that covers the most pairs still missing.
+
+        >>> len(Policy.pairwise()) < 20 < sum(1 for _ in Policy.combinations())
+        True
+        """
+        chosen = [f for f in policy_fields() if fields is None or f.name in set(fields)]
+        missing = {
+            ((a.name, x), (b.name, y))
+            for i, a in enumerate(chosen)
+            for b in chosen[i + 1 :]
+            for x in a.choices
+            for y in b.choices
+        }
+        rows = [{f.name: f.default for f in chosen}]
+        while True:
+            missing -= set(itertools.combinations(rows[-1].items(), 2))
+            if not missing:
+                break
+            (first, x), (second, y) = min(missing, key=lambda pair: _pair_order(chosen, pair))
+            row = {first: x, second: y}
+            for spec in chosen:
+                if spec.name not in row:
+                    gains = [(_gain(missing, row, spec.name, v), -i) for i, v in enumerate(spec.choices)]
+                    row[spec.name] = spec.choices[-max(gains)[1]]
+            rows.append({f.name: row[f.name] for f in chosen})
+        return [cls(**row) for row in rows]
+
     def as_dict(self) -> dict[str, str]:
         """The policy's values by field name."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -160,13 +204,34 @@ class Policy:
 
 @dataclass(frozen=True, slots=True)
 class PolicyField:
-    """One open question: the field, its default, its choices, and the evidence for the default."""
+    """One open question: the field, its default, its choices, the evidence for the default, and the
+    name of that evidence's fact on the evidence page."""
 
     name: str
     default: str
     choices: tuple[str, ...]
     question: str
     evidence: str
+    fact: str
+
+
+def _gain(
+    missing: set[tuple[tuple[str, str], tuple[str, str]]], row: dict[str, str], name: str, value: str
+) -> int:
+    """How many pairs still missing ``name=value`` would cover beside the values ``row`` holds."""
+    return sum(
+        ((k, w), (name, value)) in missing or ((name, value), (k, w)) in missing for k, w in row.items()
+    )
+
+
+def _pair_order(
+    fields: Sequence[PolicyField], pair: tuple[tuple[str, str], tuple[str, str]]
+) -> tuple[int, ...]:
+    """A pair's place in a fixed order (fields, then choices, as declared), so the array is the same
+    every run whatever the order of a set."""
+    index = {f.name: (i, f.choices) for i, f in enumerate(fields)}
+    (a, x), (b, y) = pair
+    return (index[a][0], index[b][0], index[a][1].index(x), index[b][1].index(y))
 
 
 def policy_fields() -> tuple[PolicyField, ...]:
@@ -178,6 +243,7 @@ def policy_fields() -> tuple[PolicyField, ...]:
             choices=f.metadata["choices"],
             question=f.metadata["question"],
             evidence=f.metadata["evidence"],
+            fact=f.metadata["fact"],
         )
         for f in dataclasses.fields(Policy)
     )

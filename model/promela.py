@@ -7,7 +7,8 @@ calling), the job's status and which timestamps are set as variables, and each c
 (accepted, accepted with no change, refused with the policy's error) as the table and the policy say.
 Every ``if`` branch carries a comment naming its row of the table.
 
-The properties (:mod:`model.promela_properties`, written from SPEC) are LTL formulas over the job's
+The properties (:mod:`stoprace.model.promela_properties`, written from the evidence) are LTL formulas over
+the job's
 status, its timestamps and what the last step was (the status ``before`` it, the ``action`` that took it,
 the client's ``last_call`` answer).
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .check import SCENARIOS
 from .lifecycle import EDGES, GUARDS, Actor, Edge, Stamp, enabled_edges
 from .policy import DEFAULT_POLICY, Policy
 from .promela_properties import ERRORS
@@ -27,9 +29,6 @@ from .promela_properties import properties as _ltl
 from .statuses import DELETED, FINISHED_ORDER, Status
 
 __all__ = ["PROPERTIES", "SCENARIOS", "promela", "properties"]
-
-#: The scenarios (as the in-house checker's): one job, or a name used twice (create, delete, create).
-SCENARIOS = {"one_job": 1, "name_reuse": 2}
 
 
 def properties(scenario: str = "one_job", policy: Policy = DEFAULT_POLICY) -> dict[str, str]:
@@ -75,8 +74,9 @@ def promela(policy: Policy = DEFAULT_POLICY, edges: Iterable[Edge] = EDGES, scen
         "mtype = { SERVICE, STOP, DELETE, CREATE };",
         "",
         "mtype status = SUBMITTED;",
-        "bool " + ", ".join(f"{name} = {'true' if name == Stamp.SUBMIT.value else 'false'}"
-                            for name in _STAMP_NAMES) + ";",
+        "bool "
+        + ", ".join(f"{name} = {'true' if name == Stamp.SUBMIT.value else 'false'}" for name in _STAMP_NAMES)
+        + ";",
         "bool been_training = false;  /* TRAINING is on the job's path */",
         "mtype last_call = NONE;      /* the answer to the client's last call */",
         "byte creates = 1;            /* classifiers created under the name (the first at the start) */",
@@ -84,12 +84,16 @@ def promela(policy: Policy = DEFAULT_POLICY, edges: Iterable[Edge] = EDGES, scen
         "/* The last step, for the properties: the status before it, who took it, the timestamps before. */",
         "mtype before = SUBMITTED;",
         "mtype action = NONE;",
-        "bool " + ", ".join(f"was_{name} = {'true' if name == Stamp.SUBMIT.value else 'false'}"
-                            for name in _STAMP_NAMES) + ";",
+        "bool "
+        + ", ".join(
+            f"was_{name} = {'true' if name == Stamp.SUBMIT.value else 'false'}" for name in _STAMP_NAMES
+        )
+        + ";",
         "#define step(who) before = status; action = who; "
         + "; ".join(f"was_{name} = {name}" for name in _STAMP_NAMES),
         "#define unchanged (status == before && "
-        + " && ".join(f"{name} == was_{name}" for name in _STAMP_NAMES) + ")",
+        + " && ".join(f"{name} == was_{name}" for name in _STAMP_NAMES)
+        + ")",
         "",
         "/* The table's guards (model/lifecycle.py GUARDS): the timestamps set, and whether the job has",
         "   been TRAINING. A timestamp is set once; billed training ends only once it has begun. */",
@@ -156,8 +160,9 @@ def _client(enabled: tuple[Edge, ...], rows: dict[int, int], policy: Policy, cre
     errors = {"stop": policy.stop_rejection_error, "delete": policy.delete_rejection_error}
     lines = ["active proctype client() {", "  do"]
     if creates > 1:
-        fresh = "; ".join(f"{name} = {'true' if name == Stamp.SUBMIT.value else 'false'}"
-                          for name in _STAMP_NAMES)
+        fresh = "; ".join(
+            f"{name} = {'true' if name == Stamp.SUBMIT.value else 'false'}" for name in _STAMP_NAMES
+        )
         lines += [
             "    :: atomic { /* create under the same name */",
             "      if",
@@ -185,10 +190,13 @@ def _client(enabled: tuple[Edge, ...], rows: dict[int, int], policy: Policy, cre
         refused = [s for s in [*(s.value for s in Status)] if s not in accepted]
         if refused:
             condition = " || ".join(f"status == {s}" for s in refused)
-            lines.append(f"      :: ({condition}) -> step({trigger.upper()}); last_call = {errors[trigger]}"
-                         "  /* no edge: refused */")
-        lines.append(f"      :: status == {DELETED} -> step({trigger.upper()}); "
-                     "last_call = ResourceNotFoundException")
+            lines.append(
+                f"      :: ({condition}) -> step({trigger.upper()}); last_call = {errors[trigger]}"
+                "  /* no edge: refused */"
+            )
+        lines.append(
+            f"      :: status == {DELETED} -> step({trigger.upper()}); last_call = ResourceNotFoundException"
+        )
         lines.append("      fi")
         lines.append("      }")
     lines += ["    :: break  /* the client stops calling */", "  od", "}"]
@@ -196,5 +204,7 @@ def _client(enabled: tuple[Edge, ...], rows: dict[int, int], policy: Policy, cre
 
 
 def _properties(formulas: dict[str, str]) -> list[str]:
-    return ["/* The properties (model/promela_properties.py), written from SPEC. */",
-            *(f"ltl {name} {{ {formula} }}" for name, formula in formulas.items())]
+    return [
+        "/* The properties (model/promela_properties.py), written from the evidence. */",
+        *(f"ltl {name} {{ {formula} }}" for name, formula in formulas.items()),
+    ]

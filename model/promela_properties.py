@@ -1,12 +1,14 @@
-"""The properties SPIN checks on the Promela model (:mod:`model.promela`), written once from SPEC like
-:mod:`model.invariants`, never from the edge table.
+"""The properties SPIN checks on the Promela model (:mod:`stoprace.model.promela`), written once from the
+evidence like
+:mod:`stoprace.model.invariants`, never from the edge table.
 
 The model records each step as it takes it: ``before`` is the status before the last step, ``action``
 who took it (``SERVICE``, or the client's ``STOP``, ``DELETE`` or ``CREATE``), ``last_call`` the
 answer to the client's last call, and ``unchanged`` says that the step changed neither the status nor
 any timestamp. A property about one step is then a property of every state: ``[] (...)``.
 
-Each LTL formula below carries the statement of :mod:`model.invariants` (or :mod:`model.check`) it
+Each LTL formula below carries the statement of :mod:`stoprace.model.invariants` (or
+:mod:`stoprace.model.check`) it
 restates, so that the two checkers' verdicts can be compared property by property (:data:`SAME_AS`).
 What SPIN does not check, and why: the answer body of a stop (``{}``) and the billed seconds (numbers,
 not statuses), a call aimed at another classifier (the model has one classifier at a time), and
@@ -45,8 +47,12 @@ from .policy import DEFAULT_POLICY, Policy
 __all__ = ["ERRORS", "LIVENESS", "SAME_AS", "STRONGER", "properties"]
 
 #: The errors a refused call answers, as the model's ``last_call`` names them.
-ERRORS = ("InvalidRequestException", "ResourceInUseException", "ResourceUnavailableException",
-          "ResourceNotFoundException")
+ERRORS = (
+    "InvalidRequestException",
+    "ResourceInUseException",
+    "ResourceUnavailableException",
+    "ResourceNotFoundException",
+)
 
 #: Each SPIN property's statements in the in-house checker: SPIN fails the property exactly when the
 #: in-house checker finds one of them.
@@ -92,25 +98,25 @@ def properties(scenario_creates: int = 1, policy: Policy = DEFAULT_POLICY) -> di
         "stopped_stays": _each(scenario_creates, "status == STOPPED", never_trained),
         "stop_never_back": _each(scenario_creates, "StopRequestTime", "status != TRAINING"),
         "finished_changes": f"[] (({_any('before', FINISHED_STATUSES)} && (status != before)) -> "
-                            "((action == DELETE) && (status == DELETING)))",
+        "((action == DELETE) && (status == DELETING)))",
         "stop_requested_entry": "[] (((status == STOP_REQUESTED) && (before != STOP_REQUESTED)) -> "
-                                f"((action == STOP) && {_any('before', stop_from)}))",
+        f"((action == STOP) && {_any('before', stop_from)}))",
         "failed_call": f"[] ((action != SERVICE && {refused}) -> unchanged)",
         "rejection": f"[] ((action == STOP && before != DELETED && {refused}) -> "
-                     f"(last_call == {policy.stop_rejection_error})) && "
-                     f"[] ((action == DELETE && before != DELETED && {refused}) -> "
-                     f"(last_call == {policy.delete_rejection_error}))",
+        f"(last_call == {policy.stop_rejection_error})) && "
+        f"[] ((action == DELETE && before != DELETED && {refused}) -> "
+        f"(last_call == {policy.delete_rejection_error}))",
         # The timestamps' presence and order, as far as flags can say: billed training ends only after
         # it began, a finished job has its EndTime, and only an ended (finished or deleting) one.
         "timestamps": f"[] (!(TrainingEndTime && !TrainingStartTime) && ({finished} -> EndTime) && "
-                      f"(EndTime -> ({finished} || status == DELETING || status == DELETED)))",
+        f"(EndTime -> ({finished} || status == DELETING || status == DELETED)))",
         "finishes": "<> done",
     }
     if scenario_creates > 1:
         formulas |= {
             "create_submitted": "[] ((action == CREATE && last_call == ACCEPTED) -> (status == SUBMITTED))",
             "name_in_use": "[] ((action == CREATE && before != DELETED) -> "
-                           "(last_call == ResourceInUseException))",
+            "(last_call == ResourceInUseException))",
             "name_free": "[] ((action == CREATE && before == DELETED) -> (last_call == ACCEPTED))",
         }
     return formulas
@@ -120,5 +126,7 @@ def _each(creates: int, before: str, after: str) -> str:
     """``[] (before -> [] after)`` of each classifier: the first alone, or the k-th while it lasts."""
     if creates == 1:
         return f"[] (({before}) -> [] ({after}))"
-    return " && ".join(f"[] (({before} && creates == {k}) -> [] (creates != {k} || ({after})))"
-                       for k in range(1, creates + 1))
+    return " && ".join(
+        f"[] (({before} && creates == {k}) -> [] (creates != {k} || ({after})))"
+        for k in range(1, creates + 1)
+    )

@@ -1,4 +1,4 @@
-"""What the service's logic refuses in a request that passed validation (:mod:`model.validation`):
+"""What the service's logic refuses in a request that passed validation (:mod:`stoprace.model.validation`):
 the members a data format needs, a language custom classification does not support, a tag key given
 twice, too many tags; and filter times as botocore sends them."""
 
@@ -14,9 +14,16 @@ from .errors import (
     TooManyTagsException,
     UnsupportedLanguageException,
 )
+from .numbers import is_number
 
 __all__ = [
-    "CLASSIFIER_LANGUAGES", "MAX_TAGS", "check_create", "check_input", "check_tags", "invalid", "timestamp",
+    "CLASSIFIER_LANGUAGES",
+    "MAX_TAGS",
+    "check_create",
+    "check_input",
+    "check_tags",
+    "invalid",
+    "timestamp",
 ]
 
 #: The languages custom classification supports (botocore's LanguageCode enum has more).
@@ -32,7 +39,7 @@ def timestamp(value: Any, field: str) -> datetime:
     """A filter time as botocore accepts it: a datetime (naive means UTC), epoch seconds, or ISO 8601."""
     if isinstance(value, datetime):
         return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if is_number(value):
         try:
             return datetime.fromtimestamp(value, UTC)
         except (OverflowError, OSError, ValueError):
@@ -68,9 +75,7 @@ def check_input(config: Mapping[str, Any]) -> None:
     if data_format == "COMPREHEND_CSV" and "S3Uri" not in config:
         raise invalid("InputDataConfig.S3Uri is required when DataFormat is COMPREHEND_CSV")
     if data_format == "AUGMENTED_MANIFEST" and not config.get("AugmentedManifests"):
-        raise invalid(
-            "InputDataConfig.AugmentedManifests is required when DataFormat is AUGMENTED_MANIFEST"
-        )
+        raise invalid("InputDataConfig.AugmentedManifests is required when DataFormat is AUGMENTED_MANIFEST")
 
 
 def check_tags(tags: list[Mapping[str, Any]]) -> None:

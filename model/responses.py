@@ -1,4 +1,4 @@
-"""Responses as AWS sends them (SPEC sections 3 and 7).
+"""Responses as AWS sends them (evidence: ``describe-times``, ``recorded-outputs``).
 
 A describe or list entry carries every member AWS returns for a job in its status, as the AWS CLI's
 recorded outputs show (``tests/data/aws_cli_outputs.json``): ``InputDataConfig`` with the
@@ -15,40 +15,74 @@ from typing import Any
 
 from .job import TrainingJob
 from .lifecycle import REPORTED_STAMPS
+from .numbers import is_number, is_whole
 from .statuses import WITH_MODEL
 
 __all__ = ["DEFAULT_METADATA", "ECHOED", "METADATA_KEYS", "METRICS", "check_metadata", "properties"]
 
 # Request fields echoed by describe, in the order botocore's output shape lists them.
 ECHOED = (
-    "InputDataConfig", "OutputDataConfig", "DataAccessRoleArn", "VolumeKmsKeyId", "VpcConfig",
-    "Mode", "ModelKmsKeyId", "VersionName",
+    "InputDataConfig",
+    "OutputDataConfig",
+    "DataAccessRoleArn",
+    "VolumeKmsKeyId",
+    "VpcConfig",
+    "Mode",
+    "ModelKmsKeyId",
+    "VersionName",
 )
 
 #: ``ClassifierMetadata``'s members and ``EvaluationMetrics``' eight metrics (botocore's shapes).
 METADATA_KEYS = ("NumberOfLabels", "NumberOfTrainedDocuments", "NumberOfTestDocuments", "EvaluationMetrics")
 METRICS = (
-    "Accuracy", "Precision", "Recall", "F1Score", "MicroPrecision", "MicroRecall", "MicroF1Score",
+    "Accuracy",
+    "Precision",
+    "Recall",
+    "F1Score",
+    "MicroPrecision",
+    "MicroRecall",
+    "MicroF1Score",
     "HammingLoss",
 )
 
 #: What a trained classifier reports when whoever finished its training gave no figures: those of the
-#: AWS CLI's recorded ``list-document-classifiers`` output (a 3-label classifier), SPEC section 7.
+#: AWS CLI's recorded ``list-document-classifiers`` output (a 3-label classifier; evidence:
+#: ``recorded-outputs``).
 DEFAULT_METADATA: Mapping[str, Any] = {
     "NumberOfLabels": 3,
     "NumberOfTrainedDocuments": 5016,
     "NumberOfTestDocuments": 557,
     "EvaluationMetrics": {
-        "Accuracy": 0.9856, "Precision": 0.9919, "Recall": 0.9459, "F1Score": 0.9673,
-        "MicroPrecision": 0.9856, "MicroRecall": 0.9856, "MicroF1Score": 0.9856, "HammingLoss": 0.0144,
+        "Accuracy": 0.9856,
+        "Precision": 0.9919,
+        "Recall": 0.9459,
+        "F1Score": 0.9673,
+        "MicroPrecision": 0.9856,
+        "MicroRecall": 0.9856,
+        "MicroF1Score": 0.9856,
+        "HammingLoss": 0.0144,
     },
 }
 
 # The members in the order of botocore's DocumentClassifierProperties shape (and of AWS's answers).
 _ORDER = (
-    "DocumentClassifierArn", "LanguageCode", "Status", "Message", "SubmitTime", "EndTime",
-    "TrainingStartTime", "TrainingEndTime", "InputDataConfig", "OutputDataConfig", "ClassifierMetadata",
-    "DataAccessRoleArn", "VolumeKmsKeyId", "VpcConfig", "Mode", "ModelKmsKeyId", "VersionName",
+    "DocumentClassifierArn",
+    "LanguageCode",
+    "Status",
+    "Message",
+    "SubmitTime",
+    "EndTime",
+    "TrainingStartTime",
+    "TrainingEndTime",
+    "InputDataConfig",
+    "OutputDataConfig",
+    "ClassifierMetadata",
+    "DataAccessRoleArn",
+    "VolumeKmsKeyId",
+    "VpcConfig",
+    "Mode",
+    "ModelKmsKeyId",
+    "VersionName",
 )
 _TRAINED = frozenset(s.value for s in WITH_MODEL)
 _DEFAULT_DATA_FORMAT = "COMPREHEND_CSV"
@@ -68,14 +102,14 @@ def check_metadata(value: Any) -> dict[str, Any]:
     for key in METADATA_KEYS[:3]:
         if key in value:
             count = value[key]
-            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            if not is_whole(count) or count < 0:
                 raise ValueError(f"metadata {key} must be a whole number of at least 0, got {count!r}")
             merged[key] = count
     metrics = value.get("EvaluationMetrics", {})
     if not isinstance(metrics, Mapping) or any(k not in METRICS for k in metrics):
         raise ValueError(f"metadata EvaluationMetrics must be a dict of {', '.join(METRICS)}")
     for key, number in metrics.items():
-        if isinstance(number, bool) or not isinstance(number, int | float) or not 0 <= number <= 1:
+        if not is_number(number) or not 0 <= number <= 1:
             raise ValueError(f"metadata EvaluationMetrics {key} must be a number from 0 to 1, got {number!r}")
         merged["EvaluationMetrics"][key] = float(number)
     return merged

@@ -8,7 +8,7 @@ takes effect, a delete completes) is driven from outside through :meth:`Comprehe
 
 A call that fails changes nothing. Every call is atomic with respect to other threads.
 
->>> from model import ComprehendService, ManualClock
+>>> from stoprace.model import ComprehendService, ManualClock
 >>> clock = ManualClock()
 >>> comprehend = ComprehendService(clock=clock)
 >>> arn = comprehend.create_document_classifier(
@@ -53,6 +53,7 @@ from .errors import (
 from .job import Step, TrainingJob, machine_for
 from .lifecycle import API_TRIGGERS, EDGES, SERVICE_TRIGGERS, TRIGGER_DETAILS, Edge
 from .listing import PageTokens
+from .numbers import is_whole
 from .observers import ApiCall, CallObserver, ChangeObserver, StateChange, subscribe
 from .policy import DEFAULT_POLICY, Policy
 from .requests import check_create, invalid
@@ -75,24 +76,26 @@ _REGION = re.compile(r"[a-zA-Z0-9-]*")
 _PARTITION = re.compile(r"aws(-[^:]+)?")
 
 
-
 class ComprehendService(Catalog):
     """An in-memory Comprehend account and region: a drop-in stand-in for ``boto3.client("comprehend")``
     for the document-classifier operations.
 
     Args:
         clock: returns the current time as an aware ``datetime``; real UTC time by default. Use
-            :class:`~model.clock.ManualClock` in tests and notebooks.
-        policy: the answers to the open questions of SPEC section 5.
-        account_id, region, partition: where the classifiers live (they make the ARNs).
-        arn_pattern: ``"seed"`` (default) or ``"newer"``, the ARN pattern enforced on requests.
-        http_statuses: ``"seed"`` (every client error is 400, as the API reference says) or
+            :class:`~stoprace.model.clock.ManualClock` in tests and notebooks.
+        policy: the answers to the open questions AWS leaves open (``docs/evidence.md``).
+        account_id: the account the classifiers live in (it makes the ARNs).
+        region: their region (it makes the ARNs too).
+        partition: ``aws`` or ``aws-<name>``, the ARNs' partition.
+        arn_pattern: ``"reference"`` (default; the API reference page's pattern) or ``"newer"``, the ARN
+            pattern enforced on requests.
+        http_statuses: ``"reference"`` (every client error is 400, as the API reference says) or
             ``"botocore"`` (ResourceNotFound 404, TooManyRequests 429, as the newest service model says).
         validation_error: the error a request that breaks a constraint of botocore's service model (a
             pattern, a length, an enum, a required member) gets: ``"ValidationException"`` (default;
-            the common error AWS's request validation answers, SPEC section 2) or
+            the common error AWS's request validation answers; evidence: ``validation-exception``) or
             ``"InvalidRequestException"`` (the API reference page's reading). Both in AWS's wording,
-            every violation listed (:mod:`model.validation`).
+            every violation listed (:mod:`stoprace.model.validation`).
         admission: see :data:`Admission`; used by simulators for rate limits and fault injection.
         max_active_jobs: the account's quota of jobs in SUBMITTED, TRAINING or STOP_REQUESTED; a create
             over it gets ``ResourceLimitExceededException``. ``None`` (default) means no quota.
@@ -108,8 +111,8 @@ class ComprehendService(Catalog):
         account_id: str = DEFAULT_ACCOUNT,
         region: str = DEFAULT_REGION,
         partition: str = "aws",
-        arn_pattern: ArnPattern | str = ArnPattern.SEED,
-        http_statuses: HttpStatuses = "seed",
+        arn_pattern: ArnPattern | str = ArnPattern.REFERENCE,
+        http_statuses: HttpStatuses | str = HttpStatuses.REFERENCE,
         validation_error: str = "ValidationException",
         admission: Admission | None = None,
         max_active_jobs: int | None = None,
@@ -118,24 +121,21 @@ class ComprehendService(Catalog):
         if not callable(clock):
             raise TypeError("clock must be a callable returning an aware datetime")
         if not isinstance(policy, Policy):
-            raise TypeError(f"policy must be a model.Policy, not {type(policy).__name__}")
+            raise TypeError(f"policy must be a stoprace.model.Policy, not {type(policy).__name__}")
         if not isinstance(account_id, str) or _ACCOUNT.fullmatch(account_id) is None:
             raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
         if not isinstance(region, str) or _REGION.fullmatch(region) is None:
             raise ValueError(f"region may hold letters, digits and hyphens only, got {region!r}")
         if not isinstance(partition, str) or _PARTITION.fullmatch(partition) is None:
             raise ValueError(f"partition must be 'aws' or 'aws-<name>', got {partition!r}")
-        if http_statuses not in ("seed", "botocore"):
-            raise ValueError(f"http_statuses must be 'seed' or 'botocore', got {http_statuses!r}")
+        convention = HttpStatuses.named(http_statuses)
         if validation_error not in VALIDATION_ERRORS:
             raise ValueError(
                 f"validation_error must be one of {', '.join(VALIDATION_ERRORS)}, got {validation_error!r}"
             )
         if admission is not None and not callable(admission):
             raise TypeError("admission must be a callable (operation, params) -> error or None")
-        if max_active_jobs is not None and (
-            isinstance(max_active_jobs, bool) or not isinstance(max_active_jobs, int) or max_active_jobs < 1
-        ):
+        if max_active_jobs is not None and (not is_whole(max_active_jobs) or max_active_jobs < 1):
             raise ValueError(f"max_active_jobs must be a whole number of at least 1, got {max_active_jobs!r}")
         self.clock = clock
         self.policy = policy
@@ -143,7 +143,7 @@ class ComprehendService(Catalog):
         self.region = region
         self.partition = partition
         self.arn_pattern = ArnPattern(arn_pattern)
-        self.http_statuses: HttpStatuses = http_statuses
+        self.http_statuses = convention
         self.validation_error = validation_error
         newer = self.arn_pattern is ArnPattern.NEWER
         self._patterns = {"DocumentClassifierArn": NEWER_PATTERN} if newer else {}
@@ -193,7 +193,8 @@ class ComprehendService(Catalog):
         ``finish_training_with_warning`` (``message=`` optional), ``fail_training`` (``message=``
         optional), ``finish_stop``, ``finish_delete``. The triggers that end training with a model also
         take ``metadata=``, the ``ClassifierMetadata`` describe reports (missing members and all of it
-        default to :data:`model.responses.DEFAULT_METADATA`). Returns the job's new status, or ``None`` once
+        default to :data:`stoprace.model.responses.DEFAULT_METADATA`). Returns the job's new status, or
+        ``None`` once
         its delete has completed.
         Raises ``InvalidTransitionError`` where the lifecycle has no such edge (nothing changes) and
         ``ResourceNotFoundException`` for an unknown job.
@@ -285,7 +286,8 @@ class ComprehendService(Catalog):
         """An independent copy of this account: the same settings, classifiers, histories and tokens.
 
         The copy uses ``clock`` if given; otherwise a copy of this service's clock when that is a
-        :class:`~model.clock.ManualClock`, or the same clock. Used by the exhaustive checker to branch
+        :class:`~stoprace.model.clock.ManualClock`, or the same clock. Used by the exhaustive checker to
+        branch
         without replaying, and handy for what-if branches in a notebook.
         """
         if clock is None:
@@ -402,8 +404,12 @@ class ComprehendService(Catalog):
                 "use a new token for a different request"
             )
         arn = format_arn(
-            region=self.region, account=self.account_id, name=name, version=version,
-            partition=self.partition, pattern=self.arn_pattern,
+            region=self.region,
+            account=self.account_id,
+            name=name,
+            version=version,
+            partition=self.partition,
+            pattern=self.arn_pattern,
         )
         if arn in self._jobs:
             what = f"{name!r} version {version!r}" if version is not None else f"{name!r}"

@@ -2,7 +2,8 @@
 
 ``model/data/comprehend_inputs.json`` holds, for each operation the model implements, its input shape
 and every shape reachable from it: type, length or value bounds, pattern, enum, required members. It is
-taken from botocore (``python -m model.shapes > model/data/comprehend_inputs.json``) and committed, so
+taken from botocore (``python -m stoprace.model.shapes > model/data/comprehend_inputs.json``) and committed,
+so
 the model needs no botocore at run time; ``tests/test_validation.py`` fails when the installed
 botocore's model says otherwise.
 
@@ -40,7 +41,7 @@ _DATA = "comprehend_inputs.json"
 
 @cache
 def _data() -> dict[str, Any]:
-    text = resources.files("model").joinpath("data", _DATA).read_text(encoding="utf-8")
+    text = resources.files("stoprace.model").joinpath("data", _DATA).read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 

@@ -1,4 +1,4 @@
-"""The eight training statuses of a Comprehend document classifier (SPEC section 1)."""
+"""The eight training statuses of a Comprehend document classifier (evidence: ``statuses``)."""
 
 from __future__ import annotations
 
@@ -27,10 +27,13 @@ class Status(StrEnum):
 
 
 #: Statuses a job ends training in, in the order results show them (with a model first). Only a
-#: delete moves a job out of one of them. ``model.lifecycle`` checks on import that these are exactly
+#: delete moves a job out of one of them. ``stoprace.model.lifecycle`` checks on import that these are exactly
 #: the statuses whose edges stamp ``EndTime``.
 FINISHED_ORDER: tuple[Status, ...] = (
-    Status.TRAINED, Status.TRAINED_WITH_WARNING, Status.STOPPED, Status.IN_ERROR
+    Status.TRAINED,
+    Status.TRAINED_WITH_WARNING,
+    Status.STOPPED,
+    Status.IN_ERROR,
 )
 FINISHED: frozenset[Status] = frozenset(FINISHED_ORDER)
 

@@ -5,7 +5,8 @@ Needs the ``hypothesis`` extra (``pip install 'stoprace[hypothesis]'``); ``impor
 Strategies: :func:`names`, :func:`valid_arns`, :func:`invalid_arns`, :func:`create_requests`,
 :func:`invalid_create_requests`, :func:`list_filters` and :func:`service_events`.
 
-:class:`ComprehendStateMachine` drives a :class:`~model.service.ComprehendService` with every API call
+:class:`ComprehendStateMachine` drives a :class:`~stoprace.model.service.ComprehendService` with every API
+call
 (create, describe, list with each filter and pagination, stop, delete) and every service event, under
 a policy drawn from every combination (or the one you fix). Subclass it to run your own code (an
 orchestrator, a cleanup script) against the model, between whatever the service and other clients do:
@@ -45,7 +46,7 @@ try:
     from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multiple, rule
 except ImportError as err:  # pragma: no cover - exercised only without the extra
     raise ImportError(
-        "model.strategies needs hypothesis: pip install 'stoprace[hypothesis]'"
+        "stoprace.model.strategies needs hypothesis: pip install 'stoprace[hypothesis]'"
     ) from err
 
 from .arn import MAX_NAME_LENGTH
@@ -95,7 +96,7 @@ def valid_arns(
     account: str | None = None,
     versions: bool | None = None,
 ) -> str:
-    """Valid classifier ARNs (the SEED pattern, at most 256 characters), in every partition.
+    """Valid classifier ARNs (the API reference's pattern, at most 256 characters), in every partition.
 
     ``region`` and ``account`` fix those parts; ``versions`` True or False forces or forbids
     ``/version/``.
@@ -259,9 +260,7 @@ class ComprehendStateMachine(RuleBasedStateMachine):
     ) -> None:
         """Called after every call and event (``error``: its AWS code, or ``refused``)."""
 
-    def on_list(
-        self, filter_: dict[str, Any] | None, pages: list[dict[str, Any]], error: str | None
-    ) -> None:
+    def on_list(self, filter_: dict[str, Any] | None, pages: list[dict[str, Any]], error: str | None) -> None:
         """Called after a paginated list (``pages``: every page returned, in order)."""
 
     # -- machinery ---------------------------------------------------------------------------------
@@ -291,8 +290,12 @@ class ComprehendStateMachine(RuleBasedStateMachine):
         after = self.observe()
         self._label(action, arn, before, after, error)
         self.on_step(
-            action, arn, before=before, after=after,
-            result=result if isinstance(result, dict) else None, error=error,
+            action,
+            arn,
+            before=before,
+            after=after,
+            result=result if isinstance(result, dict) else None,
+            error=error,
         )
         return result, error
 
@@ -337,9 +340,7 @@ class ComprehendStateMachine(RuleBasedStateMachine):
             f"{request['DocumentClassifierName']}{version}"
         )
         self.last_request = request
-        result, error = self._step(
-            "create", arn, lambda: self.service.create_document_classifier(**request)
-        )
+        result, error = self._step("create", arn, lambda: self.service.create_document_classifier(**request))
         return multiple() if error is not None else result["DocumentClassifierArn"]
 
     @rule(request=invalid_create_requests())
@@ -385,9 +386,7 @@ class ComprehendStateMachine(RuleBasedStateMachine):
 
     @rule(arn=arns)
     def delete(self, arn: str) -> None:
-        self._step(
-            "delete", arn, lambda: self.service.delete_document_classifier(DocumentClassifierArn=arn)
-        )
+        self._step("delete", arn, lambda: self.service.delete_document_classifier(DocumentClassifierArn=arn))
 
     @rule(action=st.sampled_from(["stop", "delete", "describe"]), arn=invalid_arns())
     def call_with_an_invalid_arn(self, action: str, arn: Any) -> None:
@@ -400,17 +399,27 @@ class ComprehendStateMachine(RuleBasedStateMachine):
 
     @rule(
         arn=arns,
-        tags=st.lists(st.fixed_dictionaries({"Key": st.text(max_size=3) | st.just("aws:x")},
-                                            optional={"Value": st.text(max_size=3)}), max_size=51),
+        tags=st.lists(
+            st.fixed_dictionaries(
+                {"Key": st.text(max_size=3) | st.just("aws:x")}, optional={"Value": st.text(max_size=3)}
+            ),
+            max_size=51,
+        ),
         remove=st.lists(st.text(max_size=3), max_size=3),
     )
     def tag_and_untag(self, arn: str, tags: list[dict[str, str]], remove: list[str]) -> None:
         """TagResource, then UntagResource: each does all it says or, refused, nothing."""
         steps: list[tuple[str, Callable[[], Any], Callable[[dict[str, str]], dict[str, str]]]] = [
-            ("tag", lambda: self.service.tag_resource(ResourceArn=arn, Tags=tags),
-             lambda old: {**old, **{t["Key"]: t.get("Value", "") for t in tags}}),
-            ("untag", lambda: self.service.untag_resource(ResourceArn=arn, TagKeys=remove),
-             lambda old: {k: v for k, v in old.items() if k not in remove}),
+            (
+                "tag",
+                lambda: self.service.tag_resource(ResourceArn=arn, Tags=tags),
+                lambda old: {**old, **{t["Key"]: t.get("Value", "") for t in tags}},
+            ),
+            (
+                "untag",
+                lambda: self.service.untag_resource(ResourceArn=arn, TagKeys=remove),
+                lambda old: {k: v for k, v in old.items() if k not in remove},
+            ),
         ]
         for action, call, change in steps:
             before = self._tags(arn)

@@ -1,6 +1,7 @@
 """The lifecycle table and the policy rendered for people: JSON, a text table, and Markdown.
 
-The README's assumptions table is :func:`assumptions_markdown`'s output (a test keeps them equal).
+The assumptions table of the concepts page (``docs/concepts.md``) is :func:`assumptions_markdown`'s
+output (a test keeps them equal); its evidence links to the facts of ``docs/evidence.md``.
 
 >>> as_text().split()[:3]
 ['trigger', 'from', 'to']
@@ -74,27 +75,37 @@ def as_text(policy: Policy = DEFAULT_POLICY) -> str:
     )
 
 
-def assumptions_markdown() -> str:
-    """The README's assumptions table: every edge with its provenance and the timestamps it sets, then
-    every policy choice."""
+def _facts(names: Sequence[str], evidence_page: str) -> str:
+    return ", ".join(f"[{name}]({evidence_page}#{name})" for name in names)
+
+
+def assumptions_markdown(evidence_page: str = "evidence.md") -> str:
+    """The assumptions table: every edge with its provenance, the timestamps it sets and links to its
+    facts on ``evidence_page``, then every policy choice with its fact."""
     lines = [
-        "| trigger | from | to | stamps | actor | provenance | needs | evidence |",
-        "|---|---|---|---|---|---|---|---|",
+        "| trigger | from | to | stamps | actor | provenance | needs | evidence | facts |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for edge in EDGES:
-        stamps = ", ".join([*(f"`{s}`" for s in edge.stamps),
-                            *(f"`{n}` = `{o}`" for n, o in edge.stamps_from)]) or "-"
+        stamps = (
+            ", ".join([*(f"`{s}`" for s in edge.stamps), *(f"`{n}` = `{o}`" for n, o in edge.stamps_from)])
+            or "-"
+        )
         lines.append(
             f"| `{edge.trigger}` | {', '.join(f'`{s}`' for s in edge.source)} | "
             f"{f'`{edge.dest}`' if edge.dest else 'no change (200)'} | {stamps} | {edge.actor.value} | "
-            f"{edge.provenance.value} | {edge.condition or '-'} | {edge.evidence} |"
+            f"{edge.provenance.value} | {edge.condition or '-'} | {edge.evidence} | "
+            f"{_facts(edge.facts, evidence_page)} |"
         )
     lines += [
         "",
-        "| policy field | default | alternatives | question | evidence for the default |",
-        "|---|---|---|---|---|",
+        "| policy field | default | alternatives | question | evidence for the default | fact |",
+        "|---|---|---|---|---|---|",
     ]
     for f in policy_fields():
         others = ", ".join(f"`{c}`" for c in f.choices if c != f.default)
-        lines.append(f"| `{f.name}` | `{f.default}` | {others} | {f.question} | {f.evidence} |")
+        lines.append(
+            f"| `{f.name}` | `{f.default}` | {others} | {f.question} | {f.evidence} | "
+            f"{_facts((f.fact,), evidence_page)} |"
+        )
     return "\n".join(lines)

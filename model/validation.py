@@ -1,6 +1,6 @@
 """Request validation as Comprehend's front end does it: every constraint of the operation's input shape
-(:mod:`model.shapes`, from botocore's service model) checked, every violation collected, and the answer
-worded as AWS words it (SPEC section 2).
+(:mod:`stoprace.model.shapes`, from botocore's service model) checked, every violation collected, and
+the answer worded as AWS words it (evidence: ``validation-exception``).
 
 A member is named in lowerCamelCase along its path; a member of a list of structures is
 ``tags.1.member.key`` (counted from 1); a list of strings whose items break a constraint is named once,
@@ -180,7 +180,9 @@ def _regex(pattern: str) -> re.Pattern[str]:
     """A pattern of the service model (Java syntax) in Python's; the whole value must match."""
     translated = pattern.replace(r"\p{ASCII}", r"[\x00-\x7F]")
     if r"\p{" in translated:
-        raise ValueError(f"the service model's pattern {pattern!r} uses a class model.validation cannot read")
+        raise ValueError(
+            f"the service model's pattern {pattern!r} uses a class stoprace.model.validation cannot read"
+        )
     return re.compile(translated)
 
 

@@ -1,12 +1,12 @@
 """Virtual time for a whole process: ``time.sleep``, ``time.monotonic``, ``time.time``, ``asyncio.sleep``
-and the event loop's clock follow a :class:`~model.clock.ManualClock` instead of the wall clock.
+and the event loop's clock follow a :class:`~stoprace.model.clock.ManualClock` instead of the wall clock.
 
 Under :func:`virtual_time`, a sleep advances the clock (running what is scheduled on it, such as the
 Autopilot's training events) and returns at once, so botocore's waiters and retries, aiobotocore's, and
 any hand-written polling loop run through hours of a job's life in milliseconds, unchanged:
 
 >>> import time
->>> from model import ManualClock
+>>> from stoprace.model import ManualClock
 >>> clock = ManualClock()
 >>> with virtual_time(clock):
 ...     start = time.monotonic()
@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .clock import ManualClock
+from .numbers import is_number
 
 __all__ = ["virtual_time"]
 
@@ -51,7 +52,7 @@ def _replacements(clock: ManualClock) -> dict[str, Callable[..., Any]]:
     base = time.monotonic()
 
     def sleep(seconds: float) -> None:
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        if not is_number(seconds):
             raise TypeError(f"'{type(seconds).__name__}' object cannot be interpreted as a number")
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
@@ -77,7 +78,7 @@ def virtual_time(clock: ManualClock) -> Iterator[ManualClock]:
     """Within this block the process's clocks are ``clock`` (see the module's documentation). Blocks do
     not nest: a second one while one is active raises ``RuntimeError``."""
     if not isinstance(clock, ManualClock):
-        raise TypeError(f"virtual_time needs a model.ManualClock, not {type(clock).__name__}")
+        raise TypeError(f"virtual_time needs a stoprace.model.ManualClock, not {type(clock).__name__}")
     with _lock:
         if _active:
             raise RuntimeError("virtual_time is already active in this process; blocks do not nest")

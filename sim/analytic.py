@@ -1,6 +1,6 @@
 """Race outcomes by numerical integration, to validate both engines.
 
-A job's outcome depends only on the order of its six events (see :mod:`sim.draws` and its tie rule)
+A job's outcome depends only on the order of its six events (see :mod:`stoprace.sim.draws` and its tie rule)
 and on the trigger that ends its training. Its four training events come at ``T0 = Q`` (training
 starts), ``T1 = Q + P`` (billed training begins after the provisioning ``P``), ``T2 = T1 + X`` (billed
 training ends) and ``T3 = T2 + Z`` (the job ends after the finalization ``Z``); the stop comes at ``s``
@@ -19,7 +19,7 @@ and takes effect at ``s + L``. So the order is fixed by how many training events
 
 For each class and end trigger (completion, completion with warnings, failure with ``X = U * D``) this
 module integrates the probability and the partial means ``E[Q; .]``, ``E[X; .]``, ``E[L; .]`` (and
-``E[P; .]``, ``E[Z; .]``), then asks the model (:func:`sim.draws.class_outcome`, the same call the
+``E[P; .]``, ``E[Z; .]``), then asks the model (:func:`stoprace.sim.draws.class_outcome`, the same call the
 numpy engine makes) which path each class takes and which events bound its training. So the
 probability of every path and final status and the expected billed seconds come out for any policy,
 and the simulator still holds no lifecycle rules.
@@ -27,12 +27,12 @@ and the simulator still holds no lifecycle rules.
 Integrals over a continuous distribution are Gauss-Legendre sums in probability space (``x = F^-1(u)``)
 on panels that grow finer towards the tail, with the breaks where the integrand jumps; over a fixed or
 empirical distribution they are exact sums; the partial means of the stop latency and the training
-time are closed forms (:meth:`sim.distributions.Distribution.partial_mean`). The provisioning and
+time are closed forms (:meth:`stoprace.sim.distributions.Distribution.partial_mean`). The provisioning and
 finalization are outer sums: exact over their values when fixed or empirical, otherwise a few
 Gauss-Legendre nodes (6 for a uniform, 12 for another family), each costing a whole integral, over an
 integrand that is smooth unless the queue, training and latency all have atoms.
 
->>> from sim.scenario import RaceScenario
+>>> from stoprace.sim.scenario import RaceScenario
 >>> scenario = RaceScenario(queue_delay="fixed:0", training_duration="exponential:mean=3600",
 ...                         stop_latency="exponential:mean=600", finalization="fixed:0",
 ...                         p_warning=0, p_failure=0)
@@ -67,17 +67,21 @@ from .quadrature import (
 from .scenario import JOB_DISTRIBUTIONS, RaceScenario
 
 __all__ = [
-    "CLASSES", "MAX_EMPIRICAL_VALUES", "RaceOutcome", "exponential_p_race_lost", "p_race_lost",
-    "race_outcome", "unavailable",
+    "CLASSES",
+    "MAX_EMPIRICAL_VALUES",
+    "RaceOutcome",
+    "exponential_p_race_lost",
+    "p_race_lost",
+    "race_outcome",
+    "unavailable",
 ]
 
 #: The classes of a job's order of events: ``(a, b)``, how many of its four training events come before
-#: the stop and before the stop's effect (see :func:`sim.draws.class_order`), in integration order.
+#: the stop and before the stop's effect (see :func:`stoprace.sim.draws.class_order`), in integration order.
 CLASSES = tuple((a, b) for a in range(4, -1, -1) for b in range(4, a - 1, -1))
 _INDEX = {cls: i for i, cls in enumerate(CLASSES)}
 _P, _EQ, _EX, _EL = range(4)  # the moments integrated per class: P, E[Q; .], E[X; .], E[L; .]
 _CHUNK = 32  # queue nodes integrated at a time (bounds memory for an empirical input with many values)
-
 
 
 def _order_moments(q_law: Distribution, x: Law, lat: Latency, s: float, *, p: float, z: float) -> Array:
@@ -91,14 +95,16 @@ def _order_moments(q_law: Distribution, x: Law, lat: Latency, s: float, *, p: fl
         breaks += [s - p - z + v - w for v in l_atoms for w in x.atoms if z]
     out = np.zeros((len(CLASSES), 4))
     for low, high, moments in (
-        (-1.0, s - p, _stop_in_training), (s - p, s, _stop_in_provisioning), (s, np.inf, _stop_before_start)
+        (-1.0, s - p, _stop_in_training),
+        (s - p, s, _stop_in_provisioning),
+        (s, np.inf, _stop_before_start),
     ):
         q, wq = queue_rule(q_law, low, high, breaks)
         for i in range(0, len(q), _CHUNK):
-            chunk = q[i:i + _CHUNK]
+            chunk = q[i : i + _CHUNK]
             parts = moments(x, lat, s - chunk, p, z)
             parts[:, _EQ] = parts[:, _P] * chunk
-            out += parts @ wq[i:i + _CHUNK]
+            out += parts @ wq[i : i + _CHUNK]
     return out
 
 
@@ -265,14 +271,18 @@ class RaceOutcome:
 def unavailable(scenario: RaceScenario) -> str | None:
     """Why the integral is not offered for ``scenario`` (None when it is)."""
     if scenario.provisioning.has_density and scenario.finalization.has_density:
-        return (f"provisioning and finalization are both continuous ({scenario.provisioning.spec}, "
-                f"{scenario.finalization.spec}): the integral would cost 36 to 144 times as much; make one "
-                "of them fixed")
+        return (
+            f"provisioning and finalization are both continuous ({scenario.provisioning.spec}, "
+            f"{scenario.finalization.spec}): the integral would cost 36 to 144 times as much; make one "
+            "of them fixed"
+        )
     for name in (*JOB_DISTRIBUTIONS, "stop_latency"):
         dist: Distribution = getattr(scenario, name)
         if dist.family == "empirical" and len(atoms(dist)[0]) > MAX_EMPIRICAL_VALUES:
-            return (f"{name} {dist.spec} has {len(atoms(dist)[0])} distinct values; the integral takes "
-                    f"at most {MAX_EMPIRICAL_VALUES}")
+            return (
+                f"{name} {dist.spec} has {len(atoms(dist)[0])} distinct values; the integral takes "
+                f"at most {MAX_EMPIRICAL_VALUES}"
+            )
     return None
 
 
@@ -286,16 +296,20 @@ def race_outcome(scenario: RaceScenario, stop_at: float) -> RaceOutcome:
     lat = Latency(scenario.stop_latency)
     duration = Single(scenario.training_duration)
     pf, pw = scenario.p_failure, scenario.p_warning
-    # (end trigger of sim.draws.END_TRIGGERS, its probability, the law of the time to it)
+    # (end trigger of stoprace.sim.draws.END_TRIGGERS, its probability, the law of the time to it)
     triggers: list[tuple[int, float, Law]] = [
-        (0, (1 - pf) * (1 - pw), duration), (1, (1 - pf) * pw, duration),
+        (0, (1 - pf) * (1 - pw), duration),
+        (1, (1 - pf) * pw, duration),
     ]
     if pf:
         triggers.append((2, pf, Product(Single(scenario.failure_point), duration)))
     paths: dict[str, float] = {}
     billed = 0.0
-    phases = [(p, z, wp * wz) for p, wp in phase_rule(scenario.provisioning)
-              for z, wz in phase_rule(scenario.finalization)]
+    phases = [
+        (p, z, wp * wz)
+        for p, wp in phase_rule(scenario.provisioning)
+        for z, wz in phase_rule(scenario.finalization)
+    ]
     for trigger, weight, x in triggers:
         if not weight:
             continue
@@ -312,7 +326,7 @@ def race_outcome(scenario: RaceScenario, stop_at: float) -> RaceOutcome:
             paths[path] = paths.get(path, 0.0) + prob
             if start >= 0:
                 began = eq + ep
-                # E[event time; class], by event column of sim.draws.EVENTS
+                # E[event time; class], by event column of stoprace.sim.draws.EVENTS
                 time = (eq, began, began + ex, began + ex + ez, s * prob, s * prob + el)
                 billed += time[end] - time[start]
     final: dict[str, float] = {}

@@ -1,14 +1,14 @@
 """The Autopilot: a model service that progresses by itself, from a race scenario, in virtual time.
 
 The model has no clock or randomness of its own (``model/``); this is what gives a bridged service
-both. Each job created through the service gets a course from :func:`sim.jobs.draw_courses` (queue
+both. Each job created through the service gets a course from :func:`stoprace.sim.jobs.draw_courses` (queue
 delay, provisioning, training, finalization, how it ends) and each stop it accepts a stop latency; the
-events fall due as the service's :class:`~model.ManualClock` passes them and are fired in time order
-(ties in the rank order of :data:`sim.draws.EVENTS`); events the policy lacks are dropped. The
+events fall due as the service's :class:`~stoprace.model.ManualClock` passes them and are fired in time order
+(ties in the rank order of :data:`stoprace.sim.draws.EVENTS`); events the policy lacks are dropped. The
 Autopilot learns of creates, stops and deletes from the service's observers, so it works whoever calls
 the service.
 
-:func:`attach` puts such a service behind a real boto3 Comprehend client (``model.bridge``)::
+:func:`attach` puts such a service behind a real boto3 Comprehend client (``stoprace.model.bridge``)::
 
     client = boto3.client("comprehend", region_name="us-east-1")
     bridge = attach(client, ComprehendService(clock=ManualClock()), RaceScenario())
@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from model import ComprehendService, ManualClock
-from model.bridge import Bridge
-from model.bridge import attach as attach_bridge
-from model.observers import ApiCall, StateChange
+from stoprace.model import ComprehendService, ManualClock
+from stoprace.model.bridge import Bridge
+from stoprace.model.bridge import attach as attach_bridge
+from stoprace.model.observers import ApiCall, StateChange
 
 from .draws import END, EVENTS
 from .jobs import END_TRIGGERS, QUANTITIES, draw_courses
@@ -33,7 +33,7 @@ from .scenario import RaceScenario
 
 __all__ = ["Autopilot", "attach"]
 
-# Ranks of the events at one instant (the tie rule of sim.draws), and of a delete's completion.
+# Ranks of the events at one instant (the tie rule of stoprace.sim.draws), and of a delete's completion.
 _RANK = {event: rank for rank, event in enumerate(EVENTS)}
 _DELETE = len(EVENTS)
 
@@ -48,7 +48,7 @@ class Autopilot:
 
     def __init__(self, service: ComprehendService, scenario: RaceScenario, seed: int | None = None) -> None:
         if not isinstance(service.clock, ManualClock):
-            raise TypeError("the autopilot needs a service whose clock is a model.ManualClock")
+            raise TypeError("the autopilot needs a service whose clock is a stoprace.model.ManualClock")
         self.service, self.scenario, self.clock = service, scenario, service.clock
         self.rng = np.random.default_rng(scenario.seed if seed is None else seed)
         self._seen: set[str] = set()
@@ -66,8 +66,10 @@ class Autopilot:
 
     @property
     def _messages(self) -> dict[str, str]:
-        return {"finish_training_with_warning": self.scenario.warning_message,
-                "fail_training": self.scenario.failure_message}
+        return {
+            "finish_training_with_warning": self.scenario.warning_message,
+            "fail_training": self.scenario.failure_message,
+        }
 
     def _called(self, call: ApiCall) -> None:
         if call.error is None and call.operation == "CreateDocumentClassifier" and call.response:
@@ -113,6 +115,6 @@ def attach(
 ) -> Bridge:
     """Answer every call of the boto3 Comprehend ``client`` from ``service``, which an
     :class:`Autopilot` drives from ``scenario`` as virtual time passes (``service`` needs a
-    :class:`~model.ManualClock`). Without a scenario, use :func:`model.bridge.attach`."""
+    :class:`~stoprace.model.ManualClock`). Without a scenario, use :func:`stoprace.model.bridge.attach`."""
     autopilot = Autopilot(service, scenario, seed)
     return attach_bridge(client, service, before_request=autopilot.catch_up)

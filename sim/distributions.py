@@ -26,6 +26,7 @@ and survival function; those with a density expose it too (``has_density``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -34,7 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FORMS", "Distribution", "parse_distribution"]
+__all__ = ["FORMS", "Distribution", "parse_distribution", "scipy_family", "scipy_form"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -198,24 +199,43 @@ def _scipy_mean(dist: Distribution) -> float:
     return float(dist._scipy().mean())
 
 
+#: Each family with a density as scipy has it: the name of scipy's distribution, and its arguments from
+#: the family's parameters. The one translation between the two, for the integrals and for the fits.
+_SCIPY: dict[str, tuple[str, Callable[[Mapping[str, float]], dict[str, float]]]] = {
+    "exponential": ("expon", lambda p: {"scale": p["mean"]}),
+    "lognormal": ("lognorm", lambda p: {"s": p["sigma"], "scale": p["median"]}),
+    "gamma": ("gamma", lambda p: {"a": p["shape"], "scale": p["scale"]}),
+    "uniform": ("uniform", lambda p: {"loc": p["low"], "scale": p["high"] - p["low"]}),
+    "weibull": ("weibull_min", lambda p: {"c": p["shape"], "scale": p["scale"]}),
+}
+
+
+def scipy_family(family: str) -> Any:
+    """scipy's distribution (not frozen) for ``family``; a ``ValueError`` for one without a density.
+
+    >>> scipy_family("weibull").name
+    'weibull_min'
+    """
+    from scipy import stats  # noqa: PLC0415 - slow to import; only the analytic side and fits need it
+
+    if family not in _SCIPY:
+        raise ValueError(f"{family} has no scipy form; families with one: {', '.join(_SCIPY)}")
+    return getattr(stats, _SCIPY[family][0])
+
+
+def scipy_form(family: str, params: Mapping[str, float]) -> Any:
+    """The scipy frozen distribution of ``family`` with ``params`` named as in a spec.
+
+    >>> round(float(scipy_form("exponential", {"mean": 60.0}).mean()), 6)
+    60.0
+    """
+    return scipy_family(family)(**_SCIPY[family][1](params))
+
+
 @cache
 def _frozen_scipy(dist: Distribution) -> Any:
     """The scipy frozen distribution of ``dist``, made once (making one costs more than using it)."""
-    from scipy import stats  # noqa: PLC0415 - slow to import; only the analytic side needs it
-
-    p = dict(dist.params)
-    match dist.family:
-        case "exponential":
-            return stats.expon(scale=p["mean"])
-        case "lognormal":
-            return stats.lognorm(s=p["sigma"], scale=p["median"])
-        case "gamma":
-            return stats.gamma(a=p["shape"], scale=p["scale"])
-        case "uniform":
-            return stats.uniform(loc=p["low"], scale=p["high"] - p["low"])
-        case "weibull":
-            return stats.weibull_min(c=p["shape"], scale=p["scale"])
-    raise ValueError(f"{dist.spec} has no scipy form")
+    return scipy_form(dist.family, dict(dist.params))
 
 
 def _number(spec: str, name: str, text: str) -> float:

@@ -37,14 +37,22 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from model import InvalidTransitionError, Policy, TrainingJob
+from stoprace.model import InvalidTransitionError, Policy, TrainingJob
 
 from .jobs import END_TRIGGERS, draw_courses
 from .scenario import RaceScenario
 
 __all__ = [
-    "BATCH", "END", "END_TRIGGERS", "EVENTS", "STOP", "JobInputs", "class_order", "class_outcome",
-    "class_timeline", "draw_batches",
+    "BATCH",
+    "END",
+    "END_TRIGGERS",
+    "EVENTS",
+    "STOP",
+    "JobInputs",
+    "class_order",
+    "class_outcome",
+    "class_timeline",
+    "draw_batches",
 ]
 
 #: Jobs drawn and simulated at a time (bounds memory at any replication count).
@@ -54,7 +62,7 @@ BATCH = 1 << 16
 EVENTS = ("start_training", "begin_billing", "end_billing", "end", "stop", "finish_stop")
 #: The column of the event that ends training, and of the stop.
 END, STOP = EVENTS.index("end"), EVENTS.index("stop")
-#: The race's stream of each quantity of a job's course (:mod:`sim.jobs`), by spawn index.
+#: The race's stream of each quantity of a job's course (:mod:`stoprace.sim.jobs`), by spawn index.
 _STREAMS = ("queue", "duration", "latency", "fails", "warns", "point", "provisioning", "finalization")
 
 
@@ -96,8 +104,13 @@ def class_order(before_stop: int, before_effect: int) -> tuple[int, ...]:
     """The order of the events (indices of :data:`EVENTS`) when ``before_stop`` of the
     training events come before the stop and ``before_effect`` before its effect."""
     training = range(STOP)
-    return (*training[:before_stop], STOP, *training[before_stop:before_effect], STOP + 1,
-            *training[before_effect:])
+    return (
+        *training[:before_stop],
+        STOP,
+        *training[before_stop:before_effect],
+        STOP + 1,
+        *training[before_effect:],
+    )
 
 
 def _fire_order(

@@ -4,7 +4,7 @@ A job waits its queue delay in ``SUBMITTED``, enters ``TRAINING`` and provisions
 its training ends one of three ways: it completes, completes with warnings (``p_warning``), or fails
 part-way (``p_failure``, at ``failure_point`` times its training duration); the job then finalizes and
 reaches its final status. A stop it accepts takes its stop latency to take effect. The race engines,
-the fleet and the :class:`~sim.autopilot.Autopilot` all draw these through :func:`draw_courses`, so
+the fleet and the :class:`~stoprace.sim.autopilot.Autopilot` all draw these through :func:`draw_courses`, so
 the three cannot drift apart.
 
 Each quantity is drawn from the stream the caller names for it. Simulators that keep one stream per
@@ -12,7 +12,7 @@ quantity (the race engines, the fleet) get jobs that do not depend on how many a
 Autopilot draws one job at a time from a single stream, in the order of :data:`QUANTITIES`.
 
 >>> import numpy as np
->>> from sim.scenario import RaceScenario
+>>> from stoprace.sim.scenario import RaceScenario
 >>> rng = np.random.default_rng(1)
 >>> course = draw_courses(RaceScenario(p_failure=0, p_warning=0), dict.fromkeys(QUANTITIES, rng), 2)
 >>> [END_TRIGGERS[k] for k in course.end_trigger.tolist()]

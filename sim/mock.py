@@ -2,10 +2,11 @@
 time, the way moto's ``mock_aws`` answers AWS calls.
 
 Code under test usually builds its own clients (an orchestrator's hook creates one inside its operator),
-so handing :func:`model.bridge.attach` a client is not enough. Under :func:`mock_comprehend`, every
+so handing :func:`stoprace.model.bridge.attach` a client is not enough. Under :func:`mock_comprehend`, every
 ``create_client("comprehend", ...)`` of a botocore or boto3 session, and of an aiobotocore session, gets
 a client attached to the model's service for its account and region (one service each, created on
-first use), driven by a race scenario's :class:`~sim.autopilot.Autopilot` on one shared virtual clock.
+first use), driven by a race scenario's :class:`~stoprace.sim.autopilot.Autopilot` on one shared virtual
+clock.
 Other services' clients are left alone, so it composes with moto's ``mock_aws`` (apply both; the model
 answers Comprehend, moto the rest).
 
@@ -20,15 +21,16 @@ One object, three uses::
 
     def test_with_fixture(stoprace_comprehend): ...   # a pytest fixture (the stoprace plugin)
 
-Args:
-    scenario: the race scenario that drives every service (default: ``RaceScenario()``, the project's
-        defaults); ``None`` for services that move only when fired by hand.
-    account_id: the account the clients are in (moto's default, ``123456789012``).
-    virtual_time: run the whole process on the shared clock while active (default True; see
-        :mod:`model.virtual`).
-    seed: the scenario's seed unless given; each service gets its own stream.
-    service_options: passed to every :class:`~model.ComprehendService` (``policy``, ``http_statuses``,
-        ``max_active_jobs``...).
+The arguments of :func:`mock_comprehend`:
+
+- ``scenario``: the race scenario that drives every service (default: ``RaceScenario()``, the project's
+  defaults); ``None`` for services that move only when fired by hand.
+- ``account_id``: the account the clients are in (moto's default, ``123456789012``).
+- ``virtual_time``: run the whole process on the shared clock while active (default True; see
+  :mod:`stoprace.model.virtual`).
+- ``seed``: the scenario's seed unless given; each service gets its own stream.
+- ``service_options``: passed to every :class:`~stoprace.model.ComprehendService` (``policy``,
+  ``http_statuses``, ``max_active_jobs``...).
 """
 
 from __future__ import annotations
@@ -40,11 +42,11 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from model import ComprehendService, ManualClock
-from model.bridge import AWS_INSTALL_HINT, Bridge
-from model.bridge import attach as attach_bridge
-from model.service import DEFAULT_ACCOUNT
-from model.virtual import virtual_time as process_virtual_time
+from stoprace.model import ComprehendService, ManualClock
+from stoprace.model.bridge import AWS_INSTALL_HINT, Bridge
+from stoprace.model.bridge import attach as attach_bridge
+from stoprace.model.service import DEFAULT_ACCOUNT
+from stoprace.model.virtual import virtual_time as process_virtual_time
 
 from .autopilot import Autopilot
 from .scenario import RaceScenario
@@ -67,8 +69,9 @@ def mock_comprehend(
     ``mock_aws`` it also decorates bare: ``@mock_comprehend`` is ``@mock_comprehend()``."""
     if callable(scenario) and not isinstance(scenario, RaceScenario):
         return MockComprehend()(scenario)
-    return MockComprehend(scenario, account_id=account_id, virtual_time=virtual_time, seed=seed,
-                          **service_options)
+    return MockComprehend(
+        scenario, account_id=account_id, virtual_time=virtual_time, seed=seed, **service_options
+    )
 
 
 class MockComprehend:
@@ -87,7 +90,8 @@ class MockComprehend:
             scenario = RaceScenario()
         if scenario is not None and not isinstance(scenario, RaceScenario):
             raise TypeError(
-                f"scenario must be a sim.scenario.RaceScenario or None, not {type(scenario).__name__}"
+                "scenario must be a stoprace.sim.scenario.RaceScenario or None, "
+                f"not {type(scenario).__name__}"
             )
         self.scenario: RaceScenario | None = scenario
         self.account_id = account_id
@@ -170,22 +174,30 @@ class MockComprehend:
         if not callable(target):
             raise TypeError(f"mock_comprehend decorates functions and classes, not {type(target).__name__}")
         if inspect.iscoroutinefunction(target):
+
             @functools.wraps(target)
             async def run_async(*args: Any, **kwargs: Any) -> Any:
                 with self._fresh():
                     return await target(*args, **kwargs)
+
             return run_async  # type: ignore[return-value]
 
         @functools.wraps(target)
         def run(*args: Any, **kwargs: Any) -> Any:
             with self._fresh():
                 return target(*args, **kwargs)
+
         return run  # type: ignore[return-value]
 
     def _fresh(self) -> MockComprehend:
         """A new mock with the same settings: each decorated call starts from an empty account."""
-        return MockComprehend(self.scenario, account_id=self.account_id, virtual_time=self.use_virtual_time,
-                               seed=self.seed, **self.service_options)
+        return MockComprehend(
+            self.scenario,
+            account_id=self.account_id,
+            virtual_time=self.use_virtual_time,
+            seed=self.seed,
+            **self.service_options,
+        )
 
     # -- patching client creation -----------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 """Per-job outcomes and their aggregation into one row of results (one stop time).
 
-Vocabulary (DESIGN): a job's **path** is the statuses it went through, joined by ``>``; the **race is
+Vocabulary: a job's **path** is the statuses it went through, joined by ``>``; the **race is
 lost** when the path has ``STOP_REQUESTED`` directly followed by ``TRAINED`` or
 ``TRAINED_WITH_WARNING``; ``p_race_lost`` = lost races / jobs that entered ``STOP_REQUESTED`` from
-``TRAINING``. Billed seconds are ``TrainingEndTime - TrainingStartTime`` (SPEC section 3).
+``TRAINING``. Billed seconds are ``TrainingEndTime - TrainingStartTime`` (evidence: ``billing``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from model.lifecycle import race_lost, stop_met_training
+from stoprace.model.lifecycle import race_lost, stop_met_training
 
 from .stats import mean_interval, wilson_interval
 
@@ -86,8 +86,11 @@ class Outcomes:
         names, ids = np.unique(np.asarray(paths, dtype=object), return_inverse=True)
         missing = np.full(len(paths), np.nan)
         return cls(
-            path_ids=ids.astype(np.int64), path_names=[str(n) for n in names], billed=billed,
-            start=missing if start is None else start, end=missing if end is None else end,
+            path_ids=ids.astype(np.int64),
+            path_names=[str(n) for n in names],
+            billed=billed,
+            start=missing if start is None else start,
+            end=missing if end is None else end,
         )
 
     def __len__(self) -> int:

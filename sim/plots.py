@@ -1,7 +1,8 @@
 """Figures of a race result (matplotlib's object API: no pyplot, no global backend).
 
-Each function takes a :class:`~sim.race.RaceResult` (and, optionally, the report of
-:func:`sim.report.race_report`, whose analytic values are drawn beside the simulated ones) and returns a
+Each function takes a :class:`~stoprace.sim.race.RaceResult` (and, optionally, the report of
+:func:`stoprace.sim.report.race_report`, whose analytic values are drawn beside the simulated ones) and
+returns a
 matplotlib ``Figure``; ``save_all`` writes them as PNG files.
 """
 
@@ -12,13 +13,19 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from model.statuses import FINISHED_ORDER
+from stoprace.model.statuses import FINISHED_ORDER
 
 from .race import RaceResult
 
 __all__ = [
-    "billed_cost_figure", "final_status_figure", "fleet_dwell_figure", "fleet_timeline_figure",
-    "p_race_lost_figure", "save_all", "save_fleet", "sweep_heatmap_figure",
+    "billed_cost_figure",
+    "final_status_figure",
+    "fleet_dwell_figure",
+    "fleet_timeline_figure",
+    "p_race_lost_figure",
+    "save_all",
+    "save_fleet",
+    "sweep_heatmap_figure",
 ]
 
 STATUS_ORDER = tuple(s.value for s in FINISHED_ORDER)
@@ -52,8 +59,14 @@ def p_race_lost_figure(result: RaceResult, report: dict[str, Any] | None = None)
     if rows:
         x = [m for m, _ in rows]
         intervals = [r.ci() for _, r in rows]
-        ax.fill_between(x, [i[0] for i in intervals if i], [i[1] for i in intervals if i],
-                        color="#1f77b4", alpha=0.25, label="95% Wilson interval")
+        ax.fill_between(
+            x,
+            [i[0] for i in intervals if i],
+            [i[1] for i in intervals if i],
+            color="#1f77b4",
+            alpha=0.25,
+            label="95% Wilson interval",
+        )
         simulated = [r.p_race_lost for _, r in rows]
         ax.plot(x, simulated, "o-", color="#1f77b4", label=f"simulated ({result.engine})")
     if report is not None:
@@ -86,8 +99,15 @@ def final_status_figure(result: RaceResult, report: dict[str, Any] | None = None
         top = [0.0] * len(x)
         for status in STATUS_ORDER[:-1]:
             top = [t + e.get(status, 0.0) for t, e in zip(top, expected, strict=True)]
-            ax.scatter(x, top, marker="_", s=400, color="black", zorder=3,
-                       label="analytic" if status == STATUS_ORDER[0] else None)
+            ax.scatter(
+                x,
+                top,
+                marker="_",
+                s=400,
+                color="black",
+                zorder=3,
+                label="analytic" if status == STATUS_ORDER[0] else None,
+            )
     ax.set_xlabel("stop sent, minutes after submission")
     ax.set_ylabel("share of jobs")
     ax.set_title("How jobs end, by when the stop is sent")
@@ -107,8 +127,14 @@ def billed_cost_figure(
     hours = [row.mean_billed_seconds / 3600 for row in result.rows]
     intervals = [row.billed_ci() for row in result.rows]
     if all(intervals):
-        ax.fill_between(x, [i[0] / 3600 for i in intervals if i], [i[1] / 3600 for i in intervals if i],
-                        color="#9467bd", alpha=0.25, label="95% interval")
+        ax.fill_between(
+            x,
+            [i[0] / 3600 for i in intervals if i],
+            [i[1] / 3600 for i in intervals if i],
+            color="#9467bd",
+            alpha=0.25,
+            label="95% interval",
+        )
     ax.plot(x, hours, "o-", color="#9467bd", label=f"simulated ({result.engine})")
     expected = _analytic(report, "analytic_mean_billed_seconds")
     if expected is not None:
@@ -159,7 +185,7 @@ def fleet_timeline_figure(result: Any, max_jobs: int = 300) -> Any:
     """A fleet's jobs against time (one row a job, in submission order; at most ``max_jobs`` rows,
     evenly chosen): grey while SUBMITTED, blue while TRAINING, orange while STOP_REQUESTED, then a mark
     in the colour of the final status; a black tick where the client decided to stop. Needs the
-    result of ``sim.fleet.simulate(..., keep_timeline=True)``."""
+    result of ``stoprace.sim.fleet.simulate(..., keep_timeline=True)``."""
     if result.timeline is None:
         raise ValueError("the timeline was not kept: simulate(..., keep_timeline=True)")
     rows = sorted(result.timeline, key=lambda r: r[0])
@@ -241,8 +267,9 @@ def sweep_heatmap_figure(rows: list[dict[str, str]], x: str, y: str, metric: str
     for i in range(len(ys)):
         for j in range(len(xs)):
             if not np.isnan(grid[i, j]):
-                ax.text(j, i, f"{grid[i, j]:.3g}", ha="center", va="center", color="white",
-                        fontsize="x-small")
+                ax.text(
+                    j, i, f"{grid[i, j]:.3g}", ha="center", va="center", color="white", fontsize="x-small"
+                )
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.set_title(f"{metric} over {x} and {y}")
@@ -261,7 +288,7 @@ def _labels(values: list[str]) -> list[str]:
         while not value.startswith(prefix):
             prefix = prefix[:-1]
     cut = max(prefix.rfind(c) for c in ",:")
-    return ["..." + v[cut + 1:] for v in values] if cut > 0 else values
+    return ["..." + v[cut + 1 :] for v in values] if cut > 0 else values
 
 
 def survival_figure(name: str, fitted: dict[str, Any]) -> Any:
@@ -269,7 +296,7 @@ def survival_figure(name: str, fitted: dict[str, Any]) -> Any:
     fitted family's survival function."""
     import numpy as np  # noqa: PLC0415
 
-    from sim.history.fitting import FAMILIES, frozen  # noqa: PLC0415
+    from stoprace.sim.history.fitting import FAMILIES, frozen  # noqa: PLC0415
 
     fig, ax = _figure()
     km = fitted["kaplan_meier"]

@@ -1,5 +1,5 @@
 """stoprace's pytest plugin (registered through the ``pytest11`` entry point): the fixture
-``stoprace_comprehend``, an active :class:`sim.mock.mock_comprehend` with the default scenario, under
+``stoprace_comprehend``, an active :class:`stoprace.sim.mock.mock_comprehend` with the default scenario, under
 which every Comprehend client the test creates is answered by the model in virtual time::
 
     def test_my_pipeline(stoprace_comprehend):

@@ -1,4 +1,4 @@
-"""The quadrature rules the race integral (:mod:`sim.analytic`) is built from.
+"""The quadrature rules the race integral (:mod:`stoprace.sim.analytic`) is built from.
 
 A random quantity of the race is a law: P(X <= t), E[X; X <= t], and nodes and weights for
 E[g(X); X > a] and E[g(X); low < X <= high]. Over a continuous distribution the rules are Gauss-Legendre
@@ -18,8 +18,20 @@ import numpy.typing as npt
 from .distributions import Distribution
 
 __all__ = [
-    "EVEN", "FAILING_ORDER", "MAX_EMPIRICAL_VALUES", "ORDER", "PHASE_ORDER", "Array", "Latency", "Law",
-    "Product", "Single", "atoms", "gauss", "phase_rule", "queue_rule",
+    "EVEN",
+    "FAILING_ORDER",
+    "MAX_EMPIRICAL_VALUES",
+    "ORDER",
+    "PHASE_ORDER",
+    "Array",
+    "Latency",
+    "Law",
+    "Product",
+    "Single",
+    "atoms",
+    "gauss",
+    "phase_rule",
+    "queue_rule",
 ]
 
 Array = npt.NDArray[np.float64]
@@ -238,4 +250,3 @@ def phase_rule(dist: Distribution) -> list[tuple[float, float]]:
     order = PHASE_ORDER if dist.family == "uniform" else PHASE_ORDER // 2
     level, weight = gauss(np.asarray((0.0, 1.0) if dist.family == "uniform" else EVEN), order)
     return list(zip(dist._scipy().isf(level).tolist(), weight.tolist(), strict=True))
-

@@ -1,13 +1,13 @@
 """The simpy race engine: the reference. Each job is a simpy process that fires the model's triggers.
 
 A job's process waits for each of its six events (training starts, billed training begins and ends,
-training ends, the stop request, the stop taking effect; see :mod:`sim.draws` for their times and the
+training ends, the stop request, the stop taking effect; see :mod:`stoprace.sim.draws` for their times and the
 tie rule) and fires it on a
-:class:`model.TrainingJob`. Whether an event changes anything is the model's decision, not the
+:class:`stoprace.model.TrainingJob`. Whether an event changes anything is the model's decision, not the
 simulator's: an event the lifecycle refuses (training that ends after the stop took effect, a stop
 taking effect on a job that already finished, a stop rejected by the policy) is dropped.
 
->>> from sim.scenario import RaceScenario
+>>> from stoprace.sim.scenario import RaceScenario
 >>> result = simulate(RaceScenario(replications=2000, stop_at=(3000.0,)))
 >>> row = result.rows[0]
 >>> row.jobs, 0 < row.p_race_lost < 1
@@ -23,14 +23,13 @@ from typing import Any
 import numpy as np
 import simpy
 
-from model import Policy, TrainingJob
+from stoprace.model import Policy, TrainingJob
 
 from .draws import END, END_TRIGGERS, EVENTS, JobInputs, draw_batches
 from .outcome import Outcomes, RowResult
 from .scenario import Progress, RaceScenario
 
 __all__ = ["RaceResult", "simulate", "simulate_batch"]
-
 
 
 @dataclass(slots=True)
@@ -72,10 +71,8 @@ def _job(  # noqa: PLR0917 - one call site, a hot path: positional on purpose
     start: np.ndarray,
     end: np.ndarray,
     i: int,
-    jobs: list[TrainingJob],
 ) -> Generator[simpy.Event, Any, None]:
     job = TrainingJob(policy, at=0.0)
-    jobs.append(job)
     for k in sorted(range(len(EVENTS)), key=lambda k: (times[k], k)):  # the tie rule: rank order
         at = times[k]
         if at > env.now:
@@ -99,10 +96,9 @@ def simulate_batch(policy: Policy, inputs: JobInputs) -> Outcomes:
     billed = np.zeros(n)
     start = np.full(n, np.nan)
     end = np.full(n, np.nan)
-    jobs: list[TrainingJob] = []
     rows = zip(inputs.times.tolist(), inputs.end_trigger.tolist(), strict=True)
     for i, (times, trigger) in enumerate(rows):
-        env.process(_job(env, policy, times, END_TRIGGERS[trigger], paths, billed, start, end, i, jobs))
+        env.process(_job(env, policy, times, END_TRIGGERS[trigger], paths, billed, start, end, i))
     env.run()
     return Outcomes.from_paths(paths, billed, start, end)
 
@@ -130,9 +126,7 @@ def run_rows(
     return RaceResult(scenario=scenario, engine=engine, rows=rows)
 
 
-def simulate(
-    scenario: RaceScenario, progress: Progress | None = None, keep_jobs: bool = False
-) -> RaceResult:
+def simulate(scenario: RaceScenario, progress: Progress | None = None, keep_jobs: bool = False) -> RaceResult:
     """Race every stop time of ``scenario`` with the simpy engine (``keep_jobs``: keep per-job records
     for :meth:`RaceResult.to_dataframe`)."""
     return run_rows(scenario, simulate_batch, "simpy", progress, keep_jobs)

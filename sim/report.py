@@ -3,7 +3,7 @@
 The JSON has ``scenario``, ``engine``, ``seed``, ``replications`` and ``rows``: one per stop time, with
 ``stop_at``, ``final`` (status -> count), ``paths`` (path -> count), ``stop_requested``, ``race_lost``,
 ``p_race_lost`` and ``ci95`` (null where no job entered STOP_REQUESTED), ``mean_billed_seconds``,
-``billed_ci95``, ``mean_cost_usd``, and the integrals of :mod:`sim.analytic` beside them:
+``billed_ci95``, ``mean_cost_usd``, and the integrals of :mod:`stoprace.sim.analytic` beside them:
 ``analytic_p_race_lost``, ``analytic_final`` (status -> probability) and
 ``analytic_mean_billed_seconds`` (null where the integral is not offered; ``analytic_note`` says why).
 The same seed gives byte-identical JSON.
@@ -15,18 +15,24 @@ import csv
 import json
 import math
 import warnings
+from collections import defaultdict
+from collections.abc import Mapping
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from model.statuses import FINISHED_ORDER
+from stoprace.model.diagram import DiagramError
+from stoprace.model.lifecycle import RACE_LOST_STEPS
+from stoprace.model.numbers import is_number, is_whole
+from stoprace.model.statuses import FINISHED_ORDER
 
 from . import analytic
 from .race import RaceResult
 from .scenario import DEFAULT_USD_PER_HOUR
 
-__all__ = ["DEFAULT_USD_PER_HOUR", "race_report", "race_table", "write_outputs"]
+__all__ = ["DEFAULT_USD_PER_HOUR", "annotations_from_race", "race_report", "race_table", "write_outputs"]
 
 _STATUSES = tuple(s.value for s in FINISHED_ORDER)
 
@@ -71,22 +77,33 @@ def _fmt(value: float | None, digits: int = 4) -> str:
 def race_table(report: dict[str, Any]) -> str:
     """A readable table of the report's rows."""
     fitted = "fit_uncertainty" in report
-    header = ("stop at (s)", "stop requested", "race lost", "p_race_lost", "95% CI", "analytic",
-              "billed h/job", "USD/job", *(("with the fit's uncertainty",) if fitted else ()))
+    header = (
+        "stop at (s)",
+        "stop requested",
+        "race lost",
+        "p_race_lost",
+        "95% CI",
+        "analytic",
+        "billed h/job",
+        "USD/job",
+        *(("with the fit's uncertainty",) if fitted else ()),
+    )
     lines = [header]
     for row in report["rows"]:
         ci, fit = row["ci95"], row.get("fit_interval95")
-        lines.append((
-            f"{row['stop_at']:g}",
-            str(row["stop_requested"]),
-            str(row["race_lost"]),
-            _fmt(row["p_race_lost"]),
-            f"[{ci[0]:.4f}, {ci[1]:.4f}]" if ci else "-",
-            _fmt(row["analytic_p_race_lost"]),
-            f"{row['mean_billed_seconds'] / 3600:.3f}",
-            f"{row['mean_cost_usd']:.2f}",
-            *((f"[{fit[0]:.4f}, {fit[1]:.4f}]" if fit else "-",) if fitted else ()),
-        ))
+        lines.append(
+            (
+                f"{row['stop_at']:g}",
+                str(row["stop_requested"]),
+                str(row["race_lost"]),
+                _fmt(row["p_race_lost"]),
+                f"[{ci[0]:.4f}, {ci[1]:.4f}]" if ci else "-",
+                _fmt(row["analytic_p_race_lost"]),
+                f"{row['mean_billed_seconds'] / 3600:.3f}",
+                f"{row['mean_cost_usd']:.2f}",
+                *((f"[{fit[0]:.4f}, {fit[1]:.4f}]" if fit else "-",) if fitted else ()),
+            )
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     scenario = report["scenario"]
     title = (
@@ -106,18 +123,97 @@ def write_outputs(result: RaceResult, report: dict[str, Any], directory: Path, u
     (directory / "results.json").write_text(json.dumps(report, indent=2) + "\n")
     with (directory / "results.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["stop_at", *_STATUSES, "stop_requested", "race_lost", "p_race_lost", "ci95_low",
-                         "ci95_high", "mean_billed_seconds", "billed_ci95_low", "billed_ci95_high",
-                         "mean_cost_usd", "analytic_p_race_lost", *(f"analytic_{s}" for s in _STATUSES),
-                         "analytic_mean_billed_seconds"])
+        writer.writerow(
+            [
+                "stop_at",
+                *_STATUSES,
+                "stop_requested",
+                "race_lost",
+                "p_race_lost",
+                "ci95_low",
+                "ci95_high",
+                "mean_billed_seconds",
+                "billed_ci95_low",
+                "billed_ci95_high",
+                "mean_cost_usd",
+                "analytic_p_race_lost",
+                *(f"analytic_{s}" for s in _STATUSES),
+                "analytic_mean_billed_seconds",
+            ]
+        )
         for row in report["rows"]:
             ci = row["ci95"] or [None, None]
             billed = row["billed_ci95"] or [None, None]
             expected = row["analytic_final"]
-            writer.writerow([row["stop_at"], *(row["final"].get(s, 0) for s in _STATUSES),
-                             row["stop_requested"], row["race_lost"], row["p_race_lost"], ci[0], ci[1],
-                             row["mean_billed_seconds"], billed[0], billed[1], row["mean_cost_usd"],
-                             row["analytic_p_race_lost"],
-                             *((expected.get(s, 0.0) if expected is not None else None) for s in _STATUSES),
-                             row["analytic_mean_billed_seconds"]])
+            writer.writerow(
+                [
+                    row["stop_at"],
+                    *(row["final"].get(s, 0) for s in _STATUSES),
+                    row["stop_requested"],
+                    row["race_lost"],
+                    row["p_race_lost"],
+                    ci[0],
+                    ci[1],
+                    row["mean_billed_seconds"],
+                    billed[0],
+                    billed[1],
+                    row["mean_cost_usd"],
+                    row["analytic_p_race_lost"],
+                    *((expected.get(s, 0.0) if expected is not None else None) for s in _STATUSES),
+                    row["analytic_mean_billed_seconds"],
+                ]
+            )
     save_all(result, directory, report, usd_per_hour)
+
+
+def _check_race_row(index: int, row: Any) -> None:
+    """A row of a race result has a stop time, a count of stop requests and paths with counts."""
+    where = f"rows[{index}]"
+    if not isinstance(row, Mapping):
+        raise DiagramError(f"{where} is not an object")
+    stop_at, requested, paths = row.get("stop_at"), row.get("stop_requested"), row.get("paths")
+    if not is_number(stop_at):
+        raise DiagramError(f"{where}.stop_at must be a number of seconds, got {stop_at!r}")
+    if not is_whole(requested) or requested < 0:
+        raise DiagramError(f"{where}.stop_requested must be a whole number >= 0, got {requested!r}")
+    if not isinstance(paths, Mapping) or not paths:
+        raise DiagramError(f"{where}.paths must be an object of PATH: count with at least one path")
+    for path, count in paths.items():
+        if not isinstance(path, str) or not is_whole(count) or count < 0:
+            raise DiagramError(f"{where}.paths: {path!r}: {count!r} is not a path with a count >= 0")
+
+
+def annotations_from_race(
+    report: Mapping[str, Any], stop_at: float | None = None
+) -> dict[tuple[str, str], str]:
+    """Arrow annotations from a race report (``stoprace race --json`` or ``results.json``): on the race
+    edges, the share of stop requests sent during training that lost the race that way; on every other
+    arrow, the share of jobs that reached its source and took it. Rows are pooled, or only the row of
+    ``stop_at``."""
+    rows = report.get("rows") if isinstance(report, Mapping) else None
+    if not isinstance(rows, list) or not rows:
+        raise DiagramError("not a race result: expected the JSON of `stoprace race` with its rows")
+    for i, row in enumerate(rows):
+        _check_race_row(i, row)
+    if stop_at is not None:
+        rows = [r for r in rows if float(r["stop_at"]) == float(stop_at)]
+        if not rows:
+            times = ", ".join(f"{float(r['stop_at']):g}" for r in report["rows"])
+            raise DiagramError(f"no row for stop time {stop_at:g} s; the result has {times}")
+    took: dict[tuple[str, str], int] = defaultdict(int)
+    reached: dict[str, int] = defaultdict(int)
+    stop_requested = sum(int(r["stop_requested"]) for r in rows)
+    for row in rows:
+        for path, count in row["paths"].items():
+            steps = path.split(">")
+            for step in steps:
+                reached[step] += count
+            for a, b in pairwise(steps):
+                took[(a, b)] += count
+    notes = {}
+    for (a, b), count in took.items():
+        if (a, b) in RACE_LOST_STEPS and stop_requested:
+            notes[(a, b)] = f"race lost {100 * count / stop_requested:.1f}%"
+        else:
+            notes[(a, b)] = f"{100 * count / reached[a]:.1f}%" if reached[a] else "0 jobs"
+    return notes

@@ -1,5 +1,6 @@
 """How the Python SDK (botocore) retries a failed call: ``legacy``, ``standard`` and ``adaptive`` modes,
-as the installed botocore does them or as a release the user names (SPEC section 4).
+as the installed botocore does them or as a release the user names (evidence: ``retry-legacy``,
+``retry-standard``, ``retry-botocore-1-44``).
 
 The rules are written from botocore's own code (``botocore/data/_retry.json``,
 ``botocore/retries/standard.py``, ``adaptive.py``, ``throttling.py``, ``bucket.py``) and checked against
@@ -61,7 +62,8 @@ class RetryRules:
     retry_after: bool  # honours the x-amz-retry-after header
 
 
-#: The rules by the first release that has them (SPEC section 4): 1.34 to 1.43, and 1.44 on.
+#: The rules by the first release that has them (evidence: ``retry-botocore-1-44``): 1.34 to 1.43, and 1.44
+#: on.
 RULES = {
     "1.43": RetryRules("1.34", "legacy", 1.0, 1.0, 5, 5, retry_after=False),
     "1.44": RetryRules("1.44", "standard", 1.0, 0.05, 5, 14, retry_after=True),

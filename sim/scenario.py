@@ -3,7 +3,7 @@
 Each simulated job is submitted at time 0, waits ``queue_delay`` in ``SUBMITTED``, then enters
 ``TRAINING``: it provisions for ``provisioning`` seconds before billed training begins
 (``TrainingStartTime``), trains, and finalizes for ``finalization`` seconds after billed training ends
-(``TrainingEndTime``) before it reaches its final status (``EndTime``; SPEC section 7). Training
+(``TrainingEndTime``) before it reaches its final status (``EndTime``; evidence: ``finalization``). Training
 completes after ``training_duration`` (ending ``TRAINED_WITH_WARNING`` with probability
 ``p_warning``), unless the job fails first: with probability ``p_failure`` it fails at
 ``failure_point`` (a fraction of the training duration, in [0, 1]). A stop is requested at each time in
@@ -12,7 +12,7 @@ effect ``stop_latency`` later, unless billed training has ended by then. The pol
 phases do (``billing_start``, ``billing_end``): under ``with_training`` and ``with_end`` they are
 billed as training, and with zero durations the scenario is the one without phases.
 
-The defaults are a realistic job (SPEC section 5's timing evidence): real datasets train for about an
+The defaults are a realistic job (evidence: ``training-times``): real datasets train for about an
 hour with a wide spread (Terraform's acceptance runs took 40 to 80 minutes), so the training duration
 is log-normal with a median of one hour; a job waits a couple of minutes before training starts; AWS
 gives no figure for the stop latency, so a few minutes, exponential, is assumed. AWS's recorded outputs
@@ -38,7 +38,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from model import DEFAULT_POLICY, Policy
+from stoprace.model import DEFAULT_POLICY, Policy
+from stoprace.model.lifecycle import FAILURE_MESSAGE, WARNING_MESSAGE
+from stoprace.model.numbers import is_number, is_whole
 
 from .distributions import Distribution, parse_distribution
 
@@ -47,7 +49,7 @@ __all__ = ["DEFAULT_SEED", "DEFAULT_USD_PER_HOUR", "Progress", "RaceScenario"]
 #: The seed every scenario and sweep uses unless given another.
 DEFAULT_SEED = 20261129
 
-#: The list price of training a custom classifier, per hour (SPEC section 3).
+#: The list price of training a custom classifier, per hour (evidence: ``billing``).
 DEFAULT_USD_PER_HOUR = 3.0
 
 #: Called as work proceeds: (units done, units in all).
@@ -61,10 +63,6 @@ DEFAULT_FINALIZATION = parse_distribution("fixed:65")
 DEFAULT_TRAINING_DURATION = parse_distribution("lognormal:median=3600,sigma=0.35")
 DEFAULT_STOP_LATENCY = parse_distribution("exponential:mean=180")
 DEFAULT_FAILURE_POINT = parse_distribution("uniform:low=0,high=1")
-#: The ``Message`` a job reports when it ends TRAINED_WITH_WARNING or IN_ERROR (the Autopilot's): AWS's
-#: wording varies with the cause and is not documented, so these say only what happened.
-DEFAULT_WARNING_MESSAGE = "Training completed with warnings."
-DEFAULT_FAILURE_MESSAGE = "Training failed."
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +77,8 @@ class RaceScenario:
     p_warning: float = 0.05
     p_failure: float = 0.02
     failure_point: Distribution = DEFAULT_FAILURE_POINT
-    warning_message: str = DEFAULT_WARNING_MESSAGE
-    failure_message: str = DEFAULT_FAILURE_MESSAGE
+    warning_message: str = WARNING_MESSAGE  # the Message the Autopilot's jobs report
+    failure_message: str = FAILURE_MESSAGE
     stop_at: tuple[float, ...] = (3000.0,)
     policy: Policy = DEFAULT_POLICY
     replications: int = 100_000
@@ -96,11 +94,11 @@ class RaceScenario:
         if not stops:
             raise ValueError("stop_at needs at least one stop time (seconds after submission)")
         for t in stops:
-            if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or t < 0:
+            if not is_number(t) or not math.isfinite(t) or t < 0:
                 raise ValueError(f"stop_at times must be finite numbers of seconds >= 0, got {t!r}")
         object.__setattr__(self, "stop_at", tuple(float(t) for t in stops))
         count = self.replications
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        if not is_whole(count) or count < 1:
             raise ValueError(f"replications must be a whole number of at least 1, got {self.replications!r}")
 
     def replace(self, **changes: Any) -> RaceScenario:
@@ -143,13 +141,13 @@ def check_job_fields(scenario: Any, distributions: tuple[str, ...], probabilitie
             raise TypeError(f"{name} must be a distribution spec or Distribution, not {value!r}")
     for name in probabilities:
         value = getattr(scenario, name)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        if not is_number(value) or not 0 <= value <= 1:
             raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
     point = scenario.failure_point
     if point.upper > 1:
         raise ValueError(f"failure_point is a fraction of the training time, in [0, 1]; got {point.spec}")
     if not isinstance(scenario.policy, Policy):
-        raise TypeError(f"policy must be a model.Policy, not {type(scenario.policy).__name__}")
+        raise TypeError(f"policy must be a stoprace.model.Policy, not {type(scenario.policy).__name__}")
     seed = scenario.seed
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if not is_whole(seed) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")

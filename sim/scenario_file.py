@@ -20,14 +20,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from stoprace.model.numbers import is_number
+
 from .distributions import parse_distribution
 from .files import read_limited
 
 __all__ = ["FIELDS", "MAX_BYTES", "read_scenario_file", "scenario_toml"]
 
 #: The fields a scenario file may set: distributions, then probabilities.
-DISTRIBUTIONS = ("queue_delay", "provisioning", "training_duration", "finalization", "failure_point",
-                 "stop_latency")
+DISTRIBUTIONS = (
+    "queue_delay",
+    "provisioning",
+    "training_duration",
+    "finalization",
+    "failure_point",
+    "stop_latency",
+)
 PROBABILITIES = ("p_warning", "p_failure")
 FIELDS = (*DISTRIBUTIONS, *PROBABILITIES)
 MAX_BYTES = 2**20
@@ -53,8 +61,7 @@ def read_scenario_file(path: Path) -> dict[str, Any]:
                 parse_distribution(value)
             except ValueError as err:
                 raise ValueError(f"{path}: {name}: {err}") from None
-        elif isinstance(value, bool) or not isinstance(value, int | float) or not (
-                math.isfinite(value) and 0 <= value <= 1):
+        elif not is_number(value) or not (math.isfinite(value) and 0 <= value <= 1):
             raise ValueError(f"{path}: {name} must be a probability from 0 to 1, not {value!r}")
     return values
 

@@ -1,7 +1,8 @@
-"""Running SPIN on the lifecycle's Promela model (:mod:`model.promela`): compile the verifier, check each
-safety property for a shortest counterexample and the liveness property for acceptance cycles under weak
-fairness, and read a counterexample trail back as the table's triggers, so that it can be replayed
-through the model.
+"""Running SPIN on the lifecycle's Promela model (:mod:`stoprace.model.promela`): compile the verifier,
+check each safety property for a shortest counterexample and the liveness property for acceptance cycles
+under weak fairness, and read a counterexample trail back as the table's triggers, so that
+:func:`stoprace.model.check.replay` can take it through the model (after the first ``create``, which a
+trail leaves out).
 
 Needs SPIN (Debian: ``apt-get install spin``) and a C compiler; :func:`missing` says which is absent.
 :func:`disagreements` compares SPIN's verdicts with the in-house checker's, property by property.
@@ -19,12 +20,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model import DEFAULT_POLICY, EDGES, Edge, Policy, TrainingJob
-from model.promela import promela, properties
-from model.promela_properties import LIVENESS, SAME_AS, STRONGER
+from stoprace.model import DEFAULT_POLICY, EDGES, Edge, Policy
+from stoprace.model.promela import promela, properties
+from stoprace.model.promela_properties import LIVENESS, SAME_AS, STRONGER
 
 __all__ = [
-    "PropertyResult", "SpinResult", "covering_policies", "disagreements", "missing", "replay", "verify",
+    "PropertyResult",
+    "SpinResult",
+    "covering_policies",
+    "disagreements",
+    "missing",
+    "verify",
 ]
 
 #: The verifier's deepest search (``-m``; a bound on its memory, far above the model's depth).
@@ -61,11 +67,22 @@ class SpinResult:
         return all(p.holds for p in self.properties)
 
     def as_dict(self) -> dict[str, object]:
-        return {"policy": self.policy.changes(), "scenario": self.scenario, "ok": self.ok,
-                "seconds": round(self.seconds, 3),
-                "properties": [{"name": p.name, "holds": p.holds, "states": p.states,
-                                "seconds": round(p.seconds, 3), "trail": list(p.trail)}
-                               for p in self.properties]}
+        return {
+            "policy": self.policy.changes(),
+            "scenario": self.scenario,
+            "ok": self.ok,
+            "seconds": round(self.seconds, 3),
+            "properties": [
+                {
+                    "name": p.name,
+                    "holds": p.holds,
+                    "states": p.states,
+                    "seconds": round(p.seconds, 3),
+                    "trail": list(p.trail),
+                }
+                for p in self.properties
+            ],
+        }
 
 
 def missing() -> str | None:
@@ -81,8 +98,12 @@ def _compiler() -> str | None:
     return shutil.which("cc") or shutil.which("gcc")
 
 
-def verify(policy: Policy = DEFAULT_POLICY, edges: Iterable[Edge] = EDGES,
-           scenario: str = "one_job", source: str | None = None) -> SpinResult:
+def verify(
+    policy: Policy = DEFAULT_POLICY,
+    edges: Iterable[Edge] = EDGES,
+    scenario: str = "one_job",
+    source: str | None = None,
+) -> SpinResult:
     """Generate the model (or take ``source``, a model in the same form), build SPIN's verifier and
     check every property of ``scenario`` under ``policy`` (``RuntimeError`` when SPIN itself fails)."""
     reason = missing()
@@ -116,14 +137,16 @@ def verify(policy: Policy = DEFAULT_POLICY, edges: Iterable[Edge] = EDGES,
                 trail = _triggers(replayed, source)
                 (work / "model.pml.trail").unlink(missing_ok=True)
             result.properties.append(
-                PropertyResult(name, not int(errors.group(1)), int(stored.group(1)), seconds, trail, output))
+                PropertyResult(name, not int(errors.group(1)), int(stored.group(1)), seconds, trail, output)
+            )
     result.seconds = time.perf_counter() - begun
     return result
 
 
 def _run(command: list[str], work: Path, check: bool = True) -> str:
-    done = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=600, check=False,
-                          stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        command, cwd=work, capture_output=True, text=True, timeout=600, check=False, stdin=subprocess.DEVNULL
+    )
     if check and done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
     return done.stdout + done.stderr
@@ -149,24 +172,10 @@ def _triggers(replay: str, source: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def replay(trail: Iterable[str], policy: Policy = DEFAULT_POLICY,
-           edges: Iterable[Edge] = EDGES) -> list[TrainingJob]:
-    """A SPIN trail's triggers fired on the model's own jobs (``create`` starts the next classifier):
-    the jobs, with their paths, to judge with the model's own properties."""
-    table = tuple(edges)
-    jobs = [TrainingJob(policy, at=0.0, edges=table)]
-    for moment, trigger in enumerate(trail, start=1):
-        if trigger == "create":
-            jobs.append(TrainingJob(policy, at=float(moment), edges=table))
-        else:
-            jobs[-1].fire(trigger, at=float(moment))
-    return jobs
-
-
 def covering_policies(base: Policy = DEFAULT_POLICY, free: Iterable[str] | None = None) -> list[Policy]:
     """``base``, and ``base`` with each other choice of each ``free`` field (all fields when None):
     every alternative of every field at least once."""
-    from model import policy_fields  # noqa: PLC0415
+    from stoprace.model import policy_fields  # noqa: PLC0415
 
     names = set(free) if free is not None else None
     found = [base]
@@ -182,7 +191,7 @@ def covering_policies(base: Policy = DEFAULT_POLICY, free: Iterable[str] | None 
 def disagreements(result: SpinResult, found: Iterable[str]) -> list[str]:
     """Where SPIN's verdicts on ``result``'s policy and scenario differ from the in-house checker's, which
     ``found`` the properties named (its violations' ``property``): one line per property the two judge
-    differently. A property only the in-house checker states (see :mod:`model.promela_properties`) is
+    differently. A property only the in-house checker states (see :mod:`stoprace.model.promela_properties`) is
     not compared. ``finishes`` asks more than the in-house checker's "no trap states": it also fails on
     a cycle the job can take forever (a livelock), so SPIN failing it alone is not a disagreement."""
     ours = set(found)
@@ -193,6 +202,8 @@ def disagreements(result: SpinResult, found: Iterable[str]) -> list[str]:
         if verdict.name in STRONGER and not verdict.holds and not in_house:
             continue  # a livelock: SPIN's property asks more than the in-house checker's
         if verdict.holds == bool(in_house):
-            lines.append(f"{verdict.name}: SPIN {'holds' if verdict.holds else 'fails'}, the in-house "
-                         f"checker {'finds ' + '; '.join(in_house) if in_house else 'finds nothing'}")
+            lines.append(
+                f"{verdict.name}: SPIN {'holds' if verdict.holds else 'fails'}, the in-house "
+                f"checker {'finds ' + '; '.join(in_house) if in_house else 'finds nothing'}"
+            )
     return lines

@@ -1,16 +1,18 @@
 """The numpy race engine: the same jobs as the simpy engine, outcome for outcome, vectorised.
 
 A job's first four events (training starts, billed training begins and ends, training ends) come in
-rank order, and so do its last two (the stop and its effect; see :mod:`sim.draws`). So a job's order
+rank order, and so do its last two (the stop and its effect; see :mod:`stoprace.sim.draws`). So a job's order
 of events is fixed by how many of the first four come before the stop (``a``) and before its effect
 (``b >= a``): with the trigger that ends its training, at most 15 x 3 classes. This engine counts
 ``a`` and ``b`` for every job at once, runs each class it meets once through a real
-:class:`model.TrainingJob` (so the lifecycle rules stay the model's), and spreads the results back over
+:class:`stoprace.model.TrainingJob` (so the lifecycle rules stay the model's), and spreads the results back
+over
 the jobs. A test compares it with the simpy engine job by job.
 
->>> from sim.scenario import RaceScenario
+>>> from stoprace.sim import race
+>>> from stoprace.sim.scenario import RaceScenario
 >>> scenario = RaceScenario(replications=2000)
->>> simulate(scenario).rows[0].paths == __import__("sim.race").race.simulate(scenario).rows[0].paths
+>>> simulate(scenario).rows[0].paths == race.simulate(scenario).rows[0].paths
 True
 """
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model import Policy
+from stoprace.model import Policy
 
 from .draws import END_TRIGGERS, STOP, JobInputs, class_order, class_outcome
 from .outcome import Outcomes
@@ -58,13 +60,14 @@ def simulate_batch(policy: Policy, inputs: JobInputs) -> Outcomes:
     began = times[rows, np.maximum(start, 0)]
     billed = np.where(trained, times[rows, np.maximum(end, 0)] - began, 0.0)
     return Outcomes(
-        path_ids=members, path_names=paths, billed=billed,
-        start=np.where(trained, began, np.nan), end=times[rows, finish_col[members]],
+        path_ids=members,
+        path_names=paths,
+        billed=billed,
+        start=np.where(trained, began, np.nan),
+        end=times[rows, finish_col[members]],
     )
 
 
-def simulate(
-    scenario: RaceScenario, progress: Progress | None = None, keep_jobs: bool = False
-) -> RaceResult:
+def simulate(scenario: RaceScenario, progress: Progress | None = None, keep_jobs: bool = False) -> RaceResult:
     """Race every stop time of ``scenario`` with the numpy engine (``keep_jobs`` as in the simpy one)."""
     return run_rows(scenario, simulate_batch, "vector", progress, keep_jobs)

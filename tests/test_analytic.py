@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from model import Policy
-from sim import analytic, race, vector
-from sim.scenario import RaceScenario
-from sim.stats import wilson_interval
+from stoprace.model import Policy
+from stoprace.sim import analytic, race, vector
+from stoprace.sim.scenario import RaceScenario
+from stoprace.sim.stats import wilson_interval
 
 CONFIDENCE = 0.999
 
@@ -17,8 +17,12 @@ CONFIDENCE = 0.999
 )
 def test_the_integrator_reproduces_the_exponential_closed_form(duration, latency, stop):
     scenario = RaceScenario(
-        queue_delay="fixed:0", training_duration=f"exponential:mean={duration}",
-        stop_latency=f"exponential:mean={latency}", finalization="fixed:0", p_warning=0.0, p_failure=0.0,
+        queue_delay="fixed:0",
+        training_duration=f"exponential:mean={duration}",
+        stop_latency=f"exponential:mean={latency}",
+        finalization="fixed:0",
+        p_warning=0.0,
+        p_failure=0.0,
     )
     expected = analytic.exponential_p_race_lost(duration, latency)
     assert analytic.p_race_lost(scenario, stop) == pytest.approx(expected, rel=1e-9)
@@ -33,38 +37,102 @@ def test_no_probability_where_no_job_can_be_training():
 
 SCENARIOS = [
     RaceScenario(stop_at=(2400.0, 3600.0)),  # the default: log-normal hour, warnings and failures
-    RaceScenario(training_duration="gamma:shape=2,scale=1800", queue_delay="exponential:mean=300",
-                 stop_at=(1000.0, 5000.0)),
-    RaceScenario(training_duration="fixed:3000", queue_delay="exponential:mean=300",
-                 stop_latency="uniform:low=0,high=600", stop_at=(2800.0, 3100.0)),
-    RaceScenario(training_duration="weibull:shape=1.5,scale=3600", stop_latency="fixed:300",
-                 queue_delay="fixed:60", policy=Policy(race_outcomes="trained_or_stopped"),
-                 p_warning=0.3, stop_at=(3000.0,)),
+    RaceScenario(
+        training_duration="gamma:shape=2,scale=1800",
+        queue_delay="exponential:mean=300",
+        stop_at=(1000.0, 5000.0),
+    ),
+    RaceScenario(
+        training_duration="fixed:3000",
+        queue_delay="exponential:mean=300",
+        stop_latency="uniform:low=0,high=600",
+        stop_at=(2800.0, 3100.0),
+    ),
+    RaceScenario(
+        training_duration="weibull:shape=1.5,scale=3600",
+        stop_latency="fixed:300",
+        queue_delay="fixed:60",
+        policy=Policy(race_outcomes="trained_or_stopped"),
+        p_warning=0.3,
+        stop_at=(3000.0,),
+    ),
     # Stops that often find the job still queued, under each treatment of a queued job's stop, with
     # billing that ends at the stop request and a failure point that is not uniform.
-    RaceScenario(queue_delay="exponential:mean=900", training_duration="lognormal:median=1800,sigma=0.6",
-                 stop_latency="gamma:shape=2,scale=150", p_failure=0.2, failure_point="fixed:0.5",
-                 policy=Policy(stopped_training_end="at_stop_request"), stop_at=(600.0, 2000.0)),
-    RaceScenario(queue_delay="uniform:low=0,high=1200", training_duration="exponential:mean=2400",
-                 p_failure=0.1, failure_point="uniform:low=0.2,high=0.6", stop_at=(600.0,),
-                 policy=Policy(stop_when_submitted="ignore", race_outcomes="trained_or_stopped")),
-    RaceScenario(queue_delay="exponential:mean=600", training_duration="fixed:1500", stop_latency="fixed:200",
-                 p_failure=0.1, policy=Policy(stop_when_submitted="reject"), stop_at=(700.0, 1400.0)),
+    RaceScenario(
+        queue_delay="exponential:mean=900",
+        training_duration="lognormal:median=1800,sigma=0.6",
+        stop_latency="gamma:shape=2,scale=150",
+        p_failure=0.2,
+        failure_point="fixed:0.5",
+        policy=Policy(stopped_training_end="at_stop_request"),
+        stop_at=(600.0, 2000.0),
+    ),
+    RaceScenario(
+        queue_delay="uniform:low=0,high=1200",
+        training_duration="exponential:mean=2400",
+        p_failure=0.1,
+        failure_point="uniform:low=0.2,high=0.6",
+        stop_at=(600.0,),
+        policy=Policy(stop_when_submitted="ignore", race_outcomes="trained_or_stopped"),
+    ),
+    RaceScenario(
+        queue_delay="exponential:mean=600",
+        training_duration="fixed:1500",
+        stop_latency="fixed:200",
+        p_failure=0.1,
+        policy=Policy(stop_when_submitted="reject"),
+        stop_at=(700.0, 1400.0),
+    ),
     # Provisioning and finalization of continuous lengths, with and without the phases in the policy.
-    RaceScenario(provisioning="exponential:mean=120", training_duration="gamma:shape=2,scale=600",
-                 stop_latency="exponential:mean=120", p_failure=0.1, stop_at=(150.0, 1200.0)),
-    RaceScenario(provisioning="fixed:90", finalization="uniform:low=50,high=80",
-                 training_duration="gamma:shape=2,scale=600", stop_latency="exponential:mean=120",
-                 p_failure=0.0, stop_at=(150.0, 1200.0),
-                 policy=Policy(billing_start="with_training", billing_end="with_end",
-                               stopped_training_end="at_stop_request")),
+    RaceScenario(
+        provisioning="exponential:mean=120",
+        training_duration="gamma:shape=2,scale=600",
+        stop_latency="exponential:mean=120",
+        p_failure=0.1,
+        stop_at=(150.0, 1200.0),
+    ),
+    RaceScenario(
+        provisioning="fixed:90",
+        finalization="uniform:low=50,high=80",
+        training_duration="gamma:shape=2,scale=600",
+        stop_latency="exponential:mean=120",
+        p_failure=0.0,
+        stop_at=(150.0, 1200.0),
+        policy=Policy(
+            billing_start="with_training", billing_end="with_end", stopped_training_end="at_stop_request"
+        ),
+    ),
     # Fixed phases and latency (the exact sums), stops that land in provisioning and in finalization.
-    RaceScenario(queue_delay="exponential:mean=300", provisioning="fixed:90", training_duration="fixed:3000",
-                 finalization="fixed:65", stop_latency="fixed:60", p_failure=0.2, stop_at=(200.0, 3400.0),
-                 policy=Policy(race_outcomes="trained_or_stopped", stopped_training_end="at_stop_request")),
+    RaceScenario(
+        queue_delay="exponential:mean=300",
+        provisioning="fixed:90",
+        training_duration="fixed:3000",
+        finalization="fixed:65",
+        stop_latency="fixed:60",
+        p_failure=0.2,
+        stop_at=(200.0, 3400.0),
+        policy=Policy(race_outcomes="trained_or_stopped", stopped_training_end="at_stop_request"),
+    ),
 ]
-IDS = ["default", "gamma", "fixed", "weibull", "queued-accept", "queued-ignore", "queued-reject",
-       "phases", "phases-billed", "phases-fixed"]
+IDS = [
+    "default",
+    "gamma",
+    "fixed",
+    "weibull",
+    "queued-accept",
+    "queued-ignore",
+    "queued-reject",
+    "phases",
+    "phases-billed",
+    "phases-fixed",
+]
+
+
+# The integral over a continuous provisioning and finalization costs seconds a stop time: slow lane.
+CASES = [
+    pytest.param(scenario, id=name, marks=[pytest.mark.slow] if name == "phases" else [])
+    for scenario, name in zip(SCENARIOS, IDS, strict=True)
+]
 
 
 def _inside(row, expected):
@@ -89,7 +157,7 @@ def _agrees(row, scenario):
     return checks
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+@pytest.mark.parametrize("scenario", CASES)
 def test_the_numpy_engine_agrees_with_the_integral(scenario):
     result = vector.simulate(scenario.replace(replications=200_000, seed=101))
     for row in result.rows:
@@ -97,7 +165,7 @@ def test_the_numpy_engine_agrees_with_the_integral(scenario):
         assert not failed, (row.stop_at, failed)
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+@pytest.mark.parametrize("scenario", CASES)
 def test_the_simpy_engine_agrees_with_the_integral(scenario):
     scenario = scenario.replace(replications=8_000, seed=202, stop_at=scenario.stop_at[:1])
     row = race.simulate(scenario).rows[0]
@@ -105,7 +173,7 @@ def test_the_simpy_engine_agrees_with_the_integral(scenario):
     assert not failed, failed
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+@pytest.mark.parametrize("scenario", CASES)
 def test_probabilities_of_every_path_add_up_to_one(scenario):
     for stop in (*scenario.stop_at, 0.0, 50_000.0):
         outcome = analytic.race_outcome(scenario, stop)
@@ -115,8 +183,9 @@ def test_probabilities_of_every_path_add_up_to_one(scenario):
 
 
 def test_a_stop_long_after_training_changes_nothing():
-    scenario = RaceScenario(queue_delay="fixed:0", training_duration="uniform:low=100,high=200",
-                            p_warning=0.0, p_failure=0.0)
+    scenario = RaceScenario(
+        queue_delay="fixed:0", training_duration="uniform:low=100,high=200", p_warning=0.0, p_failure=0.0
+    )
     outcome = analytic.race_outcome(scenario, 1000.0)
     assert outcome.paths == pytest.approx({"SUBMITTED>TRAINING>TRAINED": 1.0})
     assert outcome.mean_billed_seconds == pytest.approx(150.0)
@@ -125,8 +194,13 @@ def test_a_stop_long_after_training_changes_nothing():
 
 def test_billing_by_hand_for_fixed_times():
     # Trains from 100 s; the stop at 1000 s takes effect at 1300 s, before the end at 2100 s.
-    scenario = RaceScenario(queue_delay="fixed:100", training_duration="fixed:2000", stop_latency="fixed:300",
-                            p_warning=0.0, p_failure=0.0)
+    scenario = RaceScenario(
+        queue_delay="fixed:100",
+        training_duration="fixed:2000",
+        stop_latency="fixed:300",
+        p_warning=0.0,
+        p_failure=0.0,
+    )
     assert analytic.race_outcome(scenario, 1000.0).mean_billed_seconds == pytest.approx(1200.0)
     at_request = scenario.replace(policy=Policy(stopped_training_end="at_stop_request"))
     assert analytic.race_outcome(at_request, 1000.0).mean_billed_seconds == pytest.approx(900.0)
@@ -137,9 +211,15 @@ def test_billing_by_hand_for_fixed_times():
 
 
 def test_the_tie_rule_holds_in_the_integral_too():
-    # Training ends at exactly the instant the stop takes effect: completion wins (sim.draws).
-    scenario = RaceScenario(queue_delay="fixed:0", training_duration="fixed:1000", stop_latency="fixed:400",
-                            finalization="fixed:0", p_warning=0.0, p_failure=0.0)
+    # Training ends at exactly the instant the stop takes effect: completion wins (stoprace.sim.draws).
+    scenario = RaceScenario(
+        queue_delay="fixed:0",
+        training_duration="fixed:1000",
+        stop_latency="fixed:400",
+        finalization="fixed:0",
+        p_warning=0.0,
+        p_failure=0.0,
+    )
     assert analytic.race_outcome(scenario, 600.0).p_race_lost == 1.0
     assert analytic.race_outcome(scenario, 1000.0).p_race_lost is None  # ends as the stop is sent
     # With a finalization, a stop sent as billed training ends finds the job TRAINING, and loses.
@@ -151,8 +231,13 @@ def test_the_tie_rule_holds_in_the_integral_too():
 def test_an_empirical_duration(tmp_path):
     samples = tmp_path / "durations.txt"
     samples.write_text("\n".join(str(v) for v in (1800, 2400, 3000, 3600, 4200, 6000)))
-    scenario = RaceScenario(training_duration=f"empirical:{samples}", stop_latency="exponential:mean=400",
-                            stop_at=(2900.0,), replications=200_000, seed=7)
+    scenario = RaceScenario(
+        training_duration=f"empirical:{samples}",
+        stop_latency="exponential:mean=400",
+        stop_at=(2900.0,),
+        replications=200_000,
+        seed=7,
+    )
     row = vector.simulate(scenario).rows[0]
     failed = [c for c in _agrees(row, scenario) if not c[3]]
     assert not failed, failed
@@ -166,7 +251,7 @@ def test_two_continuous_phases_give_no_integral_and_say_why():
 
 
 def test_too_many_empirical_values_give_no_integral_and_say_why(tmp_path):
-    from sim.report import race_report  # noqa: PLC0415
+    from stoprace.sim.report import race_report  # noqa: PLC0415
 
     samples = tmp_path / "durations.txt"
     count = analytic.MAX_EMPIRICAL_VALUES + 1

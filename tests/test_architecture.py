@@ -1,4 +1,4 @@
-"""The structure DESIGN asks for, checked on the source: the lifecycle decides every status question,
+"""The project's structure, checked on the source: the lifecycle decides every status question,
 ``model/`` draws no random numbers, and dependencies point from ``sim`` to ``model`` only."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from model import Status
+from stoprace.model import Status
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted([*(ROOT / "model").glob("*.py"), *(ROOT / "sim").rglob("*.py")])
@@ -57,7 +57,9 @@ def test_the_detector_finds_literal_and_enum_comparisons():
 def test_no_status_name_decides_behaviour_outside_the_lifecycle(path):
     name = str(path.relative_to(ROOT))
     found = status_comparisons(path.read_text())
-    assert not found, f"{name} compares with literal statuses at {found}: use model.lifecycle's vocabulary"
+    assert not found, (
+        f"{name} compares with literal statuses at {found}: use stoprace.model.lifecycle's vocabulary"
+    )
 
 
 def _imports(path: Path) -> set[str]:
@@ -80,7 +82,7 @@ def test_model_draws_nothing_and_never_imports_sim(path):
     assert not roots & {"numpy", "random", "secrets", "sim"}, f"model/{path.name} imports {roots}"
 
 
-# A module a reader can hold at once, and functions that fit on a screen (issue 12's limits).
+# A module a reader can hold at once, and functions that fit on a screen (the project's limits).
 MAX_MODULE_LINES = 460
 MAX_FUNCTION_LINES = 60
 

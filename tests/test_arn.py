@@ -1,6 +1,14 @@
 import pytest
 
-from model import ArnError, ArnPattern, ClassifierArn, format_arn, parse_arn, validate_arn, validate_name
+from stoprace.model import (
+    ArnError,
+    ArnPattern,
+    ClassifierArn,
+    format_arn,
+    parse_arn,
+    validate_arn,
+    validate_name,
+)
 
 GOOD = [
     "arn:aws:comprehend:us-east-1:123456789012:document-classifier/news",
@@ -34,7 +42,7 @@ def test_valid_arns_pass(arn):
 
 @pytest.mark.parametrize("arn", BAD)
 def test_invalid_arns_fail_with_the_pattern_named(arn):
-    with pytest.raises(ArnError, match="does not match the seed pattern"):
+    with pytest.raises(ArnError, match="does not match the reference pattern"):
         validate_arn(arn)
 
 

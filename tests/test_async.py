@@ -10,8 +10,8 @@ import logging
 import pytest
 from botocore.config import Config
 
-from model import ComprehendService, ManualClock, TooManyRequestsException
-from sim.scenario import RaceScenario
+from stoprace.model import ComprehendService, ManualClock, TooManyRequestsException
+from stoprace.sim.scenario import RaceScenario
 
 aiobotocore_session = pytest.importorskip(
     "aiobotocore.session", reason="aiobotocore is not installed here (bash .ci/aio runs these tests)"
@@ -19,8 +19,8 @@ aiobotocore_session = pytest.importorskip(
 
 from test_examples import ACCOUNT, BASE, DATA, ENDINGS, REGION, ROLE, load  # noqa: E402
 
-from model.bridge import attach  # noqa: E402
-from sim import autopilot  # noqa: E402
+from stoprace.model.bridge import attach  # noqa: E402
+from stoprace.sim import autopilot  # noqa: E402
 
 async_waiting = load("async_waiting")
 
@@ -30,8 +30,9 @@ def session():
 
 
 def create_client():
-    return session().create_client("comprehend", region_name=REGION, aws_access_key_id="x",
-                                   aws_secret_access_key="x")
+    return session().create_client(
+        "comprehend", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+    )
 
 
 @pytest.mark.parametrize("ending", ENDINGS)
@@ -69,9 +70,14 @@ def test_the_async_sensor_misreports_a_lost_race(monkeypatch):
         async with create_client() as client:
             bridge = autopilot.attach(client, service, RaceScenario(**BASE))
             with bridge.virtual_time():
-                arn = (await client.create_document_classifier(
-                    DocumentClassifierName="tickets", DataAccessRoleArn=ROLE, InputDataConfig={"S3Uri": DATA},
-                    LanguageCode="en"))["DocumentClassifierArn"]
+                arn = (
+                    await client.create_document_classifier(
+                        DocumentClassifierName="tickets",
+                        DataAccessRoleArn=ROLE,
+                        InputDataConfig={"S3Uri": DATA},
+                        LanguageCode="en",
+                    )
+                )["DocumentClassifierArn"]
                 bridge.at(3600, lambda: service.stop_training_document_classifier(DocumentClassifierArn=arn))
                 with pytest.raises(RuntimeError, match="STOP_REQUESTED"):
                     await async_waiting.wait_for_training(client, arn)
@@ -96,25 +102,34 @@ def test_async_paginators_errors_and_retries(monkeypatch):
 
     async def main():
         config = Config(retries={"mode": "standard"})
-        async with session().create_client("comprehend", region_name=REGION, aws_access_key_id="x",
-                                           aws_secret_access_key="x", config=config) as client:
+        async with session().create_client(
+            "comprehend", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x", config=config
+        ) as client:
             bridge = attach(client, service)
             assert bridge.is_async
             for i in range(3):
                 await client.create_document_classifier(
-                    DocumentClassifierName=f"c{i}", DataAccessRoleArn=ROLE, InputDataConfig={"S3Uri": DATA},
-                    LanguageCode="en")
+                    DocumentClassifierName=f"c{i}",
+                    DataAccessRoleArn=ROLE,
+                    InputDataConfig={"S3Uri": DATA},
+                    LanguageCode="en",
+                )
             paginator = client.get_paginator("list_document_classifiers")
             pages = paginator.paginate(PaginationConfig={"PageSize": 2})
-            names = [p["DocumentClassifierArn"].rsplit("/", 1)[-1] async for page in pages
-                     for p in page["DocumentClassifierPropertiesList"]]
+            names = [
+                p["DocumentClassifierArn"].rsplit("/", 1)[-1]
+                async for page in pages
+                for p in page["DocumentClassifierPropertiesList"]
+            ]
             with pytest.raises(client.exceptions.ResourceNotFoundException):
                 await client.describe_document_classifier(
-                    DocumentClassifierArn=f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/none")
+                    DocumentClassifierArn=f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/none"
+                )
             throttle["left"] = 2
             with bridge.virtual_time():  # standard mode retries the two throttled describes, virtually
                 props = await client.describe_document_classifier(
-                    DocumentClassifierArn=f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/c0")
+                    DocumentClassifierArn=f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/c0"
+                )
             return names, props, bridge.calls
 
     names, props, calls = asyncio.run(main())
@@ -129,8 +144,9 @@ def test_attach_refuses_what_it_cannot_serve():
         attach(object(), ComprehendService(clock=ManualClock()))
 
     async def main():
-        async with session().create_client("s3", region_name=REGION, aws_access_key_id="x",
-                                           aws_secret_access_key="x") as s3:
+        async with session().create_client(
+            "s3", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+        ) as s3:
             with pytest.raises(TypeError, match="for 's3'"):
                 attach(s3, ComprehendService(clock=ManualClock()))
 

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import stoprace_command
 from scipy import stats
 
-from sim.audit import AuditScenario, PollerError, audit, state_sets, waiter_from_file
-from sim.audit.poller import status_states
-from sim.audit.report import audit_report, findings, gate
-from sim.scenario import RaceScenario
-from sim.stats import wilson_interval
+from stoprace.sim.audit import AuditScenario, PollerError, audit, state_sets, waiter_from_file
+from stoprace.sim.audit.poller import status_states
+from stoprace.sim.audit.report import audit_report, findings, gate
+from stoprace.sim.scenario import RaceScenario
+from stoprace.sim.stats import wilson_interval
 
 ROOT = Path(__file__).resolve().parent.parent
 WAITERS = ROOT / "docs" / "examples" / "classifier_waiters.json"
@@ -27,7 +28,7 @@ FAILS_ON_STOP = ("STOP_REQUESTED", "STOPPED", "IN_ERROR", "DELETING")
 
 
 def fails_on_stop_requested(delay=60.0, attempts=300):
-    """The mistake of SPEC section 8: STOP_REQUESTED counted as a failure."""
+    """The mistake some orchestrators ship (evidence: airflow-waiter): STOP_REQUESTED counted as a failure."""
     return state_sets(RETRY, WITH_MODEL, FAILS_ON_STOP, delay, attempts)
 
 
@@ -36,19 +37,20 @@ def corrected(delay=60.0, attempts=300):
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sim", "audit", *args], capture_output=True, text=True,
-                          timeout=120, check=False)
+    return stoprace_command("audit", *args)
 
 
 # -- the engines -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("poller", ["fails", "file"])
+@pytest.mark.parametrize("poller", ["fails", pytest.param("file", marks=pytest.mark.slow)])
 def test_both_engines_agree_job_by_job(poller):
     pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
     chosen = fails_on_stop_requested(60, 90) if poller == "fails" else waiter_from_file(WAITERS, None, 60, 90)
-    scenario = AuditScenario(race=RaceScenario(replications=150, stop_at=(1800.0, 3300.0), seed=8),
-                             poll_start="uniform:low=0,high=60")
+    scenario = AuditScenario(
+        race=RaceScenario(replications=150, stop_at=(1800.0, 3300.0), seed=8),
+        poll_start="uniform:low=0,high=60",
+    )
     vector = audit(scenario, chosen, "vector", keep_jobs=True)
     exact = audit(scenario, chosen, "exact", keep_jobs=True)
     for v_row, e_row in zip(vector.rows, exact.rows, strict=True):
@@ -92,9 +94,18 @@ def test_false_failures_match_the_chance_a_poll_sees_stop_requested(stop):
     # E - S seconds, then TRAINED. Polls every D = 60 s at a uniform phase see it with chance
     # min((E - S) / D, 1).
     n, end, delay = 40_000, 3600.0, 60.0
-    race = RaceScenario(queue_delay="fixed:0", provisioning="fixed:0", training_duration=f"fixed:{end}",
-                        finalization="fixed:0", stop_latency="fixed:1000", p_warning=0, p_failure=0,
-                        stop_at=(stop,), replications=n, seed=5)
+    race = RaceScenario(
+        queue_delay="fixed:0",
+        provisioning="fixed:0",
+        training_duration=f"fixed:{end}",
+        finalization="fixed:0",
+        stop_latency="fixed:1000",
+        p_warning=0,
+        p_failure=0,
+        stop_at=(stop,),
+        replications=n,
+        seed=5,
+    )
     scenario = AuditScenario(race=race, poll_start=f"uniform:low=0,high={delay}")
     row = audit(scenario, fails_on_stop_requested(delay)).rows[0]
     low, high = row.interval("false_failure", 0.999)
@@ -102,12 +113,22 @@ def test_false_failures_match_the_chance_a_poll_sees_stop_requested(stop):
     assert audit(scenario, corrected(delay)).rows[0].counts["false_failure"] == 0
 
 
+@pytest.mark.slow
 def test_the_exact_engine_meets_the_same_closed_form():
     pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
     n, end, delay, stop = 300, 3600.0, 60.0, 3570.0  # chance min((E - S) / D, 1) = 0.5
-    race = RaceScenario(queue_delay="fixed:0", provisioning="fixed:0", training_duration=f"fixed:{end}",
-                        finalization="fixed:0", stop_latency="fixed:1000", p_warning=0, p_failure=0,
-                        stop_at=(stop,), replications=n, seed=6)
+    race = RaceScenario(
+        queue_delay="fixed:0",
+        provisioning="fixed:0",
+        training_duration=f"fixed:{end}",
+        finalization="fixed:0",
+        stop_latency="fixed:1000",
+        p_warning=0,
+        p_failure=0,
+        stop_at=(stop,),
+        replications=n,
+        seed=6,
+    )
     scenario = AuditScenario(race=race, poll_start=f"uniform:low=0,high={delay}")
     row = audit(scenario, fails_on_stop_requested(delay, 70), "exact").rows[0]
     low, high = row.interval("false_failure", 0.999)
@@ -118,9 +139,16 @@ def test_a_short_budget_gives_up_as_often_as_the_lognormal_tail():
     # 60 attempts x 60 s from submission: the last describe at 3540 s. Nobody stops; training is
     # log-normal with a median of an hour, so the waiter gives up on every job still training then.
     n = 200_000
-    race = RaceScenario(queue_delay="fixed:0", provisioning="fixed:0", finalization="fixed:0",
-                        training_duration="lognormal:median=3600,sigma=0.35", p_warning=0, p_failure=0,
-                        replications=n, seed=9)
+    race = RaceScenario(
+        queue_delay="fixed:0",
+        provisioning="fixed:0",
+        finalization="fixed:0",
+        training_duration="lognormal:median=3600,sigma=0.35",
+        p_warning=0,
+        p_failure=0,
+        replications=n,
+        seed=9,
+    )
     row = audit(AuditScenario(race=race, stopped=False), corrected(60.0, 60)).rows[0]
     tail = stats.lognorm.sf(59 * 60, s=0.35, scale=3600)
     low, high = row.interval("gave_up_early", 0.999)
@@ -132,8 +160,9 @@ def test_a_short_budget_gives_up_as_often_as_the_lognormal_tail():
 
 
 def test_findings_name_the_cause_and_the_fix_and_measure_it():
-    scenario = AuditScenario(race=RaceScenario(replications=20_000, stop_at=(3000.0, 4200.0)),
-                             poll_start="uniform:low=0,high=60")
+    scenario = AuditScenario(
+        race=RaceScenario(replications=20_000, stop_at=(3000.0, 4200.0)), poll_start="uniform:low=0,high=60"
+    )
     result = audit(scenario, fails_on_stop_requested(60, 60))
     report = audit_report(result, findings(result, lambda fixed: audit(scenario, fixed)))
     by_name = {f["misreport"]: f for f in report["findings"]}
@@ -146,14 +175,24 @@ def test_findings_name_the_cause_and_the_fix_and_measure_it():
     assert gate(report, 0.01)  # above 1% with 99.9% confidence
     assert not gate(report, 0.99)
     assert set(report) == {"scenario", "poller", "engine", "seed", "replications", "rows", "findings"}
-    assert set(report["rows"][0]) >= {"stop_at", "jobs", "outcomes", "p_false_failure", "p_false_success",
-                                      "p_gave_up_early", "p_premature", "ci95", "mean_polls",
-                                      "mean_lag_seconds"}
+    assert set(report["rows"][0]) >= {
+        "stop_at",
+        "jobs",
+        "outcomes",
+        "p_false_failure",
+        "p_false_success",
+        "p_gave_up_early",
+        "p_premature",
+        "ci95",
+        "mean_polls",
+        "mean_lag_seconds",
+    }
 
 
 def test_the_same_seed_gives_the_same_bytes():
-    scenario = AuditScenario(race=RaceScenario(replications=5000, stop_at=(3000.0,)),
-                             poll_start="uniform:low=0,high=60")
+    scenario = AuditScenario(
+        race=RaceScenario(replications=5000, stop_at=(3000.0,)), poll_start="uniform:low=0,high=60"
+    )
     first = audit_report(audit(scenario, fails_on_stop_requested()), [])
     again = audit_report(audit(scenario, fails_on_stop_requested()), [])
     assert json.dumps(first) == json.dumps(again)
@@ -163,8 +202,18 @@ def test_the_same_seed_gives_the_same_bytes():
 
 
 def test_the_command_audits_and_gates(tmp_path):
-    sets = ["--retry", "SUBMITTED,TRAINING", "--success", "TRAINED,TRAINED_WITH_WARNING", "--failure",
-            "STOP_REQUESTED,STOPPED,IN_ERROR", "--replications", "4000", "--stop-at", "3000"]
+    sets = [
+        "--retry",
+        "SUBMITTED,TRAINING",
+        "--success",
+        "TRAINED,TRAINED_WITH_WARNING",
+        "--failure",
+        "STOP_REQUESTED,STOPPED,IN_ERROR",
+        "--replications",
+        "4000",
+        "--stop-at",
+        "3000",
+    ]
     result = run(*sets, "--json", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -173,8 +222,9 @@ def test_the_command_audits_and_gates(tmp_path):
     gated = run(*sets, "--fail-above", "0.01")
     assert gated.returncode == 1
     assert "false failure" in gated.stderr
-    fine = run("--waiter-file", str(WAITERS), "--replications", "4000", "--stop-at", "3000",
-               "--fail-above", "0.01")
+    fine = run(
+        "--waiter-file", str(WAITERS), "--replications", "4000", "--stop-at", "3000", "--fail-above", "0.01"
+    )
     assert fine.returncode == 0, fine.stderr
     assert "no misreports" in fine.stdout
 
@@ -182,9 +232,26 @@ def test_the_command_audits_and_gates(tmp_path):
 def test_a_callable_runs_unchanged_in_the_exact_engine():
     pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
     result = subprocess.run(
-        [sys.executable, "-m", "sim", "audit", "--client", "sensor_loop:wait_for_training",
-         "--engine", "exact", "--replications", "40", "--stop-at", "3000", "--json"],
-        capture_output=True, text=True, timeout=300, check=False, cwd=ROOT / "docs" / "examples",
+        [
+            sys.executable,
+            "-m",
+            "stoprace",
+            "audit",
+            "--client",
+            "sensor_loop:wait_for_training",
+            "--engine",
+            "exact",
+            "--replications",
+            "40",
+            "--stop-at",
+            "3000",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT / "docs" / "examples",
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -232,13 +299,34 @@ def test_bad_input_exits_2_with_one_line(args, message):
         ("not json", "not a JSON waiter model"),
         ({"version": 1, "waiters": {}}, "not a botocore waiter model"),
         ({"version": 2, "waiters": {"A": {}, "B": {}}}, "several waiters; choose one with --waiter: A, B"),
-        ({"version": 2, "waiters": {"W": {"operation": "DescribeEntityRecognizer", "delay": 1,
-                                          "maxAttempts": 2, "acceptors": []}}},
-         "calls 'DescribeEntityRecognizer'"),
-        ({"version": 2, "waiters": {"W": {
-            "operation": "DescribeDocumentClassifier", "delay": 1, "maxAttempts": 2,
-            "acceptors": [{"matcher": "path", "state": "done", "expected": 1, "argument": "a"}]}}},
-         "state must be one of"),
+        (
+            {
+                "version": 2,
+                "waiters": {
+                    "W": {
+                        "operation": "DescribeEntityRecognizer",
+                        "delay": 1,
+                        "maxAttempts": 2,
+                        "acceptors": [],
+                    }
+                },
+            },
+            "calls 'DescribeEntityRecognizer'",
+        ),
+        (
+            {
+                "version": 2,
+                "waiters": {
+                    "W": {
+                        "operation": "DescribeDocumentClassifier",
+                        "delay": 1,
+                        "maxAttempts": 2,
+                        "acceptors": [{"matcher": "path", "state": "done", "expected": 1, "argument": "a"}],
+                    }
+                },
+            },
+            "state must be one of",
+        ),
     ],
 )
 def test_bad_waiter_files_exit_2_with_one_line(tmp_path, document, message):

@@ -7,15 +7,15 @@ import sys
 
 import pytest
 
-from model import ComprehendService, ManualClock, TooManyRequestsException
-from model.errors import InternalServerException
-from sim.scenario import RaceScenario
+from stoprace.model import ComprehendService, ManualClock, TooManyRequestsException
+from stoprace.model.errors import InternalServerException
+from stoprace.sim.scenario import RaceScenario
 
 boto3 = pytest.importorskip("boto3", reason="the bridge tests need the aws extra")
 botocore_config = pytest.importorskip("botocore.config")
 
-from model.bridge import attach  # noqa: E402
-from sim import autopilot  # noqa: E402
+from stoprace.model.bridge import attach  # noqa: E402
+from stoprace.sim import autopilot  # noqa: E402
 
 ACCOUNT, REGION = "111122223333", "us-east-1"
 REQUEST = {
@@ -47,8 +47,14 @@ def service(**kwargs):
 def test_a_script_against_boto3_sees_a_lost_race_in_virtual_time(no_credentials):
     # Billed training ends 3660 s after submission and the job 65 s later; the stop sent at 3600 s takes
     # 120 s to take effect.
-    scenario = RaceScenario(queue_delay="fixed:60", training_duration="fixed:3600", stop_latency="fixed:120",
-                            finalization="fixed:65", p_warning=0.0, p_failure=0.0)
+    scenario = RaceScenario(
+        queue_delay="fixed:60",
+        training_duration="fixed:3600",
+        stop_latency="fixed:120",
+        finalization="fixed:65",
+        p_warning=0.0,
+        p_failure=0.0,
+    )
     comprehend = client()
     model = service()
     bridge = autopilot.attach(comprehend, model, scenario)
@@ -83,7 +89,8 @@ def test_errors_are_botocore_client_errors_with_code_and_status(no_credentials):
     assert invalid.value.response["Error"]["Code"] == "ValidationException"
     assert invalid.value.response["Error"]["Message"].startswith(
         "1 validation error detected: Value 'arn:aws:comprehend:x' at 'documentClassifierArn' failed to "
-        "satisfy constraint: Member must satisfy regular expression pattern: arn:aws(-[^:]+)?:comprehend:")
+        "satisfy constraint: Member must satisfy regular expression pattern: arn:aws(-[^:]+)?:comprehend:"
+    )
 
 
 def test_the_paginator_walks_every_page(no_credentials):
@@ -102,7 +109,11 @@ def test_the_paginator_walks_every_page(no_credentials):
 @pytest.mark.parametrize(
     ("mode", "error", "attempts"),
     [
-        ("legacy", TooManyRequestsException, 1),  # SPEC 4: legacy does not retry a 400 throttle
+        (
+            "legacy",
+            TooManyRequestsException,
+            1,
+        ),  # evidence retry-legacy: legacy does not retry a 400 throttle
         ("legacy", InternalServerException, 5),
         ("standard", TooManyRequestsException, 3),
         ("standard", InternalServerException, 3),
@@ -116,7 +127,8 @@ def test_botocores_own_retries_apply_to_the_models_errors(no_credentials, mode, 
         comprehend.list_document_classifiers()
     assert caught.value.response["Error"]["Code"] == error.code
     assert [c for c in bridge.calls if c[0] == "ListDocumentClassifiers"] == [
-        ("ListDocumentClassifiers", error.code)] * attempts
+        ("ListDocumentClassifiers", error.code)
+    ] * attempts
     assert model.clock.elapsed > 0 or attempts == 1  # the back-offs passed in virtual time
 
 
@@ -141,7 +153,7 @@ def test_only_a_comprehend_client_can_be_attached(no_credentials):
 def test_without_boto3_the_bridge_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "botocore", None)
     monkeypatch.setitem(sys.modules, "botocore.awsrequest", None)
-    bridge = importlib.reload(importlib.import_module("model.bridge"))
+    bridge = importlib.reload(importlib.import_module("stoprace.model.bridge"))
     try:
         with pytest.raises(ImportError, match=r"pip install 'stoprace\[aws\]'"):
             bridge.attach(object(), service())

@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from model import ComprehendService, ManualClock, ServiceError
+from stoprace.model import ComprehendService, ManualClock, ServiceError
 
 ACCOUNT, REGION = "111122223333", "us-east-1"
 
@@ -38,11 +38,15 @@ def test_tags_from_create_then_tag_overwrite_and_untag(service):
         "DocumentClassifierArn"
     ]
     assert service.list_tags_for_resource(ResourceArn=arn) == {
-        "ResourceArn": arn, "Tags": [{"Key": "team", "Value": "search"}]}
+        "ResourceArn": arn,
+        "Tags": [{"Key": "team", "Value": "search"}],
+    }
     tags = [{"Key": "team", "Value": "ads"}, {"Key": "cost"}]
     assert service.tag_resource(ResourceArn=arn, Tags=tags) == {}
     assert service.list_tags_for_resource(ResourceArn=arn)["Tags"] == [
-        {"Key": "team", "Value": "ads"}, {"Key": "cost", "Value": ""}]
+        {"Key": "team", "Value": "ads"},
+        {"Key": "cost", "Value": ""},
+    ]
     assert service.untag_resource(ResourceArn=arn, TagKeys=["team", "never-there"]) == {}
     assert service.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "cost", "Value": ""}]
 
@@ -68,8 +72,11 @@ BAD = "InvalidRequestException"  # passes validation, refused by the service's l
 INVALID = "ValidationException"  # breaks a constraint of botocore's model
 BAD_CALLS = [
     ("tag_resource", {"ResourceArn": A}, INVALID),
-    ("tag_resource", {"ResourceArn": A, "Tags": [{"Key": f"k{i}"} for i in range(50)]},
-     "TooManyTagsException"),  # 50 more on top of the one from create
+    (
+        "tag_resource",
+        {"ResourceArn": A, "Tags": [{"Key": f"k{i}"} for i in range(50)]},
+        "TooManyTagsException",
+    ),  # 50 more on top of the one from create
     ("tag_resource", {"ResourceArn": A, "Tags": [{"Key": ""}]}, INVALID),
     ("tag_resource", {"ResourceArn": A, "Tags": [{"Key": "k" * 129}]}, INVALID),
     ("tag_resource", {"ResourceArn": A, "Tags": [{"Key": "k", "Value": "v" * 257}]}, INVALID),
@@ -79,8 +86,11 @@ BAD_CALLS = [
     ("tag_resource", {"ResourceArn": "arn:aws:s3:::bucket", "Tags": [{"Key": "k"}]}, INVALID),
     ("tag_resource", {"ResourceArn": A + "x" * 300, "Tags": [{"Key": "k"}]}, INVALID),
     ("untag_resource", {"ResourceArn": A, "TagKeys": "team"}, INVALID),
-    ("untag_resource", {"ResourceArn": A, "TagKeys": [f"k{i}" for i in range(51)]},
-     "TooManyTagKeysException"),
+    (
+        "untag_resource",
+        {"ResourceArn": A, "TagKeys": [f"k{i}" for i in range(51)]},
+        "TooManyTagKeysException",
+    ),
     ("untag_resource", {"ResourceArn": A, "TagKeys": [""]}, INVALID),
     ("untag_resource", {"ResourceArn": A + "-gone", "TagKeys": ["team"]}, "ResourceNotFoundException"),
     ("list_tags_for_resource", {"ResourceArn": 7}, INVALID),
@@ -103,7 +113,7 @@ def test_bad_input_gets_the_documented_error_and_changes_nothing(service, method
 
 def test_the_new_operations_through_a_real_boto3_client(monkeypatch):
     boto3 = pytest.importorskip("boto3", reason="the bridge needs the aws extra")
-    from model.bridge import attach  # noqa: PLC0415
+    from stoprace.model.bridge import attach  # noqa: PLC0415
 
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     client = boto3.client("comprehend", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")

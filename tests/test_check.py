@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from model import DEFAULT_POLICY, EDGES, Actor, Edge, Policy, Provenance
-from model.check import NO_TRAPS, SCENARIOS, check, explore
-from model.invariants import FINISHED_CHANGES, STOPPED_STAYS
-from model.lifecycle import HAS_TRAINED
+from stoprace.model import DEFAULT_POLICY, EDGES, Actor, Edge, Policy, Provenance
+from stoprace.model.check import NO_TRAPS, SCENARIOS, check, explore
+from stoprace.model.invariants import FINISHED_CHANGES, STOPPED_STAYS
+from stoprace.model.lifecycle import HAS_TRAINED
 
 ALL_STATUSES = [
-    "SUBMITTED", "TRAINING", "DELETING", "STOP_REQUESTED", "STOPPED", "IN_ERROR", "TRAINED",
+    "SUBMITTED",
+    "TRAINING",
+    "DELETING",
+    "STOP_REQUESTED",
+    "STOPPED",
+    "IN_ERROR",
+    "TRAINED",
     "TRAINED_WITH_WARNING",
 ]
 
@@ -32,6 +38,8 @@ def test_default_policy_reaches_every_status_and_the_lost_race_but_never_stopped
     assert summary["trap_states"] == 0
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("exhaustive")
 def test_every_policy_combination_holds_and_leaves_no_dead_row(full_report):
     expected = sum(1 for _ in Policy.combinations())
     assert len({r.policy for r in full_report.results}) == expected
@@ -42,6 +50,8 @@ def test_every_policy_combination_holds_and_leaves_no_dead_row(full_report):
     assert not full_report.reachable("STOPPED", "TRAINED")
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("exhaustive")
 def test_the_race_edge_is_reachable_under_every_policy(full_report):
     for result in full_report.results:
         assert ("finish_training", "STOP_REQUESTED", "TRAINED") in result.taken

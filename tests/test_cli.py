@@ -1,4 +1,10 @@
-"""The `stoprace` command, run as a user runs it: a subprocess, exit status, stdout and stderr."""
+"""The `stoprace` command as a user meets it: exit status, stdout and stderr.
+
+Most tests run the command in this process (``main(argv)``, its output captured, an argparse exit
+caught), which is what ``python -m stoprace`` runs without an interpreter's start-up of a second a call;
+``test_the_command_runs_as_a_program`` and the tests of :mod:`tests.test_namespace` and
+:mod:`tests.test_docs` run it as a separate program.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +14,26 @@ import subprocess
 import sys
 
 import pytest
+from helpers import stoprace_command
 
-from model import EDGES, Policy
-from model import check as model_check
-from sim import cli
+from stoprace.model import EDGES, Policy
+from stoprace.model import check as model_check
+from stoprace.sim import cli
+
+run = stoprace_command
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=60, check=False
+def test_the_command_runs_as_a_program():
+    result = subprocess.run(
+        [sys.executable, "-m", "stoprace", "race", "--bogus"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
 
 
 def test_model_prints_the_edge_table_and_policy():
@@ -92,9 +108,12 @@ def test_check_single_default_policy_holds():
 
 
 def test_check_fixing_fields_varies_the_rest():
-    result = run("check", "--json", "--policy", *[
-        f"{f}={v}" for f, v in Policy().as_dict().items() if f not in ("deletable", "race_outcomes")
-    ])
+    result = run(
+        "check",
+        "--json",
+        "--policy",
+        *[f"{f}={v}" for f, v in Policy().as_dict().items() if f not in ("deletable", "race_outcomes")],
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["policies"] == 4
 
@@ -138,9 +157,20 @@ def test_race_json_has_the_documented_fields_and_is_deterministic():
     assert data["engine"] == "vector"
     assert data["replications"] == 5000
     for row in data["rows"]:
-        assert {"stop_at", "final", "paths", "stop_requested", "race_lost", "p_race_lost", "ci95",
-                "analytic_p_race_lost", "mean_billed_seconds", "billed_ci95", "analytic_final",
-                "analytic_mean_billed_seconds"} <= set(row)
+        assert {
+            "stop_at",
+            "final",
+            "paths",
+            "stop_requested",
+            "race_lost",
+            "p_race_lost",
+            "ci95",
+            "analytic_p_race_lost",
+            "mean_billed_seconds",
+            "billed_ci95",
+            "analytic_final",
+            "analytic_mean_billed_seconds",
+        } <= set(row)
         assert sum(row["final"].values()) == sum(row["paths"].values()) == 5000
         assert sum(row["analytic_final"].values()) == pytest.approx(1.0)
     late = data["rows"][2]  # every job finished long before: nobody entered STOP_REQUESTED
@@ -241,7 +271,7 @@ def test_diagram_bad_arguments_exit_2_with_one_line(args):
 
 
 def test_diagram_without_dot_says_how_to_install_it(monkeypatch, capsys):
-    monkeypatch.setattr("model.diagram.shutil.which", lambda name: None)
+    monkeypatch.setattr("stoprace.model.diagram.shutil.which", lambda name: None)
     assert cli.main(["diagram", "--format", "svg"]) == 2
     error = capsys.readouterr().err
     assert "apt-get install graphviz" in error
@@ -254,15 +284,37 @@ def test_fleet_json_is_deterministic_for_a_seed():
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
     data = json.loads(first.stdout)
-    assert {"scenario", "seed", "final", "p_race_lost", "share_never_accepted", "stop_requested_seconds",
-            "wasted_billed_hours", "wasted_cost_usd", "observe_final_seconds", "api_calls"} <= set(data)
+    assert {
+        "scenario",
+        "seed",
+        "final",
+        "p_race_lost",
+        "share_never_accepted",
+        "stop_requested_seconds",
+        "wasted_billed_hours",
+        "wasted_cost_usd",
+        "observe_final_seconds",
+        "api_calls",
+    } <= set(data)
     assert sum(data["final"].values()) == 80
     assert run("fleet", "--json", "--jobs", "80", "--seed", "5").stdout != first.stdout
 
 
 def test_fleet_summary_and_outputs(tmp_path):
-    result = run("fleet", "--jobs", "60", "--submit-rate", "once", "--retry-mode", "standard",
-                 "--rate-limit", "stop=2:5", "describe=none", "--out", str(tmp_path / "storm"))
+    result = run(
+        "fleet",
+        "--jobs",
+        "60",
+        "--submit-rate",
+        "once",
+        "--retry-mode",
+        "standard",
+        "--rate-limit",
+        "stop=2:5",
+        "describe=none",
+        "--out",
+        str(tmp_path / "storm"),
+    )
     assert result.returncode == 0, result.stderr
     assert "standard retries" in result.stdout
     assert "stop 2/s burst 5" in result.stdout
@@ -294,7 +346,7 @@ def test_fleet_bad_arguments_exit_2_with_one_line(args):
     assert "Traceback" not in result.stderr
 
 
-# -- every user error is one line (issue 15) ------------------------------------------------------------
+# -- every user error is one line ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -320,8 +372,12 @@ def test_user_errors_exit_2_with_one_line_before_any_work(tmp_path, args, messag
     (tmp_path / "existing").write_text("")
     (tmp_path / "bad.toml").write_text("grid = 5\n")
     (tmp_path / "bad.json").write_text('{"rows": [{"stop_at": 1, "paths": []}]}')
-    places = {"existing_file": tmp_path / "existing", "missing_dir": tmp_path / "nowhere",
-              "bad_sweep": tmp_path / "bad.toml", "bad_results": tmp_path / "bad.json"}
+    places = {
+        "existing_file": tmp_path / "existing",
+        "missing_dir": tmp_path / "nowhere",
+        "bad_sweep": tmp_path / "bad.toml",
+        "bad_results": tmp_path / "bad.json",
+    }
     result = run(*(a.format(**places) for a in args))
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr

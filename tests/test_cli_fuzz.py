@@ -16,23 +16,50 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sim.fleet
-from sim.cli import build_parser, main
+import stoprace.sim.fleet
+from stoprace.sim.cli import build_parser, main
 
 NUMBERS = ["0", "-1", "1", "2.5", "60", "3600", "1e308", "-1e308", "1e-320", "nan", "inf", "-inf", "x", ""]
-SPECS = ["fixed:0", "fixed:60", "fixed:-1", "uniform:low=5,high=1", "uniform:low=0,high=60",
-         "lognormal:median=1e300,sigma=50", "exponential:mean=0", "gamma:shape=1e-300,scale=1",
-         "weibull:shape=0.5,scale=100", "uniform:low=0,high=1e-12", "bogus", "fixed:", "empirical:{missing}"]
+SPECS = [
+    "fixed:0",
+    "fixed:60",
+    "fixed:-1",
+    "uniform:low=5,high=1",
+    "uniform:low=0,high=60",
+    "lognormal:median=1e300,sigma=50",
+    "exponential:mean=0",
+    "gamma:shape=1e-300,scale=1",
+    "weibull:shape=0.5,scale=100",
+    "uniform:low=0,high=1e-12",
+    "bogus",
+    "fixed:",
+    "empirical:{missing}",
+]
 STOPS = ["0:1e12:1", "0:inf:1", "1800,3600", "3000", "", "-5", "10:0:1", "0:7200:0", "none"]
 COUNTS = ["0", "-3", "1", "7", "40", "x", "1e3"]
 PATHS = ["{missing}/x", "{file}", "{directory}", "{damaged}", "/proc/stoprace/x", "{directory}/fresh"]
-POLICIES = ["stop_when_submitted=ignored", "billing_end=with_end", "race_outcomes=trained_or_stopped",
-            "x=y", "stop_when_submitted", "=", "billing_start=nope"]
+POLICIES = [
+    "stop_when_submitted=ignored",
+    "billing_end=with_end",
+    "race_outcomes=trained_or_stopped",
+    "x=y",
+    "stop_when_submitted",
+    "=",
+    "billing_start=nope",
+]
 STATUS_SETS = ["TRAINED", "TRAINED,TRAINED_WITH_WARNING", "STOP_REQUESTED,STOPPED", "DONE", ""]
 
 # Options whose value sets the amount of work: drawn from COUNTS only, so every run stays small.
-_COUNT_OPTIONS = {"--replications", "--jobs", "--max-attempts", "--training-slots", "--stop-workers",
-                  "--workers", "--dask-local", "--bootstrap"}
+_COUNT_OPTIONS = {
+    "--replications",
+    "--jobs",
+    "--max-attempts",
+    "--training-slots",
+    "--stop-workers",
+    "--workers",
+    "--dask-local",
+    "--bootstrap",
+}
 # Not fuzzed: they reach a network or a cluster, or run the whole exhaustive check.
 _SKIPPED = {"--scheduler", "--backend", "--dask-local", "--client", "--with-spin"}
 _COMMANDS = ("race", "fleet", "audit", "sweep", "diagram", "model", "check", "fit", "export")
@@ -45,8 +72,12 @@ def _options() -> dict[str, list[str]]:
     commands = next(a for a in parser._actions if a.dest == "command").choices
     found = {}
     for name in _COMMANDS:
-        found[name] = [o for a in commands[name]._actions for o in a.option_strings
-                       if o.startswith("--") and o not in ("--help", *_SKIPPED)]
+        found[name] = [
+            o
+            for a in commands[name]._actions
+            for o in a.option_strings
+            if o.startswith("--") and o not in ("--help", *_SKIPPED)
+        ]
     return found
 
 
@@ -101,24 +132,34 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     (root / "file").write_text("not a directory\n")
     (root / "damaged.json").write_bytes(b"\x00\xff{not json")
     (root / "dir").mkdir()
-    return {"missing": str(root / "missing"), "file": str(root / "file"), "directory": str(root / "dir"),
-            "damaged": str(root / "damaged.json")}
+    return {
+        "missing": str(root / "missing"),
+        "file": str(root / "file"),
+        "directory": str(root / "dir"),
+        "damaged": str(root / "damaged.json"),
+    }
 
 
+@pytest.mark.slow
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(line=command_lines())
 def test_any_command_line_ends_in_0_1_or_2_without_a_traceback(places, line, monkeypatch):
     monkeypatch.chdir(places["directory"])
     # The fleet's stall guard, tightened: a run whose time crawls (retries every picosecond) ends in a few
     # thousand events, not a million.
-    monkeypatch.setattr(sim.fleet, "MAX_EVENTS_PER_SECOND", 5_000)
-    monkeypatch.setattr(sim.fleet, "EVENTS_PER_LIVE_JOB", 100)
-    monkeypatch.setattr(sim.fleet, "MAX_EVENTS", 20_000)  # and one that never ends, in a few thousand
-    monkeypatch.setattr(sim.fleet, "EVENTS_PER_JOB", 2_000)
+    monkeypatch.setattr(stoprace.sim.fleet, "MAX_EVENTS_PER_SECOND", 5_000)
+    monkeypatch.setattr(stoprace.sim.fleet, "EVENTS_PER_LIVE_JOB", 100)
+    monkeypatch.setattr(
+        stoprace.sim.fleet, "MAX_EVENTS", 20_000
+    )  # and one that never ends, in a few thousand
+    monkeypatch.setattr(stoprace.sim.fleet, "EVENTS_PER_JOB", 2_000)
     argv = [part.format(**places) for part in line]
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-            warnings.catch_warnings(record=True) as warned:
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        warnings.catch_warnings(record=True) as warned,
+    ):
         warnings.simplefilter("always")
         try:
             status = main(argv)

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from model import EPOCH, ManualClock, utc_now
+from stoprace.model import EPOCH, ManualClock, utc_now
 
 
 def test_manual_clock_starts_at_epoch_and_moves_only_when_told():

@@ -7,13 +7,18 @@ import sys
 import threading
 from collections import Counter
 
-from model import EDGES, ComprehendService, InvalidTransitionError, ServiceError, Status
-from tests.conftest import create_request
+from helpers import create_request
+
+from stoprace.model import EDGES, ComprehendService, InvalidTransitionError, ServiceError, Status
 
 THREADS = 8
 CALLS_PER_THREAD = 1200
 SERVICE_TRIGGERS = (
-    "start_training", "finish_training", "finish_training_with_warning", "fail_training", "finish_stop",
+    "start_training",
+    "finish_training",
+    "finish_training_with_warning",
+    "fail_training",
+    "finish_stop",
     "finish_delete",
 )
 # Every (from, to) step the table allows; a job's path may contain no other.
@@ -39,7 +44,8 @@ def worker(service: ComprehendService, k: int, shared: list[str], ledger: Counte
                     shared.append(new)
                 elif op == "describe":
                     status = service.describe_document_classifier(DocumentClassifierArn=arn)[
-                        "DocumentClassifierProperties"]["Status"]
+                        "DocumentClassifierProperties"
+                    ]["Status"]
                     assert status in Status.__members__
                 elif op == "list":
                     service.list_document_classifiers(MaxResults=rng.randint(1, 50))

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
-from model import ComprehendService, ManualClock, Policy, ServiceError, Status
-from model import strategies as model_st
-from model.arn import MAX_ARN_LENGTH, SEED_PATTERN
-from model.errors import InternalServerException, TooManyRequestsException
+from stoprace.model import ComprehendService, ManualClock, Policy, ServiceError, Status
+from stoprace.model import strategies as model_st
+from stoprace.model.arn import MAX_ARN_LENGTH, REFERENCE_PATTERN
+from stoprace.model.errors import InternalServerException, TooManyRequestsException
 
 botocore_session = pytest.importorskip("botocore.session", reason="the conformance tests read botocore")
 
@@ -38,7 +38,7 @@ INTENDED_ERRORS = {
     (
         "StopTrainingDocumentClassifier",
         "ResourceInUseException",
-    ): "only under the policy stop_rejection_error=ResourceInUseException, an alternative SPEC 5 keeps open",
+    ): "only under the policy stop_rejection_error=ResourceInUseException, an alternative left open",
     (
         "StopTrainingDocumentClassifier",
         "ResourceUnavailableException",
@@ -50,7 +50,8 @@ INTENDED_ERRORS = {
     },
     **{
         (operation, "ValidationException"): "a request breaking a constraint of the model: one of the common "
-        "errors every AWS API can return (SPEC 2), which botocore's per-operation lists leave out"
+        "errors every AWS API can return (evidence: validation-exception), which botocore's per-operation "
+        "lists leave out"
         for operation in OPERATIONS
     },
 }
@@ -68,7 +69,7 @@ def test_the_statuses_are_botocores_model_status_enum():
 def test_the_arn_limit_and_pattern_are_botocores():
     shape = SERVICE_MODEL.shape_for("DocumentClassifierArn")
     assert shape.metadata["max"] == MAX_ARN_LENGTH
-    assert shape.metadata["pattern"] == SEED_PATTERN
+    assert shape.metadata["pattern"] == REFERENCE_PATTERN
 
 
 # -- every error the model raises is one the operation lists -------------------------------------------------
@@ -350,7 +351,7 @@ def test_the_shape_check_can_fail():
         _check_shape(renamed, shape, "describe")
 
 
-# -- the members present per status match the AWS CLI's recorded outputs (SPEC section 7) ---------------
+# -- the members present per status match the AWS CLI's recorded outputs (evidence: recorded-outputs) ---
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "aws_cli_outputs.json").read_text())
 
@@ -393,13 +394,26 @@ def test_members_per_status_are_the_recorded_ones(status, route):
 
 @pytest.mark.parametrize(
     ("status", "route", "extra", "absent"),
-    [  # no recorded output for these: the TRAINED members, with Message (SPEC 7), without the model's
-        ("TRAINED_WITH_WARNING", ["start_training", "begin_billing", "finish_training_with_warning"],
-         {"Message"}, set()),
-        ("IN_ERROR", ["start_training", "begin_billing", "fail_training"],
-         {"Message"}, {"ClassifierMetadata"}),
-        ("STOPPED", ["start_training", "begin_billing", "STOP", "finish_stop"],
-         set(), {"ClassifierMetadata"}),
+    [  # no recorded output for these: the TRAINED members, with Message (evidence: warning-status),
+        # without the model's
+        (
+            "TRAINED_WITH_WARNING",
+            ["start_training", "begin_billing", "finish_training_with_warning"],
+            {"Message"},
+            set(),
+        ),
+        (
+            "IN_ERROR",
+            ["start_training", "begin_billing", "fail_training"],
+            {"Message"},
+            {"ClassifierMetadata"},
+        ),
+        (
+            "STOPPED",
+            ["start_training", "begin_billing", "STOP", "finish_stop"],
+            set(),
+            {"ClassifierMetadata"},
+        ),
     ],
 )
 def test_members_of_the_other_endings_follow_the_recorded_trained_ones(status, route, extra, absent):

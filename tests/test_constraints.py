@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from model import ComprehendService, ManualClock, ServiceError
+from stoprace.model import ComprehendService, ManualClock, ServiceError
 
 botocore_session = pytest.importorskip("botocore.session", reason="the constraints are read from botocore")
 MODEL = botocore_session.get_session().get_service_model("comprehend")
@@ -25,18 +25,30 @@ S3 = "s3://training-data/x"
 #: A request of each operation that is valid in every member the model has (all optional ones too).
 VALID: dict[str, dict[str, Any]] = {
     "CreateDocumentClassifier": {
-        "DocumentClassifierName": "fresh", "VersionName": "v1", "DataAccessRoleArn": ROLE,
+        "DocumentClassifierName": "fresh",
+        "VersionName": "v1",
+        "DataAccessRoleArn": ROLE,
         "Tags": [{"Key": "team", "Value": "search"}],
         "InputDataConfig": {
-            "DataFormat": "COMPREHEND_CSV", "S3Uri": S3, "TestS3Uri": S3, "LabelDelimiter": "|",
+            "DataFormat": "COMPREHEND_CSV",
+            "S3Uri": S3,
+            "TestS3Uri": S3,
+            "LabelDelimiter": "|",
             "DocumentType": "PLAIN_TEXT_DOCUMENT",
-            "DocumentReaderConfig": {"DocumentReadAction": "TEXTRACT_DETECT_DOCUMENT_TEXT",
-                                     "DocumentReadMode": "SERVICE_DEFAULT", "FeatureTypes": ["TABLES"]},
+            "DocumentReaderConfig": {
+                "DocumentReadAction": "TEXTRACT_DETECT_DOCUMENT_TEXT",
+                "DocumentReadMode": "SERVICE_DEFAULT",
+                "FeatureTypes": ["TABLES"],
+            },
         },
         "OutputDataConfig": {"S3Uri": S3, "KmsKeyId": "alias/key", "FlywheelStatsS3Prefix": S3},
-        "ClientRequestToken": "token-1", "LanguageCode": "en", "VolumeKmsKeyId": "alias/key",
-        "VpcConfig": {"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1"]}, "Mode": "MULTI_CLASS",
-        "ModelKmsKeyId": "alias/key", "ModelPolicy": "{}",
+        "ClientRequestToken": "token-1",
+        "LanguageCode": "en",
+        "VolumeKmsKeyId": "alias/key",
+        "VpcConfig": {"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1"]},
+        "Mode": "MULTI_CLASS",
+        "ModelKmsKeyId": "alias/key",
+        "ModelPolicy": "{}",
     },
     "DescribeDocumentClassifier": {"DocumentClassifierArn": ARN},
     "StopTrainingDocumentClassifier": {"DocumentClassifierArn": ARN},
@@ -51,9 +63,16 @@ VALID: dict[str, dict[str, Any]] = {
 VALID_MANIFEST = copy.deepcopy(VALID["CreateDocumentClassifier"])
 VALID_MANIFEST["InputDataConfig"] = {
     "DataFormat": "AUGMENTED_MANIFEST",
-    "AugmentedManifests": [{"S3Uri": S3, "Split": "TRAIN", "AttributeNames": ["label"],
-                            "AnnotationDataS3Uri": S3, "SourceDocumentsS3Uri": S3,
-                            "DocumentType": "PLAIN_TEXT_DOCUMENT"}],
+    "AugmentedManifests": [
+        {
+            "S3Uri": S3,
+            "Split": "TRAIN",
+            "AttributeNames": ["label"],
+            "AnnotationDataS3Uri": S3,
+            "SourceDocumentsS3Uri": S3,
+            "DocumentType": "PLAIN_TEXT_DOCUMENT",
+        }
+    ],
 }
 # A semi-structured input with a Documents location, and a list filtered by status.
 VALID_DOCUMENTS = copy.deepcopy(VALID["CreateDocumentClassifier"])
@@ -66,14 +85,21 @@ METHODS = {
     "DeleteDocumentClassifier": "delete_document_classifier",
     "ListDocumentClassifiers": "list_document_classifiers",
     "ListDocumentClassifierSummaries": "list_document_classifier_summaries",
-    "TagResource": "tag_resource", "UntagResource": "untag_resource",
+    "TagResource": "tag_resource",
+    "UntagResource": "untag_resource",
     "ListTagsForResource": "list_tags_for_resource",
 }
 
 
 def _python_pattern(pattern: str) -> str:
-    return pattern.replace(r"\p{ASCII}", r"\x00-\x7f").replace(r"\u0009", r"\t").replace(
-        r"\u000A", r"\n").replace(r"\u000D", r"\r").replace(r"\u0020", " ").replace(r"\u00FF", "\u00ff")
+    return (
+        pattern.replace(r"\p{ASCII}", r"\x00-\x7f")
+        .replace(r"\u0009", r"\t")
+        .replace(r"\u000A", r"\n")
+        .replace(r"\u000D", r"\r")
+        .replace(r"\u0020", " ")
+        .replace(r"\u00FF", "\u00ff")
+    )
 
 
 def _invalid_strings(shape: Any) -> list[tuple[str, str]]:
@@ -155,8 +181,13 @@ CASES = [(op, what, path, value) for op in METHODS for what, path, value in _con
 def _service(code: str = "ValidationException") -> ComprehendService:
     """A service holding the classifier the other operations name (``full``, version ``v1``)."""
     service = ComprehendService(clock=ManualClock(), account_id=ACCOUNT, region=REGION, validation_error=code)
-    service.create_document_classifier(DocumentClassifierName="full", VersionName="v1", LanguageCode="en",
-                                       DataAccessRoleArn=ROLE, InputDataConfig={"S3Uri": S3})
+    service.create_document_classifier(
+        DocumentClassifierName="full",
+        VersionName="v1",
+        LanguageCode="en",
+        DataAccessRoleArn=ROLE,
+        InputDataConfig={"S3Uri": S3},
+    )
     return service
 
 
@@ -166,8 +197,11 @@ def test_the_constraints_are_derived_from_botocores_model():
     assert sum(counted.values()) >= 60
 
 
-@pytest.mark.parametrize("request_", [VALID["CreateDocumentClassifier"], VALID_MANIFEST, VALID_DOCUMENTS],
-                         ids=["csv", "manifest", "documents"])
+@pytest.mark.parametrize(
+    "request_",
+    [VALID["CreateDocumentClassifier"], VALID_MANIFEST, VALID_DOCUMENTS],
+    ids=["csv", "manifest", "documents"],
+)
 def test_a_request_valid_in_every_member_is_accepted(request_):
     service = _service()
     service.create_document_classifier(**request_)
@@ -192,8 +226,10 @@ def _where(path: list[Any]) -> str:
 
 
 IDS = [f"{c[0]}:{'.'.join(map(str, c[2]))}:{c[1]}" for c in CASES]
-MESSAGE = re.compile(r"(\d+) validation errors? detected: Value .+ at '[^']+' failed to satisfy "
-                     r"constraint: .+")
+MESSAGE = re.compile(
+    r"(\d+) validation errors? detected: Value .+ at '[^']+' failed to satisfy "
+    r"constraint: .+"
+)
 
 
 def _check_message(message: str, path: list[Any]) -> None:
@@ -225,14 +261,17 @@ def test_through_botocore_each_violation_is_a_client_error_with_that_code_and_me
     boto3 = pytest.importorskip("boto3")
     config = pytest.importorskip("botocore.config")
     exceptions = pytest.importorskip("botocore.exceptions")
-    from model.bridge import attach  # noqa: PLC0415 - needs botocore
+    from stoprace.model.bridge import attach  # noqa: PLC0415 - needs botocore
 
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-    client = boto3.client("comprehend", region_name=REGION,
-                          config=config.Config(parameter_validation=False, retries={"mode": "standard"}))
+    client = boto3.client(
+        "comprehend",
+        region_name=REGION,
+        config=config.Config(parameter_validation=False, retries={"mode": "standard"}),
+    )
     service = _service(code)
     attach(client, service)
     checked = 0

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from model import API_TRIGGERS, EDGES, SERVICE_TRIGGERS, Policy, Status, TrainingJob
-from model.diagram import Diagram, DiagramError, annotations_from_race, has_dot, race_edges
-from model.lifecycle import Provenance, enabled_edges
-from model.statuses import DELETED
+from stoprace.model import API_TRIGGERS, EDGES, RACE_LOST_STEPS, SERVICE_TRIGGERS, Policy, Status, TrainingJob
+from stoprace.model.diagram import Diagram, DiagramError, has_dot
+from stoprace.model.lifecycle import Provenance, enabled_edges
+from stoprace.model.statuses import DELETED
+from stoprace.sim.report import annotations_from_race
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "docs" / "lifecycle.svg"
@@ -75,7 +76,7 @@ def test_mermaid_has_every_status_and_exactly_the_enabled_edges(policy):
         for provenance in (Provenance.INFERRED, Provenance.ASSUMED):
             if provenances == {provenance}:
                 assert f"({provenance.value})" in label
-        assert ("RACE LOST" in label) == ((source, dest) in race_edges())
+        assert ("RACE LOST" in label) == ((source, dest) in RACE_LOST_STEPS)
     for status in ("TRAINED", "TRAINED_WITH_WARNING", "STOPPED", "IN_ERROR", DELETED):
         assert f"{status} --> [*]" in body
     assert "[*] --> SUBMITTED" in body
@@ -107,7 +108,7 @@ def test_dot_draws_provenance_as_line_styles_and_the_race_in_red():
     for key, provenances in arrows.items():
         weakest = max(provenances, key=list(line).index)
         assert edges[key]["style"] == line[weakest], key
-        assert (edges[key]["color"] == "#d62728") == (key in race_edges()), key
+        assert (edges[key]["color"] == "#d62728") == (key in RACE_LOST_STEPS), key
     assert edges[("STOP_REQUESTED", "TRAINED")]["penwidth"] == "3"
     assert edges[("TRAINING", "STOP_REQUESTED")]["color"] == "#1f5fbf"  # an API call
     assert edges[("TRAINING", "TRAINED")]["color"] == "black"  # the service's progress
@@ -143,7 +144,7 @@ def check_svg_matches_the_table(svg: str, policy: Policy | None = None) -> None:
     for key, provenances in arrows.items():
         weakest = max(provenances, key=list(dashes).index)
         assert edges[key]["dash"] == dashes[weakest], key
-        if key in race_edges():
+        if key in RACE_LOST_STEPS:
             assert (edges[key]["stroke"], edges[key]["width"]) == ("#d62728", "3"), key
         triggers = {
             e.trigger for e in enabled_edges(policy) if key[0] in e.source and (e.dest or key[0]) == key[1]
@@ -167,7 +168,7 @@ def test_the_committed_diagram_matches_the_table():
 
 
 def test_without_dot_images_say_how_to_install_it_and_text_still_works(monkeypatch):
-    monkeypatch.setattr("model.diagram.shutil.which", lambda name: None)
+    monkeypatch.setattr("stoprace.model.diagram.shutil.which", lambda name: None)
     with pytest.raises(DiagramError, match=r"apt-get install graphviz.*brew install graphviz.*mermaid"):
         Diagram().svg()
     with pytest.raises(DiagramError, match="apt-get install graphviz"):
@@ -193,16 +194,24 @@ def test_a_silent_fallback_of_the_engine_is_refused(monkeypatch):
 
 RESULT = {
     "rows": [
-        {"stop_at": 1800.0, "stop_requested": 80, "paths": {
-            "SUBMITTED>TRAINING>STOP_REQUESTED>STOPPED": 70,
-            "SUBMITTED>TRAINING>STOP_REQUESTED>TRAINED": 10,
-            "SUBMITTED>TRAINING>TRAINED": 20,
-        }},
-        {"stop_at": 3600.0, "stop_requested": 20, "paths": {
-            "SUBMITTED>TRAINING>STOP_REQUESTED>STOPPED": 10,
-            "SUBMITTED>TRAINING>STOP_REQUESTED>TRAINED": 10,
-            "SUBMITTED>TRAINING>TRAINED": 80,
-        }},
+        {
+            "stop_at": 1800.0,
+            "stop_requested": 80,
+            "paths": {
+                "SUBMITTED>TRAINING>STOP_REQUESTED>STOPPED": 70,
+                "SUBMITTED>TRAINING>STOP_REQUESTED>TRAINED": 10,
+                "SUBMITTED>TRAINING>TRAINED": 20,
+            },
+        },
+        {
+            "stop_at": 3600.0,
+            "stop_requested": 20,
+            "paths": {
+                "SUBMITTED>TRAINING>STOP_REQUESTED>STOPPED": 10,
+                "SUBMITTED>TRAINING>STOP_REQUESTED>TRAINED": 10,
+                "SUBMITTED>TRAINING>TRAINED": 80,
+            },
+        },
     ]
 }
 
@@ -231,9 +240,9 @@ def test_save_picks_the_format_from_the_suffix(tmp_path):
 
 
 def test_annotating_a_real_race_result(tmp_path):
-    from sim import vector  # noqa: PLC0415
-    from sim.report import race_report  # noqa: PLC0415
-    from sim.scenario import RaceScenario  # noqa: PLC0415
+    from stoprace.sim import vector  # noqa: PLC0415
+    from stoprace.sim.report import race_report  # noqa: PLC0415
+    from stoprace.sim.scenario import RaceScenario  # noqa: PLC0415
 
     report = race_report(vector.simulate(RaceScenario(replications=5000, stop_at=(3000.0,))))
     notes = annotations_from_race(json.loads(json.dumps(report)))

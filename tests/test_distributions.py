@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.distributions import FORMS, parse_distribution
-from sim.stats import wilson_interval
+from stoprace.sim.distributions import FORMS, parse_distribution
+from stoprace.sim.stats import wilson_interval
 
 N = 200_000
 CONFIDENCE = 0.999
@@ -32,14 +32,17 @@ def test_samples_follow_the_cdf_at_its_quartiles(spec):
         assert low <= float(dist.cdf(x)) <= high, (spec, q)
 
 
-@pytest.mark.parametrize(("spec", "mean"), [
-    ("exponential:mean=300", 300.0),
-    ("lognormal:median=3600,sigma=0.5", 3600 * math.exp(0.125)),
-    ("gamma:shape=2,scale=1800", 3600.0),
-    ("uniform:low=0,high=600", 300.0),
-    ("weibull:shape=1,scale=3600", 3600.0),
-    ("fixed:600", 600.0),
-])
+@pytest.mark.parametrize(
+    ("spec", "mean"),
+    [
+        ("exponential:mean=300", 300.0),
+        ("lognormal:median=3600,sigma=0.5", 3600 * math.exp(0.125)),
+        ("gamma:shape=2,scale=1800", 3600.0),
+        ("uniform:low=0,high=600", 300.0),
+        ("weibull:shape=1,scale=3600", 3600.0),
+        ("fixed:600", 600.0),
+    ],
+)
 def test_means(spec, mean):
     assert parse_distribution(spec).mean == pytest.approx(mean)
 

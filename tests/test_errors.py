@@ -1,6 +1,6 @@
 import pytest
 
-from model import (
+from stoprace.model import (
     ERRORS,
     InternalServerException,
     InvalidRequestException,
@@ -9,22 +9,24 @@ from model import (
     ServiceError,
     TooManyRequestsException,
 )
-from model.errors import http_status_for
+from stoprace.model.errors import http_status_for
 
-# SPEC section 2: the seed page's codes and messages.
-SEED = {
+# The StopTrainingDocumentClassifier reference page's codes and messages (evidence: stop-errors).
+REFERENCE = {
     "InternalServerException": (500, "An internal server error occurred. Retry your request."),
     "InvalidRequestException": (400, "The request is invalid."),
     "ResourceNotFoundException": (
-        400, "The specified resource ARN was not found. Check the ARN and try your request again."
+        400,
+        "The specified resource ARN was not found. Check the ARN and try your request again.",
     ),
     "TooManyRequestsException": (
-        400, "The number of requests exceeds the limit. Resubmit your request later."
+        400,
+        "The number of requests exceeds the limit. Resubmit your request later.",
     ),
 }
 
 
-@pytest.mark.parametrize(("code", "expected"), SEED.items())
+@pytest.mark.parametrize(("code", "expected"), REFERENCE.items())
 def test_seed_codes_statuses_and_messages(code, expected):
     err = ERRORS[code]()
     assert (err.http_status, err.message) == expected
@@ -33,10 +35,17 @@ def test_seed_codes_statuses_and_messages(code, expected):
 
 def test_every_error_used_by_the_classifier_operations_exists():
     assert set(ERRORS) >= {
-        "InvalidRequestException", "ResourceNotFoundException", "TooManyRequestsException",
-        "InternalServerException", "ResourceInUseException", "ResourceUnavailableException",
-        "ResourceLimitExceededException", "InvalidFilterException", "TooManyTagsException",
-        "UnsupportedLanguageException", "KmsKeyValidationException",
+        "InvalidRequestException",
+        "ResourceNotFoundException",
+        "TooManyRequestsException",
+        "InternalServerException",
+        "ResourceInUseException",
+        "ResourceUnavailableException",
+        "ResourceLimitExceededException",
+        "InvalidFilterException",
+        "TooManyTagsException",
+        "UnsupportedLanguageException",
+        "KmsKeyValidationException",
     }
 
 
@@ -62,7 +71,7 @@ def test_botocore_convention_changes_only_not_found_and_throttling():
     assert http_status_for("InvalidRequestException", "botocore") == 400
     assert http_status_for("InternalServerException", "botocore") == 500
     for code in ERRORS:
-        assert http_status_for(code, "seed") == ERRORS[code].default_http_status
+        assert http_status_for(code, "reference") == ERRORS[code].default_http_status
 
 
 def test_with_context_names_operation_and_status():

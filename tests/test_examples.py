@@ -14,13 +14,13 @@ from time import sleep  # noqa: F401 - virtual_time must reach by-name imports t
 
 import pytest
 
-from model import ComprehendService, ManualClock
-from model.virtual import virtual_time
-from sim.scenario import RaceScenario
+from stoprace.model import ComprehendService, ManualClock
+from stoprace.model.virtual import virtual_time
+from stoprace.sim.scenario import RaceScenario
 
 boto3 = pytest.importorskip("boto3", reason="the examples need the aws extra")
 
-from sim import autopilot  # noqa: E402
+from stoprace.sim import autopilot  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT, REGION = "111122223333", "us-east-1"
@@ -42,12 +42,21 @@ custom_waiter, sensor_loop = load("custom_waiter"), load("sensor_loop")
 
 # Every ending: (scenario settings, who stops and when, the final status, whether the stop lost the race).
 # Queue 60 s, billed training 3600 s (ends at 3660 s), the job ends 65 s later (3725 s).
-BASE = {"queue_delay": "fixed:60", "training_duration": "fixed:3600", "finalization": "fixed:65",
-        "stop_latency": "fixed:120", "p_warning": 0.0, "p_failure": 0.0}
+BASE = {
+    "queue_delay": "fixed:60",
+    "training_duration": "fixed:3600",
+    "finalization": "fixed:65",
+    "stop_latency": "fixed:120",
+    "p_warning": 0.0,
+    "p_failure": 0.0,
+}
 ENDINGS = {
     "TRAINED": ({}, None, "TRAINED"),
-    "TRAINED_WITH_WARNING": ({"p_warning": 1.0, "warning_message": "2 labels have few examples"}, None,
-                             "TRAINED_WITH_WARNING"),
+    "TRAINED_WITH_WARNING": (
+        {"p_warning": 1.0, "warning_message": "2 labels have few examples"},
+        None,
+        "TRAINED_WITH_WARNING",
+    ),
     "IN_ERROR": ({"p_failure": 1.0, "failure_message": "No training data found"}, None, "IN_ERROR"),
     "STOPPED": ({}, 1800.0, "STOPPED"),
     "lost race": ({}, 3600.0, "TRAINED"),  # the stop takes effect at 3720 s; billing ended at 3660 s
@@ -94,8 +103,11 @@ def test_the_sensor_example_misreports_only_the_lost_race_and_the_stop(client, e
     settings, stop_at, final = ENDINGS[ending]
     service, bridge = bridged(client, settings)
     arn = client.create_document_classifier(
-        DocumentClassifierName="tickets", DataAccessRoleArn=ROLE, InputDataConfig={"S3Uri": DATA},
-        LanguageCode="en")["DocumentClassifierArn"]
+        DocumentClassifierName="tickets",
+        DataAccessRoleArn=ROLE,
+        InputDataConfig={"S3Uri": DATA},
+        LanguageCode="en",
+    )["DocumentClassifierArn"]
     if stop_at is not None:
         bridge.at(stop_at, lambda: service.stop_training_document_classifier(DocumentClassifierArn=arn))
     with bridge.virtual_time():
@@ -117,8 +129,11 @@ def test_the_sensor_example_misreports_only_the_lost_race_and_the_stop(client, e
 def test_the_service_moves_on_with_the_clock_without_a_request(client):
     service, bridge = bridged(client, {})
     arn = client.create_document_classifier(
-        DocumentClassifierName="tickets", DataAccessRoleArn=ROLE, InputDataConfig={"S3Uri": DATA},
-        LanguageCode="en")["DocumentClassifierArn"]
+        DocumentClassifierName="tickets",
+        DataAccessRoleArn=ROLE,
+        InputDataConfig={"S3Uri": DATA},
+        LanguageCode="en",
+    )["DocumentClassifierArn"]
     with bridge.virtual_time():
         time.sleep(5000)
     assert service.status(arn).value == "TRAINED"

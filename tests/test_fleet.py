@@ -10,8 +10,8 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
-from sim.fleet import FleetScenario, TokenBucket, simulate
-from sim.retry import RULES, Retrier, RetryQuota
+from stoprace.sim.fleet import FleetScenario, TokenBucket, simulate
+from stoprace.sim.retry import RULES, Retrier, RetryQuota
 
 # -- the token bucket ---------------------------------------------------------------------------------
 
@@ -48,10 +48,15 @@ def test_legacy_waits_a_fresh_random_fraction_of_a_doubling_step():
         assert retrier.delay(attempt, "InternalServerException", 500) == twin.random() * 2 ** (attempt - 1)
 
 
-@pytest.mark.parametrize(("release", "code", "scale"), [
-    ("1.43", "TooManyRequestsException", 1.0), ("1.43", "InternalServerException", 1.0),
-    ("1.44", "TooManyRequestsException", 1.0), ("1.44", "InternalServerException", 0.05),
-])
+@pytest.mark.parametrize(
+    ("release", "code", "scale"),
+    [
+        ("1.43", "TooManyRequestsException", 1.0),
+        ("1.43", "InternalServerException", 1.0),
+        ("1.44", "TooManyRequestsException", 1.0),
+        ("1.44", "InternalServerException", 0.05),
+    ],
+)
 def test_standard_waits_with_full_jitter_capped_at_20_seconds(release, code, scale):
     retrier = Retrier("standard", np.random.default_rng(4), RULES[release])
     twin = np.random.default_rng(4)
@@ -63,7 +68,12 @@ def test_standard_waits_with_full_jitter_capped_at_20_seconds(release, code, sca
 @pytest.mark.parametrize(
     ("mode", "code", "status", "retried"),
     [
-        ("legacy", "TooManyRequestsException", 400, False),  # SPEC 4: not in legacy's throttling list
+        (
+            "legacy",
+            "TooManyRequestsException",
+            400,
+            False,
+        ),  # evidence retry-legacy: not in legacy's throttling list
         ("legacy", "TooManyRequestsException", 429, True),  # ...but HTTP 429 is
         ("legacy", "InternalServerException", 500, True),
         ("legacy", "ThrottlingException", 400, True),
@@ -101,13 +111,22 @@ def test_the_retry_quota_runs_out_gives_back_the_last_cost_and_refills(release, 
 
 
 def test_adaptive_mode_slows_a_throttled_fleet_down():
-    common = {"jobs": 60, "submit_rate": None, "rate_limits": {"stop": (0.2, 1)}, "botocore": "1.44",
-              "stop_after": 600.0, "poll_interval": None, "seed": 5}
+    common = {
+        "jobs": 60,
+        "submit_rate": None,
+        "rate_limits": {"stop": (0.2, 1)},
+        "botocore": "1.44",
+        "stop_after": 600.0,
+        "poll_interval": None,
+        "seed": 5,
+    }
     standard = simulate(FleetScenario(retry_mode="standard", **common)).as_dict()
     adaptive = simulate(FleetScenario(retry_mode="adaptive", **common)).as_dict()
     # The client-side limiter waits before sending instead of being throttled: fewer refused stops.
-    assert (adaptive["api_calls"]["StopTrainingDocumentClassifier"]["TooManyRequestsException"]
-            < standard["api_calls"]["StopTrainingDocumentClassifier"]["TooManyRequestsException"])
+    assert (
+        adaptive["api_calls"]["StopTrainingDocumentClassifier"]["TooManyRequestsException"]
+        < standard["api_calls"]["StopTrainingDocumentClassifier"]["TooManyRequestsException"]
+    )
     assert adaptive["stop_never_accepted"] <= standard["stop_never_accepted"]
 
 
@@ -174,6 +193,7 @@ def erlang_c_wait(arrival: float, service_mean: float, servers: int) -> float:
     return p_wait / (servers / service_mean - arrival)
 
 
+@pytest.mark.slow
 def test_the_wait_for_a_stop_worker_is_erlang_c():
     """Poisson stop requests (Poisson submissions, each stopped a fixed time later), exponential
     handling, K workers: the mean wait for a worker matches Erlang C within a 99.9% interval over
@@ -266,53 +286,63 @@ def test_bad_scenarios_are_refused(changes, message):
 
 
 def test_a_run_that_stops_advancing_time_stops_with_a_clear_error(monkeypatch):
-    import sim.fleet  # noqa: PLC0415
+    import stoprace.sim.fleet  # noqa: PLC0415
 
-    monkeypatch.setattr(sim.fleet, "MAX_EVENTS_PER_SECOND", 50)
-    monkeypatch.setattr(sim.fleet, "EVENTS_PER_LIVE_JOB", 0)  # 200 creates at one instant exceed it
-    with pytest.raises(sim.fleet.SimulationStalled,
-                       match="stopped advancing time: over 50 events within one simulated second at 0 s"):
+    monkeypatch.setattr(stoprace.sim.fleet, "MAX_EVENTS_PER_SECOND", 50)
+    monkeypatch.setattr(stoprace.sim.fleet, "EVENTS_PER_LIVE_JOB", 0)  # 200 creates at one instant exceed it
+    with pytest.raises(
+        stoprace.sim.fleet.SimulationStalled,
+        match="stopped advancing time: over 50 events within one simulated second at 0 s",
+    ):
         simulate(FleetScenario(jobs=200, submit_rate=None))
 
 
 def test_retries_with_almost_no_wait_stop_with_a_clear_error(monkeypatch):
     """Application retries every picosecond or so advance time, but not by a second in a million events."""
-    import sim.fleet  # noqa: PLC0415
+    import stoprace.sim.fleet  # noqa: PLC0415
 
-    monkeypatch.setattr(sim.fleet, "MAX_EVENTS_PER_SECOND", 20_000)
-    scenario = FleetScenario(jobs=5, submit_rate=None, app_retry=True, stop_after=60.0,
-                             app_retry_interval="uniform:low=0,high=1e-12", rate_limits={"stop": (0.001, 1)})
-    with pytest.raises(sim.fleet.SimulationStalled, match=r"over 25,000 events within one simulated second"):
+    monkeypatch.setattr(stoprace.sim.fleet, "MAX_EVENTS_PER_SECOND", 20_000)
+    scenario = FleetScenario(
+        jobs=5,
+        submit_rate=None,
+        app_retry=True,
+        stop_after=60.0,
+        app_retry_interval="uniform:low=0,high=1e-12",
+        rate_limits={"stop": (0.001, 1)},
+    )
+    with pytest.raises(
+        stoprace.sim.fleet.SimulationStalled, match=r"over 25,000 events within one simulated second"
+    ):
         simulate(scenario)
 
 
 def test_a_run_that_would_never_end_stops_with_a_clear_error(monkeypatch):
     """A stop handled in 10^300 s, its job polled every minute: time advances, the run would not end."""
-    import sim.fleet  # noqa: PLC0415
+    import stoprace.sim.fleet  # noqa: PLC0415
 
-    monkeypatch.setattr(sim.fleet, "MAX_EVENTS", 5_000)
-    monkeypatch.setattr(sim.fleet, "EVENTS_PER_JOB", 100)
+    monkeypatch.setattr(stoprace.sim.fleet, "MAX_EVENTS", 5_000)
+    monkeypatch.setattr(stoprace.sim.fleet, "EVENTS_PER_JOB", 100)
     scenario = FleetScenario(jobs=3, stop_workers=1, stop_handling="lognormal:median=1e300,sigma=50")
-    with pytest.raises(sim.fleet.SimulationStalled, match="would not end: over 5,300 events"):
+    with pytest.raises(stoprace.sim.fleet.SimulationStalled, match="would not end: over 5,300 events"):
         simulate(scenario)
 
 
 def test_the_stall_limit_grows_with_the_jobs_alive(monkeypatch):
     """The same burst of creates that stalls a small limit passes once each live job adds its share."""
-    import sim.fleet  # noqa: PLC0415
+    import stoprace.sim.fleet  # noqa: PLC0415
 
-    monkeypatch.setattr(sim.fleet, "MAX_EVENTS_PER_SECOND", 50)
-    monkeypatch.setattr(sim.fleet, "EVENTS_PER_LIVE_JOB", 20)
+    monkeypatch.setattr(stoprace.sim.fleet, "MAX_EVENTS_PER_SECOND", 50)
+    monkeypatch.setattr(stoprace.sim.fleet, "EVENTS_PER_LIVE_JOB", 20)
     assert sum(simulate(FleetScenario(jobs=200, submit_rate=None)).final.values()) == 200
 
 
 def test_jobs_are_drawn_in_chunks_with_the_same_numbers_and_forgotten_once_finished(monkeypatch):
-    import sim.fleet  # noqa: PLC0415
+    import stoprace.sim.fleet  # noqa: PLC0415
 
     scenario = FleetScenario(jobs=300, submit_rate=0.05, seed=11, p_failure=0.1, p_warning=0.1)
     whole = simulate(scenario, keep_timeline=True)
-    monkeypatch.setattr(sim.fleet, "CHUNK", 7)
-    fleet = sim.fleet._Fleet(scenario, keep_timeline=True)
+    monkeypatch.setattr(stoprace.sim.fleet, "CHUNK", 7)
+    fleet = stoprace.sim.fleet._Fleet(scenario, keep_timeline=True)
     chunked = fleet.run(None)
     assert json.dumps(chunked.as_dict()) == json.dumps(whole.as_dict())
     assert chunked.timeline == whole.timeline

@@ -9,13 +9,13 @@ import shutil
 
 import numpy as np
 import pytest
+from helpers import ROOT
 
-from sim.cli import main
-from sim.history.fitting import fit_sample
-from sim.history.quantities import samples
-from sim.history.read import HistoryError, read_history
-from sim.history.report import fit_history
-from tests.test_readme import ROOT
+from stoprace.sim.cli import main
+from stoprace.sim.history.fitting import fit_sample
+from stoprace.sim.history.quantities import samples
+from stoprace.sim.history.read import HistoryError, read_history
+from stoprace.sim.history.report import fit_history
 
 DATA = ROOT / "tests" / "data" / "history"
 FILES = sorted(DATA.iterdir())
@@ -41,8 +41,10 @@ def test_every_kind_of_file_is_read_and_merged():
 
 def test_each_quantity_is_taken_with_its_censoring():
     found = samples(read_history(FILES))
+
     def got(name):
         return sorted(np.round(found[name].exact, 3)), sorted(np.round(found[name].censored, 3))
+
     assert got("queue_delay") == ([100.0, 120.0, 180.0], [])  # the +02:00 offset read as such
     assert got("training_duration") == ([5340.0, 5960.0], [3480.0])  # the stopped job's is a lower bound
     assert got("finalization") == ([65.277, 70.0], [])
@@ -58,18 +60,27 @@ def test_without_cloudtrail_the_stop_latency_is_not_estimated():
     assert report["not_estimated"]["stop_latency"].endswith("it stays assumed")
 
 
-@pytest.mark.parametrize(("content", "says"), [
-    (b"\x00\xff not json", "not JSON"),
-    (b'{"Items": []}', "not a history file"),
-    (b'{"DocumentClassifierPropertiesList": [{"Status": "TRAINED"}]}', r"PropertiesList\[0\]: needs"),
-    (b'{"DocumentClassifierPropertiesList": [{"DocumentClassifierArn": "a", "Status": "TRAINED", '
-     b'"SubmitTime": "yesterday"}]}', r"DocumentClassifierPropertiesList\[0\].SubmitTime: 'yesterday'"),
-    (b'{"Events": [{"CloudTrailEvent": "{"}]}', r"Events\[0\]: CloudTrailEvent is not JSON"),
-    (b'{"Records": [{"eventName": "StopTrainingDocumentClassifier", "eventSource": '
-     b'"comprehend.amazonaws.com", "eventTime": "2023-06-14T07:59:00Z"}]}', r"Records\[0\]: .*without"),
-    (gzip.compress(b"{"), "not JSON"),
-    (b"\x1f\x8b broken gzip", "cannot be read"),
-])
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"\x00\xff not json", "not JSON"),
+        (b'{"Items": []}', "not a history file"),
+        (b'{"DocumentClassifierPropertiesList": [{"Status": "TRAINED"}]}', r"PropertiesList\[0\]: needs"),
+        (
+            b'{"DocumentClassifierPropertiesList": [{"DocumentClassifierArn": "a", "Status": "TRAINED", '
+            b'"SubmitTime": "yesterday"}]}',
+            r"DocumentClassifierPropertiesList\[0\].SubmitTime: 'yesterday'",
+        ),
+        (b'{"Events": [{"CloudTrailEvent": "{"}]}', r"Events\[0\]: CloudTrailEvent is not JSON"),
+        (
+            b'{"Records": [{"eventName": "StopTrainingDocumentClassifier", "eventSource": '
+            b'"comprehend.amazonaws.com", "eventTime": "2023-06-14T07:59:00Z"}]}',
+            r"Records\[0\]: .*without",
+        ),
+        (gzip.compress(b"{", mtime=0), "not JSON"),  # mtime fixed: the same test id in every worker
+        (b"\x1f\x8b broken gzip", "cannot be read"),
+    ],
+)
 def test_a_malformed_file_is_refused_naming_the_file_and_record(tmp_path, content, says):
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
@@ -107,8 +118,8 @@ def test_the_censored_fit_recovers_what_the_naive_estimate_misses():
 
 
 def test_an_exported_fleet_history_reads_back_with_what_the_fleet_did(tmp_path):
-    from sim.fleet import FleetScenario, simulate  # noqa: PLC0415
-    from sim.history.export import HistoryRecorder  # noqa: PLC0415
+    from stoprace.sim.fleet import FleetScenario, simulate  # noqa: PLC0415
+    from stoprace.sim.history.export import HistoryRecorder  # noqa: PLC0415
 
     scenario = FleetScenario(jobs=300, submit_rate=0.05, seed=4, rate_limits={"stop": (0.02, 1)})
     recorder = HistoryRecorder(scenario.seed, "123456789012", "us-east-1", scenario.botocore)
@@ -134,13 +145,31 @@ def test_fit_out_writes_a_scenario_the_other_commands_read(tmp_path, capsys):
     out = tmp_path / "fit"
     assert main(["fit", *map(str, FILES), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        "finalization.png", "fit.json", "queue_delay.png", "scenario.toml", "stop_latency.png",
-        "training_duration.png"]
+        "finalization.png",
+        "fit.json",
+        "queue_delay.png",
+        "scenario.toml",
+        "stop_latency.png",
+        "training_duration.png",
+    ]
     report = json.loads((out / "fit.json").read_text())
     capsys.readouterr()
     # A fixed finalization given as an option wins over the file's (and keeps the analytic check quick).
-    assert main(["race", "--scenario", str(out / "scenario.toml"), "--finalization", "fixed:65",
-                 "--replications", "200", "--json"]) == 0
+    assert (
+        main(
+            [
+                "race",
+                "--scenario",
+                str(out / "scenario.toml"),
+                "--finalization",
+                "fixed:65",
+                "--replications",
+                "200",
+                "--json",
+            ]
+        )
+        == 0
+    )
     used = json.loads(capsys.readouterr().out)["scenario"]
     for name in ("queue_delay", "training_duration", "stop_latency"):
         assert used[name] == report["quantities"][name]["chosen"]["spec"]
@@ -150,13 +179,16 @@ def test_fit_out_writes_a_scenario_the_other_commands_read(tmp_path, capsys):
     assert fleet["stop_handling"] == report["quantities"]["stop_latency"]["chosen"]["spec"]
 
 
-@pytest.mark.parametrize(("content", "says"), [
-    ("colour = 1\n", "unknown field"),
-    ('stop_latency = "normal:1"\n', "stop_latency: distribution"),
-    ("p_failure = 1.5\n", "probability from 0 to 1"),
-    ('queue_delay = 5\n', "distribution spec"),
-    ("not toml = = 1", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("colour = 1\n", "unknown field"),
+        ('stop_latency = "normal:1"\n', "stop_latency: distribution"),
+        ("p_failure = 1.5\n", "probability from 0 to 1"),
+        ("queue_delay = 5\n", "distribution spec"),
+        ("not toml = = 1", "not valid TOML"),
+    ],
+)
 def test_a_bad_scenario_file_is_one_line(tmp_path, capsys, content, says):
     bad = tmp_path / "scenario.toml"
     bad.write_text(content)
@@ -167,6 +199,7 @@ def test_a_bad_scenario_file_is_one_line(tmp_path, capsys, content, says):
     assert str(bad) in err[0]
 
 
+@pytest.mark.slow
 def test_the_bootstrap_reports_its_progress_and_the_same_numbers():
     history = read_history(FILES)
     seen = []
@@ -178,12 +211,14 @@ def test_the_bootstrap_reports_its_progress_and_the_same_numbers():
     assert {t for _, t in seen} == {total}
 
 
+@pytest.mark.slow
 def test_the_bootstrap_gives_intervals_and_the_race_carries_them(tmp_path, capsys):
-    from sim.fleet import FleetScenario, simulate  # noqa: PLC0415
-    from sim.history.export import HistoryRecorder  # noqa: PLC0415
+    from stoprace.sim.fleet import FleetScenario, simulate  # noqa: PLC0415
+    from stoprace.sim.history.export import HistoryRecorder  # noqa: PLC0415
 
-    scenario = FleetScenario(jobs=400, submit_rate=0.05, seed=8, stop_after=3900.0, stop_workers=400,
-                             rate_limits={})
+    scenario = FleetScenario(
+        jobs=400, submit_rate=0.05, seed=8, stop_after=3900.0, stop_workers=400, rate_limits={}
+    )
     recorder = HistoryRecorder(scenario.seed, "123456789012", "us-east-1", scenario.botocore)
     simulate(scenario, recorder=recorder)
     files = recorder.write(tmp_path / "history")
@@ -196,11 +231,27 @@ def test_the_bootstrap_gives_intervals_and_the_race_carries_them(tmp_path, capsy
         assert low <= chosen["median"] <= high, name
         assert len(fitted["bootstrap_specs"]) == chosen["bootstrap_replicates"] >= (1 if low == high else 25)
     capsys.readouterr()
-    assert main(["race", "--scenario", str(out / "scenario.toml"), "--finalization", "fixed:65",
-                 "--fit-uncertainty", str(out / "fit.json"), "--stop-at", "3600", "--replications", "10000",
-                 "--json"]) == 0
+    assert (
+        main(
+            [
+                "race",
+                "--scenario",
+                str(out / "scenario.toml"),
+                "--finalization",
+                "fixed:65",
+                "--fit-uncertainty",
+                str(out / "fit.json"),
+                "--stop-at",
+                "3600",
+                "--replications",
+                "10000",
+                "--json",
+            ]
+        )
+        == 0
+    )
     race = json.loads(capsys.readouterr().out)
-    (low, high), = (row["fit_interval95"] for row in race["rows"])
+    ((low, high),) = (row["fit_interval95"] for row in race["rows"])
     assert 0 <= low < high <= 1
     assert race["fit_uncertainty"]["replicates"] == 30
     # A fit without replicates cannot give the interval: one line, exit 2.
@@ -216,48 +267,98 @@ def test_a_fitted_scenario_gives_the_same_race_through_race_fleet_and_audit(tmp_
     """race and audit draw the same jobs (the same final statuses, job for job); the fleet, one job at a
     time with a worker free for every stop, is an independent sample: each engine's 99.9% Wilson
     interval holds the analytic p_race_lost."""
-    from sim.analytic import race_outcome  # noqa: PLC0415
-    from sim.scenario import RaceScenario  # noqa: PLC0415
-    from sim.stats import wilson_interval  # noqa: PLC0415
+    from stoprace.sim.analytic import race_outcome  # noqa: PLC0415
+    from stoprace.sim.scenario import RaceScenario  # noqa: PLC0415
+    from stoprace.sim.stats import wilson_interval  # noqa: PLC0415
 
     scenario_file = tmp_path / "scenario.toml"
-    scenario_file.write_text('queue_delay = "gamma:shape=2,scale=60"\n'
-                             'training_duration = "lognormal:median=3600,sigma=0.35"\n'
-                             'finalization = "fixed:65"\nstop_latency = "exponential:mean=180"\n')
+    scenario_file.write_text(
+        'queue_delay = "gamma:shape=2,scale=60"\n'
+        'training_duration = "lognormal:median=3600,sigma=0.35"\n'
+        'finalization = "fixed:65"\nstop_latency = "exponential:mean=180"\n'
+    )
     common = ["--scenario", str(scenario_file), "--seed", "5", "--json"]
     assert main(["race", *common, "--stop-at", "3600", "--replications", "20000"]) == 0
     race = json.loads(capsys.readouterr().out)["rows"][0]
-    assert main(["audit", *common, "--stop-at", "3600", "--replications", "20000",
-                 "--success", "TRAINED,TRAINED_WITH_WARNING"]) == 0
+    assert (
+        main(
+            [
+                "audit",
+                *common,
+                "--stop-at",
+                "3600",
+                "--replications",
+                "20000",
+                "--success",
+                "TRAINED,TRAINED_WITH_WARNING",
+            ]
+        )
+        == 0
+    )
     audit = json.loads(capsys.readouterr().out)["rows"][0]
     truth: dict[str, int] = {}
     for finals in audit["outcomes"].values():
         for status, count in finals.items():
             truth[status] = truth.get(status, 0) + count
     assert truth == race["final"]
-    assert main(["fleet", *common, "--jobs", "4000", "--submit-rate", "0.01", "--stop-after", "3600",
-                 "--poll-interval", "900", "--stop-workers", "4000", "--rate-limit", "stop=none",
-                 "describe=none", "create=none", "--p-server-error", "0"]) == 0
+    assert (
+        main(
+            [
+                "fleet",
+                *common,
+                "--jobs",
+                "4000",
+                "--submit-rate",
+                "0.01",
+                "--stop-after",
+                "3600",
+                "--poll-interval",
+                "900",
+                "--stop-workers",
+                "4000",
+                "--rate-limit",
+                "stop=none",
+                "describe=none",
+                "create=none",
+                "--p-server-error",
+                "0",
+            ]
+        )
+        == 0
+    )
     fleet = json.loads(capsys.readouterr().out)
-    expected = race_outcome(RaceScenario(
-        queue_delay="gamma:shape=2,scale=60", training_duration="lognormal:median=3600,sigma=0.35",
-        finalization="fixed:65", stop_latency="exponential:mean=180"), 3600.0).p_race_lost
-    print(f"analytic {expected:.4f}; race {race['race_lost']}/{race['stop_requested']}; "
-          f"fleet {fleet['race_lost']}/{fleet['stop_requested']}")
-    for lost, requested in ((race["race_lost"], race["stop_requested"]),
-                            (fleet["race_lost"], fleet["stop_requested"])):
+    expected = race_outcome(
+        RaceScenario(
+            queue_delay="gamma:shape=2,scale=60",
+            training_duration="lognormal:median=3600,sigma=0.35",
+            finalization="fixed:65",
+            stop_latency="exponential:mean=180",
+        ),
+        3600.0,
+    ).p_race_lost
+    print(
+        f"analytic {expected:.4f}; race {race['race_lost']}/{race['stop_requested']}; "
+        f"fleet {fleet['race_lost']}/{fleet['stop_requested']}"
+    )
+    for lost, requested in (
+        (race["race_lost"], race["stop_requested"]),
+        (fleet["race_lost"], fleet["stop_requested"]),
+    ):
         low, high = wilson_interval(lost, requested, 0.999)
         assert low <= expected <= high, (lost, requested, expected)
 
 
 def test_a_sweep_file_takes_a_scenario_file_under_its_base():
-    from sim.sweep import SweepError, sweep_from_toml  # noqa: PLC0415
+    from stoprace.sim.sweep import SweepError, sweep_from_toml  # noqa: PLC0415
 
     folder = DATA.parent / "scenarios"
     text = 'scenario = "fitted.toml"\n[base]\nqueue_delay = "fixed:10"\n[grid]\nstop_at = [1]\n'
     race = sweep_from_toml(text, folder)
-    assert race.base == {"queue_delay": "fixed:10", "stop_latency": "exponential:mean=170",
-                         "training_duration": "lognormal:median=3650,sigma=0.34"}  # the base wins
+    assert race.base == {
+        "queue_delay": "fixed:10",
+        "stop_latency": "exponential:mean=170",
+        "training_duration": "lognormal:median=3650,sigma=0.34",
+    }  # the base wins
     fleet = sweep_from_toml('kind = "fleet"\nscenario = "fitted.toml"\n[grid]\nstop_after = [1]\n', folder)
     assert fleet.base["stop_handling"] == "exponential:mean=170"  # a fleet's stop latency: the handling
     with pytest.raises(SweepError, match=r"missing\.toml: cannot be read"):
@@ -268,8 +369,8 @@ def test_the_percentile_interval_covers_as_its_level_says():
     """The bootstrap's interval of an exponential mean (replicates theta* = theta_hat * Gamma(n)/n, 200 of
     them): with the order statistics at (B + 1) p its coverage is the level's; numpy's default positions,
     (B - 1) p, cover about 94.1%. Both judged by the 99.9% Wilson interval on the same draws."""
-    from sim.history.fitting import percentile_interval  # noqa: PLC0415
-    from sim.stats import wilson_interval  # noqa: PLC0415
+    from stoprace.sim.history.fitting import percentile_interval  # noqa: PLC0415
+    from stoprace.sim.stats import wilson_interval  # noqa: PLC0415
 
     rng = np.random.default_rng(20261130)
     n, trials, replicates = 600, 40_000, 200

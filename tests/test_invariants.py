@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
-from model import Policy
-from model.invariants import (
+from stoprace.model import Policy
+from stoprace.model.invariants import (
     BILLED,
     CREATE_SUBMITTED,
     FAILED_CALL,
@@ -32,7 +32,10 @@ def at(seconds):
 
 def trained_job(**changes):
     props = {
-        "Status": "TRAINED", "SubmitTime": at(0), "TrainingStartTime": at(10), "TrainingEndTime": at(70),
+        "Status": "TRAINED",
+        "SubmitTime": at(0),
+        "TrainingStartTime": at(10),
+        "TrainingEndTime": at(70),
         "EndTime": at(70),
     }
     props.update(changes)
@@ -109,9 +112,7 @@ def test_billing_must_match_the_training_interval_and_never_be_negative():
 def step(action, old, new, *, result=None, error=None, policy=Policy(), reuse=None):  # noqa: B008
     before = None if old is None else {"Status": old}
     after = None if new is None else {"Status": new}
-    findings = check_step(
-        action, before, after, result=result, error=error, policy=policy, token_reuse=reuse
-    )
+    findings = check_step(action, before, after, result=result, error=error, policy=policy, token_reuse=reuse)
     return names(findings)
 
 
@@ -124,8 +125,9 @@ def test_step_properties_each_catch_their_violation():
     assert FINISHED_CHANGES in step("fail_training", "TRAINED", "IN_ERROR")
     assert step("delete", "TRAINED", "DELETING", result={}) == []
     assert STOP_REQUESTED_ENTRY in step("start_training", "SUBMITTED", "STOP_REQUESTED")
-    assert STOP_REQUESTED_ENTRY in step("stop", "SUBMITTED", "STOP_REQUESTED",
-                                        policy=Policy(stop_when_submitted="ignore"), result={})
+    assert STOP_REQUESTED_ENTRY in step(
+        "stop", "SUBMITTED", "STOP_REQUESTED", policy=Policy(stop_when_submitted="ignore"), result={}
+    )
     assert step("stop", "SUBMITTED", "STOP_REQUESTED", result={}) == []
     assert STOP_ANSWER in step("stop", "TRAINING", "STOP_REQUESTED", result={"ok": True})
     assert FAILED_CALL in step("delete", "TRAINING", "DELETING", error="InvalidRequestException")
@@ -139,10 +141,16 @@ def test_step_properties_each_catch_their_violation():
     assert TOKEN_REUSE in step("create", "TRAINED", "TRAINED", error="ResourceInUseException", reuse="same")
     assert step("create", "TRAINED", "TRAINED", error="InvalidRequestException", reuse="different") == []
     assert TOKEN_REUSE in step("create", None, "SUBMITTED", result={}, reuse="different")
-    assert NAME_IN_USE in step("create", "TRAINED", "TRAINED", result={}, reuse="same",
-                               policy=Policy(repeated_token="ignored"))
-    assert REJECTION in step("stop", "TRAINED", "TRAINED", error="ResourceInUseException",
-                             policy=Policy(stop_when_finished="reject"))
+    assert NAME_IN_USE in step(
+        "create", "TRAINED", "TRAINED", result={}, reuse="same", policy=Policy(repeated_token="ignored")
+    )
+    assert REJECTION in step(
+        "stop",
+        "TRAINED",
+        "TRAINED",
+        error="ResourceInUseException",
+        policy=Policy(stop_when_finished="reject"),
+    )
 
 
 def test_every_property_is_named_once():

@@ -5,8 +5,9 @@ from unittest import mock
 
 import pytest
 import transitions
+from helpers import WALKS
 
-from model import (
+from stoprace.model import (
     API_TRIGGERS,
     DEFAULT_POLICY,
     EDGES,
@@ -21,9 +22,8 @@ from model import (
     TrainingJob,
     enabled_edges,
 )
-from model.job import machine_for
-from model.lifecycle import Edge
-from tests.conftest import WALKS
+from stoprace.model.job import machine_for
+from stoprace.model.lifecycle import Edge
 
 
 def edges_from(status: str, trigger: str, policy: Policy = DEFAULT_POLICY) -> list[Edge]:
@@ -41,8 +41,14 @@ def job_in(status: str, policy: Policy = DEFAULT_POLICY) -> TrainingJob:
 def test_trigger_names_are_the_agreed_ones():
     assert set(API_TRIGGERS) == {"stop", "delete"}
     assert set(SERVICE_TRIGGERS) == {
-        "start_training", "begin_billing", "end_billing", "finish_training",
-        "finish_training_with_warning", "fail_training", "finish_stop", "finish_delete",
+        "start_training",
+        "begin_billing",
+        "end_billing",
+        "finish_training",
+        "finish_training_with_warning",
+        "fail_training",
+        "finish_stop",
+        "finish_delete",
     }
 
 
@@ -59,7 +65,7 @@ def test_states_are_the_eight_statuses_and_the_deleted_pseudo_state():
     assert STATES[8:] == ("DELETED",)
 
 
-# --- the documented lifecycle (SPEC sections 1-3) ---------------------------------------------------
+# --- the documented lifecycle (the documented facts) ------------------------------------------------
 
 
 def test_a_new_job_is_submitted():
@@ -126,7 +132,7 @@ def test_documented_terminal_states_are_deletable(status):
             _ = job.status
 
 
-# --- the undocumented choices (SPEC section 5), under each policy alternative -----------------------
+# --- the undocumented choices (what AWS leaves open), under each policy alternative -----------------------
 
 
 def test_stop_of_a_submitted_job_follows_the_policy():
@@ -407,7 +413,7 @@ def test_a_dropped_job_is_garbage_collected():
 
 
 def test_a_table_whose_endings_disagree_with_finished_is_refused():
-    from model.lifecycle import _check_vocabulary  # noqa: PLC0415 - the import-time check itself
+    from stoprace.model.lifecycle import _check_vocabulary  # noqa: PLC0415 - the import-time check itself
 
     _check_vocabulary(EDGES)
     no_end = tuple(dataclasses.replace(e, stamps=()) if e.trigger == "finish_stop" else e for e in EDGES)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -20,21 +22,29 @@ def test_ruff_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruff_format_is_clean():
+    result = _run("ruff", "format", "--check", "--no-cache", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
 def test_mypy_is_clean():
     result = _run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_no_extra_caps_the_aws_sdks():
-    # Installing stoprace into a current environment must not downgrade a user's SDK (issue 13): no
+    # Installing stoprace into a current environment must not downgrade a user's SDK: no
     # requirement on boto3, botocore or aiobotocore in any extra has an upper bound.
     import tomllib  # noqa: PLC0415
 
     from packaging.requirements import Requirement  # noqa: PLC0415
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    requirements = [*project["dependencies"], *(r for extra in project["optional-dependencies"].values()
-                                                for r in extra)]
+    requirements = [
+        *project["dependencies"],
+        *(r for extra in project["optional-dependencies"].values() for r in extra),
+    ]
     names = ("boto3", "botocore", "aiobotocore")
     sdks = [Requirement(r) for r in requirements if Requirement(r).name in names]
     assert {r.name for r in sdks} >= {"boto3", "botocore", "aiobotocore"}

@@ -8,28 +8,37 @@ import time
 
 import pytest
 
-from sim.scenario import RaceScenario
+from stoprace.sim.scenario import RaceScenario
 
 boto3 = pytest.importorskip("boto3", reason="the entry point needs the aws extra")
 
-from sim.mock import mock_comprehend  # noqa: E402
+from stoprace.sim.mock import mock_comprehend  # noqa: E402
 
 ROLE = "arn:aws:iam::123456789012:role/comprehend-access"
-SCENARIO = RaceScenario(queue_delay="fixed:60", training_duration="fixed:3600", finalization="fixed:65",
-                        stop_latency="fixed:120", p_warning=0.0, p_failure=0.0)
+SCENARIO = RaceScenario(
+    queue_delay="fixed:60",
+    training_duration="fixed:3600",
+    finalization="fixed:65",
+    stop_latency="fixed:120",
+    p_warning=0.0,
+    p_failure=0.0,
+)
 
 
 def pipeline(region: str = "eu-west-1", stop_after: float | None = None) -> tuple[str, list[str]]:
     """Code under test: it makes its own client, trains, stops at a deadline, polls until final."""
     client = boto3.client("comprehend", region_name=region)
     arn = client.create_document_classifier(
-        DocumentClassifierName="tickets", DataAccessRoleArn=ROLE,
-        InputDataConfig={"S3Uri": "s3://training-data/tickets.csv"}, LanguageCode="en",
+        DocumentClassifierName="tickets",
+        DataAccessRoleArn=ROLE,
+        InputDataConfig={"S3Uri": "s3://training-data/tickets.csv"},
+        LanguageCode="en",
     )["DocumentClassifierArn"]
     started, seen = time.monotonic(), []
     while not seen or seen[-1] not in ("TRAINED", "STOPPED", "IN_ERROR", "TRAINED_WITH_WARNING"):
         status = client.describe_document_classifier(DocumentClassifierArn=arn)[
-            "DocumentClassifierProperties"]["Status"]
+            "DocumentClassifierProperties"
+        ]["Status"]
         if not seen or seen[-1] != status:
             seen.append(status)
         if stop_after is not None and time.monotonic() - started >= stop_after and status == "TRAINING":
@@ -41,8 +50,11 @@ def pipeline(region: str = "eu-west-1", stop_after: float | None = None) -> tupl
 
 @pytest.fixture(autouse=True)
 def fake_credentials(monkeypatch):
-    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                        ("AWS_EC2_METADATA_DISABLED", "true")):
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ):
         monkeypatch.setenv(name, value)
 
 
@@ -127,13 +139,18 @@ def test_aiobotocore_clients_made_inside_are_answered_too():
     async def async_pipeline():
         session = session_module.get_session()
         async with session.create_client("comprehend", region_name="eu-west-1") as client:
-            arn = (await client.create_document_classifier(
-                DocumentClassifierName="tickets", DataAccessRoleArn=ROLE,
-                InputDataConfig={"S3Uri": "s3://training-data/tickets.csv"}, LanguageCode="en",
-            ))["DocumentClassifierArn"]
+            arn = (
+                await client.create_document_classifier(
+                    DocumentClassifierName="tickets",
+                    DataAccessRoleArn=ROLE,
+                    InputDataConfig={"S3Uri": "s3://training-data/tickets.csv"},
+                    LanguageCode="en",
+                )
+            )["DocumentClassifierArn"]
             while True:
                 props = (await client.describe_document_classifier(DocumentClassifierArn=arn))[
-                    "DocumentClassifierProperties"]
+                    "DocumentClassifierProperties"
+                ]
                 if props["Status"] == "TRAINED":
                     return props
                 await asyncio.sleep(60)

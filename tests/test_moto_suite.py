@@ -27,26 +27,53 @@ MOTO_FILE = "tests/test_comprehend/test_comprehend.py"
 
 #: (moto's text, the correction, why). Everything else in moto's tests runs as moto wrote it.
 CORRECTIONS = [
-    ("from moto import mock_aws\n", "import time\n\nfrom sim.mock import mock_comprehend as mock_aws\n",
-     "the swap itself"),
-    ('"LabelDelimiter": ","', '"LabelDelimiter": "|"',
-     "a label delimiter botocore's model does not allow (a comma, the CSV's own separator)"),
-    ('"iam_role_with_20_chars"', f'"{ROLE}"',
-     "a role ARN that is not one: AWS validates DataAccessRoleArn against the IAM role ARN pattern"),
-    ('    "S3Uri": "string",\n    "KmsKeyId": "string",', '    "S3Uri": "s3://fake-bucket/output/",\n'
-     '    "KmsKeyId": "string",', "an output location that is not an S3 URI"),
-    (', NextToken="token"', "",
-     "a made-up NextToken: AWS answers a token it did not issue with InvalidRequestException"),
-    ("document-classifier/myname/version1", "document-classifier/myname/version/version1",
-     "ARNs without /version/: AWS's classifier ARN is NAME/version/VERSION (SPEC 3)"),
-    ('    assert props["Status"] == "TRAINING"\n', '    assert props["Status"] == "SUBMITTED"\n',
-     "a new job is TRAINING at once: AWS reports SUBMITTED first (SPEC 1)"),
-    ("    client.delete_document_classifier(DocumentClassifierArn=arn)\n",
-     "    time.sleep(24 * 3600)  # virtual: training ends first\n"
-     "    client.delete_document_classifier(DocumentClassifierArn=arn)\n",
-     "delete in any state: AWS deletes only classifiers that have finished (SPEC 3), so wait for that"),
-    ('assert err["Message"] == "RESOURCE_NOT_FOUND: Could not find specified resource."',
-     'assert "was not found" in err["Message"]', "moto's own wording of the error message"),
+    (
+        "from moto import mock_aws\n",
+        "import time\n\nfrom stoprace.sim.mock import mock_comprehend as mock_aws\n",
+        "the swap itself",
+    ),
+    (
+        '"LabelDelimiter": ","',
+        '"LabelDelimiter": "|"',
+        "a label delimiter botocore's model does not allow (a comma, the CSV's own separator)",
+    ),
+    (
+        '"iam_role_with_20_chars"',
+        f'"{ROLE}"',
+        "a role ARN that is not one: AWS validates DataAccessRoleArn against the IAM role ARN pattern",
+    ),
+    (
+        '    "S3Uri": "string",\n    "KmsKeyId": "string",',
+        '    "S3Uri": "s3://fake-bucket/output/",\n    "KmsKeyId": "string",',
+        "an output location that is not an S3 URI",
+    ),
+    (
+        ', NextToken="token"',
+        "",
+        "a made-up NextToken: AWS answers a token it did not issue with InvalidRequestException",
+    ),
+    (
+        "document-classifier/myname/version1",
+        "document-classifier/myname/version/version1",
+        "ARNs without /version/: AWS's classifier ARN is NAME/version/VERSION (evidence: create)",
+    ),
+    (
+        '    assert props["Status"] == "TRAINING"\n',
+        '    assert props["Status"] == "SUBMITTED"\n',
+        "a new job is TRAINING at once: AWS reports SUBMITTED first (evidence: console-sequence)",
+    ),
+    (
+        "    client.delete_document_classifier(DocumentClassifierArn=arn)\n",
+        "    time.sleep(24 * 3600)  # virtual: training ends first\n"
+        "    client.delete_document_classifier(DocumentClassifierArn=arn)\n",
+        "delete in any state: AWS deletes only classifiers that have finished (evidence: delete), "
+        "so wait for that",
+    ),
+    (
+        'assert err["Message"] == "RESOURCE_NOT_FOUND: Could not find specified resource."',
+        'assert "was not found" in err["Message"]',
+        "moto's own wording of the error message",
+    ),
 ]
 
 
@@ -56,8 +83,23 @@ def moto_tests(cache: Path) -> str:
     if not sdist.exists():
         cache.mkdir(parents=True, exist_ok=True)
         fetched = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-             f"moto=={version}", "-d", str(cache)], capture_output=True, text=True, timeout=300, check=False,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"moto=={version}",
+                "-d",
+                str(cache),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         if fetched.returncode != 0 or not sdist.exists():
             message = f"could not download moto {version}'s sdist: {fetched.stderr.strip()[-300:]}"
@@ -70,6 +112,7 @@ def moto_tests(cache: Path) -> str:
         return member.read().decode()
 
 
+@pytest.mark.slow
 def test_motos_classifier_tests_pass_against_the_model(tmp_path):
     source = moto_tests(ROOT / ".cache")
     for old, new, why in CORRECTIONS:
@@ -78,12 +121,31 @@ def test_motos_classifier_tests_pass_against_the_model(tmp_path):
     module = tmp_path / "test_moto_comprehend.py"
     module.write_text(source)
     report = tmp_path / "report.xml"
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-           "AWS_EC2_METADATA_DISABLED": "true"}
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "document_classifier",
-         f"--junitxml={report}", str(module)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-k",
+            "document_classifier",
+            f"--junitxml={report}",
+            str(module),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        check=False,
     )
     cases = ET.parse(report).getroot().iter("testcase")
     outcomes = {case.get("name"): [child.tag for child in case] for case in cases}

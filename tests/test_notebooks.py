@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from model.diagram import has_dot
+from stoprace.model.diagram import has_dot
 
 nbformat = pytest.importorskip("nbformat", reason="the notebook tests need the [test] extra")
 nbclient = pytest.importorskip("nbclient", reason="the notebook tests need the [test] extra")
@@ -19,7 +19,12 @@ FIGURES = ("image/png", "image/svg+xml")
 
 def test_the_notebooks_are_there():
     assert [n.name for n in NOTEBOOKS] == [
-        "01_lifecycle.ipynb", "02_stop_race.ipynb", "03_stop_storm.ipynb", "04_audit.ipynb", "05_fit.ipynb"]
+        "01_lifecycle.ipynb",
+        "02_stop_race.ipynb",
+        "03_stop_storm.ipynb",
+        "04_audit.ipynb",
+        "05_fit.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -45,7 +50,10 @@ def test_runs_and_shows_its_figures(path, monkeypatch):
     # Without Graphviz's dot a diagram shows as Mermaid (Markdown); the race figures are matplotlib's.
     kinds = FIGURES if has_dot() else (*FIGURES, "text/markdown")
     figures = [
-        output for cell in notebook.cells if cell.cell_type == "code"
-        for output in cell.outputs if any(kind in output.get("data", {}) for kind in kinds)
+        output
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if any(kind in output.get("data", {}) for kind in kinds)
     ]
     assert figures, f"{path.name} shows no figure"

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model import ComprehendService, ManualClock, TooManyRequestsException
-from model.lifecycle import race_lost
-from sim.scenario import RaceScenario
+from stoprace.model import ComprehendService, ManualClock, TooManyRequestsException
+from stoprace.model.lifecycle import race_lost
+from stoprace.sim.scenario import RaceScenario
 
 boto3 = pytest.importorskip("boto3", reason="the orchestrator tests need the aws extra")
 
-from sim.autopilot import attach  # noqa: E402
+from stoprace.sim.autopilot import attach  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("orchestrator", ROOT / "docs" / "examples" / "orchestrator.py")
@@ -40,31 +40,42 @@ CLIENT = None
 def comprehend():
     global CLIENT  # noqa: PLW0603 - one boto3 client for every example: creating one is slow
     if CLIENT is None:
-        CLIENT = boto3.client("comprehend", region_name="us-east-1", aws_access_key_id="unused",
-                              aws_secret_access_key="unused")
+        CLIENT = boto3.client(
+            "comprehend", region_name="us-east-1", aws_access_key_id="unused", aws_secret_access_key="unused"
+        )
     return CLIENT
 
 
 seconds = st.integers(min_value=0, max_value=7200).map(float)
 
 
+@pytest.mark.slow
 @given(
-    queue=seconds, duration=st.integers(300, 7200).map(float), latency=st.integers(1, 1800).map(float),
-    deadline=seconds, poll=st.sampled_from([120.0, 300.0, 600.0]),
-    ending=st.sampled_from(["finish", "warning", "fail"]), throttled=st.sampled_from([0.0, 0.3]),
+    queue=seconds,
+    duration=st.integers(300, 7200).map(float),
+    latency=st.integers(1, 1800).map(float),
+    deadline=seconds,
+    poll=st.sampled_from([120.0, 300.0, 600.0]),
+    ending=st.sampled_from(["finish", "warning", "fail"]),
+    throttled=st.sampled_from([0.0, 0.3]),
     seed=st.integers(0, 2**16),
 )
 def test_the_orchestrator_never_misreports_or_leaks(
     queue, duration, latency, deadline, poll, ending, throttled, seed
 ):
     scenario = RaceScenario(
-        queue_delay=f"fixed:{queue}", training_duration=f"fixed:{duration}", stop_latency=f"fixed:{latency}",
-        p_warning=1.0 if ending == "warning" else 0.0, p_failure=1.0 if ending == "fail" else 0.0,
+        queue_delay=f"fixed:{queue}",
+        training_duration=f"fixed:{duration}",
+        stop_latency=f"fixed:{latency}",
+        p_warning=1.0 if ending == "warning" else 0.0,
+        p_failure=1.0 if ending == "fail" else 0.0,
         failure_point="fixed:0.5",
     )
     faults = random.Random(seed)
     model = ComprehendService(
-        clock=ManualClock(), account_id="111122223333", region="us-east-1",
+        clock=ManualClock(),
+        account_id="111122223333",
+        region="us-east-1",
         admission=lambda operation, params: TooManyRequestsException if faults.random() < throttled else None,
     )
     client = comprehend()
@@ -72,7 +83,12 @@ def test_the_orchestrator_never_misreports_or_leaks(
     try:
         with bridge.virtual_time():  # botocore's own retries (standard mode from 1.44) wait virtually too
             outcome = orchestrator.train_with_deadline(
-                client, REQUEST, deadline, poll=poll, clock=lambda: model.clock.elapsed, sleep=bridge.sleep,
+                client,
+                REQUEST,
+                deadline,
+                poll=poll,
+                clock=lambda: model.clock.elapsed,
+                sleep=bridge.sleep,
                 rng=random.Random(seed),
             )
     finally:
@@ -97,18 +113,34 @@ def test_the_orchestrator_never_misreports_or_leaks(
 
 
 def test_a_stop_that_loses_the_race_is_reported_and_the_model_deleted():
-    scenario = RaceScenario(queue_delay="fixed:0", training_duration="fixed:3700", stop_latency="fixed:300",
-                            p_warning=0.0, p_failure=0.0)
+    scenario = RaceScenario(
+        queue_delay="fixed:0",
+        training_duration="fixed:3700",
+        stop_latency="fixed:300",
+        p_warning=0.0,
+        p_failure=0.0,
+    )
     model = ComprehendService(clock=ManualClock(), account_id="111122223333", region="us-east-1")
     bridge = attach(comprehend(), model, scenario)
     try:
         with bridge.virtual_time():
             outcome = orchestrator.train_with_deadline(
-                comprehend(), REQUEST, 3600, poll=60, sleep=bridge.sleep, clock=lambda: model.clock.elapsed,
-                rng=random.Random(1))
+                comprehend(),
+                REQUEST,
+                3600,
+                poll=60,
+                sleep=bridge.sleep,
+                clock=lambda: model.clock.elapsed,
+                rng=random.Random(1),
+            )
     finally:
         bridge.detach()
     reported = (outcome.status, outcome.stop_requested, outcome.race_lost, outcome.deleted)
     assert reported == ("TRAINED", True, True, True)
     assert [str(s) for s in model.path(outcome.arn)] == [
-        "SUBMITTED", "TRAINING", "STOP_REQUESTED", "TRAINED", "DELETING"]
+        "SUBMITTED",
+        "TRAINING",
+        "STOP_REQUESTED",
+        "TRAINED",
+        "DELETING",
+    ]

@@ -2,7 +2,7 @@ from collections import Counter
 
 import numpy as np
 
-from sim.outcome import Outcomes, RowResult, path_flags
+from stoprace.sim.outcome import Outcomes, RowResult, path_flags
 
 
 def test_path_flags():
@@ -16,11 +16,17 @@ def test_path_flags():
 
 def test_row_aggregates():
     row = RowResult(stop_at=60.0)
-    row.add(Outcomes.from_paths(
-        ["SUBMITTED>TRAINING>STOP_REQUESTED>TRAINED", "SUBMITTED>TRAINING>STOP_REQUESTED>STOPPED",
-         "SUBMITTED>TRAINING>STOP_REQUESTED>STOPPED", "SUBMITTED>STOP_REQUESTED>STOPPED"],
-        np.array([100.0, 50.0, 30.0, 0.0]),
-    ))
+    row.add(
+        Outcomes.from_paths(
+            [
+                "SUBMITTED>TRAINING>STOP_REQUESTED>TRAINED",
+                "SUBMITTED>TRAINING>STOP_REQUESTED>STOPPED",
+                "SUBMITTED>TRAINING>STOP_REQUESTED>STOPPED",
+                "SUBMITTED>STOP_REQUESTED>STOPPED",
+            ],
+            np.array([100.0, 50.0, 30.0, 0.0]),
+        )
+    )
     assert row.final == Counter({"STOPPED": 3, "TRAINED": 1})
     assert (row.stop_requested, row.race_lost, row.p_race_lost) == (3, 1, 1 / 3)
     assert row.mean_billed_seconds == 45.0

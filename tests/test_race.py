@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import Policy
-from sim import race
-from sim.draws import JobInputs
-from sim.scenario import RaceScenario
-from sim.stats import wilson_interval
+from stoprace.model import Policy
+from stoprace.sim import race
+from stoprace.sim.draws import JobInputs
+from stoprace.sim.scenario import RaceScenario
+from stoprace.sim.stats import wilson_interval
 
 
 def one_job(times, end_trigger=0, policy=Policy()):  # noqa: B008
     """Race one job. ``times``: (training starts, training ends, stop sent, stop takes effect), with no
-    provisioning or finalization; or all six event times of sim.draws.EVENTS."""
+    provisioning or finalization; or all six event times of stoprace.sim.draws.EVENTS."""
     if len(times) == 4:
         start, end, stop, effect = times
         times = (start, start, end, end, stop, effect)
@@ -76,7 +76,9 @@ def test_a_stop_during_finalization_loses_the_race_and_saves_nothing():
     # Without the phase, the same minute is billed training, and the stop wins it.
     billed = Policy(billing_end="with_end")
     assert one_job((60, 60, 3000, 3065, 3010, 3030), policy=billed) == (
-        "SUBMITTED>TRAINING>STOP_REQUESTED>STOPPED", 2970.0)
+        "SUBMITTED>TRAINING>STOP_REQUESTED>STOPPED",
+        2970.0,
+    )
 
 
 def test_a_stop_during_provisioning_saves_the_whole_bill():
@@ -85,7 +87,9 @@ def test_a_stop_during_provisioning_saves_the_whole_bill():
     # If billing begins while the stop is pending, it is billed until the stop takes effect.
     assert one_job((60, 180, 3000, 3065, 100, 200)) == (stopped, 20.0)
     assert one_job((60, 180, 3000, 3065, 100, 150), policy=Policy(billing_start="with_training")) == (
-        stopped, 90.0)
+        stopped,
+        90.0,
+    )
 
 
 def test_billing_of_a_stopped_job_follows_the_policy():
@@ -98,8 +102,15 @@ def test_exponential_race_matches_the_closed_form():
     # Exponential durations are memoryless: at the stop, remaining training is exponential (mean D),
     # so the completion beats an exponential stop latency (mean L) with probability L / (L + D).
     scenario = RaceScenario(
-        queue_delay="fixed:0", training_duration="exponential:mean=3600", stop_latency="exponential:mean=600",
-        finalization="fixed:0", p_warning=0.0, p_failure=0.0, stop_at=(1800.0,), replications=20_000, seed=11,
+        queue_delay="fixed:0",
+        training_duration="exponential:mean=3600",
+        stop_latency="exponential:mean=600",
+        finalization="fixed:0",
+        p_warning=0.0,
+        p_failure=0.0,
+        stop_at=(1800.0,),
+        replications=20_000,
+        seed=11,
     )
     row = race.simulate(scenario).rows[0]
     low, high = wilson_interval(row.race_lost, row.stop_requested, 0.999)
@@ -117,8 +128,16 @@ def test_per_job_records_as_a_tidy_table():
     frame = race.simulate(scenario, keep_jobs=True).to_dataframe()
     assert len(frame) == 600
     assert list(frame.columns) == [
-        "stop_at", "job", "path", "final", "submit", "training_start", "stop_request", "end",
-        "billed_seconds", "race_lost",
+        "stop_at",
+        "job",
+        "path",
+        "final",
+        "submit",
+        "training_start",
+        "stop_request",
+        "end",
+        "billed_seconds",
+        "race_lost",
     ]
     trained = frame.dropna(subset=["training_start"])
     assert (trained["training_start"] <= trained["end"]).all()

@@ -1,4 +1,4 @@
-"""sim.retry against botocore's own retry code, read from and run in the installed botocore (CI runs
+"""stoprace.sim.retry against botocore's own retry code, read from and run in the installed botocore (CI runs
 this module with the newest botocore and, in .ci/aio, with 1.43)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import retry
+from stoprace.sim import retry
 
 botocore = pytest.importorskip("botocore", reason="the conformance tests read botocore's retry rules")
 from botocore import configprovider  # noqa: E402
@@ -62,7 +62,9 @@ def test_legacy_mode_is_botocores_legacy_configuration():
     assert attempts == retry.Retrier("legacy", np.random.default_rng(0)).max_attempts
     assert statuses == set(retry._LEGACY_STATUSES)
     assert codes == set(retry._LEGACY_CODES_AT_400)
-    assert "TooManyRequestsException" not in codes  # SPEC 4: a throttled Comprehend call is not retried
+    assert (
+        "TooManyRequestsException" not in codes
+    )  # evidence retry-legacy: a throttled Comprehend call is not retried
 
 
 def test_standard_mode_is_botocores_standard_configuration():
@@ -91,7 +93,8 @@ class _Fixed:
 def _context(attempt: int, code: str, status: int, retry_after_ms: str | None = None):
     headers = {"x-amz-retry-after": retry_after_ms} if retry_after_ms is not None else {}
     return standard.RetryContext(
-        attempt_number=attempt, operation_model=OPERATION,
+        attempt_number=attempt,
+        operation_model=OPERATION,
         parsed_response={"Error": {"Code": code, "Message": ""}},
         http_response=AWSResponse("https://comprehend", status, headers, None),
     )
@@ -126,7 +129,8 @@ def test_retry_costs_are_botocores(code_status):
     code, status = code_status
     checker_quota = quota.RetryQuota()
     checker = standard.RetryQuotaChecker(
-        checker_quota, standard.ThrottlingErrorDetector(standard.RetryEventAdapter()))
+        checker_quota, standard.ThrottlingErrorDetector(standard.RetryEventAdapter())
+    )
     context = _context(1, code, status)
     assert checker.acquire_retry_quota(context)
     ours = retry.Retrier("standard", np.random.default_rng(0), rules=INSTALLED)
@@ -185,7 +189,10 @@ def test_adaptive_rate_limiter_is_botocores():
         parsed = {"Error": {"Code": code, "Message": ""}} if code else {}
         theirs.on_receiving_response(
             response=(AWSResponse("https://comprehend", 400 if code else 200, {}, None), parsed),
-            caught_exception=None, attempts=1, operation=OPERATION, request_dict={"context": {}},
+            caught_exception=None,
+            attempts=1,
+            operation=OPERATION,
+            request_dict={"context": {}},
         )
         ours.record(now, throttled)
         assert ours.enabled == theirs._enabled

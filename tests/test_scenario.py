@@ -2,9 +2,9 @@ import dataclasses
 
 import pytest
 
-from model import Policy
-from sim.distributions import parse_distribution
-from sim.scenario import RaceScenario
+from stoprace.model import Policy
+from stoprace.sim.distributions import parse_distribution
+from stoprace.sim.scenario import RaceScenario
 
 
 def test_defaults_are_a_realistic_hour_long_job():
@@ -64,11 +64,11 @@ def test_bad_fields_are_refused_by_name(changes, message):
     ("changes", "message"),
     [
         ({"training_duration": 3600}, "must be a distribution spec"),
-        ({"policy": {"deletable": "finished"}}, "policy must be a model.Policy"),
+        ({"policy": {"deletable": "finished"}}, "policy must be a stoprace.model.Policy"),
     ],
 )
 def test_a_field_of_the_wrong_type_is_a_type_error_as_everywhere(changes, message):
-    from model import ComprehendService, TrainingJob  # noqa: PLC0415
+    from stoprace.model import ComprehendService, TrainingJob  # noqa: PLC0415
 
     with pytest.raises(TypeError, match=message):
         RaceScenario(**changes)

@@ -1,4 +1,4 @@
-"""ComprehendService against SPEC sections 1-3 and 5, through its boto3-shaped API only."""
+"""ComprehendService against the documented facts and the policy, through its boto3-shaped API only."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import weakref
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from helpers import ACCOUNT, REGION, create_request, snapshot, walk
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model import (
+from stoprace.model import (
     EPOCH,
     ComprehendService,
     InternalServerException,
@@ -29,7 +30,6 @@ from model import (
     UnsupportedLanguageException,
     ValidationException,
 )
-from tests.conftest import ACCOUNT, REGION, create_request, snapshot, walk
 
 ARN_PREFIX = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/"
 
@@ -62,7 +62,7 @@ def test_create_with_a_version_puts_it_in_the_arn(service):
 def test_the_lost_race_end_to_end(service, clock):
     arn = create(service)
     assert service.fire(arn, "start_training") == "TRAINING"
-    assert "TrainingStartTime" not in props(service, arn)  # provisioning (SPEC 7)
+    assert "TrainingStartTime" not in props(service, arn)  # provisioning (evidence: provisioning)
     clock.advance(120)
     assert service.fire(arn, "begin_billing") == "TRAINING"
     assert props(service, arn)["TrainingStartTime"] == clock()
@@ -177,7 +177,7 @@ def test_botocore_status_convention_can_be_selected(make_service):
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
 
 
-# --- stop in each of the 8 statuses, under each policy (SPEC section 5, written out) ------------------
+# --- stop in each of the 8 statuses, under each policy (the open questions, written out) ----------------
 
 # (status, policy field that governs it or None) -> expected status after an accepted stop
 STOP_EXPECTATIONS = {
@@ -287,8 +287,12 @@ def test_billing_accrues_while_training(service, clock):
 
 
 def test_describe_echoes_the_request_and_defaults_mode(service):
-    arn = create(service, VersionName="v1", Mode="MULTI_LABEL", VpcConfig={
-        "SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1"]})
+    arn = create(
+        service,
+        VersionName="v1",
+        Mode="MULTI_LABEL",
+        VpcConfig={"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1"]},
+    )
     p = props(service, arn)
     assert p["DocumentClassifierArn"] == arn
     assert p["LanguageCode"] == "en"
@@ -506,11 +510,17 @@ def test_pagination_survives_deletes_between_pages(service):
     assert listed == [arns[3], arns[5]]
 
 
-@pytest.mark.parametrize(("bad", "constraint"), [
-    (0, "value greater than or equal to 1"), (501, "value less than or equal to 500"),
-    (-1, "value greater than or equal to 1"), ("10", "type integer"), (True, "type integer"),
-    (2.5, "type integer"),
-])
+@pytest.mark.parametrize(
+    ("bad", "constraint"),
+    [
+        (0, "value greater than or equal to 1"),
+        (501, "value less than or equal to 500"),
+        (-1, "value greater than or equal to 1"),
+        ("10", "type integer"),
+        (True, "type integer"),
+        (2.5, "type integer"),
+    ],
+)
 def test_max_results_must_be_1_to_500(service, bad, constraint):
     expected = f"at 'maxResults' failed to satisfy constraint: Member must (have|be of) {constraint}"
     with pytest.raises(ValidationException, match=expected):
@@ -750,28 +760,51 @@ def test_a_dropped_service_and_its_jobs_are_garbage_collected():
 # --- a failed call changes nothing, whatever the junk ------------------------------------------------------
 
 junk = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=300),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=300),
     st.lists(st.text(max_size=5), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
 )
 keys = st.sampled_from(
-    ["DocumentClassifierArn", "DocumentClassifierName", "Filter", "MaxResults", "NextToken",
-     "LanguageCode", "InputDataConfig", "DataAccessRoleArn", "VersionName", "Tags", "Mode", "Nope"]
+    [
+        "DocumentClassifierArn",
+        "DocumentClassifierName",
+        "Filter",
+        "MaxResults",
+        "NextToken",
+        "LanguageCode",
+        "InputDataConfig",
+        "DataAccessRoleArn",
+        "VersionName",
+        "Tags",
+        "Mode",
+        "Nope",
+    ]
 )
 
 
 @given(
     operation=st.sampled_from(
-        ["create_document_classifier", "describe_document_classifier", "list_document_classifiers",
-         "stop_training_document_classifier", "delete_document_classifier"]
+        [
+            "create_document_classifier",
+            "describe_document_classifier",
+            "list_document_classifiers",
+            "stop_training_document_classifier",
+            "delete_document_classifier",
+        ]
     ),
     params=st.dictionaries(keys, junk, max_size=4),
 )
 def test_any_failed_call_changes_nothing(operation, params):
     clock = ManualClock()
     service = ComprehendService(clock=clock)
-    arns = [service.create_document_classifier(**create_request(f"j{i}"))["DocumentClassifierArn"]
-            for i in range(3)]
+    arns = [
+        service.create_document_classifier(**create_request(f"j{i}"))["DocumentClassifierArn"]
+        for i in range(3)
+    ]
     for arn, status in zip(arns, ("TRAINING", "TRAINED", "STOP_REQUESTED"), strict=True):
         walk(service, arn, status)
     before = snapshot(service)
@@ -782,8 +815,12 @@ def test_any_failed_call_changes_nothing(operation, params):
         failure = err
     if failure is not None:
         assert failure.code in {
-            "ValidationException", "InvalidRequestException", "InvalidFilterException",
-            "ResourceNotFoundException", "UnsupportedLanguageException", "TooManyTagsException",
+            "ValidationException",
+            "InvalidRequestException",
+            "InvalidFilterException",
+            "ResourceNotFoundException",
+            "UnsupportedLanguageException",
+            "TooManyTagsException",
         }
         assert failure.operation_name
         assert snapshot(service) == before
@@ -833,7 +870,8 @@ def test_a_refused_call_is_told_with_its_error_and_changes_nothing():
         service.fire(arn, "finish_stop")
     assert changes == []
     assert [(c.operation, c.error, c.step) for c in calls[1:]] == [
-        ("DeleteDocumentClassifier", "InvalidRequestException", None)]
+        ("DeleteDocumentClassifier", "InvalidRequestException", None)
+    ]
 
 
 def test_unsubscribed_observers_and_forks_hear_nothing():

@@ -4,17 +4,27 @@ replaying through the model to the same violations."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
 
-from model import DEFAULT_POLICY, EDGES, SERVICE_TRIGGERS, Actor, Edge, Policy, Provenance, enabled_edges
-from model.check import NO_TRAPS, check, judge_trace
-from model.lifecycle import GUARDS
-from model.promela import PROPERTIES, promela, properties
-from model.promela_properties import SAME_AS, STRONGER
-from sim.cli import main
-from sim.spin import covering_policies, disagreements, missing, replay, verify
+from stoprace.model import (
+    DEFAULT_POLICY,
+    EDGES,
+    SERVICE_TRIGGERS,
+    Actor,
+    Edge,
+    Policy,
+    Provenance,
+    enabled_edges,
+)
+from stoprace.model.check import NO_TRAPS, check, replay
+from stoprace.model.lifecycle import GUARDS
+from stoprace.model.promela import PROPERTIES, promela, properties
+from stoprace.model.promela_properties import SAME_AS, STRONGER
+from stoprace.sim.cli import main
+from stoprace.sim.spin import covering_policies, disagreements, missing, verify
 
 needs_spin = pytest.mark.skipif(missing() is not None, reason=missing() or "")
 REJECT = Policy(stop_when_submitted="reject")
@@ -80,7 +90,7 @@ def test_the_properties_follow_the_policy_and_scenario():
 
 
 def test_the_covering_set_has_every_alternative_of_every_field():
-    from model import policy_fields  # noqa: PLC0415
+    from stoprace.model import policy_fields  # noqa: PLC0415
 
     seen = {(f.name, getattr(p, f.name)) for p in covering_policies() for f in policy_fields()}
     assert seen == {(f.name, c) for f in policy_fields() for c in f.choices}
@@ -116,10 +126,15 @@ def test_spin_fails_each_broken_table_as_the_in_house_checker_does(name, policy)
         # The trail, replayed through the model and judged as the in-house checker judges, shows the
         # very violation the in-house checker reports, by the same shortest steps.
         trail = ("create", *failed[prop].trail)
-        replayed = {v.property: v for v in judge_trace(trail, policy, "one_job", edges)}
-        same = [s for s in SAME_AS[prop] if s in shortest and s in replayed
-                and replayed[s].detail == shortest[s].detail
-                and replayed[s].trace == shortest[s].trace == trail]
+        replayed = {v.property: v for v in replay(trail, policy, "one_job", edges).violations}
+        same = [
+            s
+            for s in SAME_AS[prop]
+            if s in shortest
+            and s in replayed
+            and replayed[s].detail == shortest[s].detail
+            and replayed[s].trace == shortest[s].trace == trail
+        ]
         assert same, (prop, trail, {s: shortest.get(s) for s in SAME_AS[prop]})
 
 
@@ -127,31 +142,48 @@ def test_spin_fails_each_broken_table_as_the_in_house_checker_does(name, policy)
 def test_a_trap_and_a_livelock_fail_finishes_with_trails_that_never_end_the_job():
     edges, _, _ = BROKEN["no stop ever finishes"]
     trapped = {p.name: p for p in verify(DEFAULT_POLICY, edges).properties}["finishes"]
-    (job,) = replay(trapped.trail, DEFAULT_POLICY, edges)
-    assert job.status == "STOP_REQUESTED"
-    assert not any(job.can_fire(t) for t in SERVICE_TRIGGERS)  # trapped: the in-house violation
-    ours = [v for v in check([DEFAULT_POLICY], edges=edges, scenarios=["one_job"], workers=1).violations
-            if v.property == NO_TRAPS]
-    assert [v.detail for v in ours] == [f"a {job.status} job can never finish by itself"]
+    trapped_job = replay(("create", *trapped.trail), DEFAULT_POLICY, "one_job", edges)
+    status = trapped_job.service.status(trapped_job.arn)
+    assert status == "STOP_REQUESTED"
+    assert not any(trapped_job.service.can_fire(trapped_job.arn, t) for t in SERVICE_TRIGGERS)  # trapped
+    ours = [
+        v
+        for v in check([DEFAULT_POLICY], edges=edges, scenarios=["one_job"], workers=1).violations
+        if v.property == NO_TRAPS
+    ]
+    assert [v.detail for v in ours] == [f"a {status} job can never finish by itself"]
 
     edges, _, _ = BROKEN["a stop request is undone"]
     looping = {p.name: p for p in verify(DEFAULT_POLICY, edges).properties}["finishes"]
-    (job,) = replay(looping.trail, DEFAULT_POLICY, edges)
-    steps = list(zip(job.path, job.path[1:], strict=False))
+    looped = replay(("create", *looping.trail), DEFAULT_POLICY, "one_job", edges)
+    path = [str(s) for s in looped.service.path(looped.arn)]
+    steps = list(itertools.pairwise(path))
     assert ("STOP_REQUESTED", "TRAINING") in steps
     assert ("TRAINING", "STOP_REQUESTED") in steps
-    assert job.status in ("TRAINING", "STOP_REQUESTED")  # a cycle: the job never finishes
+    assert path[-1] in ("TRAINING", "STOP_REQUESTED")  # a cycle: the job never finishes
 
 
 # Models that break one property each, by a wrong answer or effect the table cannot express: SPIN must
 # fail that property alone (each property can fail).
 MUTANTS = [
-    ("rejection", "one_job", "last_call = InvalidRequestException  /* no edge: refused */",
-     "last_call = ResourceNotFoundException  /* no edge: refused */"),
-    ("failed_call", "one_job", "step(DELETE); last_call = InvalidRequestException",
-     "step(DELETE); SubmitTime = false; last_call = InvalidRequestException"),
-    ("name_in_use", "name_reuse", "step(CREATE); last_call = ResourceInUseException",
-     "step(CREATE); last_call = InvalidRequestException"),
+    (
+        "rejection",
+        "one_job",
+        "last_call = InvalidRequestException  /* no edge: refused */",
+        "last_call = ResourceNotFoundException  /* no edge: refused */",
+    ),
+    (
+        "failed_call",
+        "one_job",
+        "step(DELETE); last_call = InvalidRequestException",
+        "step(DELETE); SubmitTime = false; last_call = InvalidRequestException",
+    ),
+    (
+        "name_in_use",
+        "name_reuse",
+        "step(CREATE); last_call = ResourceInUseException",
+        "step(CREATE); last_call = InvalidRequestException",
+    ),
     ("name_free", "name_reuse", "creates++; last_call = ACCEPTED", "creates++; last_call = NO_CHANGE"),
     ("create_submitted", "name_reuse", "step(CREATE); status = SUBMITTED", "step(CREATE); status = TRAINING"),
 ]

@@ -4,7 +4,7 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
-from sim.stats import mean_interval, wilson_interval
+from stoprace.sim.stats import mean_interval, wilson_interval
 
 
 def test_known_interval():

@@ -1,17 +1,23 @@
-from model import ACTIVE, DELETED, FINISHED, Status
+from stoprace.model import ACTIVE, DELETED, FINISHED, Status
 
-SPEC_STATUSES = [
-    "SUBMITTED", "TRAINING", "DELETING", "STOP_REQUESTED", "STOPPED", "IN_ERROR", "TRAINED",
+DOCUMENTED_STATUSES = [
+    "SUBMITTED",
+    "TRAINING",
+    "DELETING",
+    "STOP_REQUESTED",
+    "STOPPED",
+    "IN_ERROR",
+    "TRAINED",
     "TRAINED_WITH_WARNING",
 ]
 
 
 def test_status_has_exactly_the_eight_spec_values_in_order():
-    assert [s.value for s in Status] == SPEC_STATUSES
+    assert [s.value for s in Status] == DOCUMENTED_STATUSES
 
 
 def test_statuses_are_strings_equal_to_their_spelling():
-    for value in SPEC_STATUSES:
+    for value in DOCUMENTED_STATUSES:
         assert Status(value) == value
         assert isinstance(Status(value), str)
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model import ArnError, ComprehendService, ServiceError, Status, validate_arn, validate_name
-from model.lifecycle import SERVICE_TRIGGERS
-from model.strategies import (
+from stoprace.model import ArnError, ComprehendService, ServiceError, Status, validate_arn, validate_name
+from stoprace.model.lifecycle import SERVICE_TRIGGERS
+from stoprace.model.strategies import (
     create_requests,
     invalid_arns,
     invalid_create_requests,

@@ -12,22 +12,31 @@ from pathlib import Path
 
 import pytest
 
-from sim.sweep import Sweep, SweepError, load_results, run_cell, run_sweep, sweep_from_toml
+from stoprace.sim.sweep import Sweep, SweepError, load_results, run_cell, run_sweep, sweep_from_toml
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEP = Sweep(
     "race",
     base={"replications": 4000, "stop_at": [1800.0, 3600.0]},
-    grid={"stop_latency": ["exponential:mean=60", "exponential:mean=300", "fixed:120"],
-          "training_duration": ["lognormal:median=3600,sigma=0.2", "gamma:shape=4,scale=900"]},
+    grid={
+        "stop_latency": ["exponential:mean=60", "exponential:mean=300", "fixed:120"],
+        "training_duration": ["lognormal:median=3600,sigma=0.2", "gamma:shape=4,scale=900"],
+    },
     seed=7,
 )
 
 
 def stoprace(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd,
-                          env=env, check=False, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "stoprace", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_the_same_sweep_gives_identical_results_on_every_backend(tmp_path):
@@ -44,8 +53,12 @@ def test_the_same_sweep_gives_identical_results_on_every_backend(tmp_path):
 
 
 def test_a_cells_result_depends_on_its_settings_not_on_its_place(tmp_path):
-    reordered = Sweep(SWEEP.kind, base=SWEEP.base, seed=SWEEP.seed,
-                      grid={k: list(reversed(v)) for k, v in SWEEP.grid.items()})
+    reordered = Sweep(
+        SWEEP.kind,
+        base=SWEEP.base,
+        seed=SWEEP.seed,
+        grid={k: list(reversed(v)) for k, v in SWEEP.grid.items()},
+    )
     run_sweep(SWEEP, tmp_path / "a.csv", backend="serial")
     run_sweep(reordered, tmp_path / "b.csv", backend="serial")
 
@@ -89,8 +102,19 @@ def test_a_results_file_of_another_sweep_is_refused(tmp_path):
 @pytest.mark.slow
 def test_killed_midway_and_resumed_from_the_command_line_gives_the_same_results(tmp_path):
     latencies = "|".join(f"exponential:mean={m}" for m in (60, 180, 600, 1200))
-    args = ["sweep", "race", "--grid", f"stop_latency={latencies}", "stop_at=1200:6000:1200",
-            "--set", "replications=150000", "--backend", "serial", "--seed", "3"]
+    args = [
+        "sweep",
+        "race",
+        "--grid",
+        f"stop_latency={latencies}",
+        "stop_at=1200:6000:1200",
+        "--set",
+        "replications=150000",
+        "--backend",
+        "serial",
+        "--seed",
+        "3",
+    ]
     (tmp_path / "whole").mkdir()
     (tmp_path / "killed").mkdir()
     whole = stoprace(*args, "--out", "results.csv", cwd=tmp_path / "whole")
@@ -101,8 +125,13 @@ def test_killed_midway_and_resumed_from_the_command_line_gives_the_same_results(
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     results = tmp_path / "killed" / "results.csv"
     quiet = subprocess.DEVNULL
-    victim = subprocess.Popen([sys.executable, "-m", "sim", *args, "--out", "results.csv"],
-                              cwd=tmp_path / "killed", env=env, stdout=quiet, stderr=quiet)
+    victim = subprocess.Popen(
+        [sys.executable, "-m", "stoprace", *args, "--out", "results.csv"],
+        cwd=tmp_path / "killed",
+        env=env,
+        stdout=quiet,
+        stderr=quiet,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and victim.poll() is None:
         if results.exists() and len(results.read_text().splitlines()) >= 6:  # header and 5 cells
@@ -135,12 +164,28 @@ def _processes_with(token: str) -> list[int]:
 def test_a_killed_sweep_leaves_no_worker_processes_behind(tmp_path):
     """SIGKILL gives the sweep no chance to stop its pool: its workers notice their parent is gone."""
     out = tmp_path / "orphans.csv"
-    args = ["sweep", "race", "--grid", "stop_latency=exponential:mean=60|exponential:mean=600",
-            "stop_at=600:6000:600", "--set", "replications=400000", "--backend", "processes",
-            "--workers", "2", "--out", str(out)]
+    args = [
+        "sweep",
+        "race",
+        "--grid",
+        "stop_latency=exponential:mean=60|exponential:mean=600",
+        "stop_at=600:6000:600",
+        "--set",
+        "replications=400000",
+        "--backend",
+        "processes",
+        "--workers",
+        "2",
+        "--out",
+        str(out),
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    victim = subprocess.Popen([sys.executable, "-m", "sim", *args], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    victim = subprocess.Popen(
+        [sys.executable, "-m", "stoprace", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(_processes_with(str(out))) < 3 and victim.poll() is None:
         time.sleep(0.05)
@@ -212,9 +257,13 @@ def test_the_results_file_records_its_definition(tmp_path):
 
 
 def test_a_grid_past_the_cell_limit_is_refused_before_any_cell_is_built():
-    from sim.sweep.definition import MAX_CELLS  # noqa: PLC0415
+    from stoprace.sim.sweep.definition import MAX_CELLS  # noqa: PLC0415
 
-    grid = {"p_warning": [0.0, 0.5], "p_failure": [i / 1000 for i in range(1000)],
-            "stop_latency": [f"fixed:{i}" for i in range(100)], "queue_delay": ["fixed:1", "fixed:2"]}
+    grid = {
+        "p_warning": [0.0, 0.5],
+        "p_failure": [i / 1000 for i in range(1000)],
+        "stop_latency": [f"fixed:{i}" for i in range(100)],
+        "queue_delay": ["fixed:1", "fixed:2"],
+    }
     with pytest.raises(SweepError, match=f"400,000 cells; at most {MAX_CELLS:,}"):
         Sweep("race", grid=grid)

@@ -1,7 +1,7 @@
 import json
 
-from model import EDGES, Policy, policy_fields
-from model.tables import as_json, as_text, assumptions_markdown
+from stoprace.model import EDGES, Policy, policy_fields
+from stoprace.model.tables import as_json, as_text, assumptions_markdown
 
 
 def test_json_says_how_the_race_can_be_lost_and_what_each_ending_stamps():
@@ -9,7 +9,7 @@ def test_json_says_how_the_race_can_be_lost_and_what_each_ending_stamps():
     rows = {(r["trigger"], tuple(r["source"]), r["dest"]): r for r in data["edges"]}
     lost = rows["finish_training", ("STOP_REQUESTED",), "TRAINED"]
     assert (lost["actor"], lost["provenance"], lost["guard"]) == ("service", "documented", "has_trained")
-    assert lost["evidence"].startswith("SEED:")
+    assert lost["facts"] == ["stop-race"]
     assert lost["stamps"] == ["TrainingEndTime", "EndTime"]
     starts = {
         r["when"]["billing_start"]: r["stamps"] for r in data["edges"] if r["trigger"] == "start_training"
@@ -19,7 +19,8 @@ def test_json_says_how_the_race_can_be_lost_and_what_each_ending_stamps():
     assert rows["end_billing", ("TRAINING",), "TRAINING"]["stamps"] == ["TrainingEndTime"]
     early = [r for r in data["edges"] if r["when"].get("stopped_training_end") == "at_stop_request"]
     assert {(tuple(r["stamps"]), tuple(r["stamps_from"].items())) for r in early} == {
-        (("EndTime",), (("TrainingEndTime", "StopRequestTime"),))}
+        (("EndTime",), (("TrainingEndTime", "StopRequestTime"),))
+    }
     assert rows["stop", ("STOP_REQUESTED",), None]["stamps"] == []
     assert {p["field"] for p in data["policy"]} == {f.name for f in policy_fields()}
 

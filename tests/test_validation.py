@@ -9,7 +9,7 @@ from importlib import resources
 
 import pytest
 
-from model import (
+from stoprace.model import (
     ArnPattern,
     ComprehendService,
     InvalidFilterException,
@@ -17,13 +17,17 @@ from model import (
     ManualClock,
     ValidationException,
 )
-from model.shapes import OPERATIONS, extract, input_shape
-from model.validation import describe, violations
+from stoprace.model.shapes import OPERATIONS, extract, input_shape
+from stoprace.model.validation import describe, violations
 
 ACCOUNT, REGION = "111122223333", "us-east-1"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/comprehend-access"
-REQUEST = {"DocumentClassifierName": "news", "DataAccessRoleArn": ROLE,
-           "InputDataConfig": {"S3Uri": "s3://bucket/train.csv"}, "LanguageCode": "en"}
+REQUEST = {
+    "DocumentClassifierName": "news",
+    "DataAccessRoleArn": ROLE,
+    "InputDataConfig": {"S3Uri": "s3://bucket/train.csv"},
+    "LanguageCode": "en",
+}
 ARN = f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier/news"
 LONG_ARN = ARN + "s" * (257 - len(ARN))  # on the pattern, one character too long
 PREFIX = " failed to satisfy constraint: "
@@ -35,11 +39,13 @@ def service(**options) -> ComprehendService:
 
 def test_the_committed_shapes_are_the_installed_botocores():
     session = pytest.importorskip("botocore.session", reason="the shapes are compared with botocore's")
-    committed = json.loads(resources.files("model").joinpath("data", "comprehend_inputs.json").read_text())
+    committed = json.loads(
+        resources.files("stoprace.model").joinpath("data", "comprehend_inputs.json").read_text()
+    )
     installed = extract(session.get_session().get_service_model("comprehend"))
     assert {k: committed[k] for k in ("operations", "shapes")} == installed, (
         "botocore's model changed: regenerate with "
-        "`python -m model.shapes > model/data/comprehend_inputs.json`"
+        "`python -m stoprace.model.shapes > model/data/comprehend_inputs.json`"
     )
 
 
@@ -49,31 +55,59 @@ def test_every_modelled_operation_has_its_input_shape():
         input_shape("DetectSentiment")
 
 
-@pytest.mark.parametrize(("operation", "params", "expected"), [
-    ("StopTrainingDocumentClassifier", {}, "Value null at 'documentClassifierArn'" + PREFIX
-     + "Member must not be null"),
-    ("DescribeDocumentClassifier", {"DocumentClassifierArn": LONG_ARN},
-     f"Value '{LONG_ARN}' at 'documentClassifierArn'" + PREFIX
-     + "Member must have length less than or equal to 256"),
-    ("ListDocumentClassifiers", {"MaxResults": 501},
-     "Value '501' at 'maxResults'" + PREFIX + "Member must have value less than or equal to 500"),
-    ("ListDocumentClassifiers", {"Filter": {"Status": "RUNNING"}},
-     "Value 'RUNNING' at 'filter.status'" + PREFIX + "Member must satisfy enum value set: [SUBMITTED, "
-     "TRAINING, DELETING, STOP_REQUESTED, STOPPED, IN_ERROR, TRAINED, TRAINED_WITH_WARNING]"),
-    ("TagResource", {"ResourceArn": ARN, "Tags": [{"Key": "k"}, {"Key": "x" * 129}]},
-     f"Value '{'x' * 129}' at 'tags.2.member.key'" + PREFIX
-     + "Member must have length less than or equal to 128"),
-    ("UntagResource", {"ResourceArn": ARN, "TagKeys": ["ok", ""]},
-     "Value '[ok, ]' at 'tagKeys'" + PREFIX + "Member must satisfy constraint: [Member must have length "
-     "less than or equal to 128, Member must have length greater than or equal to 1]"),
-], ids=["null", "length", "value", "enum", "list-of-structures", "list-of-strings"])
+@pytest.mark.parametrize(
+    ("operation", "params", "expected"),
+    [
+        (
+            "StopTrainingDocumentClassifier",
+            {},
+            "Value null at 'documentClassifierArn'" + PREFIX + "Member must not be null",
+        ),
+        (
+            "DescribeDocumentClassifier",
+            {"DocumentClassifierArn": LONG_ARN},
+            f"Value '{LONG_ARN}' at 'documentClassifierArn'"
+            + PREFIX
+            + "Member must have length less than or equal to 256",
+        ),
+        (
+            "ListDocumentClassifiers",
+            {"MaxResults": 501},
+            "Value '501' at 'maxResults'" + PREFIX + "Member must have value less than or equal to 500",
+        ),
+        (
+            "ListDocumentClassifiers",
+            {"Filter": {"Status": "RUNNING"}},
+            "Value 'RUNNING' at 'filter.status'" + PREFIX + "Member must satisfy enum value set: [SUBMITTED, "
+            "TRAINING, DELETING, STOP_REQUESTED, STOPPED, IN_ERROR, TRAINED, TRAINED_WITH_WARNING]",
+        ),
+        (
+            "TagResource",
+            {"ResourceArn": ARN, "Tags": [{"Key": "k"}, {"Key": "x" * 129}]},
+            f"Value '{'x' * 129}' at 'tags.2.member.key'"
+            + PREFIX
+            + "Member must have length less than or equal to 128",
+        ),
+        (
+            "UntagResource",
+            {"ResourceArn": ARN, "TagKeys": ["ok", ""]},
+            "Value '[ok, ]' at 'tagKeys'"
+            + PREFIX
+            + "Member must satisfy constraint: [Member must have length "
+            "less than or equal to 128, Member must have length greater than or equal to 1]",
+        ),
+    ],
+    ids=["null", "length", "value", "enum", "list-of-structures", "list-of-strings"],
+)
 def test_a_violation_is_worded_as_aws_words_it(operation, params, expected):
     assert describe(violations(operation, params)) == f"1 validation error detected: {expected}"
 
 
 def test_every_violation_is_counted_and_listed_in_member_order():
-    found = violations("CreateDocumentClassifier", {**REQUEST, "DocumentClassifierName": "no spaces",
-                                                    "LanguageCode": "xx", "Mode": "BOTH"})
+    found = violations(
+        "CreateDocumentClassifier",
+        {**REQUEST, "DocumentClassifierName": "no spaces", "LanguageCode": "xx", "Mode": "BOTH"},
+    )
     assert [(v.path, v.constraint.split(":")[0]) for v in found] == [
         ("documentClassifierName", "Member must satisfy regular expression pattern"),
         ("languageCode", "Member must satisfy enum value set"),
@@ -98,8 +132,14 @@ def test_the_service_answers_with_the_chosen_error_and_changes_nothing(code):
     model.create_document_classifier(**REQUEST)
     before = model.list_document_classifiers()
     with pytest.raises((ValidationException, InvalidRequestException)) as caught:
-        model.create_document_classifier(**{**REQUEST, "DocumentClassifierName": "b", "LanguageCode": "xx",
-                                            "Tags": [{"Key": "", "Value": "v"}]})
+        model.create_document_classifier(
+            **{
+                **REQUEST,
+                "DocumentClassifierName": "b",
+                "LanguageCode": "xx",
+                "Tags": [{"Key": "", "Value": "v"}],
+            }
+        )
     assert caught.value.code == code
     assert caught.value.http_status == 400
     assert caught.value.message.startswith("2 validation errors detected: Value '' at 'tags.1.member.key'")
@@ -121,11 +161,15 @@ def test_the_newer_arn_pattern_option_replaces_the_arn_pattern():
     assert caught.value.code == "ResourceNotFoundException"
 
 
-@pytest.mark.parametrize(("params", "error", "says"), [
-    ({"InputDataConfig": {"DataFormat": "COMPREHEND_CSV"}}, InvalidRequestException, "S3Uri is required"),
-    ({"LanguageCode": "ja"}, Exception, "not supported for custom classification"),
-    ({"Tags": [{"Key": "a"}, {"Key": "a"}]}, InvalidRequestException, "appears twice"),
-], ids=["format-needs-s3uri", "language", "duplicate-tag"])
+@pytest.mark.parametrize(
+    ("params", "error", "says"),
+    [
+        ({"InputDataConfig": {"DataFormat": "COMPREHEND_CSV"}}, InvalidRequestException, "S3Uri is required"),
+        ({"LanguageCode": "ja"}, Exception, "not supported for custom classification"),
+        ({"Tags": [{"Key": "a"}, {"Key": "a"}]}, InvalidRequestException, "appears twice"),
+    ],
+    ids=["format-needs-s3uri", "language", "duplicate-tag"],
+)
 def test_what_passes_validation_but_the_service_refuses_keeps_its_own_error(params, error, says):
     with pytest.raises(error, match=says) as caught:
         service().create_document_classifier(**{**REQUEST, **params})

@@ -5,31 +5,47 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim.draws
-from model import Policy
-from sim import race, vector
-from sim.draws import draw_batches
-from sim.scenario import RaceScenario
+import stoprace.sim.draws
+from stoprace.model import Policy
+from stoprace.sim import race, vector
+from stoprace.sim.draws import draw_batches
+from stoprace.sim.scenario import RaceScenario
 
 SCENARIOS = [
     RaceScenario(replications=1500, stop_at=(0.0, 600.0, 3000.0, 4000.0, 9000.0)),
     RaceScenario(  # fixed times: ties everywhere
-        queue_delay="fixed:60", training_duration="fixed:3000", stop_latency="fixed:60",
-        replications=500, stop_at=(0.0, 30.0, 60.0, 2999.0, 3000.0, 3060.0, 3100.0),
+        queue_delay="fixed:60",
+        training_duration="fixed:3000",
+        stop_latency="fixed:60",
+        replications=500,
+        stop_at=(0.0, 30.0, 60.0, 2999.0, 3000.0, 3060.0, 3100.0),
     ),
     RaceScenario(
-        queue_delay="fixed:0", training_duration="gamma:shape=2,scale=1800",
-        stop_latency="uniform:low=0,high=600", p_warning=0.3, p_failure=0.3, replications=1500,
+        queue_delay="fixed:0",
+        training_duration="gamma:shape=2,scale=1800",
+        stop_latency="uniform:low=0,high=600",
+        p_warning=0.3,
+        p_failure=0.3,
+        replications=1500,
         stop_at=(0.0, 1000.0, 3000.0),
     ),
     RaceScenario(  # provisioning and finalization of random lengths, stops in every phase
-        queue_delay="exponential:mean=60", provisioning="exponential:mean=120",
-        training_duration="gamma:shape=2,scale=600", finalization="uniform:low=50,high=80",
-        stop_latency="exponential:mean=90", p_failure=0.2, replications=1500, stop_at=(30.0, 150.0, 1200.0),
+        queue_delay="exponential:mean=60",
+        provisioning="exponential:mean=120",
+        training_duration="gamma:shape=2,scale=600",
+        finalization="uniform:low=50,high=80",
+        stop_latency="exponential:mean=90",
+        p_failure=0.2,
+        replications=1500,
+        stop_at=(30.0, 150.0, 1200.0),
     ),
     RaceScenario(  # fixed phases: ties between the stop and every training event
-        queue_delay="fixed:60", provisioning="fixed:30", training_duration="fixed:1000",
-        finalization="fixed:65", stop_latency="fixed:30", replications=300,
+        queue_delay="fixed:60",
+        provisioning="fixed:30",
+        training_duration="fixed:1000",
+        finalization="fixed:65",
+        stop_latency="fixed:30",
+        replications=300,
         stop_at=(60.0, 90.0, 1060.0, 1090.0, 1125.0, 1155.0),
     ),
 ]
@@ -68,7 +84,7 @@ def test_batches_bound_memory_and_do_not_change_the_jobs(monkeypatch):
     scenario = RaceScenario(replications=3500, stop_at=(3000.0,))
     whole = vector.simulate(scenario).as_dict()
     one_batch = next(draw_batches(scenario, 0))
-    monkeypatch.setattr(sim.draws, "BATCH", 1000)
+    monkeypatch.setattr(stoprace.sim.draws, "BATCH", 1000)
     batches = list(draw_batches(scenario, 0))
     assert [len(b) for b in batches] == [1000, 1000, 1000, 500]
     assert np.concatenate([b.times for b in batches]).tobytes() == one_batch.times.tobytes()

@@ -50,8 +50,9 @@ async def train(client: Any, name: str, role_arn: str, training_data: str) -> di
     return dict(props)
 
 
-async def wait_for_training(client: Any, arn: str, *, poke_interval: float = 60,
-                            timeout: float = 4 * 3600) -> str:
+async def wait_for_training(
+    client: Any, arn: str, *, poke_interval: float = 60, timeout: float = 4 * 3600
+) -> str:
     """Poll until the status is in SUCCESS (return it) or FAILURE (raise RuntimeError)."""
     loop = asyncio.get_running_loop()
     started = loop.time()

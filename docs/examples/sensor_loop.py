@@ -1,9 +1,10 @@
 """A sensor-style wait, as workflow orchestrators write them: poll with ``time.sleep`` until the status
 is in a success or a failure set, or a timeout passes (measured with ``time.monotonic``).
 
-This sensor makes the mistake SPEC section 8 describes: it counts ``STOP_REQUESTED`` as a failure, so a
-stop that loses the race is reported as failed although the job then ends ``TRAINED`` (a model that was
-paid for). ``tests/test_examples.py`` runs it unchanged under ``virtual_time()`` and shows exactly that.
+This sensor makes the mistake some orchestrators ship (``docs/evidence.md``, ``airflow-waiter``): it counts
+``STOP_REQUESTED`` as a failure, so a stop that loses the race is reported as failed although the job then
+ends ``TRAINED`` (a model that was paid for). ``tests/test_examples.py`` runs it unchanged under
+``virtual_time()`` and shows exactly that.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def wait_for_training(client: Any, arn: str, *, poke_interval: float = 60, timeo
     started = time.monotonic()
     while True:
         status = client.describe_document_classifier(DocumentClassifierArn=arn)[
-            "DocumentClassifierProperties"]["Status"]
+            "DocumentClassifierProperties"
+        ]["Status"]
         if status in SUCCESS:
             return str(status)
         if status in FAILURE:

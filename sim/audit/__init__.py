@@ -1,9 +1,11 @@
 """``stoprace audit``: judge a client's waiting logic against the race, and say how often it misreports.
 
-A poller (a botocore waiter model, state sets, or a Python callable: :mod:`~sim.audit.poller`) waits on
-each of the race's jobs (:mod:`~sim.audit.jobs`); its verdicts are tallied against what became of the
-jobs (:mod:`~sim.audit.verdicts`, :mod:`~sim.audit.run`) by the numpy engine (:mod:`~sim.audit.vector`)
-or by the poller's own code through the bridge in virtual time (:mod:`~sim.audit.exact`), which agree
+A poller (a botocore waiter model, state sets, or a Python callable: :mod:`~stoprace.sim.audit.poller`) waits
+on
+each of the race's jobs (:mod:`~stoprace.sim.audit.jobs`); its verdicts are tallied against what became of the
+jobs (:mod:`~stoprace.sim.audit.verdicts`, :mod:`~stoprace.sim.audit.run`) by the numpy engine
+(:mod:`~stoprace.sim.audit.vector`)
+or by the poller's own code through the bridge in virtual time (:mod:`~stoprace.sim.audit.exact`), which agree
 job by job.
 """
 
@@ -14,6 +16,14 @@ from .poller import Poller, PollerError, state_sets, waiter_from_file
 from .run import ENGINES, MISREPORTS, AuditResult, AuditRow, audit
 
 __all__ = [
-    "ENGINES", "MISREPORTS", "AuditResult", "AuditRow", "AuditScenario", "Poller", "PollerError", "audit",
-    "state_sets", "waiter_from_file",
+    "ENGINES",
+    "MISREPORTS",
+    "AuditResult",
+    "AuditRow",
+    "AuditScenario",
+    "Poller",
+    "PollerError",
+    "audit",
+    "state_sets",
+    "waiter_from_file",
 ]

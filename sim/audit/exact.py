@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from model import ComprehendService, ManualClock, Policy, ServiceError
-from model.bridge import AWS_INSTALL_HINT, attach
-from sim.draws import END, END_TRIGGERS, EVENTS, STOP, JobInputs
+from stoprace.model import ComprehendService, ManualClock, Policy, ServiceError
+from stoprace.model.bridge import AWS_INSTALL_HINT, attach
+from stoprace.sim.draws import END, END_TRIGGERS, EVENTS, STOP, JobInputs
 
 from .poller import CallablePoller, Poller
 from .verdicts import JobVerdicts
@@ -29,8 +29,10 @@ from .verdicts import JobVerdicts
 __all__ = ["Exact"]
 
 _REQUEST = {
-    "DocumentClassifierName": "audited", "DataAccessRoleArn": "arn:aws:iam::123456789012:role/audit",
-    "InputDataConfig": {"S3Uri": "s3://audit-data/train.csv"}, "LanguageCode": "en",
+    "DocumentClassifierName": "audited",
+    "DataAccessRoleArn": "arn:aws:iam::123456789012:role/audit",
+    "InputDataConfig": {"S3Uri": "s3://audit-data/train.csv"},
+    "LanguageCode": "en",
 }
 
 
@@ -45,8 +47,9 @@ class Exact:
         except ImportError:
             raise ImportError(AWS_INSTALL_HINT) from None
         self.poller, self.policy = poller, policy
-        self.client = boto3.client("comprehend", region_name="us-east-1", aws_access_key_id="audit",
-                                   aws_secret_access_key="audit")
+        self.client = boto3.client(
+            "comprehend", region_name="us-east-1", aws_access_key_id="audit", aws_secret_access_key="audit"
+        )
         if isinstance(poller, Poller):
             model = self._waiter.WaiterModel(poller.model())
             self.waiter = self._waiter.create_waiter_with_client(poller.name, model, self.client)
@@ -61,8 +64,15 @@ class Exact:
             if each is not None:
                 each(i + 1)
         verdict, at, polls, seen, final, end, billed = zip(*jobs, strict=True) if jobs else ([],) * 7
-        return JobVerdicts(list(verdict), np.array(at, dtype=float), np.array(polls, dtype=np.int64),
-                           list(seen), list(final), np.array(end, dtype=float), np.array(billed, dtype=float))
+        return JobVerdicts(
+            list(verdict),
+            np.array(at, dtype=float),
+            np.array(polls, dtype=np.int64),
+            list(seen),
+            list(final),
+            np.array(end, dtype=float),
+            np.array(billed, dtype=float),
+        )
 
     def job(self, times: npt.NDArray[np.float64], end_trigger: int, first: float) -> tuple[Any, ...]:
         clock = ManualClock()
@@ -73,8 +83,9 @@ class Exact:
             for k, when in enumerate(times.tolist()):
                 if math.isfinite(when):
                     trigger = END_TRIGGERS[end_trigger] if k == END else EVENTS[k]
-                    action = (partial(_stop, service, arn) if k == STOP
-                              else partial(_fire, service, arn, trigger))
+                    action = (
+                        partial(_stop, service, arn) if k == STOP else partial(_fire, service, arn, trigger)
+                    )
                     clock.call_at(when, action, rank=k)
             with bridge.virtual_time():
                 clock.advance(first)
@@ -99,8 +110,10 @@ class Exact:
                 return type(err).__name__
             return "success"
         try:
-            self.waiter.wait(DocumentClassifierArn=arn,
-                             WaiterConfig={"Delay": poller.delay, "MaxAttempts": poller.max_attempts})
+            self.waiter.wait(
+                DocumentClassifierArn=arn,
+                WaiterConfig={"Delay": poller.delay, "MaxAttempts": poller.max_attempts},
+            )
         except self._errors.WaiterError as err:
             reason = str(err.kwargs.get("reason", ""))
             if reason.startswith("Max attempts exceeded"):

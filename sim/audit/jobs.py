@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sim.distributions import Distribution, parse_distribution
-from sim.draws import STOP, JobInputs, draw_batches
-from sim.scenario import RaceScenario
+from stoprace.sim.distributions import Distribution, parse_distribution
+from stoprace.sim.draws import STOP, JobInputs, draw_batches
+from stoprace.sim.scenario import RaceScenario
 
 __all__ = ["AuditScenario", "draw_audit"]
 
@@ -59,7 +59,7 @@ class AuditScenario:
 
 def draw_audit(scenario: AuditScenario, row: int) -> Iterator[tuple[JobInputs, npt.NDArray[np.float64]]]:
     """Row ``row``'s jobs in batches, with each job's first describe time. The jobs are the race's
-    (:func:`sim.draws.draw_batches`); without a stop, the stop and its effect never come."""
+    (:func:`stoprace.sim.draws.draw_batches`); without a stop, the stop and its effect never come."""
     seed = np.random.SeedSequence([scenario.race.seed, row, _POLL_STREAM])
     polls = np.random.default_rng(seed)
     for inputs in draw_batches(scenario.race, row):

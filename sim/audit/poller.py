@@ -19,12 +19,20 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from model import ComprehendService, ManualClock
-from model.statuses import Status
+from stoprace.model import ComprehendService, ManualClock
+from stoprace.model.numbers import is_number, is_whole
+from stoprace.model.statuses import Status
 
 __all__ = [
-    "MAX_WAITER_FILE_BYTES", "OPERATION", "STATES", "CallablePoller", "Poller", "PollerError",
-    "state_sets", "status_states", "waiter_from_file",
+    "MAX_WAITER_FILE_BYTES",
+    "OPERATION",
+    "STATES",
+    "CallablePoller",
+    "Poller",
+    "PollerError",
+    "state_sets",
+    "status_states",
+    "waiter_from_file",
 ]
 
 #: The operation every poller calls, and the waiter states.
@@ -59,7 +67,10 @@ class Poller:
     def as_dict(self) -> dict[str, Any]:
         states = status_states(self)
         return {
-            "kind": self.source, "name": self.name, "delay": self.delay, "max_attempts": self.max_attempts,
+            "kind": self.source,
+            "name": self.name,
+            "delay": self.delay,
+            "max_attempts": self.max_attempts,
             "states": {state: [s for s, v in states.items() if v == state] for state in STATES},
             "unmatched": [s for s, v in states.items() if v is None],
             **({"sets": {k: list(v) for k, v in self.sets.items()}} if self.sets else {}),
@@ -78,13 +89,15 @@ class CallablePoller:
 
 
 def _positive(value: Any, what: str, whole: bool) -> None:
-    kind = int if whole else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kind) or not 0 < value < float("inf"):
+    if not (is_whole(value) if whole else is_number(value)) or not 0 < value < float("inf"):
         raise PollerError(f"{what} must be a {'whole ' if whole else ''}number above 0, got {value!r}")
 
 
 def state_sets(
-    retry: tuple[str, ...], success: tuple[str, ...], failure: tuple[str, ...], delay: float,
+    retry: tuple[str, ...],
+    success: tuple[str, ...],
+    failure: tuple[str, ...],
+    delay: float,
     max_attempts: int,
 ) -> Poller:
     """A poller from state sets (as Terraform-style waits and sensors are written)."""
@@ -103,7 +116,8 @@ def state_sets(
     _positive(max_attempts, "--max-attempts", whole=True)
     acceptors = [
         {"matcher": "path", "argument": _STATUS_PATH, "expected": status, "state": state}
-        for state in ("success", "failure", "retry") for status in given[state]
+        for state in ("success", "failure", "retry")
+        for status in given[state]
     ]
     config = {"operation": OPERATION, "delay": delay, "maxAttempts": max_attempts, "acceptors": acceptors}
     return Poller("StateSets", config, float(delay), int(max_attempts), "state sets", given)
@@ -195,12 +209,17 @@ def _representative_responses() -> dict[str, dict[str, Any]]:
     """A describe response of a job in each status, from the model (under the default policy); built
     once per process and only read (by botocore's matchers)."""
     routes = {
-        "SUBMITTED": [], "TRAINING": ["start_training", "begin_billing"],
+        "SUBMITTED": [],
+        "TRAINING": ["start_training", "begin_billing"],
         "STOP_REQUESTED": ["start_training", "begin_billing", "stop"],
         "STOPPED": ["start_training", "begin_billing", "stop", "finish_stop"],
         "TRAINED": ["start_training", "begin_billing", "end_billing", "finish_training"],
         "TRAINED_WITH_WARNING": [
-            "start_training", "begin_billing", "end_billing", "finish_training_with_warning"],
+            "start_training",
+            "begin_billing",
+            "end_billing",
+            "finish_training_with_warning",
+        ],
         "IN_ERROR": ["start_training", "begin_billing", "fail_training"],
         "DELETING": ["start_training", "begin_billing", "end_billing", "finish_training", "delete"],
     }
@@ -209,18 +228,26 @@ def _representative_responses() -> dict[str, dict[str, Any]]:
         clock = ManualClock()
         service = ComprehendService(clock=clock)
         arn = service.create_document_classifier(
-            DocumentClassifierName="audit", DataAccessRoleArn="arn:aws:iam::123456789012:role/audit",
-            InputDataConfig={"S3Uri": "s3://audit-data/train.csv"}, LanguageCode="en",
+            DocumentClassifierName="audit",
+            DataAccessRoleArn="arn:aws:iam::123456789012:role/audit",
+            InputDataConfig={"S3Uri": "s3://audit-data/train.csv"},
+            LanguageCode="en",
         )["DocumentClassifierArn"]
         for step in route:
             clock.advance(60)
             if step in ("stop", "delete"):
-                getattr(service, f"{step}_training_document_classifier" if step == "stop"
-                        else "delete_document_classifier")(DocumentClassifierArn=arn)
+                getattr(
+                    service,
+                    f"{step}_training_document_classifier"
+                    if step == "stop"
+                    else "delete_document_classifier",
+                )(DocumentClassifierArn=arn)
             else:
                 service.fire(arn, step)
-        responses[status] = {**service.describe_document_classifier(DocumentClassifierArn=arn),
-                             "ResponseMetadata": {"HTTPStatusCode": 200}}
+        responses[status] = {
+            **service.describe_document_classifier(DocumentClassifierArn=arn),
+            "ResponseMetadata": {"HTTPStatusCode": 200},
+        }
         assert responses[status]["DocumentClassifierProperties"]["Status"] == status
     return responses
 
@@ -246,8 +273,10 @@ def status_states(poller: Poller) -> dict[str, str | None]:
                 states[status] = state
         return states
     acceptors = poller.config["acceptors"]
-    return {status: acceptors[i]["state"] if i is not None else None
-            for status, i in deciding_acceptors(poller).items()}
+    return {
+        status: acceptors[i]["state"] if i is not None else None
+        for status, i in deciding_acceptors(poller).items()
+    }
 
 
 def cause(poller: Poller | CallablePoller, status: str) -> str:
@@ -261,5 +290,7 @@ def cause(poller: Poller | CallablePoller, status: str) -> str:
     if index is None:
         return f"no acceptor matches {status}"
     acceptor = poller.config["acceptors"][index]
-    return (f"acceptor {index} ({acceptor['matcher']} {acceptor.get('argument', '')} == "
-            f"{acceptor['expected']!r} -> {acceptor['state']}) on {status}")
+    return (
+        f"acceptor {index} ({acceptor['matcher']} {acceptor.get('argument', '')} == "
+        f"{acceptor['expected']!r} -> {acceptor['state']}) on {status}"
+    )

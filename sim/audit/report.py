@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from model.statuses import FINISHED, WITH_MODEL
-from sim.report import DEFAULT_USD_PER_HOUR
+from stoprace.model.statuses import FINISHED, WITH_MODEL
+from stoprace.sim.report import DEFAULT_USD_PER_HOUR
 
 from .poller import CallablePoller, Poller, cause, state_sets, status_states
 from .run import MISREPORTS, AuditResult
@@ -19,8 +19,12 @@ __all__ = ["audit_report", "audit_table", "fixed_poller", "gate", "write_audit"]
 
 _FINISHED = frozenset(s.value for s in FINISHED)
 _WITH_MODEL = frozenset(s.value for s in WITH_MODEL)
-_LABELS = {"false_failure": "false failure", "false_success": "false success",
-           "gave_up_early": "gave up too early", "premature": "premature verdict"}
+_LABELS = {
+    "false_failure": "false failure",
+    "false_success": "false success",
+    "gave_up_early": "gave up too early",
+    "premature": "premature verdict",
+}
 #: The share of this scenario's jobs a fixed budget of attempts must see to their end.
 COVER = 0.999
 
@@ -46,8 +50,9 @@ def fixed_poller(result: AuditResult) -> Poller | None:
         attempts == poller.max_attempts
     ):
         return None
-    return state_sets(tuple(fixed["retry"]), tuple(fixed["success"]), tuple(fixed["failure"]),
-                      poller.delay, attempts)
+    return state_sets(
+        tuple(fixed["retry"]), tuple(fixed["success"]), tuple(fixed["failure"]), poller.delay, attempts
+    )
 
 
 def _worst(result: AuditResult, name: str) -> tuple[float, Any]:
@@ -55,8 +60,11 @@ def _worst(result: AuditResult, name: str) -> tuple[float, Any]:
     return row.share(name), row.stop_at
 
 
-def findings(result: AuditResult, rerun: Callable[[Poller], AuditResult] | None,
-             usd_per_hour: float = DEFAULT_USD_PER_HOUR) -> list[dict[str, Any]]:
+def findings(
+    result: AuditResult,
+    rerun: Callable[[Poller], AuditResult] | None,
+    usd_per_hour: float = DEFAULT_USD_PER_HOUR,
+) -> list[dict[str, Any]]:
     """A finding per misreport that happened: its worst share, the statuses the verdicts were taken on,
     what the false failures cost, the fix, and the share after it (the audit re-run with the fix)."""
     fixed = fixed_poller(result)
@@ -70,10 +78,14 @@ def findings(result: AuditResult, rerun: Callable[[Poller], AuditResult] | None,
         for row in result.rows:
             for status, n in row.causes[name].items():
                 seen[status] = seen.get(status, 0) + n
-        causes = ", ".join(f"{cause(result.poller, s)} ({n} jobs)" for s, n in
-                           sorted(seen.items(), key=lambda kv: -kv[1]))
+        causes = ", ".join(
+            f"{cause(result.poller, s)} ({n} jobs)" for s, n in sorted(seen.items(), key=lambda kv: -kv[1])
+        )
         finding: dict[str, Any] = {
-            "misreport": name, "share": share, "stop_at": where, "cause": causes,
+            "misreport": name,
+            "share": share,
+            "stop_at": where,
+            "cause": causes,
             "fix": _fix_text(name, result, fixed),
             "share_after_fix": _worst(after, name)[0] if after is not None else None,
         }
@@ -87,14 +99,18 @@ def findings(result: AuditResult, rerun: Callable[[Poller], AuditResult] | None,
 
 def _fix_text(name: str, result: AuditResult, fixed: Poller | None) -> str:
     if isinstance(result.poller, CallablePoller):
-        return ("wait until the status is final (treat SUBMITTED, TRAINING and STOP_REQUESTED as 'keep "
-                "waiting') and judge the job by its final status; long enough for the job to end")
+        return (
+            "wait until the status is final (treat SUBMITTED, TRAINING and STOP_REQUESTED as 'keep "
+            "waiting') and judge the job by its final status; long enough for the job to end"
+        )
     if name == "gave_up_early" and fixed is not None:
         states = status_states(result.poller)
         waits = sorted(s for s in _FINISHED if states[s] in (None, "retry"))
         decide = f"decide on {', '.join(waits)} (final statuses it keeps waiting on); " if waits else ""
-        return (f"{decide}a budget of {fixed.max_attempts} attempts x {fixed.delay:g} s covers "
-                f"{COVER:.1%} of this scenario's jobs to their end")
+        return (
+            f"{decide}a budget of {fixed.max_attempts} attempts x {fixed.delay:g} s covers "
+            f"{COVER:.1%} of this scenario's jobs to their end"
+        )
     if name == "false_success":
         return "succeed only on TRAINED and TRAINED_WITH_WARNING: the other final statuses have no model"
     return "treat STOP_REQUESTED (every status that is not final) as retry and judge the final status"
@@ -103,9 +119,13 @@ def _fix_text(name: str, result: AuditResult, fixed: Poller | None) -> str:
 def audit_report(result: AuditResult, found: list[dict[str, Any]]) -> dict[str, Any]:
     scenario = result.scenario
     return {
-        "scenario": scenario.as_dict(), "poller": result.poller.as_dict(), "engine": result.engine,
-        "seed": scenario.race.seed, "replications": scenario.race.replications,
-        "rows": [row.as_dict() for row in result.rows], "findings": found,
+        "scenario": scenario.as_dict(),
+        "poller": result.poller.as_dict(),
+        "engine": result.engine,
+        "seed": scenario.race.seed,
+        "replications": scenario.race.replications,
+        "rows": [row.as_dict() for row in result.rows],
+        "findings": found,
     }
 
 
@@ -118,15 +138,19 @@ def gate(report: dict[str, Any], above: float) -> list[str]:
             low = row["ci999"][name][0]
             if low > above:
                 where = "no stop" if row["stop_at"] is None else f"stop at {row['stop_at']:g} s"
-                failed.append(f"{_LABELS[name]}: {row[f'p_{name}']:.2%} ({where}); its 99.9% interval "
-                              f"starts at {low:.2%}, above {above:.2%}")
+                failed.append(
+                    f"{_LABELS[name]}: {row[f'p_{name}']:.2%} ({where}); its 99.9% interval "
+                    f"starts at {low:.2%}, above {above:.2%}"
+                )
     return failed
 
 
 def audit_table(report: dict[str, Any]) -> str:
     poller = report["poller"]
-    lines = [f"{poller['kind']} {poller['name']}" + (
-        f": {poller['max_attempts']} attempts x {poller['delay']:g} s" if "delay" in poller else "")]
+    lines = [
+        f"{poller['kind']} {poller['name']}"
+        + (f": {poller['max_attempts']} attempts x {poller['delay']:g} s" if "delay" in poller else "")
+    ]
     if "states" in poller:
         lines.append("  " + "; ".join(f"{k}: {', '.join(v) or '-'}" for k, v in poller["states"].items()))
     lines.append(f"{report['replications']} jobs per row, {report['engine']} engine, seed {report['seed']}")
@@ -135,7 +159,8 @@ def audit_table(report: dict[str, Any]) -> str:
         stop = "none" if row["stop_at"] is None else f"{row['stop_at']:g}"
         lag = row["mean_lag_seconds"]
         lines.append(
-            f"{stop:>7}  " + "  ".join(f"{row[f'p_{m}']:>13.2%}" for m in MISREPORTS[:3])
+            f"{stop:>7}  "
+            + "  ".join(f"{row[f'p_{m}']:>13.2%}" for m in MISREPORTS[:3])
             + f"  {row['p_premature']:>9.2%}  {row['mean_polls']:>10.1f}  "
             + (f"{lag:>6.0f} s" if lag is not None else "      -")
         )
@@ -144,8 +169,9 @@ def audit_table(report: dict[str, Any]) -> str:
         lines.append(f"- {_LABELS[f['misreport']]}: up to {f['share']:.2%} of jobs; cause: {f['cause']}")
         if "billed_hours_reported_failed" in f:
             hours, usd = f["billed_hours_reported_failed"], f["cost_usd_reported_failed"]
-            lines.append(f"  models reported failed although trained: {hours:.1f} billed hours, "
-                         f"{usd:.0f} USD")
+            lines.append(
+                f"  models reported failed although trained: {hours:.1f} billed hours, {usd:.0f} USD"
+            )
         lines.append(f"  fix: {f['fix']}" + (f" (after the fix: {after:.2%})" if after is not None else ""))
     if not report["findings"]:
         lines.append("no misreports")
@@ -163,13 +189,27 @@ def write_audit(report: dict[str, Any], directory: Path) -> None:
     (directory / "audit.json").write_text(json.dumps(report, indent=2) + "\n")
     with (directory / "audit.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["stop_at", "jobs", *(f"p_{m}" for m in MISREPORTS),
-                         *(f"{m}_ci95_{e}" for m in MISREPORTS for e in ("low", "high")),
-                         "mean_polls", "mean_lag_seconds"])
+        writer.writerow(
+            [
+                "stop_at",
+                "jobs",
+                *(f"p_{m}" for m in MISREPORTS),
+                *(f"{m}_ci95_{e}" for m in MISREPORTS for e in ("low", "high")),
+                "mean_polls",
+                "mean_lag_seconds",
+            ]
+        )
         for row in report["rows"]:
-            writer.writerow([row["stop_at"], row["jobs"], *(row[f"p_{m}"] for m in MISREPORTS),
-                             *(row["ci95"][m][e] for m in MISREPORTS for e in (0, 1)),
-                             row["mean_polls"], row["mean_lag_seconds"]])
+            writer.writerow(
+                [
+                    row["stop_at"],
+                    row["jobs"],
+                    *(row[f"p_{m}"] for m in MISREPORTS),
+                    *(row["ci95"][m][e] for m in MISREPORTS for e in (0, 1)),
+                    row["mean_polls"],
+                    row["mean_lag_seconds"],
+                ]
+            )
     figure, axes = plt.subplots(figsize=(7, 4))
     stops = [row["stop_at"] if row["stop_at"] is not None else 0.0 for row in report["rows"]]
     for name in MISREPORTS:

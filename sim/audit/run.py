@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sim.scenario import Progress
-from sim.stats import wilson_interval
+from stoprace.sim.scenario import Progress
+from stoprace.sim.stats import wilson_interval
 
 from .exact import Exact
 from .jobs import AuditScenario, draw_audit
@@ -74,7 +74,9 @@ class AuditRow:
         for (verdict, final), n in sorted(self.outcomes.items()):
             outcomes.setdefault(verdict, {})[final] = n
         return {
-            "stop_at": self.stop_at, "jobs": self.jobs, "outcomes": outcomes,
+            "stop_at": self.stop_at,
+            "jobs": self.jobs,
+            "outcomes": outcomes,
             **{f"p_{name}": self.share(name) for name in MISREPORTS},
             "ci95": {name: list(self.interval(name, 0.95)) for name in MISREPORTS},
             "ci999": {name: list(self.interval(name, 0.999)) for name in MISREPORTS},
@@ -92,8 +94,11 @@ class AuditResult:
 
 
 def audit(
-    scenario: AuditScenario, poller: Poller | CallablePoller, engine: str = "vector",
-    progress: Progress | None = None, keep_jobs: bool = False,
+    scenario: AuditScenario,
+    poller: Poller | CallablePoller,
+    engine: str = "vector",
+    progress: Progress | None = None,
+    keep_jobs: bool = False,
 ) -> AuditResult:
     """Audit ``poller`` on every row of ``scenario`` with ``engine`` (the same jobs on both)."""
     if engine not in ENGINES:
@@ -113,8 +118,9 @@ def audit(
                 batch = exact.batch(inputs, first, each)
             else:
                 assert isinstance(poller, Poller)
-                batch = verdicts_batch(policy, inputs, first, states, delay=poller.delay,
-                                       attempts=poller.max_attempts)
+                batch = verdicts_batch(
+                    policy, inputs, first, states, delay=poller.delay, attempts=poller.max_attempts
+                )
             row.add(batch, first, keep_jobs)
             done += len(inputs)
             if progress is not None:

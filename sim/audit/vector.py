@@ -1,10 +1,10 @@
 """The audit's numpy engine: each job's verdict from the status it has at each poll, without a loop
 over jobs or polls.
 
-A job's status is piecewise constant between its events, and the sequence of statuses depends only on
-its class (the order of its events, as in :mod:`sim.vector`), which the model decides once per class
-(:func:`sim.draws.class_timeline`). A poller describes the job at ``first + k * delay`` for ``k`` below
-``max_attempts``; a status that leads to success or failure decides at the first poll inside its
+A job's status is piecewise constant between its events, and the sequence of statuses depends only on its
+class (the order of its events, as in :mod:`stoprace.sim.vector`), which the model decides once per class
+(:func:`stoprace.sim.draws.class_timeline`). A poller describes the job at ``first + k * delay`` for ``k``
+below ``max_attempts``; a status that leads to success or failure decides at the first poll inside its
 interval (a poll at the instant of an event sees the event: the clock runs due events first); if none
 does, the attempts run out (``timeout``) at the last poll.
 """
@@ -17,8 +17,8 @@ from collections.abc import Mapping
 import numpy as np
 import numpy.typing as npt
 
-from model import Policy
-from sim.draws import END_TRIGGERS, STOP, JobInputs, class_order, class_outcome, class_timeline
+from stoprace.model import Policy
+from stoprace.sim.draws import END_TRIGGERS, STOP, JobInputs, class_order, class_outcome, class_timeline
 
 from .verdicts import JobVerdicts
 
@@ -30,8 +30,13 @@ _DECIDING = ("success", "failure")
 
 
 def verdicts_batch(
-    policy: Policy, inputs: JobInputs, first: npt.NDArray[np.float64], states: Mapping[str, str | None],
-    *, delay: float, attempts: int,
+    policy: Policy,
+    inputs: JobInputs,
+    first: npt.NDArray[np.float64],
+    states: Mapping[str, str | None],
+    *,
+    delay: float,
+    attempts: int,
 ) -> JobVerdicts:
     """The verdicts on one batch of jobs of a poller that maps statuses to ``states``."""
     times, n = inputs.times, len(inputs)

@@ -8,12 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from model.statuses import FINISHED, WITH_MODEL
+from stoprace.model.statuses import FINISHED, WITH_MODEL
 
-__all__ = ["KNOWN", "JobVerdicts", "misreports"]
+__all__ = ["JobVerdicts", "misreports"]
 
-#: The verdicts a waiter gives (a callable's are the names of what it raised, or ``success``).
-KNOWN = ("success", "failure", "timeout")
 _FINISHED = sorted(s.value for s in FINISHED)
 _WITH_MODEL = sorted(s.value for s in WITH_MODEL)
 
@@ -39,7 +37,8 @@ class JobVerdicts:
 def misreports(
     verdict: Sequence[str], seen: Sequence[str], final: Sequence[str]
 ) -> dict[str, npt.NDArray[np.bool_]]:
-    """For each job, the misreports a user would name (SPEC section 8): a failure or error reported on a
+    """For each job, the misreports a user would name (evidence: ``waiting-misreports``): a failure or error
+    reported on a
     job that ends with a model, a success on one that ends without, attempts run out on one that ends
     with a model, and a verdict (not a timeout) taken on a status that is not final."""
     verdicts = np.asarray(verdict, dtype=object)

@@ -1,4 +1,4 @@
-"""The ``stoprace`` command line (also ``python -m sim``): one module per command.
+"""The ``stoprace`` command line (also ``python -m stoprace``): one module per command.
 
 Each command module has ``add(commands)``, which adds its parser (defaults from the scenario
 dataclasses, choices from the names the simulators define), and ``run(args)``, which returns the exit
@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+
+from stoprace import __version__
 
 from . import audit, check, diagram, export, fit, fleet, model, race, sweep
 from .common import Parser, UsageError
@@ -29,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
             "that loses to training completion (STOP_REQUESTED -> TRAINED)."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"stoprace {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for command in COMMANDS:
         command.add(commands)

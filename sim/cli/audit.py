@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sim.audit import ENGINES, AuditScenario, PollerError, audit, state_sets, waiter_from_file
-from sim.audit.poller import CallablePoller, Poller, callable_poller
-from sim.audit.report import audit_report, audit_table, findings, gate, write_audit
-from sim.report import DEFAULT_USD_PER_HOUR
-from sim.scenario import RaceScenario
+from stoprace.sim.audit import ENGINES, AuditScenario, PollerError, audit, state_sets, waiter_from_file
+from stoprace.sim.audit.poller import CallablePoller, Poller, callable_poller
+from stoprace.sim.audit.report import audit_report, audit_table, findings, gate, write_audit
+from stoprace.sim.report import DEFAULT_USD_PER_HOUR
+from stoprace.sim.scenario import RaceScenario
 
 from .common import (
     TerminalProgress,
@@ -48,47 +48,105 @@ def add(commands: Any) -> None:
             "premature verdicts. Prints findings with the fix, checked by re-running the audit."
         ),
     )
+    _add_poller(parser)
+    add_race_arguments(
+        parser,
+        defaults,
+        stop_type=_stops,
+        stop_default=_STOP_AT,
+        stop_help="when someone stops the job: 1800,3600, START:END:STEP, or none",
+        replications=None,
+        replications_help=(f"{defaults.replications}; {_EXACT_REPLICATIONS} with --engine exact"),
+    )
+    parser.add_argument(
+        "--poll-start",
+        default="fixed:0",
+        metavar="SPEC",
+        help="when the first describe comes, after submission (default: %(default)s; "
+        "uniform:low=0,high=60 for a poller of unknown phase)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="vector",
+        help="vector (numpy, fast) or exact (the poller's own code through the bridge)",
+    )
+    _add_outputs(parser)
+    parser.set_defaults(run=run)
+
+
+def _add_poller(parser: argparse.ArgumentParser) -> None:
     poll = parser.add_argument_group("the poller (one of: a waiter file, state sets, a callable)")
-    poll.add_argument("--waiter-file", type=Path, metavar="FILE",
-                      help="a botocore waiter model (JSON, version 2)")
+    poll.add_argument(
+        "--waiter-file", type=Path, metavar="FILE", help="a botocore waiter model (JSON, version 2)"
+    )
     poll.add_argument("--waiter", metavar="NAME", help="the waiter in the file (needed if it has several)")
-    poll.add_argument("--retry", type=_statuses, default=(), metavar="A,B",
-                      help="statuses to keep waiting on")
+    poll.add_argument(
+        "--retry", type=_statuses, default=(), metavar="A,B", help="statuses to keep waiting on"
+    )
     poll.add_argument("--success", type=_statuses, default=(), metavar="C,D", help="statuses that succeed")
     poll.add_argument("--failure", type=_statuses, default=(), metavar="E,F", help="statuses that fail")
-    poll.add_argument("--delay", type=finite, metavar="S", help="seconds between describes (state sets: "
-                      "default 60; overrides a waiter file's)")
-    poll.add_argument("--max-attempts", type=int, metavar="N", help="describes at most (state sets: default "
-                      "60; overrides a waiter file's)")
-    poll.add_argument("--client", metavar="MODULE:FUNCTION", help="function(client, arn), run unchanged "
-                      "through the bridge in virtual time (--engine exact)")
-    add_race_arguments(parser, defaults, stop_type=_stops, stop_default=_STOP_AT,
-                       stop_help="when someone stops the job: 1800,3600, START:END:STEP, or none",
-                       replications=None, replications_help=(
-                           f"{defaults.replications}; {_EXACT_REPLICATIONS} with --engine exact"))
-    parser.add_argument("--poll-start", default="fixed:0", metavar="SPEC",
-                        help="when the first describe comes, after submission (default: %(default)s; "
-                        "uniform:low=0,high=60 for a poller of unknown phase)")
-    parser.add_argument("--engine", choices=ENGINES, default="vector",
-                        help="vector (numpy, fast) or exact (the poller's own code through the bridge)")
-    parser.add_argument("--usd-per-hour", type=finite, default=DEFAULT_USD_PER_HOUR, metavar="USD",
-                        help="training price for the cost of models reported failed (default: %(default)s)")
-    parser.add_argument("--fail-above", type=finite, default=None, metavar="P",
-                        help="exit 1 when a misreport's share is above P with 99.9%% confidence (a CI gate)")
-    parser.add_argument("--out", type=output_dir, default=None, metavar="DIR",
-                        help="write audit.json, audit.csv and audit.png into DIR")
+    poll.add_argument(
+        "--delay",
+        type=finite,
+        metavar="S",
+        help="seconds between describes (state sets: default 60; overrides a waiter file's)",
+    )
+    poll.add_argument(
+        "--max-attempts",
+        type=int,
+        metavar="N",
+        help="describes at most (state sets: default 60; overrides a waiter file's)",
+    )
+    poll.add_argument(
+        "--client",
+        metavar="MODULE:FUNCTION",
+        help="function(client, arn), run unchanged through the bridge in virtual time (--engine exact)",
+    )
+
+
+def _add_outputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--usd-per-hour",
+        type=finite,
+        default=DEFAULT_USD_PER_HOUR,
+        metavar="USD",
+        help="training price for the cost of models reported failed (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--fail-above",
+        type=finite,
+        default=None,
+        metavar="P",
+        help="exit 1 when a misreport's share is above P with 99.9%% confidence (a CI gate)",
+    )
+    parser.add_argument(
+        "--out",
+        type=output_dir,
+        default=None,
+        metavar="DIR",
+        help="write audit.json, audit.csv and audit.png into DIR",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.set_defaults(run=run)
 
 
 def poller(args: argparse.Namespace) -> Poller | CallablePoller:
     sets = bool(args.retry or args.success or args.failure)
-    given = [name for name, on in (("--waiter-file", args.waiter_file is not None), ("state sets", sets),
-                                   ("--client", args.client is not None)) if on]
+    given = [
+        name
+        for name, on in (
+            ("--waiter-file", args.waiter_file is not None),
+            ("state sets", sets),
+            ("--client", args.client is not None),
+        )
+        if on
+    ]
     if len(given) != 1:
         what = " and ".join(given) if given else "none"
-        raise UsageError(f"give one poller: --waiter-file FILE, state sets (--success/--failure/--retry) or "
-                         f"--client MODULE:FUNCTION; got {what}")
+        raise UsageError(
+            f"give one poller: --waiter-file FILE, state sets (--success/--failure/--retry) or "
+            f"--client MODULE:FUNCTION; got {what}"
+        )
     try:
         if args.waiter_file is not None:
             return waiter_from_file(args.waiter_file, args.waiter, args.delay, args.max_attempts)

@@ -8,8 +8,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from model import Policy, policy_fields
-from model.check import check
+from stoprace.model import Policy, policy_fields
+from stoprace.model.check import check
 
 from .common import TerminalProgress, UsageError, add_policy_argument, policy, whole
 
@@ -20,20 +20,25 @@ def add(commands: Any) -> None:
         help="exhaustively check the model under every policy",
         description=(
             "Search every reachable configuration of one classifier, and of two sharing a name, under "
-            "every policy combination; check SPEC's safety properties and that no job is trapped. "
+            "every policy combination; check the documented safety properties and that no job is trapped. "
             "Exit 0 when everything holds, 1 with the shortest counterexamples when not."
         ),
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     add_policy_argument(parser, "fix these policy fields; the others still vary over all their choices")
-    parser.add_argument("--single", action="store_true",
-                        help="check only the one policy --policy gives (defaults elsewhere)")
-    parser.add_argument("--workers", type=whole(1), default=None, metavar="N",
-                        help="processes to use (default: one per core)")
-    parser.add_argument("--with-spin", action="store_true",
-                        help="also verify with SPIN (its Promela model from the same table), on the policy "
-                        "given and each alternative of each field it leaves free, and say whether the two "
-                        "checkers agree (needs spin and a C compiler)")
+    parser.add_argument(
+        "--single", action="store_true", help="check only the one policy --policy gives (defaults elsewhere)"
+    )
+    parser.add_argument(
+        "--workers", type=whole(1), default=None, metavar="N", help="processes to use (default: one per core)"
+    )
+    parser.add_argument(
+        "--with-spin",
+        action="store_true",
+        help="also verify with SPIN (its Promela model from the same table), on the policy "
+        "given and each alternative of each field it leaves free, and say whether the two "
+        "checkers agree (needs spin and a C compiler)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -55,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
     if args.with_spin:
-        from sim.spin import missing  # noqa: PLC0415
+        from stoprace.sim.spin import missing  # noqa: PLC0415
 
         reason = missing()
         if reason is not None:
@@ -75,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 def _spin(args: argparse.Namespace, report: Any) -> tuple[dict[str, Any], bool]:
     """SPIN on the covering set of the policies checked; whether its verdicts agree with the report's,
     property by property."""
-    from sim.spin import covering_policies, disagreements, verify  # noqa: PLC0415
+    from stoprace.sim.spin import covering_policies, disagreements, verify  # noqa: PLC0415
 
     pinned = {item.partition("=")[0].strip() for item in args.policy}
     free = () if args.single else [f.name for f in policy_fields() if f.name not in pinned]
@@ -83,8 +88,13 @@ def _spin(args: argparse.Namespace, report: Any) -> tuple[dict[str, Any], bool]:
     for chosen in covering_policies(policy(args.policy), free):
         for scenario in ("one_job", "name_reuse"):
             verdict = verify(chosen, scenario=scenario)
-            found = sorted({v.property for v in report.violations
-                            if v.policy == chosen.changes() and v.scenario == scenario})
+            found = sorted(
+                {
+                    v.property
+                    for v in report.violations
+                    if v.policy == chosen.changes() and v.scenario == scenario
+                }
+            )
             run = verdict.as_dict()
             run["in_house"] = found
             run["disagreements"] = disagreements(verdict, found)
@@ -100,11 +110,15 @@ def _spin_text(spin: dict[str, Any]) -> str:
         states = sum(p["states"] for p in run["properties"])
         failed = [p["name"] for p in run["properties"] if not p["holds"]]
         spin_verdict = "holds" if run["ok"] else "fails " + ", ".join(failed)
-        lines.append(f"  {policy_text} ({run['scenario']}): SPIN {spin_verdict}, {states} states, "
-                     f"{run['seconds']:.1f} s; "
-                     f"in-house {'fails ' + '; '.join(run['in_house']) if run['in_house'] else 'holds'}")
+        lines.append(
+            f"  {policy_text} ({run['scenario']}): SPIN {spin_verdict}, {states} states, "
+            f"{run['seconds']:.1f} s; "
+            f"in-house {'fails ' + '; '.join(run['in_house']) if run['in_house'] else 'holds'}"
+        )
         lines += [f"    DISAGREE: {line}" for line in run["disagreements"]]
-    lines.append(f"SPIN stored {sum(p['states'] for r in spin['runs'] for p in r['properties'])} states in "
-                 f"{sum(r['seconds'] for r in spin['runs']):.1f} s in all")
+    lines.append(
+        f"SPIN stored {sum(p['states'] for r in spin['runs'] for p in r['properties'])} states in "
+        f"{sum(r['seconds'] for r in spin['runs']):.1f} s in all"
+    )
     lines.append("the two checkers agree" if spin["agree"] else "the two checkers DISAGREE")
     return "\n".join(lines)

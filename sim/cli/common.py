@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from model import ModelError, Policy
+from stoprace.model import ModelError, Policy
 
 __all__ = [
     "Parser",
@@ -61,9 +61,14 @@ def add_policy_argument(parser: argparse.ArgumentParser, help_text: str) -> None
 def add_job_arguments(parser: argparse.ArgumentParser, defaults: Any, queue_help: str) -> None:
     """The options of a job's course, shared by race and fleet, with the scenario's defaults (each left
     None when not given: a ``--scenario`` file then fills it, else the scenario's default)."""
-    parser.add_argument("--scenario", type=Path, default=None, metavar="FILE",
-                        help="take the job's distributions from FILE (a scenario.toml of `stoprace fit "
-                        "--out`); options given here win over it")
+    parser.add_argument(
+        "--scenario",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="take the job's distributions from FILE (a scenario.toml of `stoprace fit "
+        "--out`); options given here win over it",
+    )
     for option, help_text in (
         ("--queue-delay", queue_help),
         ("--provisioning", "time in TRAINING before billed training begins (TrainingStartTime)"),
@@ -72,39 +77,78 @@ def add_job_arguments(parser: argparse.ArgumentParser, defaults: Any, queue_help
     ):
         default = getattr(defaults, option[2:].replace("-", "_")).spec
         parser.add_argument(option, default=None, metavar="SPEC", help=f"{help_text} (default: {default})")
-    parser.add_argument("--p-warning", type=finite, default=None, metavar="P",
-                        help=f"chance a completion has warnings (default: {defaults.p_warning})")
-    parser.add_argument("--p-failure", type=finite, default=None, metavar="P",
-                        help=f"chance training fails (default: {defaults.p_failure})")
-    parser.add_argument("--failure-point", default=None, metavar="SPEC",
-                        help="when a failing job fails, as a fraction of its training time "
-                        f"(default: {defaults.failure_point.spec})")
+    parser.add_argument(
+        "--p-warning",
+        type=finite,
+        default=None,
+        metavar="P",
+        help=f"chance a completion has warnings (default: {defaults.p_warning})",
+    )
+    parser.add_argument(
+        "--p-failure",
+        type=finite,
+        default=None,
+        metavar="P",
+        help=f"chance training fails (default: {defaults.p_failure})",
+    )
+    parser.add_argument(
+        "--failure-point",
+        default=None,
+        metavar="SPEC",
+        help="when a failing job fails, as a fraction of its training time "
+        f"(default: {defaults.failure_point.spec})",
+    )
 
 
 def add_race_arguments(
-    parser: argparse.ArgumentParser, defaults: Any, *, stop_type: Callable[[str], Any], stop_default: str,
-    stop_help: str, replications: int | None, replications_help: str,
+    parser: argparse.ArgumentParser,
+    defaults: Any,
+    *,
+    stop_type: Callable[[str], Any],
+    stop_default: str,
+    stop_help: str,
+    replications: int | None,
+    replications_help: str,
 ) -> None:
     """The options of a race scenario, shared by race and audit: the jobs, the stop latency and times,
     the policy, the replications and the seed."""
     add_job_arguments(parser, defaults, "time in SUBMITTED before training starts")
-    parser.add_argument("--stop-latency", default=None, metavar="SPEC",
-                        help=f"time a stop needs to take effect (default: {defaults.stop_latency.spec})")
-    parser.add_argument("--stop-at", type=stop_type, default=stop_type(stop_default), metavar="TIMES",
-                        help=f"{stop_help} (default: {stop_default})")
+    parser.add_argument(
+        "--stop-latency",
+        default=None,
+        metavar="SPEC",
+        help=f"time a stop needs to take effect (default: {defaults.stop_latency.spec})",
+    )
+    parser.add_argument(
+        "--stop-at",
+        type=stop_type,
+        default=stop_type(stop_default),
+        metavar="TIMES",
+        help=f"{stop_help} (default: {stop_default})",
+    )
     add_policy_argument(parser, "model policy settings (see `stoprace model`)")
-    parser.add_argument("--replications", type=int, default=replications, metavar="N",
-                        help=f"jobs per stop time (default: {replications_help})")
+    parser.add_argument(
+        "--replications",
+        type=int,
+        default=replications,
+        metavar="N",
+        help=f"jobs per stop time (default: {replications_help})",
+    )
     parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default: %(default)s)")
 
 
 def race_scenario(args: argparse.Namespace, **overrides: Any) -> Any:
-    """The :class:`~sim.scenario.RaceScenario` of :func:`add_race_arguments`' options (``overrides``
+    """The :class:`~stoprace.sim.scenario.RaceScenario` of :func:`add_race_arguments`' options (``overrides``
     replace any of them); a bad value is a usage error."""
-    from sim.scenario import RaceScenario  # noqa: PLC0415 - the scenario module imports numpy
+    from stoprace.sim.scenario import RaceScenario  # noqa: PLC0415 - the scenario module imports numpy
 
-    settings = {**job_settings(args), "stop_at": args.stop_at, "policy": policy(args.policy),
-                "replications": args.replications, "seed": args.seed}
+    settings = {
+        **job_settings(args),
+        "stop_at": args.stop_at,
+        "policy": policy(args.policy),
+        "replications": args.replications,
+        "seed": args.seed,
+    }
     latency = args.stop_latency if args.stop_latency is not None else scenario_file(args).get("stop_latency")
     if latency is not None:
         settings["stop_latency"] = latency
@@ -119,8 +163,15 @@ def job_settings(args: argparse.Namespace) -> dict[str, Any]:
     ``--scenario`` file (a field set by neither keeps the scenario's default)."""
     from_file = scenario_file(args)
     settings = {}
-    for name in ("queue_delay", "provisioning", "training_duration", "finalization", "p_warning", "p_failure",
-                 "failure_point"):
+    for name in (
+        "queue_delay",
+        "provisioning",
+        "training_duration",
+        "finalization",
+        "p_warning",
+        "p_failure",
+        "failure_point",
+    ):
         value = getattr(args, name)
         if value is None:
             value = from_file.get(name)
@@ -134,7 +185,7 @@ def scenario_file(args: argparse.Namespace) -> dict[str, Any]:
     if getattr(args, "scenario", None) is None:
         return {}
     if not hasattr(args, "_scenario_values"):
-        from sim.scenario_file import read_scenario_file  # noqa: PLC0415
+        from stoprace.sim.scenario_file import read_scenario_file  # noqa: PLC0415
 
         try:
             args._scenario_values = read_scenario_file(args.scenario)
@@ -291,8 +342,12 @@ class TerminalProgress:
         if fresh and done < total:
             left = f", about {clock_text(elapsed / fresh * (total - done))} left"
         end = "\n" if done == total else ""
-        print(f"\r{self.what}: {done}/{total}, {clock_text(elapsed)} elapsed{left}   ", end=end,
-              file=sys.stderr, flush=True)
+        print(
+            f"\r{self.what}: {done}/{total}, {clock_text(elapsed)} elapsed{left}   ",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def show(args: argparse.Namespace, report: dict[str, Any], table: Any, written: str) -> int:

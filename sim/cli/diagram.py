@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from model.diagram import FORMATS
+from stoprace.model.diagram import FORMATS
 
 from .common import UsageError, add_policy_argument, finite, output_file, policy
 
@@ -24,22 +24,43 @@ def add(commands: Any) -> None:
             "(apt-get install graphviz, brew install graphviz); Mermaid and DOT need nothing."
         ),
     )
-    parser.add_argument("--format", choices=FORMATS, default=None,
-                        help="output format (default: from the -o suffix, else mermaid)")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="output format (default: from the -o suffix, else mermaid)",
+    )
     add_policy_argument(parser, "draw the edges of this policy (see `stoprace model`)")
-    parser.add_argument("--annotate", type=Path, default=None, metavar="RESULTS",
-                        help="put simulated frequencies on the edges, from `stoprace race` results.json")
-    parser.add_argument("--stamps", action="store_true",
-                        help="write the timestamps each step sets, and the guards' legend")
-    parser.add_argument("--stop-at", type=finite, default=None, metavar="SECONDS",
-                        help="with --annotate: use only this stop time's row (default: pool them all)")
-    parser.add_argument("-o", "--output", type=output_file, default=None, metavar="FILE",
-                        help="write to FILE instead of standard output")
+    parser.add_argument(
+        "--annotate",
+        type=Path,
+        default=None,
+        metavar="RESULTS",
+        help="put simulated frequencies on the edges, from `stoprace race` results.json",
+    )
+    parser.add_argument(
+        "--stamps", action="store_true", help="write the timestamps each step sets, and the guards' legend"
+    )
+    parser.add_argument(
+        "--stop-at",
+        type=finite,
+        default=None,
+        metavar="SECONDS",
+        help="with --annotate: use only this stop time's row (default: pool them all)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=output_file,
+        default=None,
+        metavar="FILE",
+        help="write to FILE instead of standard output",
+    )
     parser.set_defaults(run=run)
 
 
 def _format(args: argparse.Namespace) -> str:
-    from model.diagram import DiagramError, format_of  # noqa: PLC0415
+    from stoprace.model.diagram import DiagramError, format_of  # noqa: PLC0415
 
     if args.format is not None:
         return str(args.format)  # argparse checked it is one of FORMATS
@@ -56,7 +77,8 @@ MAX_RESULTS_BYTES = 64 << 20
 
 
 def _annotations(args: argparse.Namespace) -> dict[tuple[str, str], str]:
-    from model.diagram import DiagramError, annotations_from_race  # noqa: PLC0415
+    from stoprace.model.diagram import DiagramError  # noqa: PLC0415
+    from stoprace.sim.report import annotations_from_race  # noqa: PLC0415
 
     if args.stop_at is not None and args.annotate is None:
         raise UsageError("--stop-at picks a row of --annotate RESULTS; give both")
@@ -75,7 +97,7 @@ def _annotations(args: argparse.Namespace) -> dict[tuple[str, str], str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.diagram import Diagram, DiagramError  # noqa: PLC0415
+    from stoprace.model.diagram import Diagram, DiagramError  # noqa: PLC0415
 
     chosen, fmt = policy(args.policy), _format(args)
     diagram = Diagram(policy=chosen, annotations=_annotations(args), stamps=args.stamps)

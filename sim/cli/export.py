@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from model.promela import SCENARIOS, promela
+from stoprace.model.promela import SCENARIOS, promela
 
 from .common import add_policy_argument, output_file, policy
 
@@ -25,10 +25,20 @@ def add(commands: Any) -> None:
     )
     parser.add_argument("format", choices=("promela",), help="the language (promela)")
     add_policy_argument(parser, "the policy the model follows (see `stoprace model`)")
-    parser.add_argument("--scenario", choices=tuple(SCENARIOS), default="one_job",
-                        help="one classifier, or a name used twice (default: %(default)s)")
-    parser.add_argument("-o", "--output", type=output_file, default=None, metavar="FILE",
-                        help="write to FILE (default: standard output)")
+    parser.add_argument(
+        "--scenario",
+        choices=tuple(SCENARIOS),
+        default="one_job",
+        help="one classifier, or a name used twice (default: %(default)s)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=output_file,
+        default=None,
+        metavar="FILE",
+        help="write to FILE (default: standard output)",
+    )
     parser.set_defaults(run=run)
 
 

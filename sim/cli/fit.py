@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sim.history.read import HistoryError, read_history
-from sim.history.report import fit_history, fit_table
-from sim.scenario import DEFAULT_SEED
+from stoprace.sim.history.read import HistoryError, read_history
+from stoprace.sim.history.report import fit_history, fit_table
+from stoprace.sim.scenario import DEFAULT_SEED
 
 from .common import TerminalProgress, UsageError, output_dir, show, whole
 
@@ -26,14 +26,25 @@ def add(commands: Any) -> None:
         ),
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="history files, any mix of kinds")
-    parser.add_argument("--bootstrap", type=whole(0), default=0, metavar="N",
-                        help="parametric bootstrap replicates for 95%% intervals on each chosen "
-                        "distribution's parameters, median and mean (default: none)")
-    parser.add_argument("--seed", type=whole(0), default=DEFAULT_SEED,
-                        help="the bootstrap's seed (default: %(default)s)")
-    parser.add_argument("--out", type=output_dir, default=None, metavar="DIR",
-                        help="write scenario.toml (the chosen distributions, for --scenario), fit.json "
-                        "and a figure per quantity into DIR")
+    parser.add_argument(
+        "--bootstrap",
+        type=whole(0),
+        default=0,
+        metavar="N",
+        help="parametric bootstrap replicates for 95%% intervals on each chosen "
+        "distribution's parameters, median and mean (default: none)",
+    )
+    parser.add_argument(
+        "--seed", type=whole(0), default=DEFAULT_SEED, help="the bootstrap's seed (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--out",
+        type=output_dir,
+        default=None,
+        metavar="DIR",
+        help="write scenario.toml (the chosen distributions, for --scenario), fit.json "
+        "and a figure per quantity into DIR",
+    )
     parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
     parser.set_defaults(run=run)
 
@@ -46,18 +57,24 @@ def run(args: argparse.Namespace) -> int:
     if args.bootstrap > MAX_BOOTSTRAP:
         raise UsageError(f"--bootstrap {args.bootstrap:,}: at most {MAX_BOOTSTRAP:,} replicates")
     try:
-        report = fit_history(read_history(args.files), args.bootstrap, args.seed,
-                             progress=TerminalProgress("bootstrap replicates"))
+        report = fit_history(
+            read_history(args.files),
+            args.bootstrap,
+            args.seed,
+            progress=TerminalProgress("bootstrap replicates"),
+        )
     except HistoryError as err:
         raise UsageError(str(err)) from None
     if args.out is not None:
-        from sim.plots import save_fit  # noqa: PLC0415
-        from sim.scenario_file import scenario_toml  # noqa: PLC0415
+        from stoprace.sim.plots import save_fit  # noqa: PLC0415
+        from stoprace.sim.scenario_file import scenario_toml  # noqa: PLC0415
 
         args.out.mkdir(parents=True, exist_ok=True)
         chosen = {name: fitted["chosen"]["spec"] for name, fitted in report["quantities"].items()}
-        comment = (f"Fitted by `stoprace fit` from {report['jobs']} classifiers and {report['stops']} "
-                   "stops.\nRead by `stoprace race|fleet|audit --scenario FILE`.")
+        comment = (
+            f"Fitted by `stoprace fit` from {report['jobs']} classifiers and {report['stops']} "
+            "stops.\nRead by `stoprace race|fleet|audit --scenario FILE`."
+        )
         (args.out / "scenario.toml").write_text(scenario_toml(chosen, comment))
         (args.out / "fit.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
         save_fit(report, args.out)

@@ -8,10 +8,10 @@ import math
 import sys
 from typing import Any
 
-from model.service import DEFAULT_ACCOUNT, DEFAULT_REGION
-from sim.distributions import FORMS
-from sim.fleet import HTTP_STATUSES, OPERATIONS, FleetScenario, fleet_table
-from sim.retry import MODES
+from stoprace.model.service import DEFAULT_ACCOUNT, DEFAULT_REGION
+from stoprace.sim.distributions import FORMS
+from stoprace.sim.fleet import HTTP_STATUSES, OPERATIONS, FleetScenario, fleet_table
+from stoprace.sim.retry import MODES
 
 from .common import (
     TerminalProgress,
@@ -78,58 +78,152 @@ def add(commands: Any) -> None:
         ),
     )
     parser.add_argument("--jobs", type=int, default=d.jobs, metavar="N", help="jobs (default: %(default)s)")
-    parser.add_argument("--submit-rate", type=_submit_rate, default=d.submit_rate, metavar="RATE",
-                        help="jobs per second (a Poisson stream), or 'once' for all at time 0 "
-                        f"(default: {d.submit_rate:g})")
-    parser.add_argument("--training-slots", type=int, default=d.training_slots, metavar="C",
-                        help="jobs that can train at once; others wait in SUBMITTED (default: no limit)")
+    parser.add_argument(
+        "--submit-rate",
+        type=_submit_rate,
+        default=d.submit_rate,
+        metavar="RATE",
+        help=f"jobs per second (a Poisson stream), or 'once' for all at time 0 (default: {d.submit_rate:g})",
+    )
+    parser.add_argument(
+        "--training-slots",
+        type=int,
+        default=d.training_slots,
+        metavar="C",
+        help="jobs that can train at once; others wait in SUBMITTED (default: no limit)",
+    )
     add_job_arguments(parser, d, "time from a free slot to training")
-    parser.add_argument("--stop-workers", type=int, default=d.stop_workers, metavar="K",
-                        help="stop-handling workers of the service (default: %(default)s)")
-    parser.add_argument("--stop-handling", default=None, metavar="SPEC",
-                        help="a worker's time to make a stop take effect (default: "
-                        f"{d.stop_handling.spec}; a --scenario file's stop_latency)")
-    limits = " ".join(f"{k}={r:g}:{b}" for k, (r, b) in d.rate_limits.items())
-    parser.add_argument("--rate-limit", type=_rate_limit, nargs="+", default=[], metavar="OP=RATE:BURST",
-                        help=f"request-rate limits by operation ({', '.join(OPERATIONS)}), or OP=none "
-                        f"(default: {limits})")
-    parser.add_argument("--p-server-error", type=finite, default=d.p_server_error, metavar="P",
-                        help="chance any call gets InternalServerException (default: %(default)s)")
-    parser.add_argument("--poll-interval", type=finite, default=d.poll_interval, metavar="SECONDS",
-                        help="how often a client describes its job (default: %(default)s)")
-    parser.add_argument("--stop-after", type=finite, default=None, metavar="SECONDS",
-                        help=f"a client stops its job this long after submission (default: {d.stop_after}, "
-                        "unless --budget-usd is given)")
-    parser.add_argument("--budget-usd", type=finite, default=None, metavar="USD",
-                        help="instead, stop at the first poll where training has cost this much")
-    parser.add_argument("--usd-per-hour", type=finite, default=d.usd_per_hour, metavar="USD",
-                        help="training price (default: %(default)s)")
-    parser.add_argument("--retry-mode", choices=(*MODES, "default"), default="default",
-                        help="botocore's retry mode (default: the default of the botocore version: legacy "
-                        "up to 1.43, standard from 1.44)")
-    parser.add_argument("--botocore", default="installed", metavar="VERSION",
-                        help="retry as this botocore release does, e.g. 1.43 or 1.44.8 (default: the "
-                        "installed one, or the newest rules without botocore)")
-    parser.add_argument("--app-retry", action="store_true",
-                        help="the application retries a stop the SDK gave up on until it is accepted")
-    parser.add_argument("--app-retry-interval", default=d.app_retry_interval.spec, metavar="SPEC",
-                        help="the application's wait between its retries (default: %(default)s)")
-    parser.add_argument("--http-statuses", choices=HTTP_STATUSES, default=d.http_statuses,
-                        help="TooManyRequestsException as HTTP 400 (the API reference) or 429 "
-                        "(botocore's model)")
+    _add_service(parser)
+    _add_clients(parser)
+    _add_retries(parser)
     add_policy_argument(parser, "model policy settings (see `stoprace model`)")
     parser.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
     _add_outputs(parser)
     parser.set_defaults(run=run)
 
 
+def _add_service(parser: argparse.ArgumentParser) -> None:
+    """The service's side: its stop workers, rate limits and injected errors."""
+    d = _DEFAULTS
+    parser.add_argument(
+        "--stop-workers",
+        type=int,
+        default=d.stop_workers,
+        metavar="K",
+        help="stop-handling workers of the service (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--stop-handling",
+        default=None,
+        metavar="SPEC",
+        help="a worker's time to make a stop take effect (default: "
+        f"{d.stop_handling.spec}; a --scenario file's stop_latency)",
+    )
+    limits = " ".join(f"{k}={r:g}:{b}" for k, (r, b) in d.rate_limits.items())
+    parser.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        nargs="+",
+        default=[],
+        metavar="OP=RATE:BURST",
+        help=f"request-rate limits by operation ({', '.join(OPERATIONS)}), or OP=none (default: {limits})",
+    )
+    parser.add_argument(
+        "--p-server-error",
+        type=finite,
+        default=d.p_server_error,
+        metavar="P",
+        help="chance any call gets InternalServerException (default: %(default)s)",
+    )
+
+
+def _add_clients(parser: argparse.ArgumentParser) -> None:
+    """The clients: how they poll, and when they stop their jobs."""
+    d = _DEFAULTS
+    parser.add_argument(
+        "--poll-interval",
+        type=finite,
+        default=d.poll_interval,
+        metavar="SECONDS",
+        help="how often a client describes its job (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--stop-after",
+        type=finite,
+        default=None,
+        metavar="SECONDS",
+        help=f"a client stops its job this long after submission (default: {d.stop_after}, "
+        "unless --budget-usd is given)",
+    )
+    parser.add_argument(
+        "--budget-usd",
+        type=finite,
+        default=None,
+        metavar="USD",
+        help="instead, stop at the first poll where training has cost this much",
+    )
+    parser.add_argument(
+        "--usd-per-hour",
+        type=finite,
+        default=d.usd_per_hour,
+        metavar="USD",
+        help="training price (default: %(default)s)",
+    )
+
+
+def _add_retries(parser: argparse.ArgumentParser) -> None:
+    """Retries: the SDK's, the application's, and how throttling is answered."""
+    d = _DEFAULTS
+    parser.add_argument(
+        "--retry-mode",
+        choices=(*MODES, "default"),
+        default="default",
+        help="botocore's retry mode (default: the default of the botocore version: legacy "
+        "up to 1.43, standard from 1.44)",
+    )
+    parser.add_argument(
+        "--botocore",
+        default="installed",
+        metavar="VERSION",
+        help="retry as this botocore release does, e.g. 1.43 or 1.44.8 (default: the "
+        "installed one, or the newest rules without botocore)",
+    )
+    parser.add_argument(
+        "--app-retry",
+        action="store_true",
+        help="the application retries a stop the SDK gave up on until it is accepted",
+    )
+    parser.add_argument(
+        "--app-retry-interval",
+        default=d.app_retry_interval.spec,
+        metavar="SPEC",
+        help="the application's wait between its retries (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--http-statuses",
+        choices=HTTP_STATUSES,
+        default=d.http_statuses,
+        help="TooManyRequestsException as HTTP 400 (the API reference) or 429 (botocore's model)",
+    )
+
+
 def _add_outputs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=output_dir, default=None, metavar="DIR",
-                        help="write fleet.json and the figures (timeline, STOP_REQUESTED times) into DIR")
-    parser.add_argument("--export-history", type=output_dir, default=None, metavar="DIR",
-                        help="write what AWS would have given for these jobs into DIR: list-document-"
-                        "classifiers pages and CloudTrail records (lookup-events pages and log files), "
-                        "as `stoprace fit` reads them")
+    parser.add_argument(
+        "--out",
+        type=output_dir,
+        default=None,
+        metavar="DIR",
+        help="write fleet.json and the figures (timeline, STOP_REQUESTED times) into DIR",
+    )
+    parser.add_argument(
+        "--export-history",
+        type=output_dir,
+        default=None,
+        metavar="DIR",
+        help="write what AWS would have given for these jobs into DIR: list-document-"
+        "classifiers pages and CloudTrail records (lookup-events pages and log files), "
+        "as `stoprace fit` reads them",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
 
 
@@ -149,30 +243,46 @@ def scenario(args: argparse.Namespace) -> FleetScenario:
     handling = args.stop_handling or scenario_file(args).get("stop_latency") or _DEFAULTS.stop_handling
     try:
         return FleetScenario(
-            jobs=args.jobs, submit_rate=args.submit_rate, training_slots=args.training_slots,
-            **job_settings(args), stop_workers=args.stop_workers, stop_handling=handling,
-            rate_limits=limits, p_server_error=args.p_server_error, poll_interval=args.poll_interval,
-            stop_after=stop_after, budget_usd=budget, usd_per_hour=args.usd_per_hour,
-            retry_mode=args.retry_mode, botocore=args.botocore, app_retry=args.app_retry,
+            jobs=args.jobs,
+            submit_rate=args.submit_rate,
+            training_slots=args.training_slots,
+            **job_settings(args),
+            stop_workers=args.stop_workers,
+            stop_handling=handling,
+            rate_limits=limits,
+            p_server_error=args.p_server_error,
+            poll_interval=args.poll_interval,
+            stop_after=stop_after,
+            budget_usd=budget,
+            usd_per_hour=args.usd_per_hour,
+            retry_mode=args.retry_mode,
+            botocore=args.botocore,
+            app_retry=args.app_retry,
             app_retry_interval=args.app_retry_interval,
-            http_statuses=args.http_statuses, policy=policy(args.policy), seed=args.seed,
+            http_statuses=args.http_statuses,
+            policy=policy(args.policy),
+            seed=args.seed,
         )
     except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from None
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.fleet import SimulationStalled, simulate  # noqa: PLC0415
-    from sim.history.export import HistoryRecorder  # noqa: PLC0415
-    from sim.plots import save_fleet  # noqa: PLC0415
+    from stoprace.sim.fleet import SimulationStalled, simulate  # noqa: PLC0415
+    from stoprace.sim.history.export import HistoryRecorder  # noqa: PLC0415
+    from stoprace.sim.plots import save_fleet  # noqa: PLC0415
 
     chosen = scenario(args)
     recorder = None
     if args.export_history is not None:
         recorder = HistoryRecorder(chosen.seed, DEFAULT_ACCOUNT, DEFAULT_REGION, chosen.botocore)
     try:
-        result = simulate(chosen, progress=TerminalProgress("jobs done"), keep_timeline=args.out is not None,
-                          recorder=recorder)
+        result = simulate(
+            chosen,
+            progress=TerminalProgress("jobs done"),
+            keep_timeline=args.out is not None,
+            recorder=recorder,
+        )
     except SimulationStalled as err:
         raise UsageError(str(err)) from None
     report = result.as_dict()

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from model.tables import as_json, as_text, assumptions_markdown
+from stoprace.model.tables import as_json, as_text, assumptions_markdown
 
 from .common import add_policy_argument, policy
 
@@ -22,8 +22,11 @@ def add(commands: Any) -> None:
     )
     shape = parser.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    shape.add_argument("--markdown", action="store_true",
-                       help="print the README's assumptions table (Markdown)")
+    shape.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the assumptions table of the documentation's concepts page (Markdown)",
+    )
     add_policy_argument(parser, "mark the edges enabled under this policy (default: the default policy)")
     parser.set_defaults(run=run)
 

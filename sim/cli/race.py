@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sim import race, vector
-from sim.distributions import FORMS
-from sim.report import DEFAULT_USD_PER_HOUR, race_report, race_table, write_outputs
-from sim.scenario import RaceScenario
+from stoprace.sim import race, vector
+from stoprace.sim.distributions import FORMS
+from stoprace.sim.report import DEFAULT_USD_PER_HOUR, race_report, race_table, write_outputs
+from stoprace.sim.scenario import RaceScenario
 
 from .common import (
     TerminalProgress,
@@ -38,18 +38,43 @@ def add(commands: Any) -> None:
             "distribution specs: " + ", ".join(FORMS) + ". Every value is in seconds."
         ),
     )
-    add_race_arguments(parser, defaults, stop_type=stop_times, stop_default=_STOP_AT,
-                       stop_help="when the stop is sent: 1800,3600 or START:END:STEP",
-                       replications=defaults.replications, replications_help=str(defaults.replications))
-    parser.add_argument("--engine", choices=tuple(ENGINES), default="vector",
-                        help="vector (numpy, fast) or simpy (the reference; same per-job outcomes)")
-    parser.add_argument("--usd-per-hour", type=finite, default=DEFAULT_USD_PER_HOUR, metavar="USD",
-                        help="training price for the cost columns (default: %(default)s, the list price)")
-    parser.add_argument("--fit-uncertainty", type=Path, default=None, metavar="FIT_JSON",
-                        help="also give p_race_lost's 95%% interval across the bootstrap replicates of "
-                        "`stoprace fit --bootstrap N` (its fit.json): the fit's own uncertainty")
-    parser.add_argument("--out", type=output_dir, default=None, metavar="DIR",
-                        help="write results.json, results.csv and the figures (PNG) into DIR")
+    add_race_arguments(
+        parser,
+        defaults,
+        stop_type=stop_times,
+        stop_default=_STOP_AT,
+        stop_help="when the stop is sent: 1800,3600 or START:END:STEP",
+        replications=defaults.replications,
+        replications_help=str(defaults.replications),
+    )
+    parser.add_argument(
+        "--engine",
+        choices=tuple(ENGINES),
+        default="vector",
+        help="vector (numpy, fast) or simpy (the reference; same per-job outcomes)",
+    )
+    parser.add_argument(
+        "--usd-per-hour",
+        type=finite,
+        default=DEFAULT_USD_PER_HOUR,
+        metavar="USD",
+        help="training price for the cost columns (default: %(default)s, the list price)",
+    )
+    parser.add_argument(
+        "--fit-uncertainty",
+        type=Path,
+        default=None,
+        metavar="FIT_JSON",
+        help="also give p_race_lost's 95%% interval across the bootstrap replicates of "
+        "`stoprace fit --bootstrap N` (its fit.json): the fit's own uncertainty",
+    )
+    parser.add_argument(
+        "--out",
+        type=output_dir,
+        default=None,
+        metavar="DIR",
+        help="write results.json, results.csv and the figures (PNG) into DIR",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(run=run)
 
@@ -65,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--usd-per-hour must be at least 0, got {args.usd_per_hour}")
     specs = None
     if args.fit_uncertainty is not None:
-        from sim.history.uncertainty import read_fit  # noqa: PLC0415
+        from stoprace.sim.history.uncertainty import read_fit  # noqa: PLC0415
 
         try:
             specs = read_fit(args.fit_uncertainty)
@@ -74,10 +99,11 @@ def run(args: argparse.Namespace) -> int:
     result = ENGINES[args.engine].simulate(chosen, progress=TerminalProgress("jobs"))
     report = race_report(result, args.usd_per_hour)
     if specs is not None:
-        from sim.history.uncertainty import add_intervals, fit_intervals  # noqa: PLC0415
+        from stoprace.sim.history.uncertainty import add_intervals, fit_intervals  # noqa: PLC0415
 
-        add_intervals(report, fit_intervals(chosen, specs), args.fit_uncertainty,
-                      max(len(v) for v in specs.values()))
+        add_intervals(
+            report, fit_intervals(chosen, specs), args.fit_uncertainty, max(len(v) for v in specs.values())
+        )
     if args.out is not None:
         write_outputs(result, report, args.out, args.usd_per_hour)
     return show(args, report, race_table, "results.json, results.csv and 3 figures")

@@ -1,7 +1,7 @@
 """Fleets: many jobs in one account, stopped through a throttled, faulty service with the SDK's retries.
 
 One simpy ``Environment`` holds a whole account. Every API call goes through a
-:class:`model.ComprehendService` whose clock is the simulation's and whose admission hook applies the
+:class:`stoprace.model.ComprehendService` whose clock is the simulation's and whose admission hook applies the
 request-rate limits (a token bucket per operation: over it, ``TooManyRequestsException``) and injected
 ``InternalServerException`` faults; the lifecycle is the model's.
 
@@ -21,7 +21,7 @@ and so one retry quota):
   every ``poll_interval`` seconds until it sees a final status (polls count against the describe rate
   limit too), and decides to stop: ``stop_after`` seconds after submission, or, with ``budget_usd``, at
   the first poll whose training so far costs that much;
-- every call is retried exactly as botocore does in ``retry_mode`` (:mod:`sim.retry`); with
+- every call is retried exactly as botocore does in ``retry_mode`` (:mod:`stoprace.sim.retry`); with
   ``app_retry`` the application also retries a stop the SDK gave up on, every ``app_retry_interval``,
   until it is accepted.
 
@@ -33,9 +33,10 @@ their records; the run keeps at most four numbers of each for the summary's quan
 follows the jobs alive, not the jobs run. A run whose simulated time stops advancing (calls retried
 with no wait, or almost none) stops with :class:`SimulationStalled`.
 
-The parts, one module each: :mod:`~sim.fleet.scenario` (the settings), :mod:`~sim.fleet.service`
-(the service's side), :mod:`~sim.fleet.client` (the SDK client and the scripts), :mod:`~sim.fleet.results`
-(what was measured, and its summary); this module runs them in one simpy ``Environment``.
+The parts, one module each: :mod:`~stoprace.sim.fleet.scenario` (the settings),
+:mod:`~stoprace.sim.fleet.service` (the service's side), :mod:`~stoprace.sim.fleet.client` (the SDK client and
+the scripts), :mod:`~stoprace.sim.fleet.results` (what was measured, and its summary); this module runs them
+in one simpy ``Environment``.
 
 >>> result = simulate(FleetScenario(jobs=20, submit_rate=0.5, stop_after=1200.0, seed=7))
 >>> sum(result.final.values())
@@ -52,24 +53,35 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from model.statuses import FINISHED
-from sim.jobs import END_TRIGGERS, draw_courses
-from sim.retry import RULES, Retrier
-from sim.scenario import Progress
+from stoprace.model.statuses import FINISHED
+from stoprace.sim.jobs import END_TRIGGERS, draw_courses
+from stoprace.sim.retry import RULES, Retrier
+from stoprace.sim.scenario import Progress
 
 from .client import Client
+from .limits import TokenBucket
 from .results import FleetResult, Tally, fleet_table
 from .scenario import HTTP_STATUSES, OPERATIONS, FleetScenario
-from .service import ServiceSide, TokenBucket
+from .service import ServiceSide
 from .state import FleetJob, Ledger
 
 if TYPE_CHECKING:
-    from sim.history.export import HistoryRecorder
+    from stoprace.sim.history.export import HistoryRecorder
 
 __all__ = [
-    "CHUNK", "EVENTS_PER_JOB", "EVENTS_PER_LIVE_JOB", "HTTP_STATUSES", "MAX_EVENTS", "MAX_EVENTS_PER_SECOND",
-    "OPERATIONS", "FleetResult",
-    "FleetScenario", "SimulationStalled", "TokenBucket", "fleet_table", "simulate",
+    "CHUNK",
+    "EVENTS_PER_JOB",
+    "EVENTS_PER_LIVE_JOB",
+    "HTTP_STATUSES",
+    "MAX_EVENTS",
+    "MAX_EVENTS_PER_SECOND",
+    "OPERATIONS",
+    "FleetResult",
+    "FleetScenario",
+    "SimulationStalled",
+    "TokenBucket",
+    "fleet_table",
+    "simulate",
 ]
 
 
@@ -124,25 +136,52 @@ class _Environment(simpy.Environment):
                 )
 
 
+#: The run's random streams by name, in the order they are spawned from the seed. The order decides the
+#: numbers (the same seed gives the same numbers only while it holds): a new stream goes at the end.
+STREAMS = (
+    "submit",
+    "duration",
+    "fails",
+    "warns",
+    "point",
+    "queue",
+    "latency",
+    "faults",
+    "retries",
+    "app_retries",
+    "provisioning",
+    "finalization",
+)
+#: The streams a job's course is drawn from (:func:`stoprace.sim.jobs.draw_courses`); a worker's handling
+#: time is the fleet's stop latency (its wait for a worker comes on top).
+_COURSE = ("duration", "fails", "warns", "point", "queue", "latency", "provisioning", "finalization")
+
+
 class _Fleet:
     """One run: the streams, the service's side, the client's side, and the jobs alive. Jobs are drawn
     a chunk at a time, created as they arrive, and forgotten once finished (their numbers added to a
-    :class:`~sim.fleet.results.Tally`), so memory follows the jobs alive, not the jobs run."""
+    :class:`~stoprace.sim.fleet.results.Tally`), so memory follows the jobs alive, not the jobs run."""
 
     def __init__(
         self, scenario: FleetScenario, keep_timeline: bool, recorder: HistoryRecorder | None = None
     ) -> None:
-        self.s = scenario
+        self.scenario = scenario
         self.alive = self.peak = 0
         self.env = _Environment(lambda: self.alive, scenario.jobs)
-        self.streams = [np.random.default_rng(x) for x in np.random.SeedSequence(scenario.seed).spawn(12)]
+        seeds = np.random.SeedSequence(scenario.seed).spawn(len(STREAMS))
+        self.streams = {name: np.random.default_rng(seed) for name, seed in zip(STREAMS, seeds, strict=True)}
         self.ledger = Ledger(calls={op: Counter() for op in OPERATIONS.values()})
         self.tally = Tally(keep_timeline, recorder)
-        self.service = ServiceSide(scenario, self.env, self.streams[7], self._spawn)
-        retrier = Retrier(scenario.retry_mode, self.streams[8], RULES[scenario.botocore])
+        self.service = ServiceSide(scenario, self.env, self.streams["faults"], self._spawn)
+        retrier = Retrier(scenario.retry_mode, self.streams["retries"], RULES[scenario.botocore])
         self.client = Client(
-            scenario, self.env, self.service, retrier=retrier,
-            app_rng=self.streams[9], ledger=self.ledger, spawn=self._spawn,
+            scenario,
+            self.env,
+            self.service,
+            retrier=retrier,
+            app_rng=self.streams["app_retries"],
+            ledger=self.ledger,
+            spawn=self._spawn,
         )
         self.client.record_calls = recorder is not None
         self.processes: list[simpy.Process] = []
@@ -150,26 +189,29 @@ class _Fleet:
     def _arrivals(self) -> Iterator[FleetJob]:
         """The jobs in submission order, drawn ``CHUNK`` at a time (the same numbers as one draw of all:
         every quantity has its own stream, and each stream is read in order)."""
-        s, streams = self.s, self.streams
-        # A worker's handling time is the fleet's stop latency (its wait for a worker comes on top).
-        names = ("duration", "fails", "warns", "point", "queue", "latency")
-        named = dict(zip(names, streams[1:7], strict=True))
-        named |= {"provisioning": streams[10], "finalization": streams[11]}
+        scenario, streams = self.scenario, self.streams
+        named = {name: streams[name] for name in _COURSE}
         last, first = 0.0, 0
-        while first < s.jobs:
-            n = min(CHUNK, s.jobs - first)
-            if s.submit_rate is None:
+        while first < scenario.jobs:
+            n = min(CHUNK, scenario.jobs - first)
+            if scenario.submit_rate is None:
                 submits = np.zeros(n)
             else:  # one cumulative sum continued across chunks
-                gaps = streams[0].exponential(1 / s.submit_rate, n)
+                gaps = streams["submit"].exponential(1 / scenario.submit_rate, n)
                 submits = np.cumsum(np.concatenate(([last], gaps)))[1:]
                 last = float(submits[-1])
-            course = draw_courses(s, named, n, latency=s.stop_handling)
+            course = draw_courses(scenario, named, n, latency=scenario.stop_handling)
             assert course.latency is not None
-            columns = zip(submits.tolist(), course.training.tolist(),
-                          [END_TRIGGERS[k] for k in course.end_trigger.tolist()], course.queue.tolist(),
-                          course.latency.tolist(), course.provisioning.tolist(), course.finalization.tolist(),
-                          strict=True)
+            columns = zip(
+                submits.tolist(),
+                course.training.tolist(),
+                [END_TRIGGERS[k] for k in course.end_trigger.tolist()],
+                course.queue.tolist(),
+                course.latency.tolist(),
+                course.provisioning.tolist(),
+                course.finalization.tolist(),
+                strict=True,
+            )
             for i, values in enumerate(columns, start=first):
                 yield FleetJob(i, *values)
             first += n
@@ -223,14 +265,16 @@ class _Fleet:
             self.env.run(until=horizon if horizon > upcoming else math.nextafter(upcoming, math.inf))
             self.processes = [p for p in self.processes if p.is_alive]
             if progress is not None:
-                progress(self.tally.settled, self.s.jobs)
+                progress(self.tally.settled, self.scenario.jobs)
         if progress is not None:
-            progress(self.s.jobs, self.s.jobs)
-        return self.tally.result(self.s, self.ledger, events=self.env.processed, peak_alive=self.peak)
+            progress(self.scenario.jobs, self.scenario.jobs)
+        return self.tally.result(self.scenario, self.ledger, events=self.env.processed, peak_alive=self.peak)
 
 
 def simulate(
-    scenario: FleetScenario, progress: Progress | None = None, keep_timeline: bool = False,
+    scenario: FleetScenario,
+    progress: Progress | None = None,
+    keep_timeline: bool = False,
     recorder: HistoryRecorder | None = None,
 ) -> FleetResult:
     """Run ``scenario`` to the end (every job finished or never created). Per-job timelines are kept

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from model import EPOCH, ServiceError
-from model.statuses import FINISHED
-from sim.retry import Retrier
+from stoprace.model import EPOCH, ServiceError
+from stoprace.model.statuses import FINISHED
+from stoprace.sim.retry import Retrier
 
 from .scenario import OPERATIONS
 from .service import ServiceSide, Spawn
@@ -33,16 +33,27 @@ class Client:
     retries; :meth:`run` is one job's script."""
 
     def __init__(
-        self, scenario: FleetScenario, env: simpy.Environment, service: ServiceSide, *, retrier: Retrier,
-        app_rng: np.random.Generator, ledger: Ledger, spawn: Spawn,
+        self,
+        scenario: FleetScenario,
+        env: simpy.Environment,
+        service: ServiceSide,
+        *,
+        retrier: Retrier,
+        app_rng: np.random.Generator,
+        ledger: Ledger,
+        spawn: Spawn,
     ) -> None:
-        self.s, self.env, self.service, self.retrier = scenario, env, service, retrier
+        self.scenario, self.env, self.service, self.retrier = scenario, env, service, retrier
         self.app_rng, self.ledger, self.spawn = app_rng, ledger, spawn
         self.record_calls = False  # keep each job's stop calls (for an exported history)
 
     def call(
-        self, operation: str, method: Callable[..., dict[str, Any]], *,
-        attempts: list[tuple[float, str | None]] | None = None, **params: Any,
+        self,
+        operation: str,
+        method: Callable[..., dict[str, Any]],
+        *,
+        attempts: list[tuple[float, str | None]] | None = None,
+        **params: Any,
     ) -> Generator[simpy.Event, Any, tuple[dict[str, Any] | None, ServiceError | None]]:
         """One SDK call with botocore's retries (and, in adaptive mode, its client-side rate limiter):
         (response, None) or (None, the last error). Each request's time and error code (None when it
@@ -77,7 +88,7 @@ class Client:
             return response, None
 
     def run(self, job: FleetJob) -> Generator[simpy.Event, Any, None]:
-        s = self.s
+        scenario = self.scenario
         response, _error = yield from self.call(
             OPERATIONS["create"],
             self.service.api.create_document_classifier,
@@ -92,15 +103,17 @@ class Client:
         self.service.by_arn[job.arn] = job
         job.stop_event = self.env.event()
         self.spawn(self.service.train(job), job)
-        deadline = job.submit + s.stop_after if s.stop_after is not None else math.inf
+        deadline = job.submit + scenario.stop_after if scenario.stop_after is not None else math.inf
         final = False
         while not final:
-            next_poll = self.env.now + s.poll_interval if s.poll_interval is not None else math.inf
+            next_poll = (
+                self.env.now + scenario.poll_interval if scenario.poll_interval is not None else math.inf
+            )
             if job.decided is None and deadline < math.inf and deadline <= next_poll:
                 if deadline > self.env.now:
                     yield self.env.timeout(deadline - self.env.now)
                 yield from self.stop(job)
-                if s.poll_interval is None:
+                if scenario.poll_interval is None:
                     return
                 continue
             if next_poll == math.inf:
@@ -117,11 +130,11 @@ class Client:
             final = props["Status"] in _FINAL
             if final:
                 job.observed = self.env.now
-            elif job.decided is None and s.budget_usd is not None and "TrainingStartTime" in props:
+            elif job.decided is None and scenario.budget_usd is not None and "TrainingStartTime" in props:
                 trained = (
                     EPOCH + timedelta(seconds=self.env.now) - props["TrainingStartTime"]
                 ).total_seconds()
-                if trained / 3600 * s.usd_per_hour >= s.budget_usd:
+                if trained / 3600 * scenario.usd_per_hour >= scenario.budget_usd:
                     yield from self.stop(job)
 
     def stop(self, job: FleetJob) -> Generator[simpy.Event, Any, None]:
@@ -142,10 +155,10 @@ class Client:
                 self.ledger.accepted += 1
                 return
             assert error is not None
-            if not self.s.app_retry or error.code not in (
+            if not self.scenario.app_retry or error.code not in (
                 "TooManyRequestsException",
                 "InternalServerException",
             ):
                 self.ledger.lost[error.code] += 1
                 return
-            yield self.env.timeout(float(self.s.app_retry_interval.sample(self.app_rng, 1)[0]))
+            yield self.env.timeout(float(self.scenario.app_retry_interval.sample(self.app_rng, 1)[0]))

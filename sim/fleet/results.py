@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from model import EPOCH
-from sim.outcome import PathTally
+from stoprace.model import EPOCH
+from stoprace.sim.outcome import PathTally
 
 from .scenario import FleetScenario
 
 if TYPE_CHECKING:
-    from sim.history.export import HistoryRecorder
+    from stoprace.sim.history.export import HistoryRecorder
 from .service import ServiceSide
 from .state import FleetJob, Ledger
 
@@ -189,22 +189,35 @@ def fleet_table(report: dict[str, Any]) -> str:
         f"seed {report['seed']}",
         f"stops decided {report['stop_decided']}, accepted {report['stop_accepted']}, never accepted "
         f"{report['stop_never_accepted']}"
-        + (f" ({100 * report['share_never_accepted']:.1f}%: "
-           + ", ".join(f"{k} {v}" for k, v in lost.items()) + ")" if report["share_never_accepted"] else ""),
+        + (
+            f" ({100 * report['share_never_accepted']:.1f}%: "
+            + ", ".join(f"{k} {v}" for k, v in lost.items())
+            + ")"
+            if report["share_never_accepted"]
+            else ""
+        ),
         "final: " + ", ".join(f"{k} {v}" for k, v in report["final"].items()),
     ]
     if report["p_race_lost"] is not None:
         low, high = report["ci95"]
-        lines.append(f"p_race_lost {report['p_race_lost']:.4f} (95% CI {low:.4f}-{high:.4f}) of "
-                     f"{report['stop_requested']} stops that reached a training job")
-    for key, label in (("stop_requested_seconds", "time in STOP_REQUESTED"),
-                       ("observe_final_seconds", "decision to seeing the final status")):
+        lines.append(
+            f"p_race_lost {report['p_race_lost']:.4f} (95% CI {low:.4f}-{high:.4f}) of "
+            f"{report['stop_requested']} stops that reached a training job"
+        )
+    for key, label in (
+        ("stop_requested_seconds", "time in STOP_REQUESTED"),
+        ("observe_final_seconds", "decision to seeing the final status"),
+    ):
         d = report[key]
         if d["count"]:
-            lines.append(f"{label}: mean {d['mean'] / 60:.1f} min, median {d['p50'] / 60:.1f}, "
-                         f"90% {d['p90'] / 60:.1f}, max {d['max'] / 60:.1f}")
-    lines.append(f"billed training after the stop decision: {report['wasted_billed_hours']:.1f} h, "
-                 f"{report['wasted_cost_usd']:.2f} USD")
+            lines.append(
+                f"{label}: mean {d['mean'] / 60:.1f} min, median {d['p50'] / 60:.1f}, "
+                f"90% {d['p90'] / 60:.1f}, max {d['max'] / 60:.1f}"
+            )
+    lines.append(
+        f"billed training after the stop decision: {report['wasted_billed_hours']:.1f} h, "
+        f"{report['wasted_cost_usd']:.2f} USD"
+    )
     for op, outcomes in report["api_calls"].items():
         lines.append(f"{op}: " + ", ".join(f"{k} {v}" for k, v in outcomes.items()))
     return "\n".join(lines)

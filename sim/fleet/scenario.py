@@ -8,10 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from model import DEFAULT_POLICY, Policy
-from sim.distributions import Distribution, parse_distribution
-from sim.retry import MODES, RULES, rules_for
-from sim.scenario import (
+from stoprace.model import DEFAULT_POLICY, Policy
+from stoprace.model.errors import HttpStatuses
+from stoprace.model.numbers import is_number, is_whole
+from stoprace.sim.distributions import Distribution, parse_distribution
+from stoprace.sim.retry import MODES, RULES, rules_for
+from stoprace.sim.scenario import (
     DEFAULT_FAILURE_POINT,
     DEFAULT_FINALIZATION,
     DEFAULT_PROVISIONING,
@@ -23,7 +25,7 @@ from sim.scenario import (
     check_job_fields,
 )
 
-from .service import TokenBucket
+from .limits import TokenBucket
 
 __all__ = ["HTTP_STATUSES", "OPERATIONS", "FleetScenario"]
 
@@ -39,7 +41,7 @@ OPERATIONS = {
 MAX_JOBS = 10_000_000
 
 #: How throttling is answered: HTTP 400 as the API reference says, or 429 as botocore's model does.
-HTTP_STATUSES = ("seed", "botocore")
+HTTP_STATUSES: tuple[str, ...] = tuple(HttpStatuses)
 # Distributions are immutable: one parsed instance serves every scenario as its default.
 DEFAULT_STOP_HANDLING = parse_distribution("exponential:mean=30")
 DEFAULT_APP_RETRY_INTERVAL = parse_distribution("fixed:5")
@@ -74,7 +76,7 @@ class FleetScenario:
     botocore: str = "installed"
     app_retry: bool = False
     app_retry_interval: Distribution = DEFAULT_APP_RETRY_INTERVAL
-    http_statuses: str = "seed"
+    http_statuses: HttpStatuses = HttpStatuses.REFERENCE
     policy: Policy = DEFAULT_POLICY
     seed: int = DEFAULT_SEED
 
@@ -92,8 +94,7 @@ class FleetScenario:
         for name in ("submit_rate", "poll_interval", "stop_after", "budget_usd"):
             value = getattr(self, name)
             if value is not None and (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
+                not is_number(value)
                 or not math.isfinite(value)
                 or value < 0
                 or (value == 0 and name in ("submit_rate", "poll_interval"))
@@ -119,8 +120,7 @@ class FleetScenario:
             raise ValueError(
                 f"retry_mode must be one of {', '.join(MODES)} or default, got {self.retry_mode!r}"
             )
-        if self.http_statuses not in HTTP_STATUSES:
-            raise ValueError(f"http_statuses must be 'seed' or 'botocore', got {self.http_statuses!r}")
+        object.__setattr__(self, "http_statuses", HttpStatuses.named(self.http_statuses))
         limits = dict(self.rate_limits)
         for name, limit in limits.items():
             if name not in OPERATIONS:
@@ -154,7 +154,7 @@ class FleetScenario:
 
 
 def _whole(value: Any, name: str, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+    if not is_whole(value) or value < low:
         raise ValueError(f"{name} must be a whole number of at least {low}, got {value!r}")
 
 

@@ -3,76 +3,40 @@ the stop workers."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Generator, Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import simpy
 
-from model import EPOCH, ComprehendService, ServiceError, enabled_edges
-from model.errors import InternalServerException, TooManyRequestsException
-from model.observers import StateChange
+from stoprace.model import EPOCH, ComprehendService, ServiceError, enabled_edges
+from stoprace.model.errors import InternalServerException, TooManyRequestsException
+from stoprace.model.observers import StateChange
 
+from .limits import TokenBucket
+from .scenario import OPERATIONS, FleetScenario
 from .state import FleetJob
 
-if TYPE_CHECKING:
-    from .scenario import FleetScenario
-
-__all__ = ["ServiceSide", "TokenBucket"]
+__all__ = ["ServiceSide"]
 
 #: Start a process working on a job (the fleet tallies and forgets a job once none is left).
 Spawn = Callable[[Generator[simpy.Event, Any, None], FleetJob], None]
 
 
-class TokenBucket:
-    """A token bucket: ``rate`` tokens a second, at most ``burst`` held; a call takes one token.
-
-    Starting full, it admits at most ``rate * T + burst`` calls in any window of length ``T``.
-
-    >>> bucket = TokenBucket(rate=1.0, burst=2)
-    >>> [bucket.take(0.0), bucket.take(0.0), bucket.take(0.0), bucket.take(1.0)]
-    [True, True, False, True]
-    """
-
-    __slots__ = ("burst", "last", "rate", "tokens")
-
-    def __init__(self, rate: float, burst: int) -> None:
-        if not (math.isfinite(rate) and rate > 0):
-            raise ValueError(f"a rate limit needs a rate > 0 per second, got {rate!r}")
-        if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
-            raise ValueError(f"a rate limit needs a whole burst of at least 1, got {burst!r}")
-        self.rate, self.burst = float(rate), burst
-        self.tokens, self.last = float(burst), 0.0
-
-    def take(self, now: float) -> bool:
-        """Take a token at time ``now`` (never earlier than the last call); False if none is left."""
-        if now > self.last:
-            self.tokens = min(float(self.burst), self.tokens + (now - self.last) * self.rate)
-            self.last = now
-        if self.tokens >= 1.0 - 1e-9:  # tolerate the rounding of many small refills
-            self.tokens -= 1.0
-            return True
-        return False
-
-
-
 class ServiceSide:
-    """A :class:`model.ComprehendService` on the simulation's clock, whose admission hook applies the
+    """A :class:`stoprace.model.ComprehendService` on the simulation's clock, whose admission hook applies the
     request-rate limits and injected faults; the jobs' training; the stop workers."""
 
     def __init__(
         self, scenario: FleetScenario, env: simpy.Environment, fault_rng: np.random.Generator, spawn: Spawn
     ) -> None:
-        from .scenario import OPERATIONS  # noqa: PLC0415 - the scenario module imports TokenBucket
-
-        self.s, self.env, self.fault_rng, self.spawn = scenario, env, fault_rng, spawn
+        self.scenario, self.env, self.fault_rng, self.spawn = scenario, env, fault_rng, spawn
         self.buckets = {OPERATIONS[k]: TokenBucket(r, b) for k, (r, b) in scenario.rate_limits.items()}
         self.api = ComprehendService(
             clock=lambda: EPOCH + timedelta(seconds=self.env.now),
             policy=scenario.policy,
-            http_statuses=scenario.http_statuses,  # type: ignore[arg-type]
+            http_statuses=scenario.http_statuses,
             admission=self._admit,
         )
         self.api.on_change(self._changed)
@@ -86,7 +50,7 @@ class ServiceSide:
         bucket = self.buckets.get(operation)
         if bucket is not None and not bucket.take(self.env.now):
             return TooManyRequestsException()
-        if self.s.p_server_error and self.fault_rng.random() < self.s.p_server_error:
+        if self.scenario.p_server_error and self.fault_rng.random() < self.scenario.p_server_error:
             return InternalServerException()
         return None
 

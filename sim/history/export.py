@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from model import EPOCH, parse_arn
+from stoprace.model import EPOCH, parse_arn
 
 __all__ = ["HistoryRecorder"]
 
@@ -53,9 +53,12 @@ class HistoryRecorder:
         self.classifiers.append((index, dict(props)))
         arn = props["DocumentClassifierArn"]
         submit = (props["SubmitTime"] - EPOCH).total_seconds()
-        request = {"documentClassifierName": parse_arn(arn).name,
-                   "dataAccessRoleArn": props["DataAccessRoleArn"],
-                   "inputDataConfig": {"s3Uri": props["InputDataConfig"]["S3Uri"]}, "languageCode": "en"}
+        request = {
+            "documentClassifierName": parse_arn(arn).name,
+            "dataAccessRoleArn": props["DataAccessRoleArn"],
+            "inputDataConfig": {"s3Uri": props["InputDataConfig"]["S3Uri"]},
+            "languageCode": "en",
+        }
         self.calls.append((submit, "CreateDocumentClassifier", arn, None, request))
         for moment, code in stop_calls:
             stop = {"documentClassifierArn": arn}
@@ -74,7 +77,7 @@ class HistoryRecorder:
         ordered = [props for _, props in sorted(self.classifiers, key=lambda c: c[0])]
         written = []
         for page, start in enumerate(range(0, max(len(ordered), 1), _PAGE), start=1):
-            body: dict[str, Any] = {"DocumentClassifierPropertiesList": ordered[start:start + _PAGE]}
+            body: dict[str, Any] = {"DocumentClassifierPropertiesList": ordered[start : start + _PAGE]}
             if start + _PAGE < len(ordered):
                 body["NextToken"] = self._token()
             written.append(_dump(directory / f"list-document-classifiers-{page:03d}.json", body))
@@ -84,7 +87,7 @@ class HistoryRecorder:
         newest_first = records[::-1]
         written = []
         for page, start in enumerate(range(0, max(len(newest_first), 1), _EVENTS_PAGE), start=1):
-            events = [_event(r) for r in newest_first[start:start + _EVENTS_PAGE]]
+            events = [_event(r) for r in newest_first[start : start + _EVENTS_PAGE]]
             body: dict[str, Any] = {"Events": events}
             if start + _EVENTS_PAGE < len(newest_first):
                 body["NextToken"] = self._token()
@@ -101,28 +104,39 @@ class HistoryRecorder:
             day = moment.strftime("%Y/%m/%d")
             folder = directory / "AWSLogs" / self.account / "CloudTrail" / self.region / day
             folder.mkdir(parents=True, exist_ok=True)
-            name = (f"{self.account}_CloudTrail_{self.region}_{moment:%Y%m%dT%H%M}Z_"
-                    f"{self._id().replace('-', '')[:16]}.json.gz")
+            name = (
+                f"{self.account}_CloudTrail_{self.region}_{moment:%Y%m%dT%H%M}Z_"
+                f"{self._id().replace('-', '')[:16]}.json.gz"
+            )
             path = folder / name
             with gzip.GzipFile(path, "wb", mtime=0) as out:  # mtime 0: the same bytes for the same seed
                 out.write(json.dumps({"Records": batch}).encode())
             written.append(path)
         return written
 
-    def _record(self, moment: float, name: str, arn: str, code: str | None,
-                request: dict[str, Any]) -> dict[str, Any]:
+    def _record(
+        self, moment: float, name: str, arn: str, code: str | None, request: dict[str, Any]
+    ) -> dict[str, Any]:
         when = (EPOCH + timedelta(seconds=moment)).strftime("%Y-%m-%dT%H:%M:%SZ")  # whole seconds
         created = name.startswith("Create") and not code
         record: dict[str, Any] = {
             "eventVersion": "1.09",
             "userIdentity": {k: v.format(account=self.account) for k, v in _USER.items()},
-            "eventTime": when, "eventSource": "comprehend.amazonaws.com", "eventName": name,
-            "awsRegion": self.region, "sourceIPAddress": "203.0.113.7",
+            "eventTime": when,
+            "eventSource": "comprehend.amazonaws.com",
+            "eventName": name,
+            "awsRegion": self.region,
+            "sourceIPAddress": "203.0.113.7",
             "userAgent": f"Boto3/1.35.0 md/Botocore#{self.botocore} ua/2.0 os/linux lang/python#3.11",
             "requestParameters": request,
             "responseElements": {"documentClassifierArn": arn} if created else None,
-            "requestID": self._id(), "eventID": self._id(), "readOnly": False, "eventType": "AwsApiCall",
-            "managementEvent": True, "recipientAccountId": self.account, "eventCategory": "Management",
+            "requestID": self._id(),
+            "eventID": self._id(),
+            "readOnly": False,
+            "eventType": "AwsApiCall",
+            "managementEvent": True,
+            "recipientAccountId": self.account,
+            "eventCategory": "Management",
         }
         if code:
             record["errorCode"] = code
@@ -141,9 +155,13 @@ def _event(record: dict[str, Any]) -> dict[str, Any]:
     response = record["responseElements"] or {}
     arn = record["requestParameters"].get("documentClassifierArn") or response.get("documentClassifierArn")
     return {
-        "EventId": record["eventID"], "EventName": record["eventName"], "ReadOnly": "false",
-        "AccessKeyId": "ASIAEXAMPLEPIPELINE", "EventTime": record["eventTime"].replace("Z", "+00:00"),
-        "EventSource": record["eventSource"], "Username": "training-pipeline",
+        "EventId": record["eventID"],
+        "EventName": record["eventName"],
+        "ReadOnly": "false",
+        "AccessKeyId": "ASIAEXAMPLEPIPELINE",
+        "EventTime": record["eventTime"].replace("Z", "+00:00"),
+        "EventSource": record["eventSource"],
+        "Username": "training-pipeline",
         "Resources": [{"ResourceType": "AWS::Comprehend::DocumentClassifier", "ResourceName": arn or ""}],
         "CloudTrailEvent": json.dumps(record),
     }

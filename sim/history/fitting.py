@@ -28,6 +28,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from stoprace.sim.distributions import scipy_family, scipy_form
+
 __all__ = ["FAMILIES", "Fit", "QuantityFit", "bootstrap", "fit_sample", "frozen", "percentile_interval"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -46,21 +48,22 @@ def _shape_scale(family: str) -> Any:
     def spec(params: tuple[float, ...]) -> tuple[str, dict[str, float]]:
         shape, scale = params[0], params[-1]
         return f"{family}:shape={shape:.6g},scale={scale:.6g}", {"shape": shape, "scale": scale}
+
     return spec
 
 
 #: family -> (scipy distribution, number of free parameters, the spec and parameters of a fit)
 FAMILIES: dict[str, tuple[Any, int, Any]] = {
-    "exponential": (stats.expon, 1, _exponential),
-    "lognormal": (stats.lognorm, 2, _lognormal),
-    "gamma": (stats.gamma, 2, _shape_scale("gamma")),
-    "weibull": (stats.weibull_min, 2, _shape_scale("weibull")),
+    "exponential": (scipy_family("exponential"), 1, _exponential),
+    "lognormal": (scipy_family("lognormal"), 2, _lognormal),
+    "gamma": (scipy_family("gamma"), 2, _shape_scale("gamma")),
+    "weibull": (scipy_family("weibull"), 2, _shape_scale("weibull")),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Fit:
-    """One family fitted: its spec (as ``sim.distributions`` reads it), parameters, log-likelihood,
+    """One family fitted: its spec (as ``stoprace.sim.distributions`` reads it), parameters, log-likelihood,
     AIC, median and mean."""
 
     family: str
@@ -72,9 +75,15 @@ class Fit:
     mean: float
 
     def as_dict(self) -> dict[str, Any]:
-        return {"family": self.family, "spec": self.spec, "parameters": self.parameters,
-                "log_likelihood": self.log_likelihood, "aic": self.aic, "median": self.median,
-                "mean": self.mean}
+        return {
+            "family": self.family,
+            "spec": self.spec,
+            "parameters": self.parameters,
+            "log_likelihood": self.log_likelihood,
+            "aic": self.aic,
+            "median": self.median,
+            "mean": self.mean,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +120,9 @@ def fit_sample(exact: FloatArray, censored: FloatArray) -> QuantityFit:
     return QuantityFit(len(exact) + len(censored), len(censored), ranked, _kaplan_meier(data))
 
 
-def _fit(family: str, data: Any, exact: FloatArray, censored: FloatArray,
-         start: Fit | None = None) -> Fit | None:
+def _fit(
+    family: str, data: Any, exact: FloatArray, censored: FloatArray, start: Fit | None = None
+) -> Fit | None:
     """Fit ``family``, from ``start``'s parameters when given (a bootstrap's refits start at the fit)."""
     dist, k, describe = FAMILIES[family]
     guesses: tuple[float, ...] = ()
@@ -146,12 +156,23 @@ def _kaplan_meier(data: Any) -> dict[str, list[float]]:
     # Where the band is undefined (no one left at risk) it collapses onto the estimate.
     low = np.where(np.isnan(band.low.probabilities), survival, band.low.probabilities)
     high = np.where(np.isnan(band.high.probabilities), survival, band.high.probabilities)
-    return {"time": result.sf.quantiles.tolist(), "survival": survival.tolist(), "low": low.tolist(),
-            "high": high.tolist()}
+    return {
+        "time": result.sf.quantiles.tolist(),
+        "survival": survival.tolist(),
+        "low": low.tolist(),
+        "high": high.tolist(),
+    }
 
 
-def bootstrap(exact: FloatArray, censored: FloatArray, chosen: Fit, replicates: int,
-              rng: np.random.Generator, *, tick: Callable[[], None] | None = None) -> dict[str, Any]:
+def bootstrap(
+    exact: FloatArray,
+    censored: FloatArray,
+    chosen: Fit,
+    replicates: int,
+    rng: np.random.Generator,
+    *,
+    tick: Callable[[], None] | None = None,
+) -> dict[str, Any]:
     """A parametric bootstrap of ``chosen``: ``replicates`` samples drawn from it, censored as the data
     were (censoring times from the reverse Kaplan-Meier estimate: the censored values are its events),
     each refitted in the same family. Returns the 95% percentile intervals of the parameters, the median
@@ -163,8 +184,11 @@ def bootstrap(exact: FloatArray, censored: FloatArray, chosen: Fit, replicates: 
         if tick is not None:
             for _ in range(replicates):
                 tick()
-        return {"replicates": 1, "intervals": {"value": [value, value], "median": [value, value],
-                                               "mean": [value, value]}, "specs": [chosen.spec]}
+        return {
+            "replicates": 1,
+            "intervals": {"value": [value, value], "median": [value, value], "mean": [value, value]},
+            "specs": [chosen.spec],
+        }
     fitted = frozen(chosen.family, chosen.parameters)
     limits = _censoring_sampler(exact, censored)
     size = len(exact) + len(censored)
@@ -174,9 +198,15 @@ def bootstrap(exact: FloatArray, censored: FloatArray, chosen: Fit, replicates: 
         values = fitted.rvs(size, random_state=rng)
         limit = limits(rng, size)
         seen = values <= limit
-        refit = _fit(chosen.family, stats.CensoredData(uncensored=np.maximum(values[seen], 1e-9),
-                                                       right=np.maximum(limit[~seen], 1e-9)),
-                     values[seen], limit[~seen], start=chosen)
+        refit = _fit(
+            chosen.family,
+            stats.CensoredData(
+                uncensored=np.maximum(values[seen], 1e-9), right=np.maximum(limit[~seen], 1e-9)
+            ),
+            values[seen],
+            limit[~seen],
+            start=chosen,
+        )
         if refit is not None:
             specs.append(refit.spec)
             for name, value in (*refit.parameters.items(), ("median", refit.median), ("mean", refit.mean)):
@@ -199,11 +229,7 @@ def percentile_interval(values: Any, level: float = 0.95) -> tuple[float, float]
 
 def frozen(family: str, parameters: dict[str, float]) -> Any:
     """The scipy distribution of a fitted ``family`` with the ``parameters`` a :class:`Fit` reports."""
-    if family == "exponential":
-        return stats.expon(scale=parameters["mean"])
-    if family == "lognormal":
-        return stats.lognorm(parameters["sigma"], scale=parameters["median"])
-    return FAMILIES[family][0](parameters["shape"], scale=parameters["scale"])
+    return scipy_form(family, parameters)
 
 
 def _censoring_sampler(exact: FloatArray, censored: FloatArray) -> Any:

@@ -1,4 +1,5 @@
-"""The quantities of the race an account's history shows, each with its censoring (SPEC section 9).
+"""The quantities of the race an account's history shows, each with its censoring (evidence:
+``stop-effect-unrecorded``).
 
 Read under the default policy (billed training starts after provisioning and ends before the
 finalization; a stopped job's ``TrainingEndTime`` is when it stopped):
@@ -24,8 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from model.lifecycle import EDGES
-from model.statuses import FINISHED, WITH_MODEL
+from stoprace.model.lifecycle import EDGES
+from stoprace.model.statuses import FINISHED, WITH_MODEL
 
 from .read import History, Job
 

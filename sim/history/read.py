@@ -1,4 +1,4 @@
-"""Reading an account's history as AWS hands it out (SPEC section 9).
+"""Reading an account's history as AWS hands it out (evidence: ``history-listing``, ``cloudtrail-records``).
 
 Each file's kind is detected from its content (gzip or not):
 
@@ -41,7 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from model.statuses import FINISHED_ORDER, Status
+from stoprace.model.numbers import is_number
+from stoprace.model.statuses import FINISHED_ORDER, Status
 
 __all__ = ["MAX_BYTES", "History", "HistoryError", "Job", "read_history"]
 
@@ -51,8 +52,12 @@ _STOP = "StopTrainingDocumentClassifier"
 _SOURCE = "comprehend.amazonaws.com"
 _TIMES = ("SubmitTime", "TrainingStartTime", "TrainingEndTime", "EndTime")
 # How far along its lifecycle a status is: a later record of a job replaces an earlier one.
-_PROGRESS = {s.value: i for i, s in enumerate(
-    (Status.SUBMITTED, Status.TRAINING, Status.STOP_REQUESTED, *FINISHED_ORDER, Status.DELETING))}
+_PROGRESS = {
+    s.value: i
+    for i, s in enumerate(
+        (Status.SUBMITTED, Status.TRAINING, Status.STOP_REQUESTED, *FINISHED_ORDER, Status.DELETING)
+    )
+}
 
 
 class HistoryError(ValueError):
@@ -153,8 +158,14 @@ def _job(item: Any, where: str) -> Job:
             times[key] = _seconds(item[key], f"{where}.{key}")
     if "SubmitTime" not in times:
         raise HistoryError(f"{where}: has no SubmitTime")
-    return Job(arn, status, times["SubmitTime"], times.get("TrainingStartTime"), times.get("TrainingEndTime"),
-               times.get("EndTime"))
+    return Job(
+        arn,
+        status,
+        times["SubmitTime"],
+        times.get("TrainingStartTime"),
+        times.get("TrainingEndTime"),
+        times.get("EndTime"),
+    )
 
 
 def _add_job(job: Job, history: History) -> None:
@@ -199,7 +210,7 @@ def _add_record(record: Any, where: str, history: History) -> None:
 def _seconds(value: Any, where: str) -> float:
     """A time as the AWS CLI prints it (ISO 8601 with an offset or Z, any fraction) or as epoch seconds."""
     seconds = math.nan
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if is_number(value):
         seconds = float(value)
     elif isinstance(value, str):
         try:

@@ -17,8 +17,33 @@ __all__ = ["FEW", "fit_history", "fit_table"]
 FEW = 10
 
 
-def fit_history(history: History, bootstrap_replicates: int = 0, seed: int = 0,
-                progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+def _quantity(fitted: Any, exact: Any, left_out: dict[str, int]) -> dict[str, Any]:
+    """One quantity's part of the report, before any bootstrap."""
+    chosen = fitted.chosen
+    quantity: dict[str, Any] = {
+        "n": fitted.n,
+        "censored": fitted.censored,
+        "families": [f.as_dict() for f in fitted.families],
+        "chosen": {"spec": chosen.spec, "median": chosen.median, "mean": chosen.mean},
+        # What ignoring the censored values would say (biased low wherever values are censored).
+        "naive": {"median": float(np.median(exact)), "mean": float(exact.mean())},
+        "left_out": dict(sorted(left_out.items())),
+        "kaplan_meier": fitted.kaplan_meier,
+    }
+    if len(exact) < FEW:
+        quantity["note"] = (
+            f"only {len(exact)} exact value(s): the families' fits are guesses; "
+            "gather more history before relying on them"
+        )
+    return quantity
+
+
+def fit_history(
+    history: History,
+    bootstrap_replicates: int = 0,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
     """The report of ``stoprace fit --json``: ``quantities`` (each with ``n``, ``censored``, ``families``
     best first, ``chosen`` with its bootstrap intervals when ``bootstrap_replicates`` is above 0, the
     replicates' specs, the Kaplan-Meier curve), ``not_estimated`` (quantity: why), ``skipped`` (records
@@ -42,25 +67,14 @@ def fit_history(history: History, bootstrap_replicates: int = 0, seed: int = 0,
         exact, censored = sample.arrays()
         if not len(exact):
             why = ", ".join(f"{k}: {v}" for k, v in sorted(sample.left_out.items())) or "no jobs"
-            not_estimated[name] = (f"no exact value ({len(censored)} censored; {why})"
-                                   + ("; it stays assumed" if name == "stop_latency" else ""))
+            not_estimated[name] = f"no exact value ({len(censored)} censored; {why})" + (
+                "; it stays assumed" if name == "stop_latency" else ""
+            )
             continue
         fitted = fit_sample(exact, censored)
         chosen = fitted.chosen
-        summary: dict[str, Any] = {"spec": chosen.spec, "median": chosen.median, "mean": chosen.mean}
-        quantities[name] = {
-            "n": fitted.n,
-            "censored": fitted.censored,
-            "families": [f.as_dict() for f in fitted.families],
-            "chosen": summary,
-            # What ignoring the censored values would say (biased low wherever values are censored).
-            "naive": {"median": float(np.median(exact)), "mean": float(exact.mean())},
-            "left_out": dict(sorted(sample.left_out.items())),
-            "kaplan_meier": fitted.kaplan_meier,
-        }
-        if len(exact) < FEW:
-            quantities[name]["note"] = (f"only {len(exact)} exact value(s): the families' fits are guesses; "
-                                        "gather more history before relying on them")
+        quantities[name] = _quantity(fitted, exact, sample.left_out)
+        summary = quantities[name]["chosen"]
         if bootstrap_replicates:
             rng = np.random.default_rng(streams[QUANTITIES.index(name)])
             drawn = bootstrap(exact, censored, chosen, bootstrap_replicates, rng, tick=tick)
@@ -81,17 +95,22 @@ def fit_history(history: History, bootstrap_replicates: int = 0, seed: int = 0,
 def fit_table(report: dict[str, Any]) -> str:
     """A readable summary of a fit report."""
     failed = sum(report["failed_stop_calls"].values())
-    lines = [f"{report['jobs']} classifiers, {report['stops']} accepted stops ({failed} failed stop calls) "
-             f"from {len(report['files'])} files"]
+    lines = [
+        f"{report['jobs']} classifiers, {report['stops']} accepted stops ({failed} failed stop calls) "
+        f"from {len(report['files'])} files"
+    ]
     for name, fitted in report["quantities"].items():
         chosen = fitted["chosen"]
-        others = ", ".join(f"{f['family']} {f['aic'] - fitted['families'][0]['aic']:+.1f}"
-                           for f in fitted["families"][1:])
+        others = ", ".join(
+            f"{f['family']} {f['aic'] - fitted['families'][0]['aic']:+.1f}" for f in fitted["families"][1:]
+        )
         interval = chosen.get("intervals95", {}).get("median")
         within = f" [95% {interval[0]:.1f}-{interval[1]:.1f}]" if interval else ""
-        lines.append(f"{name}: {chosen['spec']} (median {chosen['median']:.1f} s{within}, mean "
-                     f"{chosen['mean']:.1f} s; {fitted['n']} jobs, {fitted['censored']} censored; "
-                     f"AIC of the others: {others or '-'})")
+        lines.append(
+            f"{name}: {chosen['spec']} (median {chosen['median']:.1f} s{within}, mean "
+            f"{chosen['mean']:.1f} s; {fitted['n']} jobs, {fitted['censored']} censored; "
+            f"AIC of the others: {others or '-'})"
+        )
         if "note" in fitted:
             lines.append(f"  note: {fitted['note']}")
     for name, why in report["not_estimated"].items():

@@ -3,7 +3,7 @@
 Each bootstrap replicate of ``stoprace fit --bootstrap N`` is a plausible set of distributions for the
 account; the race is run under each (the vector engine, a tenth of the race's jobs per stop time, at
 least 1,000), and the 95% percentile interval of ``p_race_lost`` across them
-(:func:`sim.history.fitting.percentile_interval`) is the interval. It holds the fit's uncertainty and
+(:func:`stoprace.sim.history.fitting.percentile_interval`) is the interval. It holds the fit's uncertainty and
 the simulation's noise of each replicate.
 """
 
@@ -14,10 +14,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sim import vector
-from sim.files import read_limited
-from sim.history.fitting import percentile_interval
-from sim.scenario import RaceScenario
+from stoprace.sim import vector
+from stoprace.sim.files import read_limited
+from stoprace.sim.history.fitting import percentile_interval
+from stoprace.sim.scenario import RaceScenario
 
 __all__ = ["MAX_BYTES", "add_intervals", "fit_intervals", "read_fit"]
 
@@ -31,8 +31,11 @@ def read_fit(path: Path) -> dict[str, list[str]]:
     try:
         report = json.loads(data)
         quantities = report["quantities"]
-        specs = {name: list(map(str, q["bootstrap_specs"])) for name, q in quantities.items()
-                 if name in _FIELDS and q.get("bootstrap_specs")}
+        specs = {
+            name: list(map(str, q["bootstrap_specs"]))
+            for name, q in quantities.items()
+            if name in _FIELDS and q.get("bootstrap_specs")
+        }
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
         raise ValueError(f"{path}: not the fit.json of `stoprace fit --out`") from None
     if not specs:
@@ -55,8 +58,9 @@ def fit_intervals(scenario: RaceScenario, specs: dict[str, list[str]]) -> list[t
     return [percentile_interval(e) if e else None for e in estimates]
 
 
-def add_intervals(report: dict[str, Any], intervals: list[tuple[float, float] | None], source: Path,
-                  replicates: int) -> None:
+def add_intervals(
+    report: dict[str, Any], intervals: list[tuple[float, float] | None], source: Path, replicates: int
+) -> None:
     """Put the intervals into a race report: ``fit_interval95`` on each row, ``fit_uncertainty`` on top."""
     for row, interval in zip(report["rows"], intervals, strict=True):
         row["fit_interval95"] = list(interval) if interval is not None else None

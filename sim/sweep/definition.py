@@ -8,52 +8,77 @@ import hashlib
 import itertools
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from model import Policy
-from model.statuses import FINISHED_ORDER
-from sim.fleet import FleetScenario
-from sim.scenario import DEFAULT_SEED, RaceScenario
+from stoprace.model import Policy
+from stoprace.model.statuses import FINISHED_ORDER
+from stoprace.sim.fleet import FleetScenario
+from stoprace.sim.scenario import DEFAULT_SEED, RaceScenario
 
 __all__ = [
-    "BACKENDS", "KINDS", "METRICS", "STATUSES", "Cell", "Sweep", "SweepError", "canonical", "parse_value",
-    "scenario_kwargs", "sweep_from_toml",
+    "BACKENDS",
+    "KINDS",
+    "METRICS",
+    "STATUSES",
+    "Cell",
+    "Sweep",
+    "SweepError",
+    "canonical",
+    "parse_value",
+    "scenario_kwargs",
+    "sweep_from_toml",
 ]
 
 KINDS: dict[str, type] = {"race": RaceScenario, "fleet": FleetScenario}
 BACKENDS = ("serial", "processes", "dask")
 STATUSES = tuple(s.value for s in FINISHED_ORDER)
-#: The result columns of each kind, after the cell's settings.
-METRICS = {
-    "race": (
-        "stop_at",
-        "jobs",
-        "stop_requested",
-        "race_lost",
-        "p_race_lost",
-        "ci95_low",
-        "ci95_high",
-        "mean_billed_seconds",
-        *STATUSES,
-    ),
-    "fleet": (
-        "jobs",
-        "stop_decided",
-        "share_never_accepted",
-        "stop_requested",
-        "race_lost",
-        "p_race_lost",
-        "ci95_low",
-        "ci95_high",
-        "mean_stop_requested_seconds",
-        "wasted_cost_usd",
-        *STATUSES,
-    ),
+
+
+def _bound(interval: Any, side: int) -> Any:
+    return interval[side] if interval else None
+
+
+def _status_counts(read: Callable[[Any], Mapping[str, int]]) -> dict[str, Callable[[Any], Any]]:
+    def count(status: str) -> Callable[[Any], Any]:
+        return lambda result: read(result).get(status, 0)
+
+    return {status: count(status) for status in STATUSES}
+
+
+#: The result columns of each kind, after the cell's settings, each with how it is read from what the
+#: simulator gives: a race's row (:class:`stoprace.sim.outcome.RowResult`, one per stop time) or a
+#: fleet's summary (:meth:`stoprace.sim.fleet.FleetResult.as_dict`). ``run_cell`` reads them so.
+METRICS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "race": {
+        "stop_at": attrgetter("stop_at"),
+        "jobs": attrgetter("jobs"),
+        "stop_requested": attrgetter("stop_requested"),
+        "race_lost": attrgetter("race_lost"),
+        "p_race_lost": attrgetter("p_race_lost"),
+        "ci95_low": lambda row: _bound(row.ci(), 0),
+        "ci95_high": lambda row: _bound(row.ci(), 1),
+        "mean_billed_seconds": attrgetter("mean_billed_seconds"),
+        **_status_counts(attrgetter("final")),
+    },
+    "fleet": {
+        "jobs": itemgetter("jobs"),
+        "stop_decided": itemgetter("stop_decided"),
+        "share_never_accepted": itemgetter("share_never_accepted"),
+        "stop_requested": itemgetter("stop_requested"),
+        "race_lost": itemgetter("race_lost"),
+        "p_race_lost": itemgetter("p_race_lost"),
+        "ci95_low": lambda summary: _bound(summary["ci95"], 0),
+        "ci95_high": lambda summary: _bound(summary["ci95"], 1),
+        "mean_stop_requested_seconds": lambda summary: summary["stop_requested_seconds"]["mean"],
+        "wasted_cost_usd": itemgetter("wasted_cost_usd"),
+        **_status_counts(itemgetter("final")),
+    },
 }
 
 
@@ -217,8 +242,6 @@ def _cell_seed(seed: int, key: str) -> int:
     return int(np.random.SeedSequence([seed, *words]).generate_state(1, dtype=np.uint64)[0] >> 1)
 
 
-
-
 def sweep_from_toml(text: str, directory: Path | None = None) -> Sweep:
     """A sweep from TOML: ``kind``, ``seed``, ``scenario`` (a scenario file of ``stoprace fit --out``,
     relative to ``directory``: its fields join the base, which wins), a ``[base]`` table, and a
@@ -252,7 +275,7 @@ def sweep_from_toml(text: str, directory: Path | None = None) -> Sweep:
 def _scenario_fields(name: Any, kind: Any, directory: Path | None) -> dict[str, Any]:
     """The fields of a sweep file's ``scenario`` file (in a fleet, its stop latency is the workers'
     handling time, as ``stoprace fleet --scenario`` reads it)."""
-    from sim.scenario_file import read_scenario_file  # noqa: PLC0415
+    from stoprace.sim.scenario_file import read_scenario_file  # noqa: PLC0415
 
     if not isinstance(name, str):
         raise SweepError(f"scenario must be the path of a scenario file (a string), not {name!r}")

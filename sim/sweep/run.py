@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.fleet import simulate as simulate_fleet
-from sim.scenario import Progress, RaceScenario
+from stoprace.sim.fleet import simulate as simulate_fleet
+from stoprace.sim.scenario import Progress, RaceScenario
 
 from .definition import (
     BACKENDS,
     KINDS,
     METRICS,
-    STATUSES,
     Cell,
     Sweep,
     SweepError,
@@ -34,48 +33,16 @@ from .definition import (
 __all__ = ["SweepRun", "load_results", "run_cell", "run_sweep"]
 
 
-
 def run_cell(kind: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Simulate one cell (settings including its seed); its result rows (one per stop time for a race)."""
     scenario = KINDS[kind](**scenario_kwargs(kind, params))
     if kind == "race":
-        from sim import vector  # noqa: PLC0415
+        from stoprace.sim import vector  # noqa: PLC0415
 
-        rows = []
-        for row in vector.simulate(scenario).rows:
-            interval = row.ci()
-            rows.append(
-                {
-                    "stop_at": row.stop_at,
-                    "jobs": row.jobs,
-                    "stop_requested": row.stop_requested,
-                    "race_lost": row.race_lost,
-                    "p_race_lost": row.p_race_lost,
-                    "ci95_low": interval[0] if interval else None,
-                    "ci95_high": interval[1] if interval else None,
-                    "mean_billed_seconds": row.mean_billed_seconds,
-                    **{s: row.final.get(s, 0) for s in STATUSES},
-                }
-            )
-        return rows
-    result = simulate_fleet(scenario)
-    d = result.as_dict()
-    bounds = d["ci95"] or [None, None]
-    return [
-        {
-            "jobs": d["jobs"],
-            "stop_decided": d["stop_decided"],
-            "share_never_accepted": d["share_never_accepted"],
-            "stop_requested": d["stop_requested"],
-            "race_lost": d["race_lost"],
-            "p_race_lost": d["p_race_lost"],
-            "ci95_low": bounds[0],
-            "ci95_high": bounds[1],
-            "mean_stop_requested_seconds": d["stop_requested_seconds"]["mean"],
-            "wasted_cost_usd": d["wasted_cost_usd"],
-            **{s: d["final"].get(s, 0) for s in STATUSES},
-        }
-    ]
+        results: list[Any] = list(vector.simulate(scenario).rows)
+    else:
+        results = [simulate_fleet(scenario).as_dict()]
+    return [{name: read(result) for name, read in METRICS[kind].items()} for result in results]
 
 
 def _run_indexed(kind: str, index: int, params: Mapping[str, Any]) -> tuple[int, list[dict[str, Any]]]:
@@ -138,8 +105,9 @@ def _resume(sweep: Sweep, path: Path) -> dict[int, str]:
     except (UnicodeDecodeError, json.JSONDecodeError):
         recorded = None
     if not isinstance(recorded, dict):
-        raise SweepError(f"{meta} is damaged (not the JSON a sweep writes); delete {path} and it to "
-                         "start again")
+        raise SweepError(
+            f"{meta} is damaged (not the JSON a sweep writes); delete {path} and it to start again"
+        )
     if recorded.get("fingerprint") != sweep.fingerprint():
         raise SweepError(
             f"{path} holds the results of a different sweep definition; choose another "
@@ -156,8 +124,10 @@ def _resume(sweep: Sweep, path: Path) -> dict[int, str]:
     for number, line in enumerate(lines[1:], start=2):
         first = line.split(",", 1)[0]
         if not first.isdigit():
-            raise SweepError(f"{path} line {number} is not a row of this sweep ({first[:40]!r}); "
-                             "remove it, or choose another results file")
+            raise SweepError(
+                f"{path} line {number} is not a row of this sweep ({first[:40]!r}); "
+                "remove it, or choose another results file"
+            )
         done.setdefault(int(first), []).append(line)
     return {
         i: "".join(rows)
@@ -181,8 +151,6 @@ class SweepRun:
     resumed: int
     computed: int
     seconds: float
-
-
 
 
 def run_sweep(
@@ -214,8 +182,9 @@ def run_sweep(
     if progress is not None:
         progress(len(finished), len(cells))
     with path.open("a") as handle:
-        for index, rows in _execute(sweep, todo, backend, workers=workers, scheduler=scheduler,
-                                    dask_local=dask_local):
+        for index, rows in _execute(
+            sweep, todo, backend, workers=workers, scheduler=scheduler, dask_local=dask_local
+        ):
             text = _lines(sweep, cells[index], rows)
             handle.write(text)
             handle.flush()
@@ -242,8 +211,9 @@ def _execute(
         for cell in todo:
             yield _run_indexed(sweep.kind, cell.index, cell.scenario_params())
     elif backend == "processes":
-        with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_follow_parent,
-                                 initargs=(os.getpid(),)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers or os.cpu_count() or 1, initializer=_follow_parent, initargs=(os.getpid(),)
+        ) as pool:
             futures = [pool.submit(_run_indexed, sweep.kind, c.index, c.scenario_params()) for c in todo]
             for future in as_completed(futures):
                 yield future.result()
@@ -307,9 +277,7 @@ def _execute_dask(
             cluster.close()
 
 
-
 def load_results(path: str | Path) -> list[dict[str, str]]:
     """The rows of a results file, as strings keyed by column."""
     with Path(path).open(newline="") as handle:
         return list(csv.DictReader(handle))
-

@@ -1,5 +1,0 @@
-"""``python -m sim``: the same as the ``stoprace`` command."""
-
-from sim.cli import main
-
-raise SystemExit(main())
