@@ -40,6 +40,23 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return stoprace_command("audit", *args)
 
 
+def _fixed_race(end, stop, n, seed):
+    """Jobs that train exactly ``end`` seconds from submission, stopped at ``stop`` with a stop that
+    never takes effect in time: the closed forms' scenario."""
+    return RaceScenario(
+        queue_delay="fixed:0",
+        provisioning="fixed:0",
+        training_duration=f"fixed:{end}",
+        finalization="fixed:0",
+        stop_latency="fixed:1000",
+        p_warning=0,
+        p_failure=0,
+        stop_at=(stop,),
+        replications=n,
+        seed=seed,
+    )
+
+
 # -- the engines -------------------------------------------------------------------------------------
 
 
@@ -94,18 +111,7 @@ def test_false_failures_match_the_chance_a_poll_sees_stop_requested(stop):
     # E - S seconds, then TRAINED. Polls every D = 60 s at a uniform phase see it with chance
     # min((E - S) / D, 1).
     n, end, delay = 40_000, 3600.0, 60.0
-    race = RaceScenario(
-        queue_delay="fixed:0",
-        provisioning="fixed:0",
-        training_duration=f"fixed:{end}",
-        finalization="fixed:0",
-        stop_latency="fixed:1000",
-        p_warning=0,
-        p_failure=0,
-        stop_at=(stop,),
-        replications=n,
-        seed=5,
-    )
+    race = _fixed_race(end, stop, n, seed=5)
     scenario = AuditScenario(race=race, poll_start=f"uniform:low=0,high={delay}")
     row = audit(scenario, fails_on_stop_requested(delay)).rows[0]
     low, high = row.interval("false_failure", 0.999)
@@ -117,18 +123,7 @@ def test_false_failures_match_the_chance_a_poll_sees_stop_requested(stop):
 def test_the_exact_engine_meets_the_same_closed_form():
     pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
     n, end, delay, stop = 300, 3600.0, 60.0, 3570.0  # chance min((E - S) / D, 1) = 0.5
-    race = RaceScenario(
-        queue_delay="fixed:0",
-        provisioning="fixed:0",
-        training_duration=f"fixed:{end}",
-        finalization="fixed:0",
-        stop_latency="fixed:1000",
-        p_warning=0,
-        p_failure=0,
-        stop_at=(stop,),
-        replications=n,
-        seed=6,
-    )
+    race = _fixed_race(end, stop, n, seed=6)
     scenario = AuditScenario(race=race, poll_start=f"uniform:low=0,high={delay}")
     row = audit(scenario, fails_on_stop_requested(delay, 70), "exact").rows[0]
     low, high = row.interval("false_failure", 0.999)

@@ -288,6 +288,11 @@ def output_dir(text: str) -> Path:
     return path
 
 
+def add_output_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """``-o/--output FILE``: where a command that prints to standard output writes instead."""
+    parser.add_argument("-o", "--output", type=output_file, default=None, metavar="FILE", help=help_text)
+
+
 def output_file(text: str) -> Path:
     """A file to write (argparse type): its directory must exist; not an existing directory."""
     path = Path(text)

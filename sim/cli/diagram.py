@@ -10,7 +10,7 @@ from typing import Any
 
 from stoprace.model.diagram import FORMATS
 
-from .common import UsageError, add_policy_argument, finite, output_file, policy
+from .common import UsageError, add_output_argument, add_policy_argument, finite, policy
 
 
 def add(commands: Any) -> None:
@@ -48,14 +48,7 @@ def add(commands: Any) -> None:
         metavar="SECONDS",
         help="with --annotate: use only this stop time's row (default: pool them all)",
     )
-    parser.add_argument(
-        "-o",
-        "--output",
-        type=output_file,
-        default=None,
-        metavar="FILE",
-        help="write to FILE instead of standard output",
-    )
+    add_output_argument(parser, "write to FILE instead of standard output")
     parser.set_defaults(run=run)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from stoprace.model.promela import SCENARIOS, promela
 
-from .common import add_policy_argument, output_file, policy
+from .common import add_output_argument, add_policy_argument, policy
 
 
 def add(commands: Any) -> None:
@@ -31,14 +31,7 @@ def add(commands: Any) -> None:
         default="one_job",
         help="one classifier, or a name used twice (default: %(default)s)",
     )
-    parser.add_argument(
-        "-o",
-        "--output",
-        type=output_file,
-        default=None,
-        metavar="FILE",
-        help="write to FILE (default: standard output)",
-    )
+    add_output_argument(parser, "write to FILE (default: standard output)")
     parser.set_defaults(run=run)
 
 
