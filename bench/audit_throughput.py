@@ -6,9 +6,8 @@ Run: ``python bench/audit_throughput.py [--replications N]``. On one scenario (t
 1. the race's numpy engine (``stoprace.sim.vector``): outcomes only, no poller;
 2. a minimal numpy program: a waiter that fails on STOP_REQUESTED, decided by array comparisons under
    the default policy's rules (no model, no classes, no tallies);
-3. the audit's numpy engine (``stoprace.sim.audit``, vector), the same waiter: verdicts, final statuses and
-the
-   four misreports with their tallies;
+3. the audit's numpy engine (``stoprace.sim.audit``, vector), the same waiter: verdicts, final statuses
+   and the four misreports with their tallies;
 
 and the ratios audit / race and audit / minimal. Single-threaded.
 """

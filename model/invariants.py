@@ -121,11 +121,10 @@ def check_properties(
     ``trained`` says whether the job was ever seen ``TRAINING`` (a job stopped while ``SUBMITTED``
     never trains); ``billed_seconds`` is what the service says it bills for the job.
 
-    Under ``billing_start=after_provisioning`` (evidence: ``provisioning``) a job in ``TRAINING`` may not
-    have begun billed
-    training yet, so ``TrainingStartTime`` may be missing there and on a job stopped then; under
-    ``billing_end=before_finalization`` billed training ends before the job does, so a job still
-    ``TRAINING`` or ``STOP_REQUESTED`` may have a ``TrainingEndTime``, earlier than its ``EndTime``.
+    Under ``billing_start=after_provisioning`` (evidence: ``provisioning``) a job in ``TRAINING`` may not have
+    begun billed training yet, so ``TrainingStartTime`` may be missing there and on a job stopped then; under
+    ``billing_end=before_finalization`` billed training ends before the job does, so a job still ``TRAINING``
+    or ``STOP_REQUESTED`` may have a ``TrainingEndTime``, earlier than its ``EndTime``.
     """
     status = props.get("Status")
     if status not in _DOCUMENTED_STATUSES:

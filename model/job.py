@@ -1,8 +1,7 @@
 """One training job, run by the ``transitions`` Machine of its policy's edges.
 
 The Machine of a policy is built once, from :data:`stoprace.model.lifecycle.EDGES`, and shared by every job;
-it
-holds no jobs (firing a trigger reads and sets the job's ``state`` only). A job records its path of
+it holds no jobs (firing a trigger reads and sets the job's ``state`` only). A job records its path of
 statuses, the timestamps its steps stamp (under the two rules of :class:`~stoprace.model.lifecycle.Edge`) and
 the last message.
 

@@ -7,10 +7,9 @@ calling), the job's status and which timestamps are set as variables, and each c
 (accepted, accepted with no change, refused with the policy's error) as the table and the policy say.
 Every ``if`` branch carries a comment naming its row of the table.
 
-The properties (:mod:`stoprace.model.promela_properties`, written from the evidence) are LTL formulas over
-the job's
-status, its timestamps and what the last step was (the status ``before`` it, the ``action`` that took it,
-the client's ``last_call`` answer).
+The properties (:mod:`stoprace.model.promela_properties`, written from the evidence) are LTL formulas over the
+job's status, its timestamps and what the last step was (the status ``before`` it, the ``action`` that took
+it, the client's ``last_call`` answer).
 
 >>> text = promela()
 >>> "proctype service" in text and "ltl finishes" in text

@@ -188,16 +188,14 @@ class ComprehendService(Catalog):
     def fire(self, arn: str, trigger: str, **details: Any) -> Status | None:
         """Drive the service's own progress: fire a service ``trigger`` on job ``arn`` now.
 
-        Triggers: ``start_training``, ``begin_billing`` and ``end_billing`` (the phases of ``TRAINING``,
-        under the policy's ``billing_start`` and ``billing_end``), ``finish_training``,
-        ``finish_training_with_warning`` (``message=`` optional), ``fail_training`` (``message=``
-        optional), ``finish_stop``, ``finish_delete``. The triggers that end training with a model also
-        take ``metadata=``, the ``ClassifierMetadata`` describe reports (missing members and all of it
-        default to :data:`stoprace.model.responses.DEFAULT_METADATA`). Returns the job's new status, or
-        ``None`` once
-        its delete has completed.
-        Raises ``InvalidTransitionError`` where the lifecycle has no such edge (nothing changes) and
-        ``ResourceNotFoundException`` for an unknown job.
+        Triggers: ``start_training``, ``begin_billing`` and ``end_billing`` (the phases of ``TRAINING``, under
+        the policy's ``billing_start`` and ``billing_end``), ``finish_training``,
+        ``finish_training_with_warning`` (``message=`` optional), ``fail_training`` (``message=`` optional),
+        ``finish_stop``, ``finish_delete``. The triggers that end training with a model also take
+        ``metadata=``, the ``ClassifierMetadata`` describe reports (missing members and all of it default to
+        :data:`stoprace.model.responses.DEFAULT_METADATA`). Returns the job's new status, or ``None`` once its
+        delete has completed. Raises ``InvalidTransitionError`` where the lifecycle has no such edge (nothing
+        changes) and ``ResourceNotFoundException`` for an unknown job.
         """
         if trigger not in SERVICE_TRIGGERS:
             hint = " (it is an API call: use the service's API method)" if trigger in API_TRIGGERS else ""
@@ -287,8 +285,7 @@ class ComprehendService(Catalog):
 
         The copy uses ``clock`` if given; otherwise a copy of this service's clock when that is a
         :class:`~stoprace.model.clock.ManualClock`, or the same clock. Used by the exhaustive checker to
-        branch
-        without replaying, and handy for what-if branches in a notebook.
+        branch without replaying, and handy for what-if branches in a notebook.
         """
         if clock is None:
             clock = copy.copy(self.clock) if isinstance(self.clock, ManualClock) else self.clock

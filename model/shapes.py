@@ -1,11 +1,10 @@
 """The input shapes of the modelled operations, as botocore's Comprehend service model states them.
 
-``model/data/comprehend_inputs.json`` holds, for each operation the model implements, its input shape
-and every shape reachable from it: type, length or value bounds, pattern, enum, required members. It is
-taken from botocore (``python -m stoprace.model.shapes > model/data/comprehend_inputs.json``) and committed,
-so
-the model needs no botocore at run time; ``tests/test_validation.py`` fails when the installed
-botocore's model says otherwise.
+``model/data/comprehend_inputs.json`` holds, for each operation the model implements, its input shape and
+every shape reachable from it: type, length or value bounds, pattern, enum, required members. It is taken from
+botocore (``python -m stoprace.model.shapes > model/data/comprehend_inputs.json``) and committed, so the model
+needs no botocore at run time; ``tests/test_validation.py`` fails when the installed botocore's model says
+otherwise.
 
 >>> shapes()["DocumentClassifierArn"]["max"]
 256

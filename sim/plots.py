@@ -2,8 +2,7 @@
 
 Each function takes a :class:`~stoprace.sim.race.RaceResult` (and, optionally, the report of
 :func:`stoprace.sim.report.race_report`, whose analytic values are drawn beside the simulated ones) and
-returns a
-matplotlib ``Figure``; ``save_all`` writes them as PNG files.
+returns a matplotlib ``Figure``; ``save_all`` writes them as PNG files.
 """
 
 from __future__ import annotations

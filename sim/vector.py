@@ -1,13 +1,12 @@
 """The numpy race engine: the same jobs as the simpy engine, outcome for outcome, vectorised.
 
-A job's first four events (training starts, billed training begins and ends, training ends) come in
-rank order, and so do its last two (the stop and its effect; see :mod:`stoprace.sim.draws`). So a job's order
-of events is fixed by how many of the first four come before the stop (``a``) and before its effect
-(``b >= a``): with the trigger that ends its training, at most 15 x 3 classes. This engine counts
-``a`` and ``b`` for every job at once, runs each class it meets once through a real
-:class:`stoprace.model.TrainingJob` (so the lifecycle rules stay the model's), and spreads the results back
-over
-the jobs. A test compares it with the simpy engine job by job.
+A job's first four events (training starts, billed training begins and ends, training ends) come in rank
+order, and so do its last two (the stop and its effect; see :mod:`stoprace.sim.draws`). So a job's order of
+events is fixed by how many of the first four come before the stop (``a``) and before its effect (``b >= a``):
+with the trigger that ends its training, at most 15 x 3 classes. This engine counts ``a`` and ``b`` for every
+job at once, runs each class it meets once through a real :class:`stoprace.model.TrainingJob` (so the
+lifecycle rules stay the model's), and spreads the results back over the jobs. A test compares it with the
+simpy engine job by job.
 
 >>> from stoprace.sim import race
 >>> from stoprace.sim.scenario import RaceScenario

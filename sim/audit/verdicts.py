@@ -38,9 +38,8 @@ def misreports(
     verdict: Sequence[str], seen: Sequence[str], final: Sequence[str]
 ) -> dict[str, npt.NDArray[np.bool_]]:
     """For each job, the misreports a user would name (evidence: ``waiting-misreports``): a failure or error
-    reported on a
-    job that ends with a model, a success on one that ends without, attempts run out on one that ends
-    with a model, and a verdict (not a timeout) taken on a status that is not final."""
+    reported on a job that ends with a model, a success on one that ends without, attempts run out on one
+    that ends with a model, and a verdict (not a timeout) taken on a status that is not final."""
     verdicts = np.asarray(verdict, dtype=object)
     has_model = np.isin(np.asarray(final, dtype=object), _WITH_MODEL)
     success, timeout = verdicts == "success", verdicts == "timeout"

@@ -41,8 +41,8 @@ def _summary(values: np.ndarray) -> dict[str, float | int | None]:
 @dataclass(slots=True)
 class FleetResult(PathTally):
     """What a fleet run measured. Per-job arrays are in the order the jobs finished; ``timeline`` (when
-    kept) has, in job order, each
-    job's (submit, training start, stop request, stop accepted, end, final status)."""
+    kept) has, in job order, each job's (submit, training start, stop request, stop accepted, end, final
+    status)."""
 
     scenario: FleetScenario
     paths: Counter[str]
