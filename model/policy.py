@@ -36,8 +36,8 @@ class Policy:
     """Every open question about the service, each answered by its default unless chosen otherwise.
 
     Timing questions (how long ``STOP_REQUESTED``, provisioning and finalization last, training quotas,
-    request-rate quotas) are not here: the model has no clock. They are parameters of the simulators
-    in ``sim``.
+    request-rate quotas) are not here: the model has no clock. They are parameters of the simulators in
+    :mod:`stoprace.sim`.
     """
 
     stop_when_submitted: str = _choice(

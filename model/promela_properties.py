@@ -1,6 +1,5 @@
 """The properties SPIN checks on the Promela model (:mod:`stoprace.model.promela`), written once from the
-evidence like
-:mod:`stoprace.model.invariants`, never from the edge table.
+evidence like :mod:`stoprace.model.invariants`, never from the edge table.
 
 The model records each step as it takes it: ``before`` is the status before the last step, ``action``
 who took it (``SERVICE``, or the client's ``STOP``, ``DELETE`` or ``CREATE``), ``last_call`` the
