@@ -6,8 +6,8 @@ Strategies: :func:`names`, :func:`valid_arns`, :func:`invalid_arns`, :func:`crea
 :func:`invalid_create_requests`, :func:`list_filters` and :func:`service_events`.
 
 :class:`ComprehendStateMachine` drives a :class:`~stoprace.model.service.ComprehendService` with every
-API call (create, describe, list with each filter and pagination, stop, delete) and every service event, under
-a policy drawn from every combination (or the one you fix). Subclass it to run your own code (an
+API call (create, describe, list with each filter and pagination, stop, delete) and every service event,
+under a policy drawn from every combination (or the one you fix). Subclass it to run your own code (an
 orchestrator, a cleanup script) against the model, between whatever the service and other clients do:
 
 >>> from hypothesis import settings

@@ -6,8 +6,8 @@ so handing :func:`stoprace.model.bridge.attach` a client is not enough. Under :f
 ``create_client("comprehend", ...)`` of a botocore or boto3 session, and of an aiobotocore session, gets
 a client attached to the model's service for its account and region (one service each, created on
 first use), driven by a race scenario's :class:`~stoprace.sim.autopilot.Autopilot` on one shared
-virtual clock. Other services' clients are left alone, so it composes with moto's ``mock_aws`` (apply both; the model
-answers Comprehend, moto the rest).
+virtual clock. Other services' clients are left alone, so it composes with moto's ``mock_aws`` (apply
+both; the model answers Comprehend, moto the rest).
 
 One object, three uses::
 
