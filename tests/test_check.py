@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from helpers import ROOT
 
 from stoprace.model import DEFAULT_POLICY, EDGES, Actor, Edge, Policy, Provenance
 from stoprace.model.check import NO_TRAPS, SCENARIOS, check, explore
@@ -23,11 +26,6 @@ ALL_STATUSES = [
 STOPPED_TO_TRAINING = Edge("start_training", ("STOPPED",), "TRAINING", Actor.SERVICE, Provenance.ASSUMED, "x")
 
 
-@pytest.fixture(scope="module")
-def full_report():
-    return check()
-
-
 def test_default_policy_reaches_every_status_and_the_lost_race_but_never_stopped_to_trained():
     report = check([DEFAULT_POLICY], workers=1)
     assert report.ok, [str(v) for v in report.violations]
@@ -38,23 +36,49 @@ def test_default_policy_reaches_every_status_and_the_lost_race_but_never_stopped
     assert summary["trap_states"] == 0
 
 
+@pytest.fixture(scope="module")
+def exhaustive_report():
+    """Every policy combination, searched: the suite's one exhaustive run (about a minute on two cores;
+    pytest-xdist gives a module to one worker, so it runs once)."""
+    return check()
+
+
 @pytest.mark.slow
-@pytest.mark.xdist_group("exhaustive")
-def test_every_policy_combination_holds_and_leaves_no_dead_row(full_report):
+def test_every_policy_combination_holds_and_leaves_no_dead_row(exhaustive_report):
     expected = sum(1 for _ in Policy.combinations())
-    assert len({r.policy for r in full_report.results}) == expected
-    assert {r.scenario for r in full_report.results} == set(SCENARIOS)
-    assert full_report.ok, [str(v) for v in full_report.violations[:5]]
-    assert full_report.dead_rows == []
-    assert full_report.summary()["reachable_statuses"] == ALL_STATUSES
-    assert not full_report.reachable("STOPPED", "TRAINED")
+    assert len({r.policy for r in exhaustive_report.results}) == expected
+    assert {r.scenario for r in exhaustive_report.results} == set(SCENARIOS)
+    assert exhaustive_report.ok, [str(v) for v in exhaustive_report.violations[:5]]
+    assert exhaustive_report.dead_rows == []
+    assert exhaustive_report.summary()["reachable_statuses"] == ALL_STATUSES
+    assert not exhaustive_report.reachable("STOPPED", "TRAINED")
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("exhaustive")
-def test_the_race_edge_is_reachable_under_every_policy(full_report):
-    for result in full_report.results:
+def test_the_race_edge_is_reachable_under_every_policy(exhaustive_report):
+    for result in exhaustive_report.results:
         assert ("finish_training", "STOP_REQUESTED", "TRAINED") in result.taken
+
+
+@pytest.mark.slow
+def test_the_check_example_is_what_the_command_prints(exhaustive_report, monkeypatch, capsys):
+    from stoprace.sim.cli import main  # noqa: PLC0415
+
+    def searched(policies, **_):  # the command asks for every combination: the suite's run is that search
+        assert set(policies) == set(Policy.combinations())
+        return exhaustive_report
+
+    monkeypatch.setattr("stoprace.sim.cli.check.check", searched)
+    match = re.search(
+        r"^\$ stoprace check\n(.*?)^\.\.\.$", (ROOT / "docs" / "check.md").read_text(), re.M | re.S
+    )
+    assert match, "docs/check.md lost its check example"
+    shown = match.group(1).splitlines()
+    assert main(["check"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    seconds = re.compile(r"[\d.]+ s$")
+    assert seconds.sub("", printed[0]) == seconds.sub("", shown[0])
+    assert printed[1 : len(shown)] == shown[1:]
 
 
 def test_name_reuse_reaches_resource_in_use_and_recreation():

@@ -147,8 +147,8 @@ def _run(folder: Path, command: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-#: Commands whose output a page shows are checked by their own tests below (``stoprace check`` is the
-#: exhaustive search, run once in the suite, by tests/test_check.py).
+#: Commands whose output a page shows are checked by their own tests (``stoprace check``, the exhaustive
+#: search, in tests/test_check.py, which holds the suite's one run of it).
 SHOWN = {"stoprace check"}
 
 
