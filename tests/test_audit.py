@@ -7,6 +7,7 @@ import json
 import math
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +15,16 @@ import pytest
 from helpers import stoprace_command
 from scipy import stats
 
-from stoprace.sim.audit import AuditScenario, PollerError, audit, state_sets, waiter_from_file
-from stoprace.sim.audit.poller import status_states
+from stoprace.sim.audit import (
+    AuditScenario,
+    GaveUp,
+    PollerError,
+    audit,
+    callable_verdict,
+    state_sets,
+    waiter_from_file,
+)
+from stoprace.sim.audit.poller import CallablePoller, status_states
 from stoprace.sim.audit.report import audit_report, findings, gate
 from stoprace.sim.scenario import RaceScenario
 from stoprace.sim.stats import wilson_interval
@@ -224,36 +233,83 @@ def test_the_command_audits_and_gates(tmp_path):
     assert "no misreports" in fine.stdout
 
 
-def test_a_callable_runs_unchanged_in_the_exact_engine():
+def test_a_callable_runs_unchanged_found_from_the_current_directory(monkeypatch):
     pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "stoprace",
-            "audit",
-            "--client",
-            "sensor_loop:wait_for_training",
-            "--engine",
-            "exact",
-            "--replications",
-            "40",
-            "--stop-at",
-            "3000",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=ROOT / "docs" / "examples",
+    monkeypatch.chdir(ROOT / "docs" / "examples")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(ROOT / "docs" / "examples"))])
+    # no --engine: a callable runs in the exact engine by default
+    result = run(
+        "--client", "sensor_loop:wait_for_training", "--replications", "40", "--stop-at", "3000", "--json"
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["poller"] == {"kind": "callable", "name": "sensor_loop:wait_for_training"}
-    outcomes = report["rows"][0]["outcomes"]
-    assert "RuntimeError" in outcomes  # the sensor raises on STOP_REQUESTED...
+    assert report["engine"] == "exact"
+    assert "failure" in report["rows"][0]["outcomes"]  # the sensor raises on STOP_REQUESTED...
     assert report["rows"][0]["p_premature"] > 0  # ...before the job has ended
+
+
+def test_a_callable_is_found_by_its_file_path(tmp_path):
+    pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
+    path = ROOT / "docs" / "examples" / "sensor_loop.py"
+    result = run(
+        "--client", f"{path}:wait_for_training", "--replications", "20", "--stop-at", "3000", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["rows"][0]["jobs"] == 20
+
+
+def _budgeted(client, arn, *, attempts=45, delay=60.0):
+    """The state sets' logic below, written as a function: fail on STOP_REQUESTED, give up after
+    ``attempts`` describes ``delay`` seconds apart (botocore's waiter loop, written by hand)."""
+    for attempt in range(1, attempts + 1):
+        status = client.describe_document_classifier(DocumentClassifierArn=arn)[
+            "DocumentClassifierProperties"
+        ]["Status"]
+        if status in WITH_MODEL:
+            return status
+        if status in FAILS_ON_STOP:
+            raise RuntimeError(f"{arn}: {status}")
+        if attempt == attempts:
+            raise GaveUp(f"{arn} still {status}")
+        time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def test_a_callable_and_state_sets_with_the_same_logic_give_the_same_verdicts():
+    pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
+    race = RaceScenario(stop_at=(3000.0,), replications=150, seed=11)
+    scenario = AuditScenario(race=race, poll_start="uniform:low=0,high=60")
+    as_sets = audit(scenario, fails_on_stop_requested(60.0, 45), "exact", keep_jobs=True)
+    as_code = audit(scenario, CallablePoller("budgeted", _budgeted), "exact", keep_jobs=True)
+    (sets_row,), (code_row,) = as_sets.rows, as_code.rows
+    for sets_batch, code_batch in zip(sets_row.kept, code_row.kept, strict=True):
+        assert sets_batch.verdict == code_batch.verdict
+        assert sets_batch.polls.tolist() == code_batch.polls.tolist()
+        assert sets_batch.at.tolist() == code_batch.at.tolist()
+    assert {v for batch in code_row.kept for v in batch.verdict} == {"success", "failure", "timeout"}
+    assert code_row.counts == sets_row.counts  # the same misreports, gave_up_early among them
+    assert code_row.counts["gave_up_early"] > 0
+    budget = next(f for f in findings(as_code, None) if f["misreport"] == "gave_up_early")["fix"]
+    minutes = math.ceil(code_row.span_quantile(0.999) / 60)
+    assert budget.startswith(f"keep waiting at least {minutes} min from the first describe")
+    assert minutes > 45  # longer than the 45 x 60 s the function allowed itself
+
+
+def test_a_callables_verdict_is_how_it_ends():
+    class AirflowSensorTimeout(Exception):  # named as orchestrators name theirs
+        pass
+
+    class WaiterError(Exception):  # botocore's, by name and its kwargs
+        def __init__(self, reason):
+            self.kwargs = {"reason": reason}
+
+    assert callable_verdict(None) == "success"
+    assert callable_verdict(TimeoutError()) == callable_verdict(GaveUp()) == "timeout"
+    assert callable_verdict(AirflowSensorTimeout()) == "timeout"
+    assert callable_verdict(WaiterError("Max attempts exceeded")) == "timeout"
+    assert callable_verdict(WaiterError("Waiter encountered a terminal failure state")) == "failure"
+    assert callable_verdict(RuntimeError("IN_ERROR")) == "failure"
 
 
 def _waiter_file(tmp_path, document):
@@ -274,7 +330,7 @@ def _waiter_file(tmp_path, document):
         (("--success", "TRAINED", "--max-attempts", "0"), "--max-attempts must be"),
         (("--client", "no_such_module_here:f"), "cannot import"),
         (("--client", "json"), "MODULE:FUNCTION"),
-        (("--client", "json:dumps"), "only in the exact engine"),
+        (("--client", "json:dumps", "--engine", "vector"), "only in the exact engine"),
         (("--success", "TRAINED", "--stop-at", "later"), "not a list of seconds"),
         (("--success", "TRAINED", "--fail-above", "2"), "--fail-above"),
         (("--success", "TRAINED", "--poll-start", "soon"), "--poll-start: distribution 'soon'"),

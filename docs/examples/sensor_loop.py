@@ -16,8 +16,8 @@ SUCCESS = frozenset({"TRAINED", "TRAINED_WITH_WARNING"})
 FAILURE = frozenset({"STOP_REQUESTED", "STOPPED", "IN_ERROR", "DELETING"})
 
 
-class SensorTimeout(Exception):
-    """The job did not reach a final status in time."""
+class SensorTimeout(TimeoutError):
+    """The job did not reach a final status in time (a ``TimeoutError``: the waiting gave up)."""
 
 
 def wait_for_training(client: Any, arn: str, *, poke_interval: float = 60, timeout: float = 4 * 3600) -> str:

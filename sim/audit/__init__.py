@@ -10,7 +10,7 @@ the jobs (:mod:`~stoprace.sim.audit.verdicts`, :mod:`~stoprace.sim.audit.run`) b
 from __future__ import annotations
 
 from .jobs import AuditScenario
-from .poller import Poller, PollerError, state_sets, waiter_from_file
+from .poller import GaveUp, Poller, PollerError, callable_verdict, state_sets, waiter_from_file
 from .run import ENGINES, MISREPORTS, AuditResult, AuditRow, audit
 
 __all__ = [
@@ -19,9 +19,11 @@ __all__ = [
     "AuditResult",
     "AuditRow",
     "AuditScenario",
+    "GaveUp",
     "Poller",
     "PollerError",
     "audit",
+    "callable_verdict",
     "state_sets",
     "waiter_from_file",
 ]

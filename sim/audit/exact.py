@@ -23,7 +23,7 @@ from stoprace.model import ComprehendService, ManualClock, Policy, ServiceError
 from stoprace.model.bridge import AWS_INSTALL_HINT, attach
 from stoprace.sim.draws import END, END_TRIGGERS, EVENTS, STOP, JobInputs
 
-from .poller import CallablePoller, Poller
+from .poller import CallablePoller, Poller, callable_verdict
 from .verdicts import JobVerdicts
 
 __all__ = ["Exact"]
@@ -106,9 +106,9 @@ class Exact:
         if isinstance(poller, CallablePoller):
             try:
                 poller.function(self.client, arn)
-            except Exception as err:  # the user's code: whatever it raises is its verdict
-                return type(err).__name__
-            return "success"
+            except Exception as err:  # the user's code: how it ends is its verdict
+                return callable_verdict(err)
+            return callable_verdict(None)
         try:
             self.waiter.wait(
                 DocumentClassifierArn=arn,

@@ -1,22 +1,28 @@
 """How a client waits on a training job: a botocore waiter model, state sets, or a Python callable.
 
 A poller describes the job every ``delay`` seconds, at most ``max_attempts`` times, and gives a verdict:
-``success``, ``failure``, ``timeout`` (its attempts ran out), or, for a callable, the name of whatever it
-raised. State sets are turned into a botocore waiter model (``path`` acceptors on the status), so both
-kinds run through the same code: botocore's own ``Waiter`` in the exact engine, and, in the vector
-engine, the state each status leads to, found by running botocore's acceptor matchers on a response of
-a job in that status (:func:`status_states`). Acceptors are tried in order; the first that matches
-decides; a status no acceptor matches means "keep waiting".
+``success``, ``failure`` or ``timeout`` (it gave up waiting). A callable gives its verdict by how it ends
+(:func:`callable_verdict`): returning is success; raising ``TimeoutError`` (or :class:`GaveUp`, or an
+exception whose class is named ``...Timeout``, as orchestrators' sensors name theirs), or botocore's
+``WaiterError`` for "Max attempts exceeded", is a timeout; anything else raised is a failure. State sets are
+turned into a botocore waiter model (``path`` acceptors on the status), so both kinds run through the same
+code: botocore's own ``Waiter`` in the exact engine, and, in the vector engine, the state each status leads
+to, found by running botocore's acceptor matchers on a response of a job in that status
+(:func:`status_states`). Acceptors are tried in order; the first that matches decides; a status no acceptor
+matches means "keep waiting".
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from stoprace.model import ComprehendService, ManualClock
@@ -28,8 +34,10 @@ __all__ = [
     "OPERATION",
     "STATES",
     "CallablePoller",
+    "GaveUp",
     "Poller",
     "PollerError",
+    "callable_verdict",
     "state_sets",
     "status_states",
     "waiter_from_file",
@@ -77,9 +85,33 @@ class Poller:
         }
 
 
+class GaveUp(TimeoutError):
+    """Raise it from an audited callable when it stops waiting before the job has ended (its budget ran
+    out): the audit counts a timeout. Any ``TimeoutError`` does the same."""
+
+
+def callable_verdict(error: BaseException | None) -> str:
+    """The verdict of a callable that returned (``error`` None) or raised ``error``.
+
+    >>> callable_verdict(None), callable_verdict(GaveUp()), callable_verdict(RuntimeError("IN_ERROR"))
+    ('success', 'timeout', 'failure')
+    """
+    if error is None:
+        return "success"
+    if isinstance(error, TimeoutError):
+        return "timeout"
+    names = [cls.__name__ for cls in type(error).__mro__]
+    if "WaiterError" in names:  # botocore's, by name: the exact engine imports botocore, this need not
+        reason = str(getattr(error, "kwargs", {}).get("reason", ""))
+        return "timeout" if reason.startswith("Max attempts exceeded") else "failure"
+    if any(name.endswith(("Timeout", "TimeoutError")) for name in names):
+        return "timeout"
+    return "failure"
+
+
 @dataclass(frozen=True)
 class CallablePoller:
-    """``function(client, arn)``: success is a normal return; anything raised is its class's name."""
+    """``function(client, arn)``, judged by how it ends (:func:`callable_verdict`)."""
 
     spec: str
     function: Callable[[Any, str], Any]
@@ -189,19 +221,47 @@ def _check_entry(path: Path, name: str, config: Any) -> None:
 
 
 def callable_poller(spec: str) -> CallablePoller:
-    """``MODULE:FUNCTION``, imported (the current directory is searched first, as Python does)."""
-    module_name, _, attribute = spec.partition(":")
-    if not module_name or not attribute:
-        raise PollerError(f"--client must be MODULE:FUNCTION, got {spec!r}")
+    """``MODULE:FUNCTION`` (the module found from the current directory first, then as Python finds it)
+    or ``path/to/file.py:FUNCTION``; ``FUNCTION`` may be dotted (``Class.method``)."""
+    where, _, attribute = spec.rpartition(":")
+    if not where or not attribute:
+        raise PollerError(f"--client must be MODULE:FUNCTION or path/to/file.py:FUNCTION, got {spec!r}")
     try:
-        target: Any = importlib.import_module(module_name)
+        target: Any = _load(where)
         for part in attribute.split("."):
             target = getattr(target, part)
+    except PollerError:
+        raise
     except Exception as err:  # an import runs the user's module: anything can go wrong there
         raise PollerError(f"--client {spec}: cannot import it ({type(err).__name__}: {err})") from None
     if not callable(target):
         raise PollerError(f"--client {spec}: {type(target).__name__} is not callable")
     return CallablePoller(spec, target)
+
+
+def _load(where: str) -> ModuleType:
+    """A module by file path (``.py``) or by name, the current directory searched first (the
+    ``stoprace`` command's own directory is not the user's)."""
+    if where.endswith(".py"):
+        path = Path(where)
+        if not path.is_file():
+            raise PollerError(f"--client: {where} is not a file")
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        if spec is None or spec.loader is None:
+            raise PollerError(f"--client: cannot load {where} as a Python module")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[path.stem] = module  # so that the module's own imports of itself (pickling...) work
+        spec.loader.exec_module(module)
+        return module
+    here = str(Path.cwd())
+    added = here not in sys.path
+    if added:
+        sys.path.insert(0, here)
+    try:
+        return importlib.import_module(where)
+    finally:
+        if added:
+            sys.path.remove(here)
 
 
 @cache

@@ -98,6 +98,12 @@ def findings(
 
 
 def _fix_text(name: str, result: AuditResult, fixed: Poller | None) -> str:
+    if isinstance(result.poller, CallablePoller) and name == "gave_up_early":
+        span = max(row.span_quantile(COVER) for row in result.rows)
+        return (
+            f"keep waiting at least {math.ceil(span / 60)} min from the first describe: that covers "
+            f"{COVER:.1%} of this scenario's jobs to their end"
+        )
     if isinstance(result.poller, CallablePoller):
         return (
             "wait until the status is final (treat SUBMITTED, TRAINING and STOP_REQUESTED as 'keep "

@@ -104,7 +104,10 @@ def audit(
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     if engine == "vector" and isinstance(poller, CallablePoller):
-        raise PollerError("a Python callable runs only in the exact engine: add --engine exact")
+        raise PollerError(
+            "a Python callable runs only in the exact engine: drop --engine vector (for --client the "
+            "exact engine is the default)"
+        )
     policy = scenario.race.policy
     exact = Exact(poller, policy) if engine == "exact" else None
     states = status_states(poller) if isinstance(poller, Poller) else {}

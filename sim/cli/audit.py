@@ -68,8 +68,9 @@ def add(commands: Any) -> None:
     parser.add_argument(
         "--engine",
         choices=ENGINES,
-        default="vector",
-        help="vector (numpy, fast) or exact (the poller's own code through the bridge)",
+        default=None,
+        help="vector (numpy, fast) or exact (the poller's own code through the bridge; default for "
+        "--client, vector otherwise)",
     )
     _add_outputs(parser)
     parser.set_defaults(run=run)
@@ -101,7 +102,10 @@ def _add_poller(parser: argparse.ArgumentParser) -> None:
     poll.add_argument(
         "--client",
         metavar="MODULE:FUNCTION",
-        help="function(client, arn), run unchanged through the bridge in virtual time (--engine exact)",
+        help="function(client, arn) in MODULE (found from the current directory) or in path/to/file.py, "
+        "run unchanged through the bridge in virtual time: returning is success, raising TimeoutError "
+        "(or a ...Timeout exception, or botocore's WaiterError for max attempts) is giving up, raising "
+        "anything else is failure",
     )
 
 
@@ -162,10 +166,17 @@ def poller(args: argparse.Namespace) -> Poller | CallablePoller:
         raise UsageError(str(err)) from None
 
 
+def engine(args: argparse.Namespace) -> str:
+    """The engine asked for; by default the exact one for a callable (the only one that can run it)."""
+    if args.engine is not None:
+        return str(args.engine)
+    return "exact" if args.client is not None else "vector"
+
+
 def scenario(args: argparse.Namespace) -> AuditScenario:
     replications = args.replications
     if replications is None:
-        replications = _EXACT_REPLICATIONS if args.engine == "exact" else RaceScenario().replications
+        replications = _EXACT_REPLICATIONS if engine(args) == "exact" else RaceScenario().replications
     stops = args.stop_at
     race = race_scenario(args, stop_at=stops if stops is not None else (0.0,), replications=replications)
     try:
@@ -181,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
     if args.usd_per_hour < 0:
         raise UsageError(f"--usd-per-hour must be at least 0, got {args.usd_per_hour}")
     try:
-        result = audit(chosen, waiting, args.engine, progress=TerminalProgress("jobs"))
+        result = audit(chosen, waiting, engine(args), progress=TerminalProgress("jobs"))
     except (PollerError, ImportError) as err:
         raise UsageError(str(err)) from None
     found = findings(result, lambda fixed: audit(chosen, fixed, "vector"), args.usd_per_hour)
