@@ -1,9 +1,13 @@
 import math
+import sys
+import time
+import types
 from datetime import UTC, datetime
 
 import pytest
 
 from stoprace.model import EPOCH, ManualClock, utc_now
+from stoprace.model.virtual import virtual_time
 
 
 def test_manual_clock_starts_at_epoch_and_moves_only_when_told():
@@ -41,3 +45,21 @@ def test_manual_clock_needs_aware_datetimes():
 
 def test_utc_now_is_aware():
     assert utc_now().tzinfo is UTC
+
+
+def test_virtual_time_patches_a_by_name_sleep_bound_after_an_earlier_block():
+    # Modules are scanned once and remembered; one whose namespace changed is scanned again.
+    module = types.ModuleType("stoprace_test_late_sleeper")
+    sys.modules[module.__name__] = module
+    try:
+        clock = ManualClock()
+        with virtual_time(clock):
+            pass
+        real = module.sleep = time.sleep  # as `from time import sleep` run after the first block
+        with virtual_time(clock):
+            assert module.sleep is not real  # checked before sleeping, so a miss cannot wait an hour
+            module.sleep(3600)
+        assert clock.elapsed == 3600
+        assert module.sleep is real  # restored
+    finally:
+        del sys.modules[module.__name__]
