@@ -318,6 +318,8 @@ def check(
         raise ValueError(f"workers must be at least 1, got {workers}")
     chunks = [tasks[i : i + _CHUNK] for i in range(0, len(tasks), _CHUNK)]
     results: list[PolicyResult] = []
+    if progress is not None:
+        progress(0, len(tasks))  # at once: the first searches take a while to come back
     if workers == 1 or len(chunks) == 1:
         for chunk in chunks:
             results += _explore_many(chunk, edges)

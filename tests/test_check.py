@@ -153,4 +153,5 @@ def test_bad_arguments():
 def test_progress_is_reported():
     seen = []
     check(list(Policy.combinations(["deletable"])), workers=1, progress=lambda d, t: seen.append((d, t)))
+    assert seen[0] == (0, 4)  # told at once, before the first search comes back
     assert seen[-1] == (4, 4)

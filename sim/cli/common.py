@@ -347,8 +347,8 @@ class TerminalProgress:
         if fresh and done < total:
             left = f", about {clock_text(elapsed / fresh * (total - done))} left"
         end = "\n" if done == total else ""
-        print(
-            f"\r{self.what}: {done}/{total}, {clock_text(elapsed)} elapsed{left}   ",
+        print(  # \x1b[K clears what a longer line before left behind
+            f"\r{self.what}: {done}/{total}, {clock_text(elapsed)} elapsed{left}\x1b[K",
             end=end,
             file=sys.stderr,
             flush=True,
