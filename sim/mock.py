@@ -105,9 +105,19 @@ class MockComprehend:
 
     # -- the model behind the clients -------------------------------------------------------------
 
-    def service(self, region: str = "us-east-1", account_id: str | None = None) -> ComprehendService:
-        """The model service of ``account_id`` (the mock's) and ``region``, made on first use."""
-        key = (account_id or self.account_id, region)
+    def service(self, region: str | None = None, account_id: str | None = None) -> ComprehendService:
+        """The model service of ``account_id`` (the mock's) and ``region``, made on first use (so a test
+        can reach it before its clients do). Without ``region``: the one region the account's clients
+        have used, ``us-east-1`` when none has; several used is an error that names them."""
+        account = account_id or self.account_id
+        if region is None:
+            used = sorted(r for a, r in self.services if a == account)
+            if len(used) > 1:
+                raise ValueError(
+                    f"the clients used several regions ({', '.join(used)}); name one: service(region)"
+                )
+            region = used[0] if used else "us-east-1"
+        key = (account, region)
         if key not in self.services:
             service = ComprehendService(
                 clock=self.clock, account_id=key[0], region=region, **self.service_options

@@ -400,3 +400,10 @@ def test_a_damaged_sweep_record_or_a_foreign_line_is_one_line(tmp_path):
     foreign = run(*grid)
     assert foreign.returncode == 2
     assert "is not a row of this sweep" in foreign.stderr
+
+
+def test_an_output_that_cannot_be_written_names_its_option():
+    result = run("race", "--replications", "100", "--stop-at", "1800", "--out", "/proc/stoprace-results")
+    assert result.returncode == 2
+    assert result.stderr.startswith("stoprace race: error: --out /proc/stoprace-results: ")
+    assert result.stderr.count("\n") == 1

@@ -161,3 +161,12 @@ def test_aiobotocore_clients_made_inside_are_answered_too():
 
     props = asyncio.run(run())
     assert props["ClassifierMetadata"]["NumberOfLabels"] == 3
+
+
+def test_the_service_without_a_region_is_the_one_the_clients_used():
+    with mock_comprehend(SCENARIO) as comprehend:
+        arn, _ = pipeline()  # its client is in eu-west-1
+        assert comprehend.service().arns() == [arn]
+        boto3.client("comprehend", region_name="us-east-2").list_document_classifiers()
+        with pytest.raises(ValueError, match=r"several regions \(eu-west-1, us-east-2\); name one"):
+            comprehend.service()

@@ -8,8 +8,10 @@ status. Bad arguments exit with status 2 and one line on standard error, never a
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from stoprace import __version__
 
@@ -38,6 +40,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The options that name where a command writes, so that a failed write names the option.
+_OUTPUTS = ("out", "output", "export_history")
+
+
+def _os_error(args: argparse.Namespace, err: OSError) -> str:
+    """``err`` in one line, naming the output option whose path it failed on, if one did."""
+    reason = err.strerror or str(err)
+    if err.filename is not None:
+        failed = Path(os.fsdecode(err.filename)).absolute()
+        for name in _OUTPUTS:
+            value = getattr(args, name, None)
+            if value is not None and failed.is_relative_to(Path(value).absolute()):
+                return f"--{name.replace('_', '-')} {value}: {reason} ({err.filename})"
+        return f"{reason}: {err.filename}"
+    return reason
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``stoprace`` command; returns the exit status."""
     parser = build_parser()
@@ -54,7 +73,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except OSError as err:  # a file or directory of the user's that cannot be read or written
-        where = f": {err.filename}" if err.filename else ""
-        print(f"stoprace {args.command}: error: {err.strerror or err}{where}", file=sys.stderr)
+        print(f"stoprace {args.command}: error: {_os_error(args, err)}", file=sys.stderr)
         return 2
     return status

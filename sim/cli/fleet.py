@@ -126,7 +126,8 @@ def _add_service(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=[],
         metavar="OP=RATE:BURST",
-        help=f"request-rate limits by operation ({', '.join(OPERATIONS)}), or OP=none (default: {limits})",
+        help=f"request-rate limits by operation ({', '.join(OPERATIONS)}): requests a second and a burst "
+        f"(1 when left out, as in stop=5), or OP=none (default: {limits})",
     )
     parser.add_argument(
         "--p-server-error",
