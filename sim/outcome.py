@@ -120,6 +120,7 @@ class RowResult(PathTally):
     paths: Counter[str] = field(default_factory=Counter)
     billed_sum: float = 0.0
     billed_sumsq: float = 0.0
+    billed_after_stop_sum: float = 0.0  # billed training after the stop was sent: what it did not save
     kept: list[Outcomes] | None = None  # every batch's per-job outcomes, when asked to keep them
 
     def add(self, outcomes: Outcomes) -> None:
@@ -128,6 +129,11 @@ class RowResult(PathTally):
         self.billed_sum += float(outcomes.billed.sum())
         # (not np.dot: BLAS would spin up threads that busy-wait, stealing the cores of parallel runs)
         self.billed_sumsq += float(np.einsum("i,i->", outcomes.billed, outcomes.billed))
+        trained = ~np.isnan(outcomes.start)
+        start, billed = outcomes.start[trained], outcomes.billed[trained]
+        self.billed_after_stop_sum += float(
+            np.clip(start + billed - np.maximum(self.stop_at, start), 0.0, None).sum()
+        )
         if self.kept is not None:
             self.kept.append(outcomes)
 
@@ -156,6 +162,12 @@ class RowResult(PathTally):
     def mean_billed_seconds(self) -> float:
         return self.billed_sum / self.jobs if self.jobs else 0.0
 
+    @property
+    def mean_billed_after_stop_seconds(self) -> float:
+        """Billed training after the stop was sent, a job: the bill the stop did not save (the fleet's
+        "billed training after the stop decision")."""
+        return self.billed_after_stop_sum / self.jobs if self.jobs else 0.0
+
     def billed_ci(self, confidence: float = 0.95) -> tuple[float, float] | None:
         """The normal-approximation interval of the mean billed seconds; None for fewer than 2 jobs."""
         if self.jobs < 2:
@@ -173,4 +185,5 @@ class RowResult(PathTally):
             "p_race_lost": self.p_race_lost,
             "ci95": list(interval) if interval is not None else None,
             "mean_billed_seconds": self.mean_billed_seconds,
+            "mean_billed_after_stop_seconds": self.mean_billed_after_stop_seconds,
         }

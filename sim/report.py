@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from stoprace.model import Policy
 from stoprace.model.diagram import DiagramError
 from stoprace.model.lifecycle import RACE_LOST_STEPS
 from stoprace.model.numbers import is_number, is_whole
@@ -48,6 +49,7 @@ def race_report(result: RaceResult, usd_per_hour: float = DEFAULT_USD_PER_HOUR) 
         interval = simulated.billed_ci()
         row["billed_ci95"] = list(interval) if interval is not None else None
         row["mean_cost_usd"] = row["mean_billed_seconds"] / 3600 * usd_per_hour
+        row["mean_cost_after_stop_usd"] = row["mean_billed_after_stop_seconds"] / 3600 * usd_per_hour
         outcome = _analytic(result, row["stop_at"]) if note is None else None
         if note is None and outcome is None:
             report["analytic_note"] = (
@@ -86,6 +88,7 @@ def race_table(report: dict[str, Any]) -> str:
         "analytic",
         "billed h/job",
         "USD/job",
+        "USD/job after the stop",
         *(("with the fit's uncertainty",) if fitted else ()),
     )
     lines = [header]
@@ -101,6 +104,7 @@ def race_table(report: dict[str, Any]) -> str:
                 _fmt(row["analytic_p_race_lost"]),
                 f"{row['mean_billed_seconds'] / 3600:.3f}",
                 f"{row['mean_cost_usd']:.2f}",
+                f"{row['mean_cost_after_stop_usd']:.2f}",
                 *((f"[{fit[0]:.4f}, {fit[1]:.4f}]" if fit else "-",) if fitted else ()),
             )
         )
@@ -109,8 +113,13 @@ def race_table(report: dict[str, Any]) -> str:
     title = (
         f"{report['replications']} jobs per stop time, {report['engine']} engine, seed {report['seed']}; "
         f"training {scenario['training_duration']}, stop latency {scenario['stop_latency']}, "
-        f"queue {scenario['queue_delay']}"
+        f"queue {scenario['queue_delay']}, provisioning {scenario['provisioning']}, "
+        f"finalization {scenario['finalization']}; warnings {scenario['p_warning']:g}, failures "
+        f"{scenario['p_failure']:g} at {scenario['failure_point']}"
     )
+    changed = Policy(**scenario["policy"]).changes()
+    if changed:
+        title += "; policy " + ", ".join(f"{name}={value}" for name, value in changed.items())
     body = ["  ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)) for line in lines]
     return "\n".join([title, *body])
 
@@ -139,6 +148,8 @@ def write_outputs(result: RaceResult, report: dict[str, Any], directory: Path, u
                 "analytic_p_race_lost",
                 *(f"analytic_{s}" for s in _STATUSES),
                 "analytic_mean_billed_seconds",
+                "mean_billed_after_stop_seconds",
+                "mean_cost_after_stop_usd",
             ]
         )
         for row in report["rows"]:
@@ -161,6 +172,8 @@ def write_outputs(result: RaceResult, report: dict[str, Any], directory: Path, u
                     row["analytic_p_race_lost"],
                     *((expected.get(s, 0.0) if expected is not None else None) for s in _STATUSES),
                     row["analytic_mean_billed_seconds"],
+                    row["mean_billed_after_stop_seconds"],
+                    row["mean_cost_after_stop_usd"],
                 ]
             )
     save_all(result, directory, report, usd_per_hour)

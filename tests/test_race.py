@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from stoprace.model import Policy
-from stoprace.sim import race
+from stoprace.sim import race, vector
 from stoprace.sim.draws import JobInputs
 from stoprace.sim.scenario import RaceScenario
 from stoprace.sim.stats import wilson_interval
@@ -159,3 +159,22 @@ def test_progress_reports_every_job():
     scenario = RaceScenario(replications=500, stop_at=(1.0, 2.0))
     race.simulate(scenario, progress=lambda d, t: seen.append((d, t)))
     assert seen[-1] == (1000, 1000)
+
+
+@pytest.mark.parametrize("engine", [race, vector])
+def test_the_bill_a_stop_did_not_save_is_billed_training_after_it(engine):
+    fixed = RaceScenario(
+        queue_delay="fixed:0",
+        provisioning="fixed:0",
+        training_duration="fixed:3600",
+        finalization="fixed:65",
+        stop_latency="fixed:300",
+        p_warning=0,
+        p_failure=0,
+        stop_at=(1800.0, 3500.0, 4000.0),
+        replications=50,
+    )
+    after = [row.mean_billed_after_stop_seconds for row in engine.simulate(fixed).rows]
+    # stopped at 1800 s: billed until the stop takes effect, 300 s on; at 3500 s training ends first,
+    # 100 s on (a lost race); at 4000 s billed training had ended: nothing after the stop
+    assert after == [300.0, 100.0, 0.0]
