@@ -331,7 +331,7 @@ def _waiter_file(tmp_path, document):
         (("--client", "no_such_module_here:f"), "cannot import"),
         (("--client", "json"), "MODULE:FUNCTION"),
         (("--client", "json:dumps", "--engine", "vector"), "only in the exact engine"),
-        (("--success", "TRAINED", "--stop-at", "later"), "not a list of seconds"),
+        (("--success", "TRAINED", "--stop-at", "later"), "not a list of times"),
         (("--success", "TRAINED", "--fail-above", "2"), "--fail-above"),
         (("--success", "TRAINED", "--poll-start", "soon"), "--poll-start: distribution 'soon'"),
     ],

@@ -19,6 +19,7 @@ from helpers import stoprace_command
 from stoprace.model import EDGES, Policy
 from stoprace.model import check as model_check
 from stoprace.sim import cli
+from stoprace.sim.cli.common import seconds_of
 
 run = stoprace_command
 
@@ -357,7 +358,7 @@ def test_fleet_bad_arguments_exit_2_with_one_line(args):
         (("fleet", "--jobs", "100000000"), "at most 10,000,000"),
         (("race", "--stop-at", "0:1e12:1"), "1,000,000,000,001 stop times; at most 10,000"),
         (("race", "--usd-per-hour", "nan"), "'nan' is not a finite number"),
-        (("fleet", "--stop-after", "inf"), "'inf' is not a finite number"),
+        (("fleet", "--stop-after", "inf"), "'inf' is not a finite time"),
         (("race", "--out", "{existing_file}"), "exists and is not a directory"),
         (("fleet", "--out", "{existing_file}"), "exists and is not a directory"),
         (("diagram", "-o", "{missing_dir}/x.mmd"), "does not exist"),
@@ -407,3 +408,33 @@ def test_an_output_that_cannot_be_written_names_its_option():
     assert result.returncode == 2
     assert result.stderr.startswith("stoprace race: error: --out /proc/stoprace-results: ")
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("5400", 5400.0),
+        ("90s", 90.0),
+        ("20m", 1200.0),
+        ("1h30m", 5400.0),
+        ("1.5h", 5400.0),
+        ("2h15m30s", 8130.0),
+    ],
+)
+def test_times_take_seconds_or_units(text, value):
+    assert seconds_of(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "h", "m30", "1h-5m", "30 m", "1d"])
+def test_a_time_that_is_neither_is_refused(text):
+    with pytest.raises(ValueError):  # noqa: PT011 - float()'s own ValueError, whatever its words
+        seconds_of(text)
+
+
+def test_stop_times_and_client_times_take_units():
+    assert cli.common.stop_times("30m,1h") == (1800.0, 3600.0)
+    assert cli.common.stop_times("10m:30m:10m") == (600.0, 1200.0, 1800.0)
+    result = run("fleet", "--jobs", "5", "--stop-after", "20m", "--poll-interval", "2m", "--json")
+    assert result.returncode == 0, result.stderr
+    scenario = json.loads(result.stdout)["scenario"]
+    assert (scenario["stop_after"], scenario["poll_interval"]) == (1200.0, 120.0)

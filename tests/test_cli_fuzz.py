@@ -20,6 +20,8 @@ import stoprace.sim.fleet
 from stoprace.sim.cli import build_parser, main
 
 NUMBERS = ["0", "-1", "1", "2.5", "60", "3600", "1e308", "-1e308", "1e-320", "nan", "inf", "-inf", "x", ""]
+# Times with units, good and bad (taken wherever seconds are, as a time; elsewhere refused as a number)
+NUMBERS += ["90s", "20m", "1h30m", "1.5h", "9999999999h", "h", "m30", "1h-5m", "30m,1h", "10m:2h:10m"]
 SPECS = [
     "fixed:0",
     "fixed:60",

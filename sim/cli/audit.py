@@ -21,6 +21,7 @@ from .common import (
     finite,
     output_dir,
     race_scenario,
+    seconds,
     stop_times,
 )
 
@@ -54,7 +55,7 @@ def add(commands: Any) -> None:
         defaults,
         stop_type=_stops,
         stop_default=_STOP_AT,
-        stop_help="when someone stops the job: 1800,3600, START:END:STEP, or none",
+        stop_help="when someone stops the job: 1800,3600 or 30m,1h, START:END:STEP, or none",
         replications=None,
         replications_help=(f"{defaults.replications}; {_EXACT_REPLICATIONS} with --engine exact"),
     )
@@ -89,9 +90,10 @@ def _add_poller(parser: argparse.ArgumentParser) -> None:
     poll.add_argument("--failure", type=_statuses, default=(), metavar="E,F", help="statuses that fail")
     poll.add_argument(
         "--delay",
-        type=finite,
-        metavar="S",
-        help="seconds between describes (state sets: default 60; overrides a waiter file's)",
+        type=seconds,
+        metavar="TIME",
+        help="time between describes, seconds or with units: 90s, 1m (state sets: default 60; overrides "
+        "a waiter file's)",
     )
     poll.add_argument(
         "--max-attempts",

@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -199,11 +200,42 @@ def scenario_file(args: argparse.Namespace) -> dict[str, Any]:
 MAX_STOP_TIMES = 10_000
 
 
-def number_range(text: str, noun: str = "values") -> tuple[float, ...]:
-    """``START:END:STEP`` (end included; finite numbers, STEP > 0), at most :data:`MAX_STOP_TIMES`
-    values, counted before any is built."""
+_DURATION = re.compile(r"(?:(\d+(?:\.\d*)?|\.\d+)h)?(?:(\d+(?:\.\d*)?|\.\d+)m)?(?:(\d+(?:\.\d*)?|\.\d+)s)?")
+
+
+def seconds_of(text: str) -> float:
+    """A time in seconds from a number (``5400``) or a duration with units (``90s``, ``20m``,
+    ``1h30m``, ``1.5h``); a ``ValueError`` otherwise.
+
+    >>> seconds_of("1h30m"), seconds_of("90s"), seconds_of("20m"), seconds_of("5400")
+    (5400.0, 90.0, 1200.0, 5400.0)
+    """
+    text = text.strip()
+    match = _DURATION.fullmatch(text.lower())
+    if text and match is not None and any(match.groups()):
+        hours, minutes, secs = (float(g) if g else 0.0 for g in match.groups())
+        return hours * 3600 + minutes * 60 + secs
+    return float(text)
+
+
+def seconds(text: str) -> float:
+    """A finite time in seconds (argparse type): a number, or a duration such as ``20m`` or ``1h30m``."""
     try:
-        start, end, step = (float(part) for part in text.split(":"))
+        value = seconds_of(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time: seconds (90), or with units (90s, 20m, 1h30m)"
+        ) from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite time")
+    return value
+
+
+def number_range(text: str, noun: str = "values", parse: Callable[[str], float] = float) -> tuple[float, ...]:
+    """``START:END:STEP`` (end included; finite numbers, STEP > 0, each read by ``parse``), at most
+    :data:`MAX_STOP_TIMES` values, counted before any is built."""
+    try:
+        start, end, step = (parse(part) for part in text.split(":"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a range START:END:STEP") from None
     if not all(math.isfinite(p) for p in (start, end, step)) or step <= 0 or end < start:
@@ -220,15 +252,17 @@ def number_range(text: str, noun: str = "values") -> tuple[float, ...]:
 
 def stop_times(text: str) -> tuple[float, ...]:
     """``1800,3600`` (a list) or ``600:7200:600`` (start:end:step, end included), finite seconds >= 0,
-    at most :data:`MAX_STOP_TIMES` of them."""
+    at most :data:`MAX_STOP_TIMES` of them; each time in seconds or with units (``30m,1h``,
+    ``10m:2h:10m``)."""
     if ":" in text:
-        times = number_range(text, "stop times")
+        times = number_range(text, "stop times", seconds_of)
     else:
         try:
-            times = tuple(float(part) for part in text.split(","))
+            times = tuple(seconds_of(part) for part in text.split(","))
         except ValueError:
             raise argparse.ArgumentTypeError(
-                f"{text!r} is not a list of seconds (1800,3600) or a range START:END:STEP with STEP > 0"
+                f"{text!r} is not a list of times (1800,3600 or 30m,1h) or a range START:END:STEP with "
+                "STEP > 0"
             ) from None
         if len(times) > MAX_STOP_TIMES:
             raise argparse.ArgumentTypeError(f"{len(times):,} stop times given; at most {MAX_STOP_TIMES:,}")

@@ -10,7 +10,7 @@ from typing import Any
 
 from stoprace.model.diagram import FORMATS
 
-from .common import UsageError, add_output_argument, add_policy_argument, finite, policy
+from .common import UsageError, add_output_argument, add_policy_argument, policy, seconds
 
 
 def add(commands: Any) -> None:
@@ -43,9 +43,9 @@ def add(commands: Any) -> None:
     )
     parser.add_argument(
         "--stop-at",
-        type=finite,
+        type=seconds,
         default=None,
-        metavar="SECONDS",
+        metavar="TIME",
         help="with --annotate: use only this stop time's row (default: pool them all)",
     )
     add_output_argument(parser, "write to FILE instead of standard output")

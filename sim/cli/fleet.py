@@ -23,6 +23,7 @@ from .common import (
     output_dir,
     policy,
     scenario_file,
+    seconds,
     show,
 )
 
@@ -143,16 +144,16 @@ def _add_clients(parser: argparse.ArgumentParser) -> None:
     d = _DEFAULTS
     parser.add_argument(
         "--poll-interval",
-        type=finite,
+        type=seconds,
         default=d.poll_interval,
-        metavar="SECONDS",
+        metavar="TIME",
         help="how often a client describes its job (default: %(default)s)",
     )
     parser.add_argument(
         "--stop-after",
-        type=finite,
+        type=seconds,
         default=None,
-        metavar="SECONDS",
+        metavar="TIME",
         help=f"a client stops its job this long after submission (default: {d.stop_after}, "
         "unless --budget-usd is given)",
     )

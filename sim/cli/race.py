@@ -43,7 +43,7 @@ def add(commands: Any) -> None:
         defaults,
         stop_type=stop_times,
         stop_default=_STOP_AT,
-        stop_help="when the stop is sent: 1800,3600 or START:END:STEP",
+        stop_help="when the stop is sent: 1800,3600 or 30m,1h, or START:END:STEP (10m:2h:10m)",
         replications=defaults.replications,
         replications_help=str(defaults.replications),
     )
