@@ -18,7 +18,7 @@ fallback is refused with an error instead.
 >>> text = Diagram().mermaid()
 >>> text.splitlines()[3]
 'stateDiagram-v2'
->>> "STOP_REQUESTED --> TRAINED: finish_training [if trained] RACE LOST" in text
+>>> "STOP_REQUESTED --> TRAINED: finish_training [if billing began] RACE LOST" in text
 True
 """
 

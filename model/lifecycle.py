@@ -120,7 +120,7 @@ _START, _END = Stamp.TRAINING_START, Stamp.TRAINING_END
 #: The guards, by name. Billed training is the span from ``TrainingStartTime`` to ``TrainingEndTime``;
 #: provisioning comes before it, finalization after.
 GUARDS: dict[str, Guard] = {
-    HAS_TRAINED: Guard("if trained", "job has started training", lambda _, times: _START in times),
+    HAS_TRAINED: Guard("if billing began", "billed training has begun", lambda _, times: _START in times),
     PROVISIONING: Guard(
         "if provisioning",
         "job is provisioning (TRAINING, not yet billed)",

@@ -28,7 +28,8 @@ __all__ = [
 ]
 
 STATUS_ORDER = tuple(s.value for s in FINISHED_ORDER)
-STATUS_COLOURS = dict(zip(STATUS_ORDER, ("#d62728", "#ff7f0e", "#2ca02c", "#7f7f7f"), strict=True))
+# TRAINED_WITH_WARNING is olive, not orange: the fleet's timeline draws STOP_REQUESTED in orange.
+STATUS_COLOURS = dict(zip(STATUS_ORDER, ("#d62728", "#bcbd22", "#2ca02c", "#7f7f7f"), strict=True))
 
 
 def _figure() -> Any:
@@ -188,7 +189,9 @@ def fleet_timeline_figure(result: Any, max_jobs: int = 300) -> Any:
     if result.timeline is None:
         raise ValueError("the timeline was not kept: simulate(..., keep_timeline=True)")
     rows = sorted(result.timeline, key=lambda r: r[0])
+    title = f"A fleet's jobs over time (all {len(rows):,} created)"
     if len(rows) > max_jobs:
+        title = f"A fleet's jobs over time ({max_jobs:,} of the {len(rows):,} created, evenly chosen)"
         rows = [rows[round(i * (len(rows) - 1) / (max_jobs - 1))] for i in range(max_jobs)]
     fig, ax = _figure()
     fig.set_size_inches(8, 5)
@@ -209,7 +212,7 @@ def fleet_timeline_figure(result: Any, max_jobs: int = 300) -> Any:
         ax.plot([], [], marker="|", linestyle="", color=STATUS_COLOURS[status], label=f"ends {status}")
     ax.set_xlabel("minutes after the first submission")
     ax.set_ylabel("job (in submission order)")
-    ax.set_title("A fleet's jobs over time")
+    ax.set_title(title)
     ax.legend(fontsize="x-small", loc="lower right")
     fig.tight_layout()
     return fig
@@ -266,8 +269,16 @@ def sweep_heatmap_figure(rows: list[dict[str, str]], x: str, y: str, metric: str
     for i in range(len(ys)):
         for j in range(len(xs)):
             if not np.isnan(grid[i, j]):
+                red, green, blue, _ = image.cmap(image.norm(grid[i, j]))
+                light = 0.299 * red + 0.587 * green + 0.114 * blue > 0.5  # dark text on light cells
                 ax.text(
-                    j, i, f"{grid[i, j]:.3g}", ha="center", va="center", color="white", fontsize="x-small"
+                    j,
+                    i,
+                    f"{grid[i, j]:.3g}",
+                    ha="center",
+                    va="center",
+                    color="black" if light else "white",
+                    fontsize="x-small",
                 )
     ax.set_xlabel(x)
     ax.set_ylabel(y)

@@ -169,7 +169,10 @@ def test_a_job_stopped_before_training_cannot_complete_training():
 def test_training_never_started_is_named_in_the_refusal():
     job = job_in("SUBMITTED")
     job.fire("stop", at=1)
-    with pytest.raises(InvalidTransitionError, match=r"refused in STOP_REQUESTED \(its edge needs: job has"):
+    with pytest.raises(
+        InvalidTransitionError,
+        match=r"refused in STOP_REQUESTED \(its edge needs: billed training has begun\)",
+    ):
         job.fire("finish_training", at=2)
 
 
@@ -258,7 +261,7 @@ def test_without_the_phases_training_is_billed_from_start_to_end():
 def test_training_that_was_never_billed_cannot_end():
     job = TrainingJob(at=0)
     job.fire("start_training", at=60)  # provisioning
-    with pytest.raises(InvalidTransitionError, match="needs: job has started training"):
+    with pytest.raises(InvalidTransitionError, match="needs: billed training has begun"):
         job.fire("finish_training", at=100)
     assert job.training_start is None
     assert job.status is Status.TRAINING
