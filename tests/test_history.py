@@ -139,6 +139,21 @@ def test_an_exported_fleet_history_reads_back_with_what_the_fleet_did(tmp_path):
     simulate(scenario, recorder=second)
     again = second.write(tmp_path / "again")
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in files]  # the same seed, the same bytes
+    # The folder as written (AWSLogs/... among it) reads as its files do.
+    (tmp_path / "again").rename(tmp_path.parent / f"{tmp_path.name}-again")
+    whole = read_history([tmp_path])
+    assert (len(whole.jobs), len(whole.stops), whole.failed_stops) == (
+        len(history.jobs),
+        len(history.stops),
+        history.failed_stops,
+    )
+    assert sorted(whole.files) == sorted(map(str, files))
+
+
+def test_a_folder_without_history_files_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("not history")
+    with pytest.raises(HistoryError, match="no history files"):
+        read_history([tmp_path])
 
 
 def test_fit_out_writes_a_scenario_the_other_commands_read(tmp_path, capsys):

@@ -25,7 +25,13 @@ def add(commands: Any) -> None:
             "gamma and Weibull distributions by maximum likelihood, ranked by AIC."
         ),
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="history files, any mix of kinds")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="history files, any mix of kinds, or directories of them (every .json and .json.gz below)",
+    )
     parser.add_argument(
         "--bootstrap",
         type=whole(0),

@@ -90,13 +90,35 @@ class History:
     events: set[str] = field(default_factory=set)  # CloudTrail eventIDs read (a record in two files)
 
 
+#: The most history files a directory given to :func:`read_history` may hold.
+MAX_FILES = 100_000
+
+
 def read_history(paths: Iterable[Path | str]) -> History:
-    """Read every file; ``HistoryError`` (naming the file and record) for one that cannot be read."""
+    """Read every file, and every ``.json`` or ``.json.gz`` file below a directory (as ``stoprace fleet
+    --export-history`` or an S3 sync of CloudTrail's ``AWSLogs/`` writes them); a record read twice (a
+    lookup-events page and the log file it came from) counts once. ``HistoryError`` (naming the file and
+    record) for one that cannot be read."""
     history = History()
-    for path in map(Path, paths):
+    for path in (file for given in map(Path, paths) for file in _files(given)):
         _read_file(path, history)
         history.files.append(str(path))
     return history
+
+
+def _files(path: Path) -> list[Path]:
+    """``path``, or the history files below it in name order."""
+    if not path.is_dir():
+        return [path]
+    found = []
+    for file in sorted(path.rglob("*")):
+        if file.name.endswith((".json", ".json.gz")) and file.is_file():
+            found.append(file)
+            if len(found) > MAX_FILES:
+                raise HistoryError(f"{path}: more than {MAX_FILES:,} history files; give fewer")
+    if not found:
+        raise HistoryError(f"{path}: no history files (.json or .json.gz) in this directory or below")
+    return found
 
 
 def _load(path: Path) -> Any:
