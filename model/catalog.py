@@ -79,7 +79,7 @@ class Catalog:
         criterion = parse_filter(params.get("Filter"))
         max_results = _max_results(params)
         digest = filter_digest(criterion)
-        after = self._pages.read(params["NextToken"], digest) if params.get("NextToken") is not None else -1
+        after = self._pages.read(params["NextToken"], digest) if "NextToken" in params else -1
         matching = [r for r in self._jobs.values() if r.seq > after and matches(r.job, r.request, criterion)]
         page = matching[:max_results]
         response: dict[str, Any] = {"DocumentClassifierPropertiesList": [r.properties() for r in page]}
@@ -89,9 +89,7 @@ class Catalog:
 
     def _summaries(self, params: dict[str, Any]) -> dict[str, Any]:
         max_results = _max_results(params)
-        after = (
-            self._pages.read(params["NextToken"], _SUMMARIES) if params.get("NextToken") is not None else -1
-        )
+        after = self._pages.read(params["NextToken"], _SUMMARIES) if "NextToken" in params else -1
         names: dict[str, list[Record]] = {}
         for record in self._jobs.values():
             names.setdefault(record.request["DocumentClassifierName"], []).append(record)
@@ -139,9 +137,8 @@ class Catalog:
 
 
 def _max_results(params: Mapping[str, Any]) -> int:
-    # A member given as None is absent, as validation treats it (and as a JSON null reaches AWS).
-    value: int | None = params.get("MaxResults")
-    return DEFAULT_MAX_RESULTS if value is None else value
+    value: int = params.get("MaxResults", DEFAULT_MAX_RESULTS)
+    return value
 
 
 def _summary(versions: list[Record]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,17 +178,22 @@ class Policy:
             for x in a.choices
             for y in b.choices
         }
+        # Where each value stands (its field, then its choice, as declared): pairs are taken in that
+        # order, so the array is the same every run whatever the order of a set.
+        place = {(f.name, v): (i, j) for i, f in enumerate(chosen) for j, v in enumerate(f.choices)}
         rows = [{f.name: f.default for f in chosen}]
         while True:
             missing -= set(itertools.combinations(rows[-1].items(), 2))
             if not missing:
                 break
-            (first, x), (second, y) = min(missing, key=lambda pair: _pair_order(chosen, pair))
+            (first, x), (second, y) = min(
+                missing,
+                key=lambda pair: (place[pair[0]][0], place[pair[1]][0], place[pair[0]][1], place[pair[1]][1]),
+            )
             row = {first: x, second: y}
             for spec in chosen:
-                if spec.name not in row:
-                    gains = [(_gain(missing, row, spec.name, v), -i) for i, v in enumerate(spec.choices)]
-                    row[spec.name] = spec.choices[-max(gains)[1]]
+                if spec.name not in row:  # the first choice that covers the most pairs still missing
+                    row[spec.name] = max(spec.choices, key=lambda v: _gain(missing, row, spec.name, v))
             rows.append({f.name: row[f.name] for f in chosen})
         return [cls(**row) for row in rows]
 
@@ -222,16 +227,6 @@ def _gain(
     return sum(
         ((k, w), (name, value)) in missing or ((name, value), (k, w)) in missing for k, w in row.items()
     )
-
-
-def _pair_order(
-    fields: Sequence[PolicyField], pair: tuple[tuple[str, str], tuple[str, str]]
-) -> tuple[int, ...]:
-    """A pair's place in a fixed order (fields, then choices, as declared), so the array is the same
-    every run whatever the order of a set."""
-    index = {f.name: (i, f.choices) for i, f in enumerate(fields)}
-    (a, x), (b, y) = pair
-    return (index[a][0], index[b][0], index[a][1].index(x), index[b][1].index(y))
 
 
 def policy_fields() -> tuple[PolicyField, ...]:

@@ -318,7 +318,7 @@ class ComprehendService(Catalog):
                 raise ERRORS[self.validation_error](describe(problems))
             with self._lock:
                 try:
-                    response = handler(params)
+                    response = handler(_given(params))
                 finally:
                     changes, self._changes, step, self._step = self._changes, [], self._step, None
         except ServiceError as err:
@@ -444,3 +444,13 @@ class ComprehendService(Catalog):
                 f"Classifier {record.arn} is {err.state}; {operation} is accepted only in "
                 f"{', '.join(err.allowed_from)} under this service's policy",
             ) from None
+
+
+def _given(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` without the members given as None, at any depth: validation takes such a member as
+    absent (as AWS takes a JSON null), so the operations do too."""
+    return {
+        name: _given(value) if isinstance(value, Mapping) else value
+        for name, value in params.items()
+        if value is not None
+    }

@@ -9,8 +9,9 @@ Amazon Comprehend (``STOP_REQUESTED -> TRAINED``).
 The two stay separate packages because the dependency points one way: ``stoprace.sim`` imports
 ``stoprace.model``, never the reverse, and the model draws no random numbers.
 
+>>> from importlib.metadata import version
 >>> import stoprace
->>> stoprace.__version__ == __import__("importlib.metadata").metadata.version("stoprace")
+>>> stoprace.__version__ == version("stoprace")
 True
 """
 

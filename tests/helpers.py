@@ -13,6 +13,18 @@ from typing import Any
 from stoprace.model import ComprehendService, ManualClock
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The eight statuses as AWS documents them, in botocore's order (what the tests hold the model to).
+DOCUMENTED_STATUSES = [
+    "SUBMITTED",
+    "TRAINING",
+    "DELETING",
+    "STOP_REQUESTED",
+    "STOPPED",
+    "IN_ERROR",
+    "TRAINED",
+    "TRAINED_WITH_WARNING",
+]
+
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/comprehend-access"

@@ -86,7 +86,7 @@ def test_unknown_code_or_convention_is_refused():
     with pytest.raises(ValueError, match="unknown error code"):
         http_status_for("NopeException")
     with pytest.raises(ValueError, match="convention"):
-        http_status_for("InvalidRequestException", "aws")  # type: ignore[arg-type]
+        http_status_for("InvalidRequestException", "aws")
 
 
 def test_errors_are_catchable_as_their_aws_names():

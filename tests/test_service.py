@@ -45,7 +45,7 @@ def props(service: ComprehendService, arn: str) -> dict:
 # --- the acceptance walk-through --------------------------------------------------------------------
 
 
-def test_create_gives_a_submitted_job_with_the_spec_arn(service, clock):
+def test_create_gives_a_submitted_job_with_the_documented_arn(service, clock):
     arn = create(service)
     assert arn == ARN_PREFIX + "news"
     p = props(service, arn)
@@ -922,3 +922,16 @@ def test_forget_refuses_a_job_that_has_not_finished(service, status):
     assert snapshot(service) == before
     with pytest.raises(ResourceNotFoundException):
         service.forget(ARN_PREFIX + "ghost")
+
+
+def test_a_member_given_as_none_is_absent(service):
+    arn = service.create_document_classifier(**create_request(VersionName=None, Tags=None))[
+        "DocumentClassifierArn"
+    ]
+    assert arn.endswith("document-classifier/news")  # no /version/ part
+    assert service.list_document_classifiers(MaxResults=None, NextToken=None, Filter=None) == (
+        service.list_document_classifiers()
+    )
+    assert service.list_document_classifier_summaries(MaxResults=None, NextToken=None) == (
+        service.list_document_classifier_summaries()
+    )

@@ -40,7 +40,7 @@ def _matches(props: dict[str, Any], filter_: dict[str, Any] | None) -> bool:
     return bool(props["SubmitTime"] > value)
 
 
-class SpecChecks(ComprehendStateMachine):
+class DocumentedChecks(ComprehendStateMachine):
     """Judges every step the base machine takes."""
 
     def __init__(self) -> None:
@@ -113,15 +113,15 @@ class SpecChecks(ComprehendStateMachine):
         assert "NextToken" not in pages[-1]
 
 
-TestSpecUnderDrawnPolicies = SpecChecks.TestCase
+TestDocumentedPropertiesUnderDrawnPolicies = DocumentedChecks.TestCase
 
 
 @pytest.mark.parametrize(
     "policy", Policy.pairwise(), ids=lambda p: ",".join(p.changes().values()) or "default"
 )
-def test_spec_holds_under_policy(policy):
+def test_the_documented_properties_hold_under_policy(policy):
     profile = os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
-    checks = type("FixedPolicyChecks", (SpecChecks,), {"fixed_policy": policy})
+    checks = type("FixedPolicyChecks", (DocumentedChecks,), {"fixed_policy": policy})
     run_state_machine_as_test(
         checks,
         settings=settings(

@@ -1,18 +1,9 @@
+from helpers import DOCUMENTED_STATUSES
+
 from stoprace.model import ACTIVE, DELETED, FINISHED, Status
 
-DOCUMENTED_STATUSES = [
-    "SUBMITTED",
-    "TRAINING",
-    "DELETING",
-    "STOP_REQUESTED",
-    "STOPPED",
-    "IN_ERROR",
-    "TRAINED",
-    "TRAINED_WITH_WARNING",
-]
 
-
-def test_status_has_exactly_the_eight_spec_values_in_order():
+def test_status_has_exactly_the_eight_documented_values_in_order():
     assert [s.value for s in Status] == DOCUMENTED_STATUSES
 
 

@@ -62,7 +62,7 @@ def add(commands: Any) -> None:
     parser.add_argument(
         "--poll-start",
         default="fixed:0",
-        metavar="SPEC",
+        metavar="DIST",
         help="when the first describe comes, after submission (default: %(default)s; "
         "uniform:low=0,high=60 for a poller of unknown phase)",
     )

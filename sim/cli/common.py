@@ -77,7 +77,7 @@ def add_job_arguments(parser: argparse.ArgumentParser, defaults: Any, queue_help
         ("--finalization", "time from the end of billed training (TrainingEndTime) to the job's end"),
     ):
         default = getattr(defaults, option[2:].replace("-", "_")).spec
-        parser.add_argument(option, default=None, metavar="SPEC", help=f"{help_text} (default: {default})")
+        parser.add_argument(option, default=None, metavar="DIST", help=f"{help_text} (default: {default})")
     parser.add_argument(
         "--p-warning",
         type=finite,
@@ -95,7 +95,7 @@ def add_job_arguments(parser: argparse.ArgumentParser, defaults: Any, queue_help
     parser.add_argument(
         "--failure-point",
         default=None,
-        metavar="SPEC",
+        metavar="DIST",
         help="when a failing job fails, as a fraction of its training time "
         f"(default: {defaults.failure_point.spec})",
     )
@@ -117,7 +117,7 @@ def add_race_arguments(
     parser.add_argument(
         "--stop-latency",
         default=None,
-        metavar="SPEC",
+        metavar="DIST",
         help=f"time a stop needs to take effect (default: {defaults.stop_latency.spec})",
     )
     parser.add_argument(

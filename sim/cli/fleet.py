@@ -116,7 +116,7 @@ def _add_service(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stop-handling",
         default=None,
-        metavar="SPEC",
+        metavar="DIST",
         help="a worker's time to make a stop take effect (default: "
         f"{d.stop_handling.spec}; a --scenario file's stop_latency)",
     )
@@ -198,7 +198,7 @@ def _add_retries(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--app-retry-interval",
         default=d.app_retry_interval.spec,
-        metavar="SPEC",
+        metavar="DIST",
         help="the application's wait between its retries (default: %(default)s)",
     )
     parser.add_argument(
