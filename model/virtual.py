@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import sys
 import sysconfig
 import threading
@@ -54,7 +55,10 @@ _scanned: dict[int, tuple[Any, int, tuple[str, ...]]] = {}
 
 
 def _replacements(clock: ManualClock) -> dict[str, Callable[..., Any]]:
-    base = time.monotonic()
+    # A whole second, not ahead of nothing seen before: differences of the virtual monotonic clock are
+    # then exactly the clock's own (a 120 s sleep measures 120.0, not 119.99999999999909 as it would on
+    # top of a fractional uptime).
+    base = float(math.ceil(time.monotonic()))
 
     def sleep(seconds: float) -> None:
         if not is_number(seconds):
