@@ -5,11 +5,16 @@
 
     queue_delay = "exponential:mean=119.9"
     training_duration = "lognormal:median=3568,sigma=0.333"
-    stop_latency = "gamma:shape=1.15,scale=26.7"
+    stop_latency = "weibull:shape=1.57,scale=843"
+    stop_handling = "exponential:mean=28.0"
+    stop_workers = 4
 
-An option given on the command line wins over the file; the file wins over the defaults. In a fleet the
-file's ``stop_latency`` is the stop workers' handling time (``--stop-handling``): the wait for a worker
-comes on top, as in the fleet it always does.
+An option given on the command line wins over the file; the file wins over the defaults. Two fields
+describe the stop: ``stop_latency`` is the end-to-end time from the accepted stop to its effect, what
+``race`` and ``audit`` take; ``stop_handling`` is one stop worker's time once it has the stop, with
+``stop_workers`` the workers it was estimated for, what ``fleet`` takes (its own queue of stops adds the
+wait). A fleet refuses a file with a ``stop_latency`` and no ``stop_handling``: taken as the handling
+time, the latency would count the wait for a worker twice.
 """
 
 from __future__ import annotations
@@ -20,12 +25,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from stoprace.model.numbers import is_number
+from stoprace.model.numbers import is_number, is_whole
 
 from .distributions import parse_distribution
 from .files import read_limited
 
-__all__ = ["FIELDS", "MAX_BYTES", "read_scenario_file", "scenario_toml"]
+__all__ = ["FIELDS", "MAX_BYTES", "fleet_fields", "race_fields", "read_scenario_file", "scenario_toml"]
 
 #: The fields a scenario file may set: distributions, then probabilities.
 DISTRIBUTIONS = (
@@ -35,9 +40,14 @@ DISTRIBUTIONS = (
     "finalization",
     "failure_point",
     "stop_latency",
+    "stop_handling",
 )
 PROBABILITIES = ("p_warning", "p_failure")
-FIELDS = (*DISTRIBUTIONS, *PROBABILITIES)
+#: Whole numbers, with their least value.
+COUNTS = {"stop_workers": 1}
+FIELDS = (*DISTRIBUTIONS, *PROBABILITIES, *COUNTS)
+#: The most stop workers a file may name (a fleet's own bound is its memory; this one is a typo's).
+MAX_WORKERS = 1_000_000
 MAX_BYTES = 2**20
 
 
@@ -61,9 +71,33 @@ def read_scenario_file(path: Path) -> dict[str, Any]:
                 parse_distribution(value)
             except ValueError as err:
                 raise ValueError(f"{path}: {name}: {err}") from None
+        elif name in COUNTS:
+            if not is_whole(value) or not COUNTS[name] <= value <= MAX_WORKERS:
+                raise ValueError(
+                    f"{path}: {name} must be a whole number from {COUNTS[name]} to {MAX_WORKERS:,}, "
+                    f"not {value!r}"
+                )
         elif not is_number(value) or not (math.isfinite(value) and 0 <= value <= 1):
             raise ValueError(f"{path}: {name} must be a probability from 0 to 1, not {value!r}")
     return values
+
+
+def race_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A scenario file's fields as a race (or an audit) takes them: the fleet's own left out."""
+    return {k: v for k, v in values.items() if k not in ("stop_handling", "stop_workers")}
+
+
+def fleet_fields(values: Mapping[str, Any], path: Path, handling_given: bool = False) -> dict[str, Any]:
+    """A scenario file's fields as a fleet takes them: ``stop_handling`` and ``stop_workers``, no
+    ``stop_latency``; ``ValueError`` for a file whose only stop time is the end-to-end latency, unless
+    the handling time is given elsewhere (``handling_given``)."""
+    if "stop_latency" in values and "stop_handling" not in values and not handling_given:
+        raise ValueError(
+            f"{path}: stop_latency is the end-to-end stop latency (the wait for a stop worker included) and "
+            "a fleet takes a worker's handling time: give --stop-handling DIST, or refit with `stoprace "
+            "fit`, which writes stop_handling"
+        )
+    return {k: v for k, v in values.items() if k != "stop_latency"}
 
 
 def scenario_toml(values: Mapping[str, Any], comment: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import shutil
 
 import numpy as np
@@ -92,7 +93,13 @@ def test_a_malformed_file_is_refused_naming_the_file_and_record(tmp_path, conten
 def test_the_command_prints_json_and_refuses_bad_files_in_one_line(tmp_path, capsys):
     assert main(["fit", *map(str, FILES), "--json"]) == 0
     report = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"non-JSON {c}"))
-    assert set(report["quantities"]) == {"queue_delay", "training_duration", "finalization", "stop_latency"}
+    assert set(report["quantities"]) == {
+        "queue_delay",
+        "training_duration",
+        "finalization",
+        "stop_latency",
+        "stop_handling",
+    }
     latency = report["quantities"]["stop_latency"]
     assert (latency["n"], latency["censored"]) == (2, 1)
     assert {f["family"] for f in latency["families"]} <= {"exponential", "lognormal", "gamma", "weibull"}
@@ -164,6 +171,7 @@ def test_fit_out_writes_a_scenario_the_other_commands_read(tmp_path, capsys):
         "fit.json",
         "queue_delay.png",
         "scenario.toml",
+        "stop_handling.png",
         "stop_latency.png",
         "training_duration.png",
     ]
@@ -191,7 +199,13 @@ def test_fit_out_writes_a_scenario_the_other_commands_read(tmp_path, capsys):
     assert used["finalization"] == "fixed:65"
     assert main(["fleet", "--scenario", str(out / "scenario.toml"), "--jobs", "5", "--json"]) == 0
     fleet = json.loads(capsys.readouterr().out)["scenario"]
-    assert fleet["stop_handling"] == report["quantities"]["stop_latency"]["chosen"]["spec"]
+    # A fleet takes the worker's handling time, not the end-to-end latency, with its workers.
+    handling = report["quantities"]["stop_handling"]
+    assert fleet["stop_handling"] == handling["chosen"]["spec"]
+    assert handling["chosen"]["spec"] == used["stop_latency"]  # two stops a day apart: neither waited
+    assert fleet["stop_workers"] == handling["workers"] == 4
+    assert "stop_workers = 4" in (out / "scenario.toml").read_text()
+    assert "end to end" in report["quantities"]["stop_latency"]["measures"]
 
 
 @pytest.mark.parametrize(
@@ -331,6 +345,8 @@ def test_a_fitted_scenario_gives_the_same_race_through_race_fleet_and_audit(tmp_
                 "900",
                 "--stop-workers",
                 "4000",
+                "--stop-handling",  # a worker free for every stop: the handling is the whole latency
+                "exponential:mean=180",
                 "--rate-limit",
                 "stop=none",
                 "describe=none",
@@ -374,8 +390,14 @@ def test_a_sweep_file_takes_a_scenario_file_under_its_base():
         "stop_latency": "exponential:mean=170",
         "training_duration": "lognormal:median=3650,sigma=0.34",
     }  # the base wins
-    fleet = sweep_from_toml('kind = "fleet"\nscenario = "fitted.toml"\n[grid]\nstop_after = [1]\n', folder)
-    assert fleet.base["stop_handling"] == "exponential:mean=170"  # a fleet's stop latency: the handling
+    # A fleet takes a worker's handling time: the file's end-to-end latency alone is refused...
+    with pytest.raises(SweepError, match=r"fitted\.toml: stop_latency is the end-to-end stop latency"):
+        sweep_from_toml('kind = "fleet"\nscenario = "fitted.toml"\n[grid]\nstop_after = [1]\n', folder)
+    # ...unless the sweep gives the handling time itself
+    given = 'kind = "fleet"\nscenario = "fitted.toml"\n[grid]\nstop_handling = ["fixed:30"]\n'
+    fleet = sweep_from_toml(given, folder)
+    assert "stop_latency" not in fleet.base
+    assert fleet.base["training_duration"] == "lognormal:median=3650,sigma=0.34"
     with pytest.raises(SweepError, match=r"missing\.toml: cannot be read"):
         sweep_from_toml('scenario = "missing.toml"\n[grid]\nstop_at = [1]\n', folder)
 
@@ -400,3 +422,66 @@ def test_the_percentile_interval_covers_as_its_level_says():
     assert low <= 0.95 <= high, covered / trials
     low, high = wilson_interval(default, trials, 0.999)
     assert high < 0.95, default / trials  # the interval this replaced was too narrow
+
+
+@pytest.mark.slow
+def test_a_fleet_fitted_from_a_fleets_history_loses_the_race_as_often(tmp_path, capsys):
+    """fleet -> export -> fit -> fleet: the second fleet, run from the fitted scenario.toml (another seed),
+    loses the race as often as the first, within a two-sided 99.9% test of two proportions; taking the
+    fitted end-to-end stop latency as the workers' handling time (what a fleet did before the fit took the
+    wait out) fails the same test."""
+    from stoprace.sim.stats import _z  # noqa: PLC0415
+
+    def fleet(*args: str) -> dict:
+        assert main(["fleet", *args, "--json"]) == 0, capsys.readouterr().err
+        return json.loads(capsys.readouterr().out)
+
+    first = fleet("--seed", "11", "--export-history", str(tmp_path / "history"))
+    assert main(["fit", str(tmp_path / "history"), "--out", str(tmp_path / "fit"), "--json"]) == 0
+    fitted = json.loads(capsys.readouterr().out)["quantities"]
+    scenario = str(tmp_path / "fit" / "scenario.toml")
+    again = fleet("--scenario", scenario, "--seed", "12")
+    doubled = fleet(
+        "--scenario", scenario, "--stop-handling", fitted["stop_latency"]["chosen"]["spec"], "--seed", "12"
+    )
+
+    def same(a: dict, b: dict) -> bool:
+        n1, n2 = a["stop_requested"], b["stop_requested"]
+        pooled = (a["race_lost"] + b["race_lost"]) / (n1 + n2)
+        spread = _z(0.999) * math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        return abs(a["p_race_lost"] - b["p_race_lost"]) <= spread
+
+    handling = fitted["stop_handling"]["chosen"]["spec"]
+    print(
+        f"p_race_lost: first {first['p_race_lost']:.4f} {first['ci95']}, round trip "
+        f"{again['p_race_lost']:.4f}, latency as handling {doubled['p_race_lost']:.4f}; handling {handling}"
+    )
+    assert fitted["stop_handling"]["inconsistent"] == 0
+    assert same(first, again)
+    assert not same(first, doubled)
+
+
+def test_a_history_handled_by_more_workers_than_assumed_is_not_deconvolved():
+    """Forty stops sent a second apart took effect in the reverse order: one worker taking them first come
+    first served cannot have done that (each but the first ended before the worker was free), forty can."""
+    from stoprace.sim.history.read import History, Job  # noqa: PLC0415
+    from stoprace.sim.history.workers import fit_handling  # noqa: PLC0415
+
+    history = History()
+    for i in range(40):
+        arn = f"arn:aws:comprehend:us-east-1:111122223333:document-classifier/j{i}"
+        end = 200.0 - i
+        history.jobs[arn] = Job(arn, "STOPPED", submit=0.0, training_start=10.0, training_end=end, end=end)
+        history.stops[arn] = 70.0 + i
+    one, fit, _ = fit_handling(history, 1)
+    assert fit is None
+    assert one.inconsistent == 39
+    many, fit, _ = fit_handling(history, 40)
+    assert many.inconsistent == 0
+    assert fit is not None
+    assert sorted(many.exact) == [130.0 - 2 * i for i in reversed(range(40))]  # no stop waited
+    report = fit_history(history, stop_workers=1)
+    assert (
+        "39 of 40 stopped jobs ended before one of 1 stop workers" in report["not_estimated"]["stop_handling"]
+    )
+    assert "refit with a larger --stop-workers" in report["not_estimated"]["stop_handling"]

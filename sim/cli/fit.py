@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from stoprace.sim.history.read import HistoryError, read_history
-from stoprace.sim.history.report import fit_history, fit_table
+from stoprace.sim.history.report import DEFAULT_STOP_WORKERS, fit_history, fit_table
 from stoprace.sim.scenario import DEFAULT_SEED
 
 from .common import TerminalProgress, UsageError, output_dir, show, whole
@@ -41,6 +41,15 @@ def add(commands: Any) -> None:
         "distribution's parameters, median and mean (default: none)",
     )
     parser.add_argument(
+        "--stop-workers",
+        type=whole(1),
+        default=DEFAULT_STOP_WORKERS,
+        metavar="K",
+        help="the stop workers a fleet assumes: the wait for one of them is taken out of the stop "
+        "latency to give a worker's handling time, for `stoprace fleet` (default: %(default)s, the "
+        "fleet's default)",
+    )
+    parser.add_argument(
         "--seed", type=whole(0), default=DEFAULT_SEED, help="the bootstrap's seed (default: %(default)s)"
     )
     parser.add_argument(
@@ -68,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
             args.bootstrap,
             args.seed,
             progress=TerminalProgress("bootstrap replicates"),
+            stop_workers=args.stop_workers,
         )
     except HistoryError as err:
         raise UsageError(str(err)) from None
@@ -76,10 +86,17 @@ def run(args: argparse.Namespace) -> int:
         from stoprace.sim.scenario_file import scenario_toml  # noqa: PLC0415
 
         args.out.mkdir(parents=True, exist_ok=True)
-        chosen = {name: fitted["chosen"]["spec"] for name, fitted in report["quantities"].items()}
-        comment = (
-            f"Fitted by `stoprace fit` from {report['jobs']} classifiers and {report['stops']} "
-            "stops.\nRead by `stoprace race|fleet|audit --scenario FILE`."
+        fitted = report["quantities"]
+        chosen: dict[str, Any] = {name: quantity["chosen"]["spec"] for name, quantity in fitted.items()}
+        if "stop_handling" in chosen:
+            chosen["stop_workers"] = args.stop_workers
+        measures = [f"{name}: {quantity['measures']}" for name, quantity in fitted.items()]
+        comment = "\n".join(
+            (
+                f"Fitted by `stoprace fit` from {report['jobs']} classifiers and {report['stops']} stops.",
+                "Read by `stoprace race|fleet|audit --scenario FILE`.",
+                *measures,
+            )
         )
         (args.out / "scenario.toml").write_text(scenario_toml(chosen, comment))
         (args.out / "fit.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")

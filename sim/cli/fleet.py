@@ -12,6 +12,7 @@ from stoprace.model.service import DEFAULT_ACCOUNT, DEFAULT_REGION
 from stoprace.sim.distributions import FORMS
 from stoprace.sim.fleet import HTTP_STATUSES, OPERATIONS, FleetScenario, fleet_table
 from stoprace.sim.retry import MODES
+from stoprace.sim.scenario_file import fleet_fields
 
 from .common import (
     TerminalProgress,
@@ -109,16 +110,17 @@ def _add_service(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stop-workers",
         type=int,
-        default=d.stop_workers,
+        default=None,
         metavar="K",
-        help="stop-handling workers of the service (default: %(default)s)",
+        help=f"stop-handling workers of the service (default: {d.stop_workers}; a --scenario file's "
+        "stop_workers)",
     )
     parser.add_argument(
         "--stop-handling",
         default=None,
         metavar="DIST",
-        help="a worker's time to make a stop take effect (default: "
-        f"{d.stop_handling.spec}; a --scenario file's stop_latency)",
+        help="a worker's time to make a stop take effect once it has the stop (default: "
+        f"{d.stop_handling.spec}; a --scenario file's stop_handling)",
     )
     limits = " ".join(f"{k}={r:g}:{b}" for k, (r, b) in d.rate_limits.items())
     parser.add_argument(
@@ -241,15 +243,19 @@ def scenario(args: argparse.Namespace) -> FleetScenario:
         raise UsageError("give --stop-after (a deadline) or --budget-usd (a cost limit), not both")
     if stop_after is None and budget is None:
         stop_after = _DEFAULTS.stop_after  # the default decision: a deadline
-    # A scenario file's stop latency is the workers' handling time (the wait for a worker comes on top).
-    handling = args.stop_handling or scenario_file(args).get("stop_latency") or _DEFAULTS.stop_handling
+    try:  # a file's end-to-end stop latency is not a worker's handling time
+        from_file = fleet_fields(scenario_file(args), args.scenario, args.stop_handling is not None)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    handling = args.stop_handling or from_file.get("stop_handling") or _DEFAULTS.stop_handling
+    workers = args.stop_workers if args.stop_workers is not None else from_file.get("stop_workers")
     try:
         return FleetScenario(
             jobs=args.jobs,
             submit_rate=args.submit_rate,
             training_slots=args.training_slots,
             **job_settings(args),
-            stop_workers=args.stop_workers,
+            stop_workers=_DEFAULTS.stop_workers if workers is None else workers,
             stop_handling=handling,
             rate_limits=limits,
             p_server_error=args.p_server_error,

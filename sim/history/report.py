@@ -7,20 +7,37 @@ from typing import Any
 
 import numpy as np
 
-from .fitting import bootstrap, fit_sample
-from .quantities import QUANTITIES, samples
+from .fitting import QuantityFit, bootstrap, fit_sample
+from .quantities import QUANTITIES, Sample, samples
 from .read import History
+from .workers import MAX_INCONSISTENT, fit_handling
 
-__all__ = ["FEW", "fit_history", "fit_table"]
+__all__ = ["DEFAULT_STOP_WORKERS", "FEW", "MEASURES", "fit_history", "fit_table"]
 
 #: Fewer exact values than this, and a quantity's fit carries a note that it is a guess.
 FEW = 10
+#: The stop workers assumed when the handling time is taken out of the stop latency: the fleet's own
+#: default, so that a fit feeds a default fleet unchanged.
+DEFAULT_STOP_WORKERS = 4
+#: What each fitted quantity measures (in the report, the table and scenario.toml).
+MEASURES = {
+    "queue_delay": "TrainingStartTime - SubmitTime",
+    "training_duration": "billed training, TrainingEndTime - TrainingStartTime",
+    "finalization": "EndTime - TrainingEndTime",
+    "stop_latency": "end to end, from the accepted stop to its effect, any wait for a stop worker "
+    "included; race and audit take it",
+    "stop_handling": "a stop worker's time once it has the stop, the wait for one of {workers} workers "
+    "taken out; fleet takes it, with stop_workers",
+}
 
 
-def _quantity(fitted: Any, exact: Any, left_out: dict[str, int]) -> dict[str, Any]:
+def _quantity(
+    name: str, fitted: QuantityFit, exact: Any, left_out: dict[str, int], workers: int
+) -> dict[str, Any]:
     """One quantity's part of the report, before any bootstrap."""
     chosen = fitted.chosen
     quantity: dict[str, Any] = {
+        "measures": MEASURES[name].format(workers=workers),
         "n": fitted.n,
         "censored": fitted.censored,
         "families": [f.as_dict() for f in fitted.families],
@@ -43,16 +60,24 @@ def fit_history(
     bootstrap_replicates: int = 0,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    stop_workers: int = DEFAULT_STOP_WORKERS,
 ) -> dict[str, Any]:
     """The report of ``stoprace fit --json``: ``quantities`` (each with ``n``, ``censored``, ``families``
     best first, ``chosen`` with its bootstrap intervals when ``bootstrap_replicates`` is above 0, the
     replicates' specs, the Kaplan-Meier curve), ``not_estimated`` (quantity: why), ``skipped`` (records
-    left out, by reason), ``failed_stop_calls`` (by error code) and the files read.
+    left out, by reason), ``failed_stop_calls`` (by error code) and the files read. The stop latency
+    also gives ``stop_handling``, the wait for one of ``stop_workers`` workers taken out
+    (:mod:`stoprace.sim.history.workers`).
     ``progress(done, total)`` is told of the bootstrap's replicates as they are drawn."""
-    streams = np.random.SeedSequence(seed).spawn(len(QUANTITIES))
+    names = (*QUANTITIES, "stop_handling")
+    streams = np.random.SeedSequence(seed).spawn(len(names))
     quantities: dict[str, Any] = {}
     not_estimated: dict[str, str] = {}
-    found = samples(history)
+    found: dict[str, Sample] = samples(history)
+    handling, handling_fit, rounds = (None, None, 0)
+    if found["stop_latency"].exact:
+        handling, handling_fit, rounds = fit_handling(history, stop_workers)
+        found["stop_handling"] = handling
     total = bootstrap_replicates * sum(1 for sample in found.values() if sample.exact)
     done = 0
     every = max(1, total // 200)  # the most progress reports
@@ -71,12 +96,30 @@ def fit_history(
                 "; it stays assumed" if name == "stop_latency" else ""
             )
             continue
-        fitted = fit_sample(exact, censored)
+        if sample is handling:
+            if handling_fit is None:
+                not_estimated[name] = (
+                    f"{handling.inconsistent} of {len(exact)} stopped jobs ended before one of "
+                    f"{stop_workers} stop workers could have taken their stop (more than "
+                    f"{MAX_INCONSISTENT:.0%}): the history shows more workers; refit with a larger "
+                    "--stop-workers"
+                )
+                continue
+            fitted = handling_fit
+        else:
+            fitted = fit_sample(exact, censored)
         chosen = fitted.chosen
-        quantities[name] = _quantity(fitted, exact, sample.left_out)
+        quantities[name] = _quantity(name, fitted, exact, sample.left_out, stop_workers)
+        if sample is handling:
+            quantities[name].update(workers=stop_workers, inconsistent=handling.inconsistent, rounds=rounds)
+            if handling.inconsistent:
+                quantities[name]["note"] = (
+                    f"{handling.inconsistent} stopped job(s) ended before one of {stop_workers} workers "
+                    "could have taken the stop (counted as handled at once)"
+                )
         summary = quantities[name]["chosen"]
         if bootstrap_replicates:
-            rng = np.random.default_rng(streams[QUANTITIES.index(name)])
+            rng = np.random.default_rng(streams[names.index(name)])
             drawn = bootstrap(exact, censored, chosen, bootstrap_replicates, rng, tick=tick)
             summary["intervals95"] = drawn["intervals"]
             summary["bootstrap_replicates"] = drawn["replicates"]
@@ -86,7 +129,7 @@ def fit_history(
         "jobs": len(history.jobs),
         "stops": len(history.stops),
         "failed_stop_calls": dict(sorted(history.failed_stops.items())),
-        "quantities": {k: quantities[k] for k in QUANTITIES if k in quantities},
+        "quantities": {k: quantities[k] for k in names if k in quantities},
         "not_estimated": not_estimated,
         "skipped": dict(sorted(history.skipped.items())),
     }
@@ -106,8 +149,9 @@ def fit_table(report: dict[str, Any]) -> str:
         )
         interval = chosen.get("intervals95", {}).get("median")
         within = f" [95% {interval[0]:.1f}-{interval[1]:.1f}]" if interval else ""
+        lines.append(f"{name}: {fitted['measures']}")
         lines.append(
-            f"{name}: {chosen['spec']} (median {chosen['median']:.1f} s{within}, mean "
+            f"  {chosen['spec']} (median {chosen['median']:.1f} s{within}, mean "
             f"{chosen['mean']:.1f} s; {fitted['n']} jobs, {fitted['censored']} censored; "
             f"AIC of the others: {others or '-'})"
         )

@@ -262,31 +262,33 @@ def sweep_from_toml(text: str, directory: Path | None = None) -> Sweep:
     if not isinstance(cells, list):
         raise SweepError(f"cells must be an array of tables ([[cells]]), not {type(cells).__name__}")
     kind = data.get("kind", "race")
-    fitted = _scenario_fields(data["scenario"], kind, directory) if "scenario" in data else {}
+    base = _flatten(data.get("base", {}), "base")
+    grid = _flatten(data.get("grid", {}), "grid")
+    explicit = [_flatten(c, f"cells[{i}]") for i, c in enumerate(cells)]
+    handling_given = any("stop_handling" in table for table in (base, grid, *explicit))
+    fitted = _scenario_fields(data["scenario"], kind, directory, handling_given) if "scenario" in data else {}
     return Sweep(
         kind=kind,
-        base={**fitted, **_flatten(data.get("base", {}), "base")},
-        grid=_flatten(data.get("grid", {}), "grid"),
-        explicit=[_flatten(c, f"cells[{i}]") for i, c in enumerate(cells)],
+        base={**fitted, **base},
+        grid=grid,
+        explicit=explicit,
         seed=data.get("seed", DEFAULT_SEED),
     )
 
 
-def _scenario_fields(name: Any, kind: Any, directory: Path | None) -> dict[str, Any]:
-    """The fields of a sweep file's ``scenario`` file (in a fleet, its stop latency is the workers'
-    handling time, as ``stoprace fleet --scenario`` reads it)."""
-    from stoprace.sim.scenario_file import read_scenario_file  # noqa: PLC0415
+def _scenario_fields(name: Any, kind: Any, directory: Path | None, handling_given: bool) -> dict[str, Any]:
+    """The fields of a sweep file's ``scenario`` file, as ``stoprace race|fleet --scenario`` read them
+    (a fleet takes the stop worker's handling time, not the end-to-end stop latency)."""
+    from stoprace.sim.scenario_file import fleet_fields, race_fields, read_scenario_file  # noqa: PLC0415
 
     if not isinstance(name, str):
         raise SweepError(f"scenario must be the path of a scenario file (a string), not {name!r}")
     path = Path(name) if directory is None else directory / name
     try:
         fields = read_scenario_file(path)
+        return fleet_fields(fields, path, handling_given) if kind == "fleet" else race_fields(fields)
     except ValueError as err:
         raise SweepError(str(err)) from None
-    if kind == "fleet" and "stop_latency" in fields:
-        fields["stop_handling"] = fields.pop("stop_latency")
-    return fields
 
 
 def _flatten(table: Any, where: str) -> dict[str, Any]:
