@@ -204,11 +204,21 @@ class Retrier:
             return max(wait, min(retry_after, _RETRY_AFTER_MAX_ADDITIONAL + wait))
         return wait
 
+    def why_not_retry(self, code: str, http_status: int, attempt: int) -> str | None:
+        """After attempt ``attempt`` failed with this error: None to retry (the quota's cost taken), or
+        why not: ``"not retried"`` (the mode does not retry this error), ``"attempts"`` (the last
+        attempt failed) or ``"quota"`` (the client-wide retry quota has too little left)."""
+        if not self.retryable(code, http_status):
+            return "not retried"
+        if attempt >= self.max_attempts:
+            return "attempts"
+        if self.quota is not None and not self.quota.acquire(self.retry_cost(code, http_status)):
+            return "quota"
+        return None
+
     def should_retry(self, code: str, http_status: int, attempt: int) -> bool:
         """After attempt ``attempt`` failed with this error: retry? (Takes quota when it says yes.)"""
-        if attempt >= self.max_attempts or not self.retryable(code, http_status):
-            return False
-        return self.quota.acquire(self.retry_cost(code, http_status)) if self.quota is not None else True
+        return self.why_not_retry(code, http_status, attempt) is None
 
     def succeeded(self, last_retry_cost: int = 0) -> None:
         """Tell the quota a call succeeded: it gives back what the call's last retry took (0: none)."""

@@ -10,7 +10,7 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
-from stoprace.sim.fleet import FleetScenario, TokenBucket, simulate
+from stoprace.sim.fleet import FleetScenario, TokenBucket, fleet_table, simulate
 from stoprace.sim.retry import RULES, Retrier, RetryQuota
 
 # -- the token bucket ---------------------------------------------------------------------------------
@@ -200,7 +200,7 @@ def test_the_wait_for_a_stop_worker_is_erlang_c():
     independent replications (the first stops of each run dropped as warm-up)."""
     arrival, handling, workers = 0.8, 3.5, 4  # utilisation 0.7
     expected = erlang_c_wait(arrival, handling, workers)
-    means = []
+    means, busy = [], []
     for seed in range(12):
         scenario = FleetScenario(
             jobs=3000,
@@ -220,9 +220,13 @@ def test_the_wait_for_a_stop_worker_is_erlang_c():
         result = simulate(scenario)
         assert len(result.worker_wait) == 3000
         means.append(float(result.worker_wait[300:].mean()))
-    m, s = np.mean(means), np.std(means, ddof=1) / math.sqrt(len(means))
+        busy.append(result.as_dict()["constraints"]["stop_workers"]["utilisation"])
     z = NormalDist().inv_cdf(0.9995)
+    m, s = np.mean(means), np.std(means, ddof=1) / math.sqrt(len(means))
     assert m - z * s <= expected <= m + z * s, (m, s, expected)
+    # The summary's utilisation is the offered load, arrival x handling / workers
+    m, s = np.mean(busy), np.std(busy, ddof=1) / math.sqrt(len(busy))
+    assert m - z * s <= arrival * handling / workers <= m + z * s, (m, s)
 
 
 # -- results -----------------------------------------------------------------------------------------
@@ -244,6 +248,62 @@ def test_every_job_is_accounted_for_and_stops_lengthen_with_a_storm():
         assert sum(result.final.values()) == 100
         assert result.stop_decided == result.stop_accepted + sum(result.stop_lost.values())
     assert np.mean(storm.dwell) > 5 * np.mean(calm.dwell)
+
+
+def test_every_stop_that_did_not_stop_its_job_has_one_cause():
+    """The summary's failed stops add up: those never accepted, by why the SDK gave up, and the accepted
+    ones whose job finished first, while waiting for a worker or while handled."""
+    for scenario in (
+        FleetScenario(jobs=300, seed=5),  # legacy: throttled stops are lost at once
+        FleetScenario(jobs=300, seed=5, retry_mode="standard", p_server_error=0.2),
+        FleetScenario(jobs=300, seed=5, retry_mode="adaptive", stop_workers=1, training_slots=50),
+    ):
+        report = simulate(scenario).as_dict()
+        c = report["constraints"]
+        stopped = sum(n for path, n in report["paths"].items() if path.endswith(">STOPPED"))
+        overtaken = c["stop_workers"]["overtaken_waiting"] + c["stop_workers"]["overtaken_handling"]
+        assert overtaken == report["stop_accepted"] - stopped
+        assert sum(c["failed_stops"].values()) == report["stop_never_accepted"] + overtaken
+        assert c["binding"][0] == max(c["failed_stops"], key=c["failed_stops"].get)
+        # the SDK gave up once on each stop never accepted
+        assert sum(c["gave_up"]["StopTrainingDocumentClassifier"].values()) == report["stop_never_accepted"]
+        retried = c["retries"].get("StopTrainingDocumentClassifier", {})
+        failed_calls = sum(
+            n for code, n in report["api_calls"]["StopTrainingDocumentClassifier"].items() if code != "ok"
+        )
+        # each failed call was retried or was the SDK's last
+        assert sum(retried.values()) + report["stop_never_accepted"] == failed_calls
+
+
+def test_a_storm_says_the_retry_quota_drained_by_describes_lost_the_stops():
+    """500 jobs at once, each stopped 30 minutes in against a stop limit of 1/s, standard retries: the
+    quota the throttled describes spent leaves no retry for the stops, and the summary says so."""
+    report = simulate(FleetScenario(jobs=500, submit_rate=None, retry_mode="standard")).as_dict()
+    c = report["constraints"]
+    assert c["binding"] == ["retry quota"]
+    assert c["failed_stops"]["retry quota"] == report["stop_never_accepted"] == report["stop_decided"] - 1
+    spent = {op: sum(codes.values()) for op, codes in c["retries"].items()}
+    assert max(spent, key=spent.get) == "DescribeDocumentClassifier"
+    text = fleet_table(report)
+    assert (
+        "what bound: retry quota: 496 of 497 stops never accepted: the client-wide retry quota was empty"
+        in text
+    )
+    # Legacy retries: the same storm is lost to the rate limit itself (throttling is not retried)
+    legacy = simulate(FleetScenario(jobs=500, submit_rate=None, retry_mode="legacy")).as_dict()
+    assert legacy["constraints"]["binding"] == ["stop rate limit"]
+    assert "which legacy retries do not retry" in fleet_table(legacy)
+
+
+def test_a_fleet_waiting_on_its_stop_workers_says_so():
+    """2,000 jobs at 1/s with an unlimited stop rate: stops come faster than 4 workers handle them (30 s
+    each), the workers are busy nearly all the time and races are lost in their queue."""
+    report = simulate(FleetScenario(jobs=2000, rate_limits={}, p_server_error=0.0)).as_dict()
+    c = report["constraints"]
+    assert c["binding"][0] == "stop workers"
+    assert c["stop_workers"]["utilisation"] > 0.95
+    assert c["stop_workers"]["mean_wait_seconds"] > 10 * c["stop_workers"]["mean_handling_seconds"]
+    assert "what bound: stop workers:" in fleet_table(report)
 
 
 def test_a_budget_stops_at_the_first_poll_past_it():

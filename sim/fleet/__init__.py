@@ -268,7 +268,9 @@ class _Fleet:
                 progress(self.tally.settled, self.scenario.jobs)
         if progress is not None:
             progress(self.scenario.jobs, self.scenario.jobs)
-        return self.tally.result(self.scenario, self.ledger, events=self.env.processed, peak_alive=self.peak)
+        return self.tally.result(
+            self.scenario, self.ledger, self.service.capacity, events=self.env.processed, peak_alive=self.peak
+        )
 
 
 def simulate(

@@ -46,6 +46,7 @@ class Client:
         self.scenario, self.env, self.service, self.retrier = scenario, env, service, retrier
         self.app_rng, self.ledger, self.spawn = app_rng, ledger, spawn
         self.record_calls = False  # keep each job's stop calls (for an exported history)
+        self.gave_up_why = ""  # why the SDK gave up on the last call it gave up on
 
     def call(
         self,
@@ -56,8 +57,9 @@ class Client:
         **params: Any,
     ) -> Generator[simpy.Event, Any, tuple[dict[str, Any] | None, ServiceError | None]]:
         """One SDK call with botocore's retries (and, in adaptive mode, its client-side rate limiter):
-        (response, None) or (None, the last error). Each request's time and error code (None when it
-        succeeded) is appended to ``attempts`` when given."""
+        (response, None) or (None, the last error); why the SDK gave up is left in ``gave_up_why``
+        (:meth:`stoprace.sim.retry.Retrier.why_not_retry`). Each request's time and error code (None
+        when it succeeded) is appended to ``attempts`` when given."""
         retrier, limiter = self.retrier, self.retrier.limiter
         attempt, cost = 1, 0
         while True:
@@ -73,8 +75,12 @@ class Client:
                     attempts.append((self.env.now, err.code))
                 if limiter is not None:
                     limiter.record(self.env.now, retrier.is_throttling(err.code, err.http_status))
-                if not retrier.should_retry(err.code, err.http_status, attempt):
+                why_not = retrier.why_not_retry(err.code, err.http_status, attempt)
+                if why_not is not None:
+                    self.ledger.gave_up[operation][why_not] += 1
+                    self.gave_up_why = why_not  # read before the caller's next yield
                     return None, err
+                self.ledger.retries[operation][err.code] += 1
                 cost = retrier.retry_cost(err.code, err.http_status)
                 yield self.env.timeout(retrier.delay(attempt, err.code, err.http_status))
                 attempt += 1
@@ -160,5 +166,6 @@ class Client:
                 "InternalServerException",
             ):
                 self.ledger.lost[error.code] += 1
+                self.ledger.lost_why[self.gave_up_why, error.code] += 1
                 return
             yield self.env.timeout(float(self.scenario.app_retry_interval.sample(self.app_rng, 1)[0]))

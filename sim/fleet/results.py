@@ -13,12 +13,13 @@ import numpy as np
 from stoprace.model import EPOCH
 from stoprace.sim.outcome import PathTally
 
+from .constraints import constraints, constraints_lines
 from .scenario import FleetScenario
 
 if TYPE_CHECKING:
     from stoprace.sim.history.export import HistoryRecorder
 from .service import ServiceSide
-from .state import FleetJob, Ledger
+from .state import Capacity, FleetJob, Ledger
 
 __all__ = ["FleetResult", "Tally", "fleet_table"]
 
@@ -58,6 +59,8 @@ class FleetResult(PathTally):
     duration: float
     timeline: list[tuple[float, float | None, float | None, float | None, float, str]] | None = None
     peak_alive: int = 0  # the most jobs submitted and not yet finished at once (what memory follows)
+    ledger: Ledger | None = None  # the retries, and why stops were never accepted
+    capacity: Capacity | None = None  # how the stop workers and the training slots were used
 
     @property
     def share_never_accepted(self) -> float | None:
@@ -88,6 +91,13 @@ class FleetResult(PathTally):
             "wasted_billed_hours": hours,
             "wasted_cost_usd": hours * self.scenario.usd_per_hour,
             "api_calls": {op: dict(sorted(c.items())) for op, c in sorted(self.api_calls.items())},
+            "constraints": constraints(
+                self.scenario,
+                self.ledger or Ledger(calls=self.api_calls),
+                self.capacity or Capacity(),
+                mean_worker_wait=float(self.worker_wait.mean()) if len(self.worker_wait) else None,
+                duration=self.duration,
+            ),
             "events": self.events,
             "peak_jobs_alive": self.peak_alive,
             "simulated_seconds": self.duration,
@@ -145,7 +155,9 @@ class Tally:
             entry = (job.submit, started, job.stop_request, job.decided, end, steps[-1])
             self.timeline.append((job.index, entry))
 
-    def result(self, scenario: FleetScenario, ledger: Ledger, *, events: int, peak_alive: int) -> FleetResult:
+    def result(
+        self, scenario: FleetScenario, ledger: Ledger, capacity: Capacity, *, events: int, peak_alive: int
+    ) -> FleetResult:
         """The run's result, once every job has been added."""
         timeline = [entry for _, entry in sorted(self.timeline)] if self.timeline is not None else None
         return FleetResult(
@@ -163,6 +175,8 @@ class Tally:
             duration=ledger.finished_at,
             timeline=timeline,
             peak_alive=peak_alive,
+            ledger=ledger,
+            capacity=capacity,
         )
 
 
@@ -218,6 +232,7 @@ def fleet_table(report: dict[str, Any]) -> str:
         f"billed training after the stop decision: {report['wasted_billed_hours']:.1f} h, "
         f"{report['wasted_cost_usd']:.2f} USD"
     )
+    lines.extend(constraints_lines(report))
     for op, outcomes in report["api_calls"].items():
         lines.append(f"{op}: " + ", ".join(f"{k} {v}" for k, v in outcomes.items()))
     return "\n".join(lines)

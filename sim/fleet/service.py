@@ -16,7 +16,7 @@ from stoprace.model.observers import StateChange
 
 from .limits import TokenBucket
 from .scenario import OPERATIONS, FleetScenario
-from .state import FleetJob
+from .state import Capacity, FleetJob
 
 __all__ = ["ServiceSide"]
 
@@ -42,6 +42,7 @@ class ServiceSide:
         self.api.on_change(self._changed)
         self.slots = simpy.Resource(env, scenario.training_slots) if scenario.training_slots else None
         self.workers = simpy.Resource(env, scenario.stop_workers)
+        self.capacity = Capacity()
         self.by_arn: dict[str, FleetJob] = {}
         #: The service triggers the policy has edges for (a phase it lacks is not even asked about).
         self.triggers = frozenset(e.trigger for e in enabled_edges(scenario.policy))
@@ -68,8 +69,16 @@ class ServiceSide:
         assert job.arn is not None
         assert job.stop_event is not None
         request = self.slots.request() if self.slots is not None else None
+        capacity, held_from = self.capacity, self.env.now
         if request is not None:
+            capacity.slot_requests += 1
             yield request | job.stop_event
+            if request.triggered:
+                wait = self.env.now - held_from
+                capacity.slot_waited += wait > 0
+                capacity.slot_wait += wait
+                capacity.slot_wait_max = max(capacity.slot_wait_max, wait)
+                held_from = self.env.now
         if not job.stop_event.triggered:
             yield self.env.timeout(job.queue) | job.stop_event
         if self._fire(job, "start_training"):  # not if a stop ended it while queued
@@ -85,6 +94,7 @@ class ServiceSide:
             self._fire(job, job.end_trigger)  # refused if the stop took effect first
         if request is not None and self.slots is not None:
             if request.triggered:
+                capacity.slot_busy += self.env.now - held_from
                 self.slots.release(request)
             else:
                 request.cancel()  # stopped while waiting for a slot: leave the queue
@@ -93,15 +103,25 @@ class ServiceSide:
         """A stop worker handles an accepted stop; it takes effect unless training ended first."""
         assert job.arn is not None
         assert job.stop_event is not None
-        queued = self.env.now
+        queued, capacity = self.env.now, self.capacity
+        if capacity.first_stop is None:
+            capacity.first_stop = queued
         with self.workers.request() as worker:
             yield worker
-            if not self.api.can_fire(job.arn, "finish_stop"):
-                return  # training ended while the stop waited: the worker has nothing to do
-            job.worker_wait = self.env.now - queued
-            yield self.env.timeout(job.handling)
-            if self._fire(job, "finish_stop"):  # refused if training ended first: the lost race
-                job.stop_event.succeed()
+            try:
+                if not self.api.can_fire(job.arn, "finish_stop"):
+                    capacity.overtaken_waiting += 1
+                    return  # training ended while the stop waited: the worker has nothing to do
+                job.worker_wait = self.env.now - queued
+                yield self.env.timeout(job.handling)
+                capacity.handled += 1
+                capacity.worker_busy += job.handling
+                if self._fire(job, "finish_stop"):  # refused if training ended first: the lost race
+                    job.stop_event.succeed()
+                else:
+                    capacity.overtaken_handling += 1
+            finally:
+                capacity.last_release = max(capacity.last_release, self.env.now)
 
     def _fire(self, job: FleetJob, trigger: str) -> bool:
         """Fire a service event on the job; False where the lifecycle refuses it now (asked first:
