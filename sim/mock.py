@@ -105,19 +105,29 @@ class MockComprehend:
 
     # -- the model behind the clients -------------------------------------------------------------
 
-    def service(self, region: str | None = None, account_id: str | None = None) -> ComprehendService:
-        """The model service of ``account_id`` (the mock's) and ``region``, made on first use (so a test
-        can reach it before its clients do). Without ``region``: the one region the account's clients
-        have used, ``us-east-1`` when none has; several used is an error that names them."""
+    def service(
+        self, region: str | None = None, account_id: str | None = None, *, create: bool = False
+    ) -> ComprehendService:
+        """The model service of ``account_id`` (the mock's) and ``region``. Without ``region``: the one
+        region the account's clients have used, ``us-east-1`` when none has; several used is an error
+        that names them. A region's service is made on first use while the account has none (so a test
+        can reach it before its clients do); once it has some, a region none of its clients used is a
+        ``LookupError`` naming the regions it has (a mistyped region would otherwise answer with an empty
+        account), unless ``create=True`` asks for a new one."""
         account = account_id or self.account_id
+        used = sorted(r for a, r in self.services if a == account)
         if region is None:
-            used = sorted(r for a, r in self.services if a == account)
             if len(used) > 1:
                 raise ValueError(
                     f"the clients used several regions ({', '.join(used)}); name one: service(region)"
                 )
             region = used[0] if used else "us-east-1"
         key = (account, region)
+        if key not in self.services and used and not create:
+            raise LookupError(
+                f"account {account} has no service in {region!r}: its clients used {', '.join(used)}; "
+                "service(region, create=True) makes one for clients yet to come"
+            )
         if key not in self.services:
             service = ComprehendService(
                 clock=self.clock, account_id=key[0], region=region, **self.service_options
@@ -135,7 +145,7 @@ class MockComprehend:
     def attach(self, client: Any) -> Bridge:
         """Answer ``client`` (a Comprehend client made elsewhere) from the model, as if made here."""
         region = client.meta.region_name or "us-east-1"
-        bridge = attach_bridge(client, self.service(region), before_request=self.clock.run_due)
+        bridge = attach_bridge(client, self.service(region, create=True), before_request=self.clock.run_due)
         self.bridges.append(bridge)
         return bridge
 

@@ -170,3 +170,22 @@ def test_the_service_without_a_region_is_the_one_the_clients_used():
         boto3.client("comprehend", region_name="us-east-2").list_document_classifiers()
         with pytest.raises(ValueError, match=r"several regions \(eu-west-1, us-east-2\); name one"):
             comprehend.service()
+
+
+def test_a_region_no_client_used_names_the_regions_there_are():
+    with mock_comprehend(SCENARIO) as comprehend:
+        early = comprehend.service("eu-west-1")  # before any client: made, for the clients to come
+        arn, _ = pipeline()  # its client is in eu-west-1
+        assert early.arns() == [arn]
+        with pytest.raises(LookupError, match=r"no service in 'eu-west-2': its clients used eu-west-1; "):
+            comprehend.service("eu-west-2")  # a typo would otherwise answer with an empty account
+        assert sorted(comprehend.services) == [("123456789012", "eu-west-1")]  # nothing made by the refusal
+        later = comprehend.service("eu-west-2", create=True)
+        assert later.arns() == []
+        assert (
+            boto3.client("comprehend", region_name="eu-west-2").list_document_classifiers()[
+                "DocumentClassifierPropertiesList"
+            ]
+            == []
+        )
+        assert comprehend.service("eu-west-2") is later
