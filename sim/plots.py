@@ -330,7 +330,11 @@ def survival_figure(name: str, fitted: dict[str, Any]) -> Any:
             ax.plot(x, survival, label=f"{fit['family']} (AIC {fit['aic']:.0f})")
     ax.set_xlabel(f"{name.replace('_', ' ')}, seconds")
     ax.set_ylabel("share still longer")
-    ax.set_title(f"{name.replace('_', ' ')}: {fitted['n']} jobs, {fitted['censored']} censored")
+    title = f"{name.replace('_', ' ')}: {fitted['n']} jobs, {fitted['censored']} censored"
+    fit = fitted.get("goodness_of_fit")
+    if "warning" in fitted and fit is not None:  # the chosen family leaves the band more than by chance
+        title += f"\n{fitted['families'][0]['family']} leaves the band at {fit['share_outside_band']:.0%} of its steps"
+    ax.set_title(title, color="firebrick" if "warning" in fitted else "black")
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -485,3 +485,33 @@ def test_a_history_handled_by_more_workers_than_assumed_is_not_deconvolved():
         "39 of 40 stopped jobs ended before one of 1 stop workers" in report["not_estimated"]["stop_handling"]
     )
     assert "refit with a larger --stop-workers" in report["not_estimated"]["stop_handling"]
+
+
+def test_the_fit_warns_when_no_family_follows_the_kaplan_meier_estimate():
+    """A gamma sample (censored) is fitted inside the Kaplan-Meier band; a mixture of a fast and a slow
+    population, which no single family has, leaves it and the report says so."""
+    from stoprace.sim.history.report import BAND, goodness_of_fit  # noqa: PLC0415
+
+    rng = np.random.default_rng(3)
+    values = rng.gamma(2.0, 60.0, 500)
+    limit = rng.uniform(0, 250, 500)
+    good = goodness_of_fit(fit_sample(values[values <= limit], limit[values > limit]))
+    assert good is not None
+    assert good["share_outside_band"] <= 1 - BAND
+    mixture = np.r_[rng.exponential(20.0, 250), rng.normal(600.0, 30.0, 250)]
+    bad = goodness_of_fit(fit_sample(mixture, np.array([])))
+    assert bad is not None
+    assert bad["share_outside_band"] > 0.5
+    assert bad["max_distance"] > 0.2
+    history = read_history(FILES)
+    report = fit_history(history)
+    for quantity in report["quantities"].values():  # every fitted quantity carries the figure
+        assert "goodness_of_fit" in quantity
+    from stoprace.sim.history.report import _quantity  # noqa: PLC0415
+
+    fitted = fit_sample(mixture, np.array([]))
+    said = _quantity("stop_latency", fitted, mixture, {}, 4)
+    assert said["warning"].startswith(
+        f"the fitted {fitted.chosen.family} curve leaves the Kaplan-Meier 95% band"
+    )
+    assert "warning" not in _quantity("stop_latency", fit_sample(values, np.array([])), values, {}, 4)

@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from .fitting import QuantityFit, bootstrap, fit_sample
+from .fitting import QuantityFit, bootstrap, fit_sample, frozen
 from .quantities import QUANTITIES, Sample, samples
 from .read import History
 from .workers import MAX_INCONSISTENT, fit_handling
 
-__all__ = ["DEFAULT_STOP_WORKERS", "FEW", "MEASURES", "fit_history", "fit_table"]
+__all__ = ["BAND", "DEFAULT_STOP_WORKERS", "FEW", "MEASURES", "fit_history", "fit_table", "goodness_of_fit"]
 
 #: Fewer exact values than this, and a quantity's fit carries a note that it is a guess.
 FEW = 10
@@ -31,6 +31,35 @@ MEASURES = {
 }
 
 
+#: The Kaplan-Meier band's level: a fitted curve of the right family leaves it at about 1 - BAND of the
+#: band's steps by chance, so leaving it at more is what the warning reports.
+BAND = 0.95
+
+
+def goodness_of_fit(fitted: QuantityFit) -> dict[str, Any] | None:
+    """How the chosen family's survival curve sits against the Kaplan-Meier estimate: the share of the
+    estimate's steps (where its 95% band has width) at which the curve leaves the band, and the largest
+    distance between the two curves, with where. None without a Kaplan-Meier estimate."""
+    km = fitted.kaplan_meier
+    if km is None:
+        return None
+    times, survival = np.asarray(km["time"]), np.asarray(km["survival"])
+    low, high = np.asarray(km["low"]), np.asarray(km["high"])
+    chosen = fitted.chosen
+    curve = frozen(chosen.family, chosen.parameters).sf(times)
+    banded = low < high  # before the first event and past the last, the band is the estimate itself
+    outside = ((curve < low) | (curve > high))[banded]
+    distance = np.abs(curve - survival)
+    worst = int(np.argmax(distance))
+    return {
+        "band_level": BAND,
+        "steps": int(banded.sum()),
+        "share_outside_band": float(outside.mean()) if len(outside) else 0.0,
+        "max_distance": float(distance[worst]),
+        "max_distance_at_seconds": float(times[worst]),
+    }
+
+
 def _quantity(
     name: str, fitted: QuantityFit, exact: Any, left_out: dict[str, int], workers: int
 ) -> dict[str, Any]:
@@ -47,6 +76,15 @@ def _quantity(
         "left_out": dict(sorted(left_out.items())),
         "kaplan_meier": fitted.kaplan_meier,
     }
+    fit = goodness_of_fit(fitted)
+    quantity["goodness_of_fit"] = fit
+    if fit is not None and fit["share_outside_band"] > 1 - BAND:
+        quantity["warning"] = (
+            f"the fitted {chosen.family} curve leaves the Kaplan-Meier {BAND:.0%} band at "
+            f"{fit['share_outside_band']:.0%} of its steps (a right family leaves it at about {1 - BAND:.0%}; "
+            f"the curves differ most, by {fit['max_distance']:.2f}, at {fit['max_distance_at_seconds']:.0f} s): "
+            "no family fits well, see the figure"
+        )
     if len(exact) < FEW:
         quantity["note"] = (
             f"only {len(exact)} exact value(s): the families' fits are guesses; "
@@ -155,8 +193,9 @@ def fit_table(report: dict[str, Any]) -> str:
             f"{chosen['mean']:.1f} s; {fitted['n']} jobs, {fitted['censored']} censored; "
             f"AIC of the others: {others or '-'})"
         )
-        if "note" in fitted:
-            lines.append(f"  note: {fitted['note']}")
+        for key in ("warning", "note"):
+            if key in fitted:
+                lines.append(f"  {key}: {fitted[key]}")
     for name, why in report["not_estimated"].items():
         lines.append(f"{name}: not estimated: {why}")
     if report["skipped"]:
