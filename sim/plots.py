@@ -333,7 +333,8 @@ def survival_figure(name: str, fitted: dict[str, Any]) -> Any:
     title = f"{name.replace('_', ' ')}: {fitted['n']} jobs, {fitted['censored']} censored"
     fit = fitted.get("goodness_of_fit")
     if "warning" in fitted and fit is not None:  # the chosen family leaves the band more than by chance
-        title += f"\n{fitted['families'][0]['family']} leaves the band at {fit['share_outside_band']:.0%} of its steps"
+        family, share = fitted["families"][0]["family"], fit["share_outside_band"]
+        title += f"\n{family} leaves the band at {share:.0%} of its steps"
     ax.set_title(title, color="firebrick" if "warning" in fitted else "black")
     ax.legend()
     ax.grid(alpha=0.3)

@@ -79,11 +79,15 @@ def _quantity(
     fit = goodness_of_fit(fitted)
     quantity["goodness_of_fit"] = fit
     if fit is not None and fit["share_outside_band"] > 1 - BAND:
+        share, distance, where = (
+            fit["share_outside_band"],
+            fit["max_distance"],
+            fit["max_distance_at_seconds"],
+        )
         quantity["warning"] = (
-            f"the fitted {chosen.family} curve leaves the Kaplan-Meier {BAND:.0%} band at "
-            f"{fit['share_outside_band']:.0%} of its steps (a right family leaves it at about {1 - BAND:.0%}; "
-            f"the curves differ most, by {fit['max_distance']:.2f}, at {fit['max_distance_at_seconds']:.0f} s): "
-            "no family fits well, see the figure"
+            f"the fitted {chosen.family} curve leaves the Kaplan-Meier {BAND:.0%} band at {share:.0%} of its "
+            f"steps (a right family leaves it at about {1 - BAND:.0%}; the curves differ most, by "
+            f"{distance:.2f}, at {where:.0f} s): no family fits well, see the figure"
         )
     if len(exact) < FEW:
         quantity["note"] = (
