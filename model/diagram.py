@@ -171,8 +171,8 @@ class Diagram:
         arrows = self.arrows()
         transitions = []
         for arrow in arrows:
-            # With stamps, labels are long: in Graphviz, one line per edge.
-            joiner = "\n" if self.stamps and engine == "graphviz" else " | "
+            # In Graphviz, one line per edge: side by side, the loops' labels overlapped each other.
+            joiner = "\n" if engine == "graphviz" else " | "
             no_op = all(e.dest is None for e in arrow.edges)  # accepted, nothing changes: internal
             label = joiner.join(
                 dict.fromkeys(
@@ -215,7 +215,8 @@ class Diagram:
         graph: Any = machine.model_graphs[id(machine)]
         graph.reset_styling()  # no "active" state: a diagram shows the table, not one job
         for arrow in arrows:
-            graph.custom_styles["edge"][arrow.source][arrow.dest] = arrow.style
+            east = "_east" if arrow.source != arrow.dest and arrow.source in _LOOPED else ""
+            graph.custom_styles["edge"][arrow.source][arrow.dest] = arrow.style + east
         for status in FINISHED:
             graph.set_node_style(status.value, "final")
         graph.set_node_style(DELETED, "gone")
@@ -226,6 +227,8 @@ class Diagram:
             graph = self._machine("graphviz").get_graph()
         except ImportError as err:  # pragma: no cover - graphviz is a dependency
             raise DiagramError(f"DOT needs the Python package `graphviz`: {err}") from None
+        # Room between the ranks (left to right) for the labels of the loops and of the race's edges.
+        graph.graph_attr.update(ranksep="0.9", nodesep="0.5")
         graph.node("start", label="", shape="point", width="0.15")
         graph.edge(
             "start",
@@ -250,6 +253,10 @@ class Diagram:
         data: bytes = self._digraph().pipe(format=fmt)
         return data
 
+
+#: The statuses with labelled loops whose other edges leave from the right (from the top, they crossed
+#: the loop's label).
+_LOOPED = frozenset({Status.TRAINING.value, Status.STOP_REQUESTED.value})
 
 _LEGEND = (
     "solid: documented by AWS\\l"
@@ -285,6 +292,9 @@ def _styles(base: Mapping[str, Any]) -> dict[str, Any]:
             "fontcolor": _RACE_COLOUR,
             "penwidth": "3",
         }
+    # Edges that leave a status with a loop leave from its right, clear of the loop's label above it.
+    for name, values in list(edge_styles.items()):
+        edge_styles[f"{name}_east"] = {**values, "tailport": "e"}
     styles["edge"] = edge_styles
     return styles
 

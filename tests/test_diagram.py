@@ -93,7 +93,8 @@ def test_a_disabled_edge_is_left_out():
 
 def _dot_edges(text: str) -> dict[tuple[str, str], dict[str, str]]:
     edges = {}
-    for match in re.finditer(r"^\s*(\w+) -> (\w+) \[(.*)\]$", text, re.MULTILINE):
+    # a statement's attributes: quoted strings (labels of several lines, with brackets) or bare words
+    for match in re.finditer(r'^\s*(\w+) -> (\w+) \[((?:[^\]"]|"[^"]*")*)\]$', text, re.MULTILINE):
         attrs = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', match[3]))
         edges[(match[1], match[2])] = {k: v.strip('"') for k, v in attrs.items()}
     return edges
@@ -122,6 +123,7 @@ def svg_edges(svg: str) -> dict[tuple[str, str], dict[str, str]]:
     for group in root.iterfind(".//svg:g[@class='edge']", ns):
         title = group.findtext("svg:title", namespaces=ns) or ""
         source, _, dest = title.partition("->")
+        source, dest = source.partition(":")[0], dest.partition(":")[0]  # "TRAINING:e": a port
         path = group.find("svg:path", ns)
         assert path is not None
         label = " ".join(t.text or "" for t in group.iterfind("svg:text", ns))
