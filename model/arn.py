@@ -29,6 +29,7 @@ __all__ = [
     "ArnError",
     "ArnPattern",
     "ClassifierArn",
+    "check_owner",
     "format_arn",
     "parse_arn",
     "validate_arn",
@@ -142,3 +143,39 @@ def format_arn(
     if version is not None:
         validate_name(version, "VersionName")
     return validate_arn(str(ClassifierArn(partition, region, account, name, version)), pattern)
+
+
+# A region as botocore accepts one (``validate_region_name``): 1 to 63 letters, digits and hyphens, not
+# beginning or ending with a hyphen; a partition as the ARN pattern has it, without a colon or a slash.
+_ACCOUNT = re.compile(r"[0-9]{12}")
+_REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
+_PARTITION = re.compile(r"aws(-[a-zA-Z0-9-]+)?")
+
+
+def check_owner(partition: str, region: str, account_id: str) -> None:
+    """Refuse a partition, region and account that cannot form a classifier's ARN: ``TypeError`` for a
+    value that is not a string, ``ValueError`` naming the value otherwise (with the longest name and
+    version, the ARN must fit :data:`MAX_ARN_LENGTH`)."""
+    for name, value in (("account_id", account_id), ("region", region), ("partition", partition)):
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    if _ACCOUNT.fullmatch(account_id) is None:
+        raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
+    if _REGION.fullmatch(region) is None:
+        raise ValueError(
+            "region must be 1 to 63 letters, digits and hyphens, not beginning or ending with a hyphen "
+            f"(such as us-east-1), got {region!r}"
+        )
+    if _PARTITION.fullmatch(partition) is None:
+        raise ValueError(
+            f"partition must be 'aws' or 'aws-<name>' (letters, digits, hyphens), got {partition!r}"
+        )
+    longest = len(
+        str(ClassifierArn(partition, region, account_id, "n" * MAX_NAME_LENGTH, "v" * MAX_NAME_LENGTH))
+    )
+    if longest > MAX_ARN_LENGTH:
+        raise ValueError(
+            f"partition {partition!r} and region {region!r} are too long to form a classifier ARN: with the "
+            f"longest name and version it would have {longest} characters, and an ARN has at most "
+            f"{MAX_ARN_LENGTH}"
+        )

@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from .numbers import is_number
+from .numbers import is_number, is_whole
 
 __all__ = ["EPOCH", "Clock", "ManualClock", "utc_now"]
 
@@ -41,6 +41,8 @@ class ManualClock:
     """
 
     def __init__(self, start: datetime = EPOCH) -> None:
+        if not isinstance(start, datetime):
+            raise TypeError(f"ManualClock's start must be a datetime, not {type(start).__name__}")
         if start.tzinfo is None:
             raise ValueError("ManualClock needs a timezone-aware start, e.g. datetime(..., tzinfo=UTC)")
         self._start = start
@@ -83,6 +85,9 @@ class ManualClock:
             raise TypeError(f"when must be a finite number of seconds since the clock's start, got {when!r}")
         if not callable(action):
             raise TypeError(f"action must be callable, not {type(action).__name__}")
+        if not is_whole(rank):
+            raise TypeError(f"rank must be a whole number, not {type(rank).__name__}")
+        self._moved_by(max(float(when), 0.0) - self.elapsed, "an action cannot be scheduled")
         self._scheduled += 1
         heapq.heappush(self._timers, (float(when), rank, self._scheduled, action))
 
@@ -97,13 +102,15 @@ class ManualClock:
             raise TypeError(f"seconds must be a number, not {type(seconds).__name__}")
         if not math.isfinite(seconds) or seconds < 0:
             raise ValueError(f"seconds must be finite and at least 0, got {seconds!r}")
-        target = self._now + timedelta(seconds=seconds)
+        target = self._moved_by(seconds, "the clock cannot move")
         self._run_until((target - self._start).total_seconds())
         self._now = max(self._now, target)
         return self._now
 
     def set(self, when: datetime) -> datetime:
         """Move the clock to ``when``, which may not be earlier than now, running the actions due."""
+        if not isinstance(when, datetime):
+            raise TypeError(f"ManualClock.set needs a datetime, not {type(when).__name__}")
         if when.tzinfo is None:
             raise ValueError("ManualClock.set needs a timezone-aware datetime")
         if when < self._now:
@@ -111,6 +118,17 @@ class ManualClock:
         self._run_until((when - self._start).total_seconds())
         self._now = max(self._now, when)
         return self._now
+
+    def _moved_by(self, seconds: float, what: str) -> datetime:
+        """Now plus ``seconds``; ``ValueError`` (saying ``what`` cannot be done) past what a timestamp can
+        hold, the year 9999."""
+        try:
+            return self._now + timedelta(seconds=seconds)
+        except OverflowError:
+            raise ValueError(
+                f"{what} {seconds:g} s past {self._now.isoformat()}: a timestamp holds dates up to "
+                f"{datetime.max.year}-12-31"
+            ) from None
 
     def _run_until(self, limit: float) -> None:
         timers = self._timers

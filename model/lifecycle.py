@@ -38,6 +38,7 @@ __all__ = [
     "EDGES",
     "FAILURE_MESSAGE",
     "GUARDS",
+    "MAX_MESSAGE",
     "RACE_LOST_STEPS",
     "REPORTED_STAMPS",
     "SERVICE_TRIGGERS",
@@ -361,6 +362,8 @@ def _trigger_details() -> dict[str, tuple[str, ...]]:
             details.setdefault(edge.trigger, {})["metadata"] = None
     return {trigger: tuple(names) for trigger, names in details.items()}
 
+
+MAX_MESSAGE = 2048  #: The longest ``Message`` a job may report.
 
 #: Details a trigger accepts besides ``at`` (the time it happens): ``message`` where an edge carries one,
 #: ``metadata`` (the ``ClassifierMetadata`` to report) where an edge ends training with a model.

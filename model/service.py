@@ -30,13 +30,12 @@ A call that fails changes nothing. Every call is atomic with respect to other th
 from __future__ import annotations
 
 import copy
-import re
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from .arn import NEWER_PATTERN, ArnPattern, format_arn
+from .arn import NEWER_PATTERN, ArnPattern, check_owner, format_arn
 from .catalog import Catalog, Record
 from .clock import Clock, ManualClock, utc_now
 from .errors import (
@@ -51,7 +50,7 @@ from .errors import (
     ServiceError,
 )
 from .job import Step, TrainingJob, machine_for
-from .lifecycle import API_TRIGGERS, EDGES, SERVICE_TRIGGERS, TRIGGER_DETAILS, Edge
+from .lifecycle import API_TRIGGERS, EDGES, MAX_MESSAGE, SERVICE_TRIGGERS, TRIGGER_DETAILS, Edge
 from .listing import PageTokens
 from .numbers import is_whole
 from .observers import ApiCall, CallObserver, ChangeObserver, StateChange, subscribe
@@ -70,10 +69,6 @@ DEFAULT_REGION = "us-east-1"
 #: let the call through, or a ``ServiceError`` (class or instance), typically TooManyRequestsException
 #: or InternalServerException, which the call then raises without changing anything.
 Admission = Callable[[str, Mapping[str, Any]], "ServiceError | type[ServiceError] | None"]
-
-_ACCOUNT = re.compile(r"[0-9]{12}")
-_REGION = re.compile(r"[a-zA-Z0-9-]*")
-_PARTITION = re.compile(r"aws(-[^:]+)?")
 
 
 class ComprehendService(Catalog):
@@ -122,12 +117,9 @@ class ComprehendService(Catalog):
             raise TypeError("clock must be a callable returning an aware datetime")
         if not isinstance(policy, Policy):
             raise TypeError(f"policy must be a stoprace.model.Policy, not {type(policy).__name__}")
-        if not isinstance(account_id, str) or _ACCOUNT.fullmatch(account_id) is None:
-            raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
-        if not isinstance(region, str) or _REGION.fullmatch(region) is None:
-            raise ValueError(f"region may hold letters, digits and hyphens only, got {region!r}")
-        if not isinstance(partition, str) or _PARTITION.fullmatch(partition) is None:
-            raise ValueError(f"partition must be 'aws' or 'aws-<name>', got {partition!r}")
+        check_owner(partition, region, account_id)
+        if not isinstance(lifecycle, tuple) or not all(isinstance(e, Edge) for e in lifecycle):
+            raise TypeError("lifecycle must be a tuple of stoprace.model.lifecycle.Edge (as EDGES is)")
         convention = HttpStatuses.named(http_statuses)
         if validation_error not in VALIDATION_ERRORS:
             raise ValueError(
@@ -191,11 +183,13 @@ class ComprehendService(Catalog):
         Triggers: ``start_training``, ``begin_billing`` and ``end_billing`` (the phases of ``TRAINING``, under
         the policy's ``billing_start`` and ``billing_end``), ``finish_training``,
         ``finish_training_with_warning`` (``message=`` optional), ``fail_training`` (``message=`` optional),
-        ``finish_stop``, ``finish_delete``. The triggers that end training with a model also take
-        ``metadata=``, the ``ClassifierMetadata`` describe reports (missing members and all of it default to
-        :data:`stoprace.model.responses.DEFAULT_METADATA`). Returns the job's new status, or ``None`` once its
-        delete has completed. Raises ``InvalidTransitionError`` where the lifecycle has no such edge (nothing
-        changes) and ``ResourceNotFoundException`` for an unknown job.
+        ``finish_stop``, ``finish_delete``; a detail given as ``None`` is as if not given, and a message is a
+        string of 1 to :data:`~stoprace.model.lifecycle.MAX_MESSAGE` characters. The triggers that end
+        training with a model also take ``metadata=``, the ``ClassifierMetadata`` describe reports (missing
+        members and all of it default to :data:`stoprace.model.responses.DEFAULT_METADATA`). Returns the
+        job's new status, or ``None`` once its delete has completed. Raises ``InvalidTransitionError``
+        where the lifecycle has no such edge (nothing changes) and ``ResourceNotFoundException`` for an
+        unknown job.
         """
         if trigger not in SERVICE_TRIGGERS:
             hint = " (it is an API call: use the service's API method)" if trigger in API_TRIGGERS else ""
@@ -204,12 +198,17 @@ class ComprehendService(Catalog):
                 f"service triggers are: {', '.join(SERVICE_TRIGGERS)}"
             )
         allowed = TRIGGER_DETAILS.get(trigger, ())
+        details = {k: v for k, v in details.items() if v is not None}  # None: as if not given
         extra = sorted(k for k in details if k not in allowed)
         if extra:
             raise ModelError(
                 f"trigger {trigger!r} takes {'only ' + ', '.join(allowed) if allowed else 'no details'}; "
                 f"got {', '.join(extra)}"
             )
+        message = details.get("message")
+        if message is not None and (not isinstance(message, str) or not 1 <= len(message) <= MAX_MESSAGE):
+            got = f"{len(message):,} characters" if isinstance(message, str) else type(message).__name__
+            raise ModelError(f"message must be a string of 1 to {MAX_MESSAGE} characters, got {got}")
         metadata = check_metadata(details["metadata"]) if "metadata" in details else None
         with self._lock:
             record = self._record(arn, "fire")

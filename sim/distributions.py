@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .files import read_limited
+
 __all__ = ["FORMS", "Distribution", "parse_distribution", "scipy_family", "scipy_form"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -257,12 +259,9 @@ def _empirical(spec: str, path_text: str) -> Distribution:
         raise _fail(spec, "empirical needs a file name")
     path = Path(path_text)
     try:
-        size = path.stat().st_size
-        if size > MAX_EMPIRICAL_BYTES:
-            raise _fail(spec, f"{path} has {size:,} bytes; an empirical file holds {MAX_EMPIRICAL_BYTES:,}")
-        lines = path.read_text().splitlines()
-    except OSError as err:
-        raise _fail(spec, f"cannot read {path}: {err.strerror or err}") from None
+        lines = read_limited(path, MAX_EMPIRICAL_BYTES, "an empirical file").decode().splitlines()
+    except ValueError as err:  # not readable, not a regular file, too large
+        raise _fail(spec, str(err)) from None
     except UnicodeDecodeError:
         raise _fail(spec, f"{path} is not a text file of numbers") from None
     values = []

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stoprace.model import DEFAULT_POLICY, Policy
-from stoprace.model.lifecycle import FAILURE_MESSAGE, WARNING_MESSAGE
+from stoprace.model.lifecycle import FAILURE_MESSAGE, MAX_MESSAGE, WARNING_MESSAGE
 from stoprace.model.numbers import is_number, is_whole
 
 from .distributions import Distribution, parse_distribution
@@ -65,6 +65,11 @@ DEFAULT_STOP_LATENCY = parse_distribution("exponential:mean=180")
 DEFAULT_FAILURE_POINT = parse_distribution("uniform:low=0,high=1")
 
 
+#: The most jobs raced a stop time: past it a run takes hours, and a typo (a few zeros too many) should
+#: say so rather than run.
+MAX_REPLICATIONS = 1_000_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class RaceScenario:
     """One race experiment. Distributions may be given as specs (strings); they are parsed."""
@@ -88,8 +93,8 @@ class RaceScenario:
         check_job_fields(self, (*JOB_DISTRIBUTIONS, "stop_latency"), ("p_warning", "p_failure"))
         for name in ("warning_message", "failure_message"):
             value = getattr(self, name)
-            if not isinstance(value, str) or not 1 <= len(value) <= 2048:
-                raise ValueError(f"{name} must be a string of 1 to 2048 characters, got {value!r}")
+            if not isinstance(value, str) or not 1 <= len(value) <= MAX_MESSAGE:
+                raise ValueError(f"{name} must be a string of 1 to {MAX_MESSAGE} characters, got {value!r}")
         stops = self.stop_at if isinstance(self.stop_at, tuple | list) else (self.stop_at,)
         if not stops:
             raise ValueError("stop_at needs at least one stop time (seconds after submission)")
@@ -98,8 +103,11 @@ class RaceScenario:
                 raise ValueError(f"stop_at times must be finite numbers of seconds >= 0, got {t!r}")
         object.__setattr__(self, "stop_at", tuple(float(t) for t in stops))
         count = self.replications
-        if not is_whole(count) or count < 1:
-            raise ValueError(f"replications must be a whole number of at least 1, got {self.replications!r}")
+        if not is_whole(count) or not 1 <= count <= MAX_REPLICATIONS:
+            raise ValueError(
+                f"replications must be a whole number from 1 to {MAX_REPLICATIONS:,} (jobs a stop time; the "
+                f"vector engine races about 9 million a second), got {self.replications!r}"
+            )
 
     def replace(self, **changes: Any) -> RaceScenario:
         """A copy with ``changes`` (validated like a new scenario)."""

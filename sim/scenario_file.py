@@ -20,7 +20,6 @@ time, the latency would count the wait for a worker twice.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from typing import Any
 from stoprace.model.numbers import is_number, is_whole
 
 from .distributions import parse_distribution
-from .files import read_limited
+from .files import parse_toml, read_limited, toml_value
 
 __all__ = ["FIELDS", "MAX_BYTES", "fleet_fields", "race_fields", "read_scenario_file", "scenario_toml"]
 
@@ -55,9 +54,10 @@ def read_scenario_file(path: Path) -> dict[str, Any]:
     """The fields of scenario file ``path``, checked; ``ValueError`` naming the file and the field."""
     data = read_limited(path, MAX_BYTES, "a scenario file")
     try:
-        values = tomllib.loads(data.decode())
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        text = data.decode()
+    except UnicodeDecodeError as err:
         raise ValueError(f"{path}: not valid TOML ({err})") from None
+    values = parse_toml(text, path, "a scenario file")
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
         raise ValueError(
@@ -66,7 +66,9 @@ def read_scenario_file(path: Path) -> dict[str, Any]:
     for name, value in values.items():
         if name in DISTRIBUTIONS:
             if not isinstance(value, str):
-                raise ValueError(f"{path}: {name} must be a distribution spec (a string), not {value!r}")
+                raise ValueError(
+                    f"{path}: {name} must be a distribution spec (a string), not {toml_value(value)}"
+                )
             try:
                 parse_distribution(value)
             except ValueError as err:
@@ -75,10 +77,10 @@ def read_scenario_file(path: Path) -> dict[str, Any]:
             if not is_whole(value) or not COUNTS[name] <= value <= MAX_WORKERS:
                 raise ValueError(
                     f"{path}: {name} must be a whole number from {COUNTS[name]} to {MAX_WORKERS:,}, "
-                    f"not {value!r}"
+                    f"not {toml_value(value)}"
                 )
         elif not is_number(value) or not (math.isfinite(value) and 0 <= value <= 1):
-            raise ValueError(f"{path}: {name} must be a probability from 0 to 1, not {value!r}")
+            raise ValueError(f"{path}: {name} must be a probability from 0 to 1, not {toml_value(value)}")
     return values
 
 

@@ -347,7 +347,7 @@ def test_bad_input_exits_2_with_one_line(args, message):
 @pytest.mark.parametrize(
     ("document", "message"),
     [
-        ("not json", "not a JSON waiter model"),
+        ("not json", "not JSON (Expecting value: line 1 column 1 (char 0)): not a waiter file"),
         ({"version": 1, "waiters": {}}, "not a botocore waiter model"),
         ({"version": 2, "waiters": {"A": {}, "B": {}}}, "several waiters; choose one with --waiter: A, B"),
         (

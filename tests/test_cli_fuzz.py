@@ -1,6 +1,8 @@
 """A fuzz test of the command line: argument lists drawn from a grammar of plausible and implausible
-values (numbers at the edges, NaN, infinity, huge and negative values, malformed specs, paths that cannot
-be written, damaged files) end in exit 0 or 2 (1 where a command reports a finding), one line on
+values (numbers at the edges, NaN, infinity, huge and negative values, times with and without units,
+malformed specs, paths that cannot be written, damaged files, a FIFO, a device, JSON and TOML nested a
+hundred thousand deep, TOML's dates, times, tables and huge integers) end in exit 0 or 2 (1 where a
+command reports a finding), one line on
 standard error for a user error, and never a traceback. The work stays bounded: the counts of jobs and
 replications come from a small pool, and the fleet's event guard stops a run that stalls."""
 
@@ -40,6 +42,19 @@ SPECS = [
 STOPS = ["0:1e12:1", "0:inf:1", "1800,3600", "3000", "", "-5", "10:0:1", "0:7200:0", "none"]
 COUNTS = ["0", "-3", "1", "7", "40", "x", "1e3"]
 PATHS = ["{missing}/x", "{file}", "{directory}", "{damaged}", "/proc/stoprace/x", "{directory}/fresh"]
+# What is not a regular file, what nests too deeply, and every value type TOML can hold (dates, times,
+# arrays of tables, nested tables, huge integers) in scenario and sweep files.
+PATHS += ["{fifo}", "/dev/zero", "{deep_json}", "{deep_toml}", "{dates}", "{tables}", "{huge}", "{fitted}"]
+TOML_FILES = {
+    "dates": "queue_delay = 1979-05-27T07:32:00Z\np_failure = 07:32:00\nseed = 1979-05-27\n"
+    "[grid]\nstop_at = [1979-05-27]\n",
+    "tables": "[[queue_delay]]\nx = 1\n[base.policy]\nstop_when_submitted = {a = 1}\n"
+    "[grid]\nstop_at = [[1, 2], [3]]\n",
+    "huge": "stop_workers = 99999999999999999999999\nseed = 99999999999999999999\n[base]\n"
+    "replications = 99999999999999999999\n[grid]\nstop_at = [1e400]\n",
+    "fitted": 'stop_latency = "exponential:mean=600"\nstop_handling = "exponential:mean=30"\n'
+    "stop_workers = 4\n",
+}
 POLICIES = [
     "stop_when_submitted=ignored",
     "billing_end=with_end",
@@ -65,8 +80,10 @@ _COUNT_OPTIONS = {
 # Not fuzzed: they reach a network or a cluster, or run the whole exhaustive check.
 _SKIPPED = {"--scheduler", "--backend", "--dask-local", "--client", "--with-spin"}
 _COMMANDS = ("race", "fleet", "audit", "sweep", "diagram", "model", "check", "fit", "export")
-# History files for `fit`: AWS's shapes (tests/data/history) beside missing, damaged and foreign ones.
-_HISTORY = [str(p) for p in sorted((Path(__file__).parent / "data" / "history").iterdir())]
+# History files for `fit`: AWS's shapes (tests/data/history), and their directory, beside missing,
+# damaged and foreign ones.
+_HISTORY_DIR = Path(__file__).parent / "data" / "history"
+_HISTORY = [str(_HISTORY_DIR), *(str(p) for p in sorted(_HISTORY_DIR.iterdir()))]
 
 
 def _options() -> dict[str, list[str]]:
@@ -134,11 +151,20 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     (root / "file").write_text("not a directory\n")
     (root / "damaged.json").write_bytes(b"\x00\xff{not json")
     (root / "dir").mkdir()
+    os.mkfifo(root / "fifo.json")  # no writer: opening it to read would block for ever
+    (root / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (root / "deep.toml").write_text("queue_delay = " + "[" * 100_000 + "]" * 100_000)
+    for name, text in TOML_FILES.items():
+        (root / f"{name}.toml").write_text(text)
     return {
         "missing": str(root / "missing"),
         "file": str(root / "file"),
         "directory": str(root / "dir"),
         "damaged": str(root / "damaged.json"),
+        "fifo": str(root / "fifo.json"),
+        "deep_json": str(root / "deep.json"),
+        "deep_toml": str(root / "deep.toml"),
+        **{name: str(root / f"{name}.toml") for name in TOML_FILES},
     }
 
 

@@ -98,7 +98,7 @@ def test_empirical_resamples_its_file(tmp_path):
         ("exponential:mean=ten", "'ten' is not a number"),
         ("exponential:300", "'300' is not NAME=VALUE"),
         ("empirical:", "needs a file name"),
-        ("empirical:/nonexistent/durations.txt", "cannot read"),
+        ("empirical:/nonexistent/durations.txt", "durations.txt: cannot be read"),
     ],
 )
 def test_bad_specs_name_the_problem_and_list_the_forms(spec, problem):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from typing import Any
 from stoprace.model import ComprehendService, ManualClock
 from stoprace.model.numbers import is_number, is_whole
 from stoprace.model.statuses import Status
+from stoprace.sim.files import parse_json, read_limited
 
 __all__ = [
     "MAX_WAITER_FILE_BYTES",
@@ -160,15 +160,11 @@ def waiter_from_file(
 ) -> Poller:
     """The waiter ``name`` of the botocore waiter model in ``path`` (``delay`` and ``max_attempts``
     override the file's own values)."""
+    what = "a waiter file"
     try:
-        size = path.stat().st_size
-        if size > MAX_WAITER_FILE_BYTES:
-            raise PollerError(f"{path}: {size} bytes; a waiter file holds at most {MAX_WAITER_FILE_BYTES}")
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise PollerError(f"{path}: cannot read the waiter file ({err.strerror or err})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise PollerError(f"{path}: not a JSON waiter model ({err})") from None
+        document = parse_json(read_limited(path, MAX_WAITER_FILE_BYTES, what), path, what)
+    except ValueError as err:  # not readable, not a regular file, too large, not JSON
+        raise PollerError(str(err)) from None
     waiters = document.get("waiters") if isinstance(document, dict) else None
     if not isinstance(waiters, dict) or document.get("version") != 2:
         raise PollerError(f"{path}: not a botocore waiter model (version 2 with a 'waiters' object)")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from stoprace.model.diagram import FORMATS
+from stoprace.sim.files import parse_json, read_limited
 
 from .common import UsageError, add_output_argument, add_policy_argument, policy, seconds
 
@@ -77,12 +77,11 @@ def _annotations(args: argparse.Namespace) -> dict[tuple[str, str], str]:
         raise UsageError("--stop-at picks a row of --annotate RESULTS; give both")
     if args.annotate is None:
         return {}
+    what = "a race's results.json"
     try:
-        if args.annotate.stat().st_size > MAX_RESULTS_BYTES:
-            raise UsageError(f"{args.annotate}: larger than {MAX_RESULTS_BYTES:,} bytes; not a race result")
-        report = json.loads(args.annotate.read_text())
-    except (OSError, ValueError) as err:
-        raise UsageError(f"cannot read race results {args.annotate}: {err}") from None
+        report = parse_json(read_limited(args.annotate, MAX_RESULTS_BYTES, what), args.annotate, what)
+    except ValueError as err:  # not readable, not a regular file, too large, not JSON
+        raise UsageError(str(err)) from None
     try:
         return annotations_from_race(report, args.stop_at)
     except (DiagramError, KeyError, TypeError, ValueError) as err:

@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from stoprace.sim.files import read_limited
 from stoprace.sim.scenario import DEFAULT_SEED
 from stoprace.sim.sweep.definition import BACKENDS, KINDS
 
@@ -125,14 +126,15 @@ def definition(args: argparse.Namespace) -> Any:
         if args.grid or args.set or args.kind:
             raise UsageError("--file defines the whole sweep; do not add a kind, --grid or --set")
         try:
-            if args.file.stat().st_size > MAX_SWEEP_FILE_BYTES:
-                raise UsageError(f"{args.file}: larger than {MAX_SWEEP_FILE_BYTES:,} bytes; not a sweep file")
-            text = args.file.read_text()
-        except OSError as err:
-            raise UsageError(f"cannot read {args.file}: {err.strerror or err}") from None
+            text = read_limited(args.file, MAX_SWEEP_FILE_BYTES, "a sweep file").decode()
         except UnicodeDecodeError:
             raise UsageError(f"{args.file}: not a text (TOML) file") from None
-        found = sweeps.sweep_from_toml(text, args.file.parent)
+        except ValueError as err:  # not readable, not a regular file, too large
+            raise UsageError(str(err)) from None
+        try:
+            found = sweeps.sweep_from_toml(text, args.file.parent)
+        except sweeps.SweepError as err:  # name the sweep file (a scenario file it names follows)
+            raise UsageError(f"{args.file}: {err}") from None
         return found if args.seed is None else dataclasses.replace(found, seed=args.seed)
     kind = args.kind or "race"
     base = {name: sweeps.parse_value(kind, name, value) for name, value in args.set}

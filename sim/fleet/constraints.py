@@ -60,18 +60,41 @@ def constraints(
         failed[cause] = failed.get(cause, 0) + count
     failed["stop workers"] += capacity.overtaken_waiting
     failed["handling time"] += capacity.overtaken_handling
+    slots = _slots(scenario, capacity, duration)
+    ranked = sorted(((n, c) for c, n in failed.items() if n), key=lambda item: (-item[0], item[1]))
+    binding = [cause for _, cause in ranked]
+    if slots is not None and slots["jobs_waited"] and (slots["utilisation"] or 0) >= BUSY:
+        binding.append("training slots")
+    return {
+        "binding": binding,
+        "failed_stops": {cause: n for n, cause in ranked},
+        "stop_workers": _workers(scenario, capacity, mean_worker_wait),
+        "rate_limits": _limits(scenario, ledger),
+        "retries": {op: dict(sorted(c.items())) for op, c in sorted(ledger.retries.items())},
+        "gave_up": {op: dict(sorted(c.items())) for op, c in sorted(ledger.gave_up.items())},
+        "retry_quota": None
+        if scenario.retry_mode == "legacy"
+        else {"refusals": sum(c.get("quota", 0) for c in ledger.gave_up.values())},
+        "training_slots": slots,
+    }
+
+
+def _workers(scenario: FleetScenario, capacity: Capacity, mean_wait: float | None) -> dict[str, Any]:
     span = capacity.last_release - capacity.first_stop if capacity.first_stop is not None else 0.0
-    workers = {
+    return {
         "workers": scenario.stop_workers,
         "handled": capacity.handled,
         "utilisation": capacity.worker_busy / (scenario.stop_workers * span) if span > 0 else None,
         "busy_seconds": capacity.worker_busy,
         "span_seconds": span,
-        "mean_wait_seconds": mean_worker_wait,
+        "mean_wait_seconds": mean_wait,
         "mean_handling_seconds": capacity.worker_busy / capacity.handled if capacity.handled else None,
         "overtaken_waiting": capacity.overtaken_waiting,
         "overtaken_handling": capacity.overtaken_handling,
     }
+
+
+def _limits(scenario: FleetScenario, ledger: Ledger) -> dict[str, Any]:
     limits = {}
     for short, (rate, burst) in scenario.rate_limits.items():
         calls: Mapping[str, int] = ledger.calls.get(OPERATIONS[short], {})
@@ -84,34 +107,18 @@ def constraints(
             "throttled": throttled,
             "share_throttled": throttled / total if total else None,
         }
-    slots = None
-    if scenario.training_slots is not None:
-        slots = {
-            "slots": scenario.training_slots,
-            "utilisation": capacity.slot_busy / (scenario.training_slots * duration)
-            if duration > 0
-            else None,
-            "jobs_waited": capacity.slot_waited,
-            "mean_wait_seconds": capacity.slot_wait / capacity.slot_requests
-            if capacity.slot_requests
-            else None,
-            "max_wait_seconds": capacity.slot_wait_max,
-        }
-    ranked = sorted(((n, c) for c, n in failed.items() if n), key=lambda item: (-item[0], item[1]))
-    binding = [cause for _, cause in ranked]
-    if slots is not None and slots["jobs_waited"] and (slots["utilisation"] or 0) >= BUSY:
-        binding.append("training slots")
+    return limits
+
+
+def _slots(scenario: FleetScenario, capacity: Capacity, duration: float) -> dict[str, Any] | None:
+    if scenario.training_slots is None:
+        return None
     return {
-        "binding": binding,
-        "failed_stops": {cause: n for n, cause in ranked},
-        "stop_workers": workers,
-        "rate_limits": limits,
-        "retries": {op: dict(sorted(c.items())) for op, c in sorted(ledger.retries.items())},
-        "gave_up": {op: dict(sorted(c.items())) for op, c in sorted(ledger.gave_up.items())},
-        "retry_quota": None
-        if scenario.retry_mode == "legacy"
-        else {"refusals": sum(c.get("quota", 0) for c in ledger.gave_up.values())},
-        "training_slots": slots,
+        "slots": scenario.training_slots,
+        "utilisation": capacity.slot_busy / (scenario.training_slots * duration) if duration > 0 else None,
+        "jobs_waited": capacity.slot_waited,
+        "mean_wait_seconds": capacity.slot_wait / capacity.slot_requests if capacity.slot_requests else None,
+        "max_wait_seconds": capacity.slot_wait_max,
     }
 
 

@@ -43,6 +43,7 @@ from typing import Any
 
 from stoprace.model.numbers import is_number
 from stoprace.model.statuses import FINISHED_ORDER, Status
+from stoprace.sim.files import open_regular, parse_json
 
 __all__ = ["MAX_BYTES", "History", "HistoryError", "Job", "read_history"]
 
@@ -123,19 +124,21 @@ def _files(path: Path) -> list[Path]:
 
 def _load(path: Path) -> Any:
     try:
-        with path.open("rb") as raw:
+        with open_regular(path, "a history file") as raw:
             head = raw.read(2)
             raw.seek(0)
             stream = gzip.open(raw) if head == b"\x1f\x8b" else raw  # noqa: SIM115 - closed with raw
-            data = stream.read(MAX_BYTES + 1)
+            data = stream.read(MAX_BYTES + 1)  # at most this much, however far the file grows
+    except ValueError as err:  # not a regular file
+        raise HistoryError(str(err)) from None
     except (OSError, EOFError, gzip.BadGzipFile) as err:
         raise HistoryError(f"{path}: cannot be read: {getattr(err, 'strerror', None) or err}") from None
     if len(data) > MAX_BYTES:
         raise HistoryError(f"{path}: larger than {MAX_BYTES // 2**20} MiB; split it (one page a file)")
     try:
-        return json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise HistoryError(f"{path}: not JSON ({err})") from None
+        return parse_json(data, path, "a history file")
+    except ValueError as err:  # not JSON, or nested too deeply
+        raise HistoryError(str(err)) from None
 
 
 def _read_file(path: Path, history: History) -> None:
@@ -155,6 +158,8 @@ def _read_file(path: Path, history: History) -> None:
                 record = json.loads(event["CloudTrailEvent"])
             except json.JSONDecodeError as err:
                 raise HistoryError(f"{where}: CloudTrailEvent is not JSON ({err})") from None
+            except RecursionError:
+                raise HistoryError(f"{where}: CloudTrailEvent is nested too deeply for a record") from None
             _add_record(record, where, history)
     elif isinstance(data, Mapping) and isinstance(data.get("Records"), list):
         history.has_cloudtrail = True

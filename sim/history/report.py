@@ -10,7 +10,7 @@ import numpy as np
 from .fitting import QuantityFit, bootstrap, fit_sample, frozen
 from .quantities import QUANTITIES, Sample, samples
 from .read import History
-from .workers import MAX_INCONSISTENT, fit_handling
+from .workers import MAX_INCONSISTENT, Handling, fit_handling
 
 __all__ = ["BAND", "DEFAULT_STOP_WORKERS", "FEW", "MEASURES", "fit_history", "fit_table", "goodness_of_fit"]
 
@@ -114,9 +114,8 @@ def fit_history(
     names = (*QUANTITIES, "stop_handling")
     streams = np.random.SeedSequence(seed).spawn(len(names))
     quantities: dict[str, Any] = {}
-    not_estimated: dict[str, str] = {}
     found: dict[str, Sample] = samples(history)
-    handling, handling_fit, rounds = (None, None, 0)
+    handling_fit, rounds = None, 0
     if found["stop_latency"].exact:
         handling, handling_fit, rounds = fit_handling(history, stop_workers)
         found["stop_handling"] = handling
@@ -130,35 +129,14 @@ def fit_history(
         if progress is not None and (done % every == 0 or done == total):
             progress(done, total)
 
-    for name, sample in found.items():
+    fits, not_estimated = _fits(found, handling_fit, stop_workers)
+    for name, fitted in fits.items():
+        sample = found[name]
         exact, censored = sample.arrays()
-        if not len(exact):
-            why = ", ".join(f"{k}: {v}" for k, v in sorted(sample.left_out.items())) or "no jobs"
-            not_estimated[name] = f"no exact value ({len(censored)} censored; {why})" + (
-                "; it stays assumed" if name == "stop_latency" else ""
-            )
-            continue
-        if sample is handling:
-            if handling_fit is None:
-                not_estimated[name] = (
-                    f"{handling.inconsistent} of {len(exact)} stopped jobs ended before one of "
-                    f"{stop_workers} stop workers could have taken their stop (more than "
-                    f"{MAX_INCONSISTENT:.0%}): the history shows more workers; refit with a larger "
-                    "--stop-workers"
-                )
-                continue
-            fitted = handling_fit
-        else:
-            fitted = fit_sample(exact, censored)
         chosen = fitted.chosen
         quantities[name] = _quantity(name, fitted, exact, sample.left_out, stop_workers)
-        if sample is handling:
-            quantities[name].update(workers=stop_workers, inconsistent=handling.inconsistent, rounds=rounds)
-            if handling.inconsistent:
-                quantities[name]["note"] = (
-                    f"{handling.inconsistent} stopped job(s) ended before one of {stop_workers} workers "
-                    "could have taken the stop (counted as handled at once)"
-                )
+        if isinstance(sample, Handling):
+            _handling_details(quantities[name], sample, rounds)
         summary = quantities[name]["chosen"]
         if bootstrap_replicates:
             rng = np.random.default_rng(streams[names.index(name)])
@@ -175,6 +153,42 @@ def fit_history(
         "not_estimated": not_estimated,
         "skipped": dict(sorted(history.skipped.items())),
     }
+
+
+def _fits(
+    found: dict[str, Sample], handling_fit: QuantityFit | None, stop_workers: int
+) -> tuple[dict[str, QuantityFit], dict[str, str]]:
+    """Each quantity's fit, or why it has none."""
+    fits: dict[str, QuantityFit] = {}
+    not_estimated: dict[str, str] = {}
+    for name, sample in found.items():
+        exact, censored = sample.arrays()
+        if not len(exact):
+            why = ", ".join(f"{k}: {v}" for k, v in sorted(sample.left_out.items())) or "no jobs"
+            not_estimated[name] = f"no exact value ({len(censored)} censored; {why})" + (
+                "; it stays assumed" if name == "stop_latency" else ""
+            )
+        elif not isinstance(sample, Handling):
+            fits[name] = fit_sample(exact, censored)
+        elif handling_fit is not None:
+            fits[name] = handling_fit
+        else:
+            not_estimated[name] = (
+                f"{sample.inconsistent} of {len(exact)} stopped jobs ended before one of {stop_workers} stop "
+                f"workers could have taken their stop (more than {MAX_INCONSISTENT:.0%}): the history shows "
+                "more workers; refit with a larger --stop-workers"
+            )
+    return fits, not_estimated
+
+
+def _handling_details(quantity: dict[str, Any], handling: Handling, rounds: int) -> None:
+    """The workers assumed, the stops inconsistent with them and the rounds the replay took."""
+    quantity.update(workers=handling.workers, inconsistent=handling.inconsistent, rounds=rounds)
+    if handling.inconsistent:
+        quantity["note"] = (
+            f"{handling.inconsistent} stopped job(s) ended before one of {handling.workers} workers could "
+            "have taken the stop (counted as handled at once)"
+        )
 
 
 def fit_table(report: dict[str, Any]) -> str:

@@ -10,12 +10,11 @@ the simulation's noise of each replicate.
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
 from stoprace.sim import vector
-from stoprace.sim.files import read_limited
+from stoprace.sim.files import parse_json, read_limited
 from stoprace.sim.history.fitting import percentile_interval
 from stoprace.sim.scenario import RaceScenario
 
@@ -27,16 +26,15 @@ _FIELDS = ("queue_delay", "training_duration", "finalization", "stop_latency")
 
 def read_fit(path: Path) -> dict[str, list[str]]:
     """The bootstrap replicates' specs by quantity from a fit.json; ``ValueError`` naming the file."""
-    data = read_limited(path, MAX_BYTES, "a fit.json")
+    report = parse_json(read_limited(path, MAX_BYTES, "a fit.json"), path, "a fit.json")
     try:
-        report = json.loads(data)
         quantities = report["quantities"]
         specs = {
             name: list(map(str, q["bootstrap_specs"]))
             for name, q in quantities.items()
             if name in _FIELDS and q.get("bootstrap_specs")
         }
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError):
         raise ValueError(f"{path}: not the fit.json of `stoprace fit --out`") from None
     if not specs:
         raise ValueError(f"{path}: holds no bootstrap replicates; run `stoprace fit --bootstrap N --out DIR`")

@@ -91,7 +91,7 @@ def handling_sample(history: History, workers: int, busy: Busy | None = None) ->
             stopped = job.status in _STOPPED
             # when the race was decided against the stop: training ended (or the job failed) first
             decided = job.end if stopped or job.training_end is None else job.training_end
-            stops.append((moment, decided, stopped))
+            stops.append((float(moment), float(decided), stopped))
     stops.sort()  # first come, first served (a tie: the one that ended first)
     free = [-math.inf] * workers
     for moment, decided, stopped in stops:

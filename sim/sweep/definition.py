@@ -4,6 +4,7 @@ from the command line's values or a TOML file."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import itertools
 import json
@@ -236,6 +237,21 @@ class Sweep:
         return ["cell", *self.setting_columns, *METRICS[self.kind]]
 
 
+def _no_dates(value: Any, where: str) -> None:
+    """Refuse TOML's dates and times anywhere in a sweep file: no field takes one (times are seconds)."""
+    if isinstance(value, datetime.date | datetime.time):
+        kind = type(value).__name__.replace("datetime", "date-time")
+        raise SweepError(
+            f"{where or 'the file'}: a TOML {kind} ({value}); no sweep field takes one (times are seconds)"
+        )
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _no_dates(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _no_dates(item, f"{where}[{i}]")
+
+
 def _cell_seed(seed: int, key: str) -> int:
     digest = hashlib.sha256(key.encode()).digest()
     words = [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 32, 4)]
@@ -252,6 +268,9 @@ def sweep_from_toml(text: str, directory: Path | None = None) -> Sweep:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SweepError(f"not valid TOML: {err}") from None
+    except RecursionError:
+        raise SweepError("nested too deeply for a sweep file") from None
+    _no_dates(data, "")
     unknown = set(data) - {"kind", "seed", "scenario", "base", "grid", "cells"}
     if unknown:
         raise SweepError(
