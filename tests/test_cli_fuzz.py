@@ -64,6 +64,7 @@ POLICIES = [
     "=",
     "billing_start=nope",
 ]
+RATE_LIMITS = ["stop=5", "stop=1:2", "describe=none", "create=0.5:1", "stop=0", "stop=1:0", "bogus=1", "stop"]
 STATUS_SETS = ["TRAINED", "TRAINED,TRAINED_WITH_WARNING", "STOP_REQUESTED,STOPPED", "DONE", ""]
 
 # Options whose value sets the amount of work: drawn from COUNTS only, so every run stays small.
@@ -110,6 +111,8 @@ def _value(option: str) -> st.SearchStrategy[str]:
         return st.sampled_from(STOPS)
     if option == "--policy":
         return st.sampled_from(POLICIES)
+    if option == "--rate-limit":
+        return st.sampled_from(RATE_LIMITS)
     if option in ("--retry", "--success", "--failure"):
         return st.sampled_from(STATUS_SETS)
     if option == "--scenario":
