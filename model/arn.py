@@ -31,6 +31,7 @@ __all__ = [
     "ClassifierArn",
     "check_owner",
     "format_arn",
+    "newer_pattern",
     "parse_arn",
     "validate_arn",
     "validate_name",
@@ -62,6 +63,23 @@ _COMPILED = {
     ArnPattern.REFERENCE: re.compile(REFERENCE_PATTERN),
     ArnPattern.NEWER: re.compile(NEWER_PATTERN),
 }
+#: Each resource's two patterns: the reference one from its own shape in botocore's model, the newer one
+#: with its resource type.
+_RESOURCES = {
+    "document-classifier": _COMPILED,
+    "entity-recognizer": {
+        ArnPattern.REFERENCE: re.compile(shapes()["EntityRecognizerArn"]["pattern"]),
+        ArnPattern.NEWER: re.compile(NEWER_PATTERN.replace("document-classifier", "entity-recognizer")),
+    },
+}
+
+
+def newer_pattern(resource: str) -> str:
+    """The newer, looser ARN pattern of ``resource``."""
+    pattern: str = _RESOURCES[resource][ArnPattern.NEWER].pattern
+    return pattern
+
+
 _NAME = re.compile(NAME_PATTERN)
 
 
@@ -71,24 +89,29 @@ class ArnError(ModelError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ClassifierArn:
-    """The parts of a document-classifier ARN."""
+    """The parts of the ARN of a resource that trains (``resource``: ``document-classifier`` or
+    ``entity-recognizer``)."""
 
     partition: str
     region: str
     account: str
     name: str
     version: str | None = None
+    resource: str = "document-classifier"
 
     def __str__(self) -> str:
         suffix = f"/version/{self.version}" if self.version is not None else ""
         return (
             f"arn:{self.partition}:comprehend:{self.region}:{self.account}:"
-            f"document-classifier/{self.name}{suffix}"
+            f"{self.resource}/{self.name}{suffix}"
         )
 
 
-def validate_arn(value: object, pattern: ArnPattern | str = ArnPattern.REFERENCE) -> str:
-    """Return ``value`` if it is a valid classifier ARN, else raise ``ArnError`` saying why.
+def validate_arn(
+    value: object, pattern: ArnPattern | str = ArnPattern.REFERENCE, resource: str = "document-classifier"
+) -> str:
+    """Return ``value`` if it is a valid ARN of a ``resource`` (a classifier by default), else raise
+    ``ArnError`` saying why.
 
     The whole string must match (the pattern is anchored) and be at most 256 characters.
     """
@@ -97,22 +120,23 @@ def validate_arn(value: object, pattern: ArnPattern | str = ArnPattern.REFERENCE
     if len(value) > MAX_ARN_LENGTH:
         raise ArnError(f"is {len(value)} characters long; at most {MAX_ARN_LENGTH} are allowed")
     kind = ArnPattern(pattern)
-    if _COMPILED[kind].fullmatch(value) is None:
+    compiled = _RESOURCES[resource][kind]
+    if compiled.fullmatch(value) is None:
         raise ArnError(
             f"{value!r} does not match the {kind.value} pattern "
-            f"arn:PARTITION:comprehend:REGION:ACCOUNT:document-classifier/NAME[/version/VERSION] "
-            f"({_COMPILED[kind].pattern})"
+            f"arn:PARTITION:comprehend:REGION:ACCOUNT:{resource}/NAME[/version/VERSION] ({compiled.pattern})"
         )
     return value
 
 
 def parse_arn(value: object, pattern: ArnPattern | str = ArnPattern.REFERENCE) -> ClassifierArn:
-    """Split a valid classifier ARN into its parts; raise ``ArnError`` for an invalid one."""
-    text = validate_arn(value, pattern)
-    _, partition, _, region, account, resource = text.split(":", 5)
-    _, _, rest = resource.partition("/")
-    name, sep, version = rest.partition("/version/")
-    return ClassifierArn(partition, region, account, name, version if sep else None)
+    """Split a valid ARN of a resource that trains into its parts; raise ``ArnError`` for an invalid one."""
+    text = value.split(":", 5)[-1] if isinstance(value, str) else ""
+    resource = text.partition("/")[0] if text.partition("/")[0] in _RESOURCES else "document-classifier"
+    valid = validate_arn(value, pattern, resource)
+    _, partition, _, region, account, rest = valid.split(":", 5)
+    name, sep, version = rest.partition("/")[2].partition("/version/")
+    return ClassifierArn(partition, region, account, name, version if sep else None, resource)
 
 
 def validate_name(value: object, what: str = "name") -> str:
@@ -137,12 +161,16 @@ def format_arn(
     version: str | None = None,
     partition: str = "aws",
     pattern: ArnPattern | str = ArnPattern.REFERENCE,
+    resource: str = "document-classifier",
+    name_member: str = "DocumentClassifierName",
 ) -> str:
-    """The ARN of classifier ``name`` (and ``version``), validated before it is returned."""
-    validate_name(name, "DocumentClassifierName")
+    """The ARN of the ``resource`` (a classifier by default) ``name`` (and ``version``), validated before it
+    is returned; ``name_member`` names the name in an error."""
+    validate_name(name, name_member)
     if version is not None:
         validate_name(version, "VersionName")
-    return validate_arn(str(ClassifierArn(partition, region, account, name, version)), pattern)
+    arn = ClassifierArn(partition, region, account, name, version, resource)
+    return validate_arn(str(arn), pattern, resource)
 
 
 # A region as botocore accepts one (``validate_region_name``): 1 to 63 letters, digits and hyphens, not

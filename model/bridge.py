@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -43,23 +44,16 @@ from typing import Any
 from .clock import ManualClock
 from .errors import ServiceError
 from .service import ComprehendService
+from .shapes import OPERATIONS
 from .virtual import virtual_time
 
 __all__ = ["AWS_INSTALL_HINT", "Bridge", "attach"]
 
 AWS_INSTALL_HINT = "the boto3 bridge needs boto3 and botocore: pip install 'stoprace[aws]'"
 _TARGET_PREFIX = "Comprehend_20171127."
-_OPERATIONS = {
-    "CreateDocumentClassifier": "create_document_classifier",
-    "DescribeDocumentClassifier": "describe_document_classifier",
-    "ListDocumentClassifiers": "list_document_classifiers",
-    "StopTrainingDocumentClassifier": "stop_training_document_classifier",
-    "DeleteDocumentClassifier": "delete_document_classifier",
-    "ListDocumentClassifierSummaries": "list_document_classifier_summaries",
-    "TagResource": "tag_resource",
-    "UntagResource": "untag_resource",
-    "ListTagsForResource": "list_tags_for_resource",
-}
+#: Every operation the model answers, by its API name: the method of the service that answers it (the
+#: API name in snake case, as botocore names a client's methods).
+_OPERATIONS = {operation: re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower() for operation in OPERATIONS}
 
 
 def _botocore(module: str) -> Any:
@@ -153,7 +147,7 @@ class Bridge:
         method = _OPERATIONS.get(operation)
         if method is None:
             raise NotImplementedError(
-                f"the model answers the document-classifier operations ({', '.join(_OPERATIONS)}), "
+                f"the model answers the operations of the resources that train ({', '.join(_OPERATIONS)}), "
                 f"not {operation}"
             )
         try:

@@ -1,15 +1,18 @@
-"""The read and tagging operations of :class:`~stoprace.model.ComprehendService`: describe, the two lists, and
-the tags (``TagResource``, ``UntagResource``, ``ListTagsForResource``), with botocore's limits and
-errors. A mixin: the service supplies the records, the lock and the call machinery."""
+"""The read and tagging operations of :class:`~stoprace.model.ComprehendService`: describe, the two lists
+(for each kind of resource that trains), and the tags (``TagResource``, ``UntagResource``,
+``ListTagsForResource``, on either kind), with botocore's limits and errors. A mixin: the service supplies
+the records, the lock and the call machinery."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from .errors import ResourceNotFoundException, TooManyTagKeysException, TooManyTagsException
 from .job import TrainingJob
+from .kinds import CLASSIFIER, RECOGNIZER, ResourceKind
 from .listing import DEFAULT_MAX_RESULTS, PageTokens, filter_digest, matches, parse_filter
 from .requests import MAX_TAGS, check_tags, invalid
 from .responses import properties
@@ -21,8 +24,8 @@ _SUMMARIES = "summaries"
 
 @dataclass(slots=True)
 class Record:
-    """One classifier: its job, the create request (without the token), its tags and what its training
-    reported."""
+    """One classifier or recognizer (``kind``): its job, the create request (without the token), its
+    tags and what its training reported."""
 
     arn: str
     seq: int
@@ -30,9 +33,10 @@ class Record:
     request: dict[str, Any]
     tags: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, Any] | None = None
+    kind: ResourceKind = CLASSIFIER
 
     def properties(self) -> dict[str, Any]:
-        return properties(self.arn, self.job, self.request, self.metadata)
+        return properties(self.arn, self.job, self.request, self.metadata, self.kind)
 
 
 class Catalog:
@@ -45,17 +49,29 @@ class Catalog:
 
     def describe_document_classifier(self, **params: Any) -> dict[str, Any]:
         """``DescribeDocumentClassifier``: ``{"DocumentClassifierProperties": {...}}``."""
-        return self._call("DescribeDocumentClassifier", params, self._describe)
+        return self._read(CLASSIFIER, "describe", params)
 
     def list_document_classifiers(self, **params: Any) -> dict[str, Any]:
         """``ListDocumentClassifiers``: one page of classifiers in creation order, and a ``NextToken``
         when more remain."""
-        return self._call("ListDocumentClassifiers", params, self._list)
+        return self._read(CLASSIFIER, "list", params)
 
     def list_document_classifier_summaries(self, **params: Any) -> dict[str, Any]:
         """``ListDocumentClassifierSummaries``: per classifier name, in order of its first version:
         the number of versions and the latest version's name, status and creation time."""
-        return self._call("ListDocumentClassifierSummaries", params, self._summaries)
+        return self._read(CLASSIFIER, "summaries", params)
+
+    def describe_entity_recognizer(self, **params: Any) -> dict[str, Any]:
+        """``DescribeEntityRecognizer``: ``{"EntityRecognizerProperties": {...}}``."""
+        return self._read(RECOGNIZER, "describe", params)
+
+    def list_entity_recognizers(self, **params: Any) -> dict[str, Any]:
+        """``ListEntityRecognizers``: as :meth:`list_document_classifiers`, for recognizers."""
+        return self._read(RECOGNIZER, "list", params)
+
+    def list_entity_recognizer_summaries(self, **params: Any) -> dict[str, Any]:
+        """``ListEntityRecognizerSummaries``: as :meth:`list_document_classifier_summaries`."""
+        return self._read(RECOGNIZER, "summaries", params)
 
     def tag_resource(self, **params: Any) -> dict[str, Any]:
         """``TagResource``: add or overwrite tags (at most 50 on a classifier); ``{}``."""
@@ -69,35 +85,45 @@ class Catalog:
         """``ListTagsForResource``: ``{"ResourceArn": ..., "Tags": [...]}``."""
         return self._call("ListTagsForResource", params, self._list_tags)
 
+    def _read(self, kind: ResourceKind, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        handler = {"describe": self._describe, "list": self._list, "summaries": self._summaries}[action]
+        return self._call(kind.operations[action], params, partial(handler, kind))
+
     # -- handlers (called under the service's lock) -----------------------------------------------
 
-    def _describe(self, params: dict[str, Any]) -> dict[str, Any]:
-        record = self._record(params["DocumentClassifierArn"], "DescribeDocumentClassifier")
-        return {"DocumentClassifierProperties": record.properties()}
+    def _describe(self, kind: ResourceKind, params: dict[str, Any]) -> dict[str, Any]:
+        record = self._record(params[kind.arn_member], kind.operations["describe"])
+        return {kind.properties: record.properties()}
 
-    def _list(self, params: dict[str, Any]) -> dict[str, Any]:
-        criterion = parse_filter(params.get("Filter"))
+    def _list(self, kind: ResourceKind, params: dict[str, Any]) -> dict[str, Any]:
+        criterion = parse_filter(params.get("Filter"), kind.name_member)
         max_results = _max_results(params)
-        digest = filter_digest(criterion)
+        digest = _digest(kind, filter_digest(criterion))
         after = self._pages.read(params["NextToken"], digest) if "NextToken" in params else -1
-        matching = [r for r in self._jobs.values() if r.seq > after and matches(r.job, r.request, criterion)]
+        matching = [
+            r
+            for r in self._jobs.values()
+            if r.kind is kind and r.seq > after and matches(r.job, r.request, criterion)
+        ]
         page = matching[:max_results]
-        response: dict[str, Any] = {"DocumentClassifierPropertiesList": [r.properties() for r in page]}
+        response: dict[str, Any] = {kind.properties_list: [r.properties() for r in page]}
         if len(matching) > max_results:
             response["NextToken"] = self._pages.make(page[-1].seq, digest)
         return response
 
-    def _summaries(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _summaries(self, kind: ResourceKind, params: dict[str, Any]) -> dict[str, Any]:
         max_results = _max_results(params)
-        after = self._pages.read(params["NextToken"], _SUMMARIES) if "NextToken" in params else -1
+        digest = _digest(kind, _SUMMARIES)
+        after = self._pages.read(params["NextToken"], digest) if "NextToken" in params else -1
         names: dict[str, list[Record]] = {}
         for record in self._jobs.values():
-            names.setdefault(record.request["DocumentClassifierName"], []).append(record)
+            if record.kind is kind:
+                names.setdefault(record.request[kind.name_member], []).append(record)
         versions = [v for v in names.values() if v[0].seq > after]
         page = versions[:max_results]
-        response: dict[str, Any] = {"DocumentClassifierSummariesList": [_summary(v) for v in page]}
+        response: dict[str, Any] = {kind.summaries_list: [_summary(v) for v in page]}
         if len(versions) > max_results:
-            response["NextToken"] = self._pages.make(page[-1][0].seq, _SUMMARIES)
+            response["NextToken"] = self._pages.make(page[-1][0].seq, digest)
         return response
 
     def _tag(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +134,8 @@ class Catalog:
         merged = {**record.tags, **given}
         if len(merged) > MAX_TAGS:
             raise TooManyTagsException(
-                f"the classifier would have {len(merged)} tags; a resource can have at most {MAX_TAGS}"
+                f"the {record.kind.noun} would have {len(merged)} tags; a resource can have at most "
+                f"{MAX_TAGS}"
             )
         record.tags = merged
         return {}
@@ -141,10 +168,17 @@ def _max_results(params: Mapping[str, Any]) -> int:
     return value
 
 
+def _digest(kind: ResourceKind, listing: str) -> str:
+    """What a page token is bound to: the kind listed and the listing (a filter's digest, or the
+    summaries), so that one kind's token is refused by the other's list."""
+    return f"{kind.name}:{listing}"
+
+
 def _summary(versions: list[Record]) -> dict[str, Any]:
     latest = versions[-1]
+    name = latest.kind.name_member
     summary: dict[str, Any] = {
-        "DocumentClassifierName": latest.request["DocumentClassifierName"],
+        name: latest.request[name],
         "NumberOfVersions": len(versions),
         "LatestVersionCreatedAt": latest.job.submit_time,
     }

@@ -1,4 +1,4 @@
-"""Listing classifiers: the one filter a list call may use, and signed pagination tokens."""
+"""Listing classifiers and recognizers: the one filter a list call may use, and signed pagination tokens."""
 
 from __future__ import annotations
 
@@ -30,20 +30,23 @@ DEFAULT_MAX_RESULTS = 100
 FILTER_KEYS = ("Status", "DocumentClassifierName", "SubmitTimeBefore", "SubmitTimeAfter")
 
 
-def parse_filter(value: Mapping[str, Any] | None) -> tuple[str, Any] | None:
-    """The one criterion of a ``Filter`` that passed validation; ``InvalidFilterException`` for a filter
-    that names more than one, or a time botocore would not send."""
+def parse_filter(
+    value: Mapping[str, Any] | None, name_member: str = "DocumentClassifierName"
+) -> tuple[str, Any] | None:
+    """The one criterion of a ``Filter`` that passed validation (its name member is ``name_member``);
+    ``InvalidFilterException`` for a filter that names more than one, or a time botocore would not send."""
     if value is None:
         return None
-    given = [k for k in FILTER_KEYS if value.get(k) is not None]
+    keys = ("Status", name_member, *FILTER_KEYS[2:])
+    given = [k for k in keys if value.get(k) is not None]
     if len(given) > 1:
         raise InvalidFilterException(
-            f"Filter may use at most one of {', '.join(FILTER_KEYS)}; got {', '.join(given)}"
+            f"Filter may use at most one of {', '.join(keys)}; got {', '.join(given)}"
         )
     if not given:
         return None
     key, raw = given[0], value[given[0]]
-    if key in ("Status", "DocumentClassifierName"):
+    if key in ("Status", name_member):
         return key, raw
     return key, timestamp(raw, key)
 
@@ -54,8 +57,8 @@ def matches(job: TrainingJob, request: Mapping[str, Any], criterion: tuple[str, 
     key, value = criterion
     if key == "Status":
         return job.state == str(value)
-    if key == "DocumentClassifierName":
-        return str(request["DocumentClassifierName"]) == str(value)
+    if key not in FILTER_KEYS[2:]:  # the resource's name
+        return str(request[key]) == str(value)
     submitted: datetime = job.submit_time
     moment: datetime = value
     return submitted < moment if key == "SubmitTimeBefore" else submitted > moment

@@ -1,7 +1,8 @@
 """``ComprehendService``: an in-memory Comprehend account and region, shaped like boto3's client.
 
 Its public methods are named, called and answered exactly like ``boto3.client("comprehend")``'s
-document-classifier operations: AWS-cased keyword arguments in, AWS-shaped dicts out, and errors that
+operations on the resources that train, document classifiers and entity recognizers
+(:mod:`stoprace.model.kinds`): AWS-cased keyword arguments in, AWS-shaped dicts out, and errors that
 carry botocore's ``ClientError.response``. The service has no clock or randomness of its own: time
 comes from an injected clock, and the service's own progress (training starts, completes, fails, a stop
 takes effect, a delete completes) is driven from outside through :meth:`ComprehendService.fire`.
@@ -35,30 +36,27 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from .arn import NEWER_PATTERN, ArnPattern, check_owner, format_arn
+from .arn import ArnPattern, check_owner, newer_pattern
 from .catalog import Catalog, Record
 from .clock import Clock, ManualClock, utc_now
 from .errors import (
     ERRORS,
     VALIDATION_ERRORS,
     HttpStatuses,
-    InvalidTransitionError,
     ModelError,
-    ResourceInUseException,
-    ResourceLimitExceededException,
     ResourceNotFoundException,
     ServiceError,
 )
-from .job import Step, TrainingJob, machine_for
+from .job import Step, machine_for
+from .kinds import KINDS
 from .lifecycle import API_TRIGGERS, EDGES, MAX_MESSAGE, SERVICE_TRIGGERS, TRIGGER_DETAILS, Edge
 from .listing import PageTokens
 from .numbers import is_whole
 from .observers import ApiCall, CallObserver, ChangeObserver, StateChange, subscribe
 from .policy import DEFAULT_POLICY, Policy
-from .requests import check_create, invalid
-from .responses import check_metadata
-from .statuses import ACTIVE, FINISHED, FINISHED_ORDER, Status
+from .statuses import FINISHED, FINISHED_ORDER, Status
 from .validation import describe, violations
+from .writes import Writes
 
 __all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Admission", "ApiCall", "ComprehendService", "StateChange"]
 
@@ -71,15 +69,15 @@ DEFAULT_REGION = "us-east-1"
 Admission = Callable[[str, Mapping[str, Any]], "ServiceError | type[ServiceError] | None"]
 
 
-class ComprehendService(Catalog):
+class ComprehendService(Catalog, Writes):
     """An in-memory Comprehend account and region: a drop-in stand-in for ``boto3.client("comprehend")``
-    for the document-classifier operations.
+    for the document-classifier and entity-recognizer operations.
 
     Args:
         clock: returns the current time as an aware ``datetime``; real UTC time by default. Use
             :class:`~stoprace.model.clock.ManualClock` in tests and notebooks.
         policy: the answers to the open questions AWS leaves open (``docs/evidence.md``).
-        account_id: the account the classifiers live in (it makes the ARNs).
+        account_id: the account the classifiers and recognizers live in (it makes the ARNs).
         region: their region (it makes the ARNs too).
         partition: ``aws`` or ``aws-<name>``, the ARNs' partition.
         arn_pattern: ``"reference"`` (default; the API reference page's pattern) or ``"newer"``, the ARN
@@ -138,7 +136,7 @@ class ComprehendService(Catalog):
         self.http_statuses = convention
         self.validation_error = validation_error
         newer = self.arn_pattern is ArnPattern.NEWER
-        self._patterns = {"DocumentClassifierArn": NEWER_PATTERN} if newer else {}
+        self._patterns = {k.arn_member: newer_pattern(k.name) for k in KINDS.values()} if newer else {}
         self.admission = admission
         self.max_active_jobs = max_active_jobs
         self.lifecycle = lifecycle
@@ -160,21 +158,6 @@ class ComprehendService(Catalog):
             f"{', policy ' + str(changes) if changes else ''})"
         )
 
-    # -- the API ---------------------------------------------------------------------------------
-
-    def create_document_classifier(self, **params: Any) -> dict[str, Any]:
-        """``CreateDocumentClassifier``: a new job in ``SUBMITTED``; returns its ARN."""
-        return self._call("CreateDocumentClassifier", params, self._create)
-
-    def stop_training_document_classifier(self, **params: Any) -> dict[str, Any]:
-        """``StopTrainingDocumentClassifier``: ``{}``; what the stop does depends on the job's status
-        and the policy."""
-        return self._call("StopTrainingDocumentClassifier", params, self._stop)
-
-    def delete_document_classifier(self, **params: Any) -> dict[str, Any]:
-        """``DeleteDocumentClassifier``: ``{}``; the job goes to ``DELETING`` until ``finish_delete``."""
-        return self._call("DeleteDocumentClassifier", params, self._delete)
-
     # -- the service's own progress, and read-only helpers ----------------------------------------
 
     def fire(self, arn: str, trigger: str, **details: Any) -> Status | None:
@@ -185,8 +168,9 @@ class ComprehendService(Catalog):
         ``finish_training_with_warning`` (``message=`` optional), ``fail_training`` (``message=`` optional),
         ``finish_stop``, ``finish_delete``; a detail given as ``None`` is as if not given, and a message is a
         string of 1 to :data:`~stoprace.model.lifecycle.MAX_MESSAGE` characters. The triggers that end
-        training with a model also take ``metadata=``, the ``ClassifierMetadata`` describe reports (missing
-        members and all of it default to :data:`stoprace.model.responses.DEFAULT_METADATA`). Returns the
+        training with a model also take ``metadata=``, the metadata describe reports (a classifier's
+        ``ClassifierMetadata``, a recognizer's ``RecognizerMetadata``; what is missing is the kind's
+        default, :meth:`~stoprace.model.kinds.ResourceKind.metadata`). Returns the
         job's new status, or ``None`` once its delete has completed. Raises ``InvalidTransitionError``
         where the lifecycle has no such edge (nothing changes) and ``ResourceNotFoundException`` for an
         unknown job.
@@ -209,9 +193,10 @@ class ComprehendService(Catalog):
         if message is not None and (not isinstance(message, str) or not 1 <= len(message) <= MAX_MESSAGE):
             got = f"{len(message):,} characters" if isinstance(message, str) else type(message).__name__
             raise ModelError(f"message must be a string of 1 to {MAX_MESSAGE} characters, got {got}")
-        metadata = check_metadata(details["metadata"]) if "metadata" in details else None
         with self._lock:
             record = self._record(arn, "fire")
+            given = details.get("metadata")
+            metadata = None if given is None else record.kind.metadata(record.request, given)
             try:
                 self._fire(record, trigger, {k: v for k, v in details.items() if k != "metadata"})
                 if metadata is not None:
@@ -294,7 +279,7 @@ class ComprehendService(Catalog):
             twin.clock = clock
             twin._lock = threading.RLock()
             twin._jobs = {
-                arn: Record(r.arn, r.seq, r.job.copy(), r.request, dict(r.tags), r.metadata)
+                arn: Record(r.arn, r.seq, r.job.copy(), r.request, dict(r.tags), r.metadata, r.kind)
                 for arn, r in self._jobs.items()
             }
             twin._tokens = dict(self._tokens)
@@ -384,65 +369,6 @@ class ComprehendService(Catalog):
         for token, (_, arn) in list(self._tokens.items()):
             if arn == record.arn:
                 del self._tokens[token]
-
-    # -- create ----------------------------------------------------------------------------------
-
-    def _create(self, params: dict[str, Any]) -> dict[str, Any]:
-        name, version = check_create(params)
-        token = params.get("ClientRequestToken")
-        request = {k: copy.deepcopy(v) for k, v in params.items() if k != "ClientRequestToken"}
-        if token is not None and self.policy.repeated_token == "idempotent" and token in self._tokens:
-            earlier, arn = self._tokens[token]
-            if earlier == request:
-                return {"DocumentClassifierArn": arn}
-            raise invalid(
-                f"ClientRequestToken {token!r} was already used with different parameters; "
-                "use a new token for a different request"
-            )
-        arn = format_arn(
-            region=self.region,
-            account=self.account_id,
-            name=name,
-            version=version,
-            partition=self.partition,
-            pattern=self.arn_pattern,
-        )
-        if arn in self._jobs:
-            what = f"{name!r} version {version!r}" if version is not None else f"{name!r}"
-            raise ResourceInUseException(f"A classifier named {what} already exists: {arn}")
-        if self.max_active_jobs is not None:
-            active = sum(1 for r in self._jobs.values() if r.job.state in ACTIVE)
-            if active >= self.max_active_jobs:
-                raise ResourceLimitExceededException(
-                    f"{active} classifiers are training; the account's quota is {self.max_active_jobs}"
-                )
-        job = TrainingJob(self.policy, at=self._now(), edges=self.lifecycle)
-        tags = {t["Key"]: t.get("Value", "") for t in request.get("Tags", [])}
-        self._jobs[arn] = Record(arn=arn, seq=self._next_seq, job=job, request=request, tags=tags)
-        self._next_seq += 1
-        if token is not None and self.policy.repeated_token == "idempotent":
-            self._tokens[token] = (request, arn)
-        return {"DocumentClassifierArn": arn}
-
-    # -- stop and delete -------------------------------------------------------------------------
-
-    def _stop(self, params: dict[str, Any]) -> dict[str, Any]:
-        self._api_trigger(params, "stop", self.policy.stop_rejection_error, "StopTrainingDocumentClassifier")
-        return {}
-
-    def _delete(self, params: dict[str, Any]) -> dict[str, Any]:
-        self._api_trigger(params, "delete", self.policy.delete_rejection_error, "DeleteDocumentClassifier")
-        return {}
-
-    def _api_trigger(self, params: Mapping[str, Any], trigger: str, error_code: str, operation: str) -> None:
-        record = self._record(params["DocumentClassifierArn"], operation)
-        try:
-            self._step = self._fire(record, trigger, {})
-        except InvalidTransitionError as err:
-            raise ERRORS[error_code](
-                f"Classifier {record.arn} is {err.state}; {operation} is accepted only in "
-                f"{', '.join(err.allowed_from)} under this service's policy",
-            ) from None
 
 
 def _given(params: Mapping[str, Any]) -> dict[str, Any]:

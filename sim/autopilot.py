@@ -25,6 +25,7 @@ import numpy as np
 from stoprace.model import ComprehendService, ManualClock
 from stoprace.model.bridge import Bridge
 from stoprace.model.bridge import attach as attach_bridge
+from stoprace.model.kinds import KINDS
 from stoprace.model.observers import ApiCall, StateChange
 
 from .draws import END, EVENTS
@@ -35,6 +36,8 @@ __all__ = ["Autopilot", "attach"]
 
 # Ranks of the events at one instant (the tie rule of stoprace.sim.draws), and of a delete's completion.
 _RANK = {event: rank for rank, event in enumerate(EVENTS)}
+#: The create operation of each kind of resource that trains, and its kind.
+_CREATES = {kind.operations["create"]: kind for kind in KINDS.values()}
 _DELETE = len(EVENTS)
 
 
@@ -72,8 +75,9 @@ class Autopilot:
         }
 
     def _called(self, call: ApiCall) -> None:
-        if call.error is None and call.operation == "CreateDocumentClassifier" and call.response:
-            self.created(call.response["DocumentClassifierArn"])
+        kind = _CREATES.get(call.operation)
+        if call.error is None and kind is not None and call.response:
+            self.created(call.response[kind.arn_member])
 
     def _changed(self, change: StateChange) -> None:
         if change.trigger == "stop":
@@ -101,7 +105,7 @@ class Autopilot:
         self._at(self.clock.elapsed + latency, _RANK["finish_stop"], arn, "finish_stop")
 
     def deleted(self, arn: str) -> None:
-        """A delete completes at once (the next call no longer finds the classifier)."""
+        """A delete completes at once (the next call no longer finds the resource)."""
         self._at(self.clock.elapsed, _DELETE, arn, "finish_delete")
 
     def catch_up(self) -> None:

@@ -1,0 +1,209 @@
+"""Entity recognizers, the second resource that trains: the same lifecycle and race as a classifier, with
+their own operations, inputs and metadata, through the model and through boto3 under ``mock_comprehend``."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from helpers import ROLE
+
+from stoprace.model import ComprehendService, ManualClock
+from stoprace.model.errors import InvalidRequestException, ResourceNotFoundException, ValidationException
+from stoprace.model.kinds import CLASSIFIER, KINDS, RECOGNIZER, kind_of_arn
+from stoprace.sim.scenario import RaceScenario
+
+INPUT = {
+    "EntityTypes": [{"Type": "DEVICE"}, {"Type": "BUSINESS"}],
+    "Documents": {"S3Uri": "s3://training-data/raw.csv"},
+    "EntityList": {"S3Uri": "s3://training-data/entities.csv"},
+}
+SCENARIO = RaceScenario(
+    queue_delay="fixed:230",
+    training_duration="fixed:600",
+    finalization="fixed:70",
+    stop_latency="fixed:120",
+    p_warning=0.0,
+    p_failure=0.0,
+)
+FINAL = ("TRAINED", "TRAINED_WITH_WARNING", "STOPPED", "IN_ERROR")
+
+
+def create(service: ComprehendService, name: str = "devices", **overrides: object) -> str:
+    request = {
+        "RecognizerName": name,
+        "DataAccessRoleArn": ROLE,
+        "InputDataConfig": INPUT,
+        "LanguageCode": "en",
+    }
+    arn: str = service.create_entity_recognizer(**{**request, **overrides})["EntityRecognizerArn"]
+    return arn
+
+
+def test_a_recognizer_runs_the_classifiers_lifecycle_with_its_own_members():
+    service = ComprehendService(clock=ManualClock())
+    arn = create(service)
+    assert arn == "arn:aws:comprehend:us-east-1:123456789012:entity-recognizer/devices"
+    assert kind_of_arn(arn) is RECOGNIZER
+    for trigger in ("start_training", "begin_billing"):
+        service.fire(arn, trigger)
+    props = service.describe_entity_recognizer(EntityRecognizerArn=arn)["EntityRecognizerProperties"]
+    assert list(props) == [
+        "EntityRecognizerArn",
+        "LanguageCode",
+        "Status",
+        "SubmitTime",
+        "TrainingStartTime",
+        "InputDataConfig",
+        "DataAccessRoleArn",
+    ]
+    # what the service fills in, where the recorded outputs show it
+    assert props["InputDataConfig"] == {
+        "DataFormat": "COMPREHEND_CSV",
+        **INPUT,
+        "Documents": {"S3Uri": "s3://training-data/raw.csv", "InputFormat": "ONE_DOC_PER_LINE"},
+    }
+    assert "RecognizerMetadata" not in props  # no model yet
+    assert service.stop_training_entity_recognizer(EntityRecognizerArn=arn) == {}
+    service.fire(arn, "end_billing")
+    service.fire(arn, "finish_training")  # the race lost: trained after the stop
+    props = service.describe_entity_recognizer(EntityRecognizerArn=arn)["EntityRecognizerProperties"]
+    assert props["Status"] == "TRAINED"
+    metadata = props["RecognizerMetadata"]
+    assert [t["Type"] for t in metadata["EntityTypes"]] == ["DEVICE", "BUSINESS"]  # the types it was given
+    assert metadata["EvaluationMetrics"]["Recall"] == 100.0  # in percent, as AWS reports a recognizer's
+
+
+def test_the_two_kinds_share_an_account_and_keep_their_own_lists():
+    service = ComprehendService(clock=ManualClock())
+    recognizer = create(service, "people")
+    classifier = service.create_document_classifier(
+        DocumentClassifierName="people",
+        DataAccessRoleArn=ROLE,
+        InputDataConfig={"S3Uri": "s3://training-data/tickets.csv"},
+        LanguageCode="en",
+    )["DocumentClassifierArn"]
+    assert (
+        service.list_entity_recognizers()["EntityRecognizerPropertiesList"][0]["EntityRecognizerArn"]
+        == recognizer
+    )
+    assert [
+        p["DocumentClassifierArn"]
+        for p in service.list_document_classifiers()["DocumentClassifierPropertiesList"]
+    ] == [classifier]
+    summaries = service.list_entity_recognizer_summaries()["EntityRecognizerSummariesList"]
+    assert summaries == [
+        {
+            "RecognizerName": "people",
+            "NumberOfVersions": 1,
+            "LatestVersionCreatedAt": summaries[0]["LatestVersionCreatedAt"],
+            "LatestVersionStatus": "SUBMITTED",
+        }
+    ]
+    only = service.list_entity_recognizers(Filter={"RecognizerName": "people"})[
+        "EntityRecognizerPropertiesList"
+    ]
+    assert len(only) == 1
+    # one kind's page token is refused by the other kind's list
+    for _ in range(2):
+        create(service, f"more-{_}")
+    token = service.list_entity_recognizers(MaxResults=1)["NextToken"]
+    with pytest.raises(InvalidRequestException, match="NextToken"):
+        service.list_document_classifiers(NextToken=token)
+    # the classifier's operations do not reach a recognizer, and tags reach both
+    with pytest.raises(ValidationException, match="documentClassifierArn"):
+        service.describe_document_classifier(DocumentClassifierArn=recognizer)
+    service.tag_resource(ResourceArn=recognizer, Tags=[{"Key": "team", "Value": "nlp"}])
+    assert service.list_tags_for_resource(ResourceArn=recognizer)["Tags"] == [{"Key": "team", "Value": "nlp"}]
+    with pytest.raises(ResourceNotFoundException):
+        service.stop_training_entity_recognizer(EntityRecognizerArn=recognizer + "-gone")
+
+
+@pytest.mark.parametrize(
+    ("config", "says"),
+    [
+        (
+            {"EntityTypes": [{"Type": "A"}], "Documents": {"S3Uri": "s3://bucket/d"}},
+            "Annotations or an EntityList",
+        ),
+        (
+            {**INPUT, "Annotations": {"S3Uri": "s3://bucket/a"}},
+            "Annotations or an EntityList \\(one of them\\).*got Annotations, EntityList",
+        ),
+        ({"EntityTypes": [{"Type": "A"}], "EntityList": {"S3Uri": "s3://bucket/e"}}, "Documents is required"),
+        ({**INPUT, "EntityTypes": [{"Type": "A"}, {"Type": "A"}]}, "names A more than once"),
+        ({**INPUT, "EntityTypes": [{"Type": f"T{i}"} for i in range(26)]}, "at most 25"),
+        (
+            {"EntityTypes": [{"Type": "A"}], "DataFormat": "AUGMENTED_MANIFEST"},
+            "AugmentedManifests is required",
+        ),
+    ],
+)
+def test_a_recognizers_input_is_checked_as_the_service_does_and_nothing_is_made(config, says):
+    service = ComprehendService(clock=ManualClock())
+    with pytest.raises(InvalidRequestException, match=says):
+        create(service, InputDataConfig=config)
+    assert service.arns() == []
+
+
+def test_every_kind_names_its_operations_and_members_as_botocores_model_does():
+    botocore = pytest.importorskip("botocore.session")
+    model = botocore.get_session().get_service_model("comprehend")
+    for kind in KINDS.values():
+        assert list(model.shape_for(kind.properties).members) == list(kind.order)
+        for operation in kind.operations.values():
+            model.operation_model(operation)  # exists
+        describe = model.operation_model(kind.operations["describe"])
+        assert list(describe.output_shape.members) == [kind.properties]
+        listing = model.operation_model(kind.operations["list"]).output_shape
+        assert kind.properties_list in listing.members
+        assert kind.summaries_list in model.operation_model(kind.operations["summaries"]).output_shape.members
+        metadata = model.shape_for(kind.properties).members[kind.metadata_member]
+        assert list(metadata.members) == list(kind.metadata_keys)
+    assert CLASSIFIER.metric_range == (0.0, 1.0)
+    assert RECOGNIZER.metric_range == (0.0, 100.0)
+
+
+boto3 = pytest.importorskip("boto3", reason="the entry point needs the aws extra")
+
+
+def recognizer_pipeline(stop_after: float | None) -> tuple[str, list[str], dict]:
+    """Code under test, as a user writes it: its own client; train, stop at a deadline, poll to the end."""
+    client = boto3.client("comprehend", region_name="eu-west-1")
+    arn = client.create_entity_recognizer(
+        RecognizerName="devices", DataAccessRoleArn=ROLE, InputDataConfig=INPUT, LanguageCode="en"
+    )["EntityRecognizerArn"]
+    started, seen = time.monotonic(), []
+    while not seen or seen[-1] not in FINAL:
+        props = client.describe_entity_recognizer(EntityRecognizerArn=arn)["EntityRecognizerProperties"]
+        if not seen or seen[-1] != props["Status"]:
+            seen.append(props["Status"])
+            # the metadata is there exactly when the status has a model
+            assert ("RecognizerMetadata" in props) == (props["Status"] in ("TRAINED", "TRAINED_WITH_WARNING"))
+        if (
+            stop_after is not None
+            and time.monotonic() - started >= stop_after
+            and props["Status"] == "TRAINING"
+        ):
+            assert client.stop_training_entity_recognizer(EntityRecognizerArn=arn)["ResponseMetadata"]
+            stop_after = None
+        time.sleep(30)
+    return arn, seen, props
+
+
+def test_through_boto3_a_recognizer_trains_in_virtual_time_and_meets_both_outcomes_of_the_race():
+    from stoprace.sim.mock import mock_comprehend  # noqa: PLC0415
+
+    with mock_comprehend(SCENARIO) as comprehend:
+        _, seen, props = recognizer_pipeline(stop_after=None)
+        assert seen == ["SUBMITTED", "TRAINING", "TRAINED"]
+        assert props["RecognizerMetadata"]["EntityTypes"][0]["Type"] == "DEVICE"
+        assert comprehend.clock.elapsed < 3600  # 15 virtual minutes of training, no real waiting
+    with mock_comprehend(SCENARIO):  # stopped 5 minutes in: the stop takes effect 2 minutes later
+        _, seen, props = recognizer_pipeline(stop_after=300)
+        assert seen == ["SUBMITTED", "TRAINING", "STOP_REQUESTED", "STOPPED"]
+        assert "RecognizerMetadata" not in props
+    with mock_comprehend(SCENARIO):  # stopped a minute before training ends: the race is lost
+        _, seen, props = recognizer_pipeline(stop_after=760)
+        assert seen == ["SUBMITTED", "TRAINING", "STOP_REQUESTED", "TRAINED"]
+        assert props["RecognizerMetadata"]["NumberOfTrainedDocuments"] == 4616
