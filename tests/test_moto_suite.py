@@ -1,9 +1,10 @@
-"""moto's own Comprehend classifier tests, taken from moto's source distribution, pass against the model
-under ``mock_comprehend`` once moto's simplifications are corrected (README: "moto's tests").
+"""moto's own Comprehend tests of the resources that train (document classifiers and entity recognizers),
+taken from moto's source distribution, pass against the model under ``mock_comprehend`` once moto's
+simplifications are corrected (README: "moto's tests").
 
 The test downloads the sdist of the installed moto (cached in ``.cache/``), applies the corrections
 below (each must still match moto's text, so a change upstream is noticed), swaps ``mock_aws`` for
-``mock_comprehend`` and runs the ``*document_classifier*`` tests in a subprocess.
+``mock_comprehend`` and runs the classifier, recognizer and tag tests in a subprocess.
 """
 
 from __future__ import annotations
@@ -74,7 +75,33 @@ CORRECTIONS = [
         'assert "was not found" in err["Message"]',
         "moto's own wording of the error message",
     ),
+    # Entity recognizers: the same simplifications, and a describe of something that is not an ARN.
+    (
+        '    assert props["Status"] == "TRAINED"\n    assert props["InputDataConfig"] == INPUT_DATA_CONFIG\n',
+        '    assert props["Status"] == "SUBMITTED"\n    assert props["InputDataConfig"] == INPUT_DATA_CONFIG\n',
+        "a new recognizer is TRAINED at once: AWS reports SUBMITTED first (evidence: entity-recognizers)",
+    ),
+    (
+        '        "EntityRecognizerProperties"\n    ]\n    assert props["Status"] == "TRAINED"\n',
+        '        "EntityRecognizerProperties"\n    ]\n    assert props["Status"] == "STOP_REQUESTED"\n',
+        "a stop leaves a recognizer TRAINED at once: AWS marks it STOP_REQUESTED until the stop takes "
+        "effect (evidence: stop-when-submitted, entity-recognizers)",
+    ),
+    (
+        "    client.delete_entity_recognizer(EntityRecognizerArn=arn)\n",
+        "    time.sleep(24 * 3600)  # virtual: training ends first\n"
+        "    client.delete_entity_recognizer(EntityRecognizerArn=arn)\n",
+        "delete in any state: AWS deletes only recognizers that have finished (evidence: delete)",
+    ),
+    (
+        'client.describe_entity_recognizer(EntityRecognizerArn="unknown")',
+        'client.describe_entity_recognizer(\n            EntityRecognizerArn="arn:aws:comprehend:eu-west-1:123456789012:entity-recognizer/unknown"\n        )',
+        "an ARN that is not one: AWS answers ValidationException before it looks the resource up "
+        "(evidence: validation-exception); an unknown recognizer's ARN gets ResourceNotFoundException",
+    ),
 ]
+#: moto's tests of the resources that train (its other Comprehend tests are of the detect operations).
+SELECTED = "document_classifier or recognizer or list_tags_for_resource"
 
 
 def moto_tests(cache: Path) -> str:
@@ -136,7 +163,7 @@ def test_motos_classifier_tests_pass_against_the_model(tmp_path):
             "-p",
             "no:cacheprovider",
             "-k",
-            "document_classifier",
+            SELECTED,
             f"--junitxml={report}",
             str(module),
         ],
@@ -155,4 +182,13 @@ def test_motos_classifier_tests_pass_against_the_model(tmp_path):
         "test_delete_document_classifier": [],
         "test_list_document_classifiers": [],
         "test_stop_training_document_classifier": [],
+        "test_list_entity_recognizers": [],
+        "test_create_entity_recognizer": [],
+        "test_create_entity_recognizer_without_version": [],
+        "test_create_entity_recognizer_with_tags": [],
+        "test_describe_entity_recognizer": [],
+        "test_describe_unknown_recognizer": [],
+        "test_stop_training_entity_recognizer": [],
+        "test_list_tags_for_resource": [],
+        "test_delete_entity_recognizer": [],
     }, run.stdout[-3000:]
