@@ -36,13 +36,13 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
-import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 from .clock import ManualClock
 from .errors import ServiceError
+from .kinds import method_name
 from .service import ComprehendService
 from .shapes import OPERATIONS
 from .virtual import virtual_time
@@ -53,7 +53,7 @@ AWS_INSTALL_HINT = "the boto3 bridge needs boto3 and botocore: pip install 'stop
 _TARGET_PREFIX = "Comprehend_20171127."
 #: Every operation the model answers, by its API name: the method of the service that answers it (the
 #: API name in snake case, as botocore names a client's methods).
-_OPERATIONS = {operation: re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower() for operation in OPERATIONS}
+_OPERATIONS = {operation: method_name(operation) for operation in OPERATIONS}
 
 
 def _botocore(module: str) -> Any:

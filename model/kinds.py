@@ -16,6 +16,7 @@ asks which kind it has.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,13 +24,13 @@ from typing import Any
 from .numbers import is_number, is_whole
 from .requests import check_input, check_recognizer_input
 
-__all__ = ["CLASSIFIER", "KINDS", "RECOGNIZER", "ResourceKind", "kind_named", "kind_of_arn"]
+__all__ = ["CLASSIFIER", "KINDS", "RECOGNIZER", "ResourceKind", "kind_named", "kind_of_arn", "method_name"]
 
 #: The actions every training resource has, and the verbs of their operations' names.
 ACTIONS = ("create", "describe", "list", "summaries", "stop", "delete")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ResourceKind:
     """One kind of resource that trains (see the module's documentation).
 
@@ -55,6 +56,15 @@ class ResourceKind:
     metric_range: tuple[float, float]
     default_metadata: Callable[[Mapping[str, Any]], dict[str, Any]]
     inputs: Callable[[Mapping[str, Any]], None]  # what the service refuses in an InputDataConfig
+    example_input: Callable[[str], dict[str, Any]]  # a valid InputDataConfig for training data NAME
+    choices: Mapping[str, tuple[str, ...]]  # optional request members with an enum: their values
+
+    def __repr__(self) -> str:
+        return f"ResourceKind({self.name!r})"
+
+    def method(self, action: str) -> str:
+        """The service's (and boto3's) method for ``action``: ``stop_training_entity_recognizer``."""
+        return method_name(self.operations[action])
 
     @property
     def arn_shape(self) -> str:
@@ -235,6 +245,8 @@ CLASSIFIER = ResourceKind(
     metric_range=(0.0, 1.0),
     default_metadata=lambda _request: copy.deepcopy(dict(_CLASSIFIER_METADATA)),
     inputs=check_input,
+    example_input=lambda name: {"S3Uri": f"s3://training-data/{name}.csv"},
+    choices={"Mode": ("MULTI_CLASS", "MULTI_LABEL")},
 )
 
 RECOGNIZER = ResourceKind(
@@ -285,10 +297,22 @@ RECOGNIZER = ResourceKind(
     metric_range=(0.0, 100.0),
     default_metadata=_recognizer_metadata,
     inputs=check_recognizer_input,
+    example_input=lambda name: {
+        "EntityTypes": [{"Type": "DEVICE"}, {"Type": "ENGINEER"}],
+        "Documents": {"S3Uri": f"s3://training-data/{name}/documents.txt"},
+        "EntityList": {"S3Uri": f"s3://training-data/{name}/entities.csv"},
+    },
+    choices={},
 )
 
 #: Every kind by the name in its ARN.
 KINDS: dict[str, ResourceKind] = {kind.name: kind for kind in (CLASSIFIER, RECOGNIZER)}
+
+
+def method_name(operation: str) -> str:
+    """An API operation's method name, as botocore makes it: ``CreateEntityRecognizer`` ->
+    ``create_entity_recognizer``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
 
 
 def kind_named(name: str) -> ResourceKind:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 try:
@@ -51,8 +52,10 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
 from .arn import MAX_NAME_LENGTH
 from .clock import EPOCH, ManualClock
 from .errors import InvalidTransitionError, ServiceError
+from .kinds import CLASSIFIER, KINDS, ResourceKind, kind_of_arn
 from .lifecycle import EDGES, SERVICE_TRIGGERS, STOP_REQUEST_STEP, race_lost
 from .policy import Policy
+from .requests import CLASSIFIER_LANGUAGES
 from .service import ComprehendService
 from .statuses import Status
 
@@ -82,9 +85,17 @@ def names(max_size: int = MAX_NAME_LENGTH) -> st.SearchStrategy[str]:
     ).map(lambda t: (t[0] + t[1]).rstrip("-") if len(t[1]) == max_size - 1 else (t[0] + t[1] + t[2]))
 
 
-def _arn(partition: str, region: str, account: str, name: str, version: str | None) -> str:
+def _arn(
+    partition: str,
+    region: str,
+    account: str,
+    name: str,
+    version: str | None,
+    *,
+    kind: ResourceKind = CLASSIFIER,
+) -> str:
     suffix = f"/version/{version}" if version is not None else ""
-    return f"arn:{partition}:comprehend:{region}:{account}:document-classifier/{name}{suffix}"
+    return f"arn:{partition}:comprehend:{region}:{account}:{kind.name}/{name}{suffix}"
 
 
 @st.composite
@@ -94,8 +105,10 @@ def valid_arns(
     region: str | None = None,
     account: str | None = None,
     versions: bool | None = None,
+    kind: ResourceKind = CLASSIFIER,
 ) -> str:
-    """Valid classifier ARNs (the API reference's pattern, at most 256 characters), in every partition.
+    """Valid ARNs of ``kind`` (a classifier by default; the API reference's pattern, at most 256
+    characters), in every partition.
 
     ``region`` and ``account`` fix those parts; ``versions`` True or False forces or forbids
     ``/version/``.
@@ -106,19 +119,21 @@ def valid_arns(
     with_version = draw(st.booleans()) if versions is None else versions
     name = draw(names(max_size=40))
     version = draw(names(max_size=40)) if with_version else None
-    return _arn(partition, region, account, name, version)
+    return _arn(partition, region, account, name, version, kind=kind)
 
 
-def invalid_arns() -> st.SearchStrategy[Any]:
-    """Values the service must refuse as a classifier ARN, each for a known reason."""
-    good = valid_arns(versions=False)
-    prefix = "arn:aws:comprehend:us-east-1:123456789012:document-classifier/"
+def invalid_arns(kind: ResourceKind = CLASSIFIER) -> st.SearchStrategy[Any]:
+    """Values the service must refuse as an ARN of ``kind`` (a classifier by default), each for a known
+    reason."""
+    good = valid_arns(versions=False, kind=kind)
+    prefix = f"arn:aws:comprehend:us-east-1:123456789012:{kind.name}/"
+    other = next(k for k in KINDS.values() if k is not kind)
     return st.one_of(
         st.integers(257 - len(prefix), 320 - len(prefix)).map(lambda n: prefix + "a" * n),  # too long
         good.map(lambda a: a.replace(":comprehend:", ":sagemaker:")),  # wrong service
-        good.map(lambda a: a.replace("document-classifier/", "entity-recognizer/")),  # wrong resource
+        good.map(lambda a: a.replace(f"{kind.name}/", f"{other.name}/")),  # the other kind's
         st.sampled_from(["12345678901", "1234567890123", "12345678901a"]).map(
-            lambda acct: f"arn:aws:comprehend:us-east-1:{acct}:document-classifier/news"
+            lambda acct: f"arn:aws:comprehend:us-east-1:{acct}:{kind.name}/news"
         ),  # 11 or 13 digits, a letter
         good.map(lambda a: a + "_x"),  # underscore
         good.map(lambda a: a + "-"),  # trailing hyphen
@@ -140,66 +155,74 @@ def create_requests(
     names_: st.SearchStrategy[str] | None = None,
     versions: st.SearchStrategy[str | None] | None = None,
     tokens: st.SearchStrategy[str | None] | None = None,
+    kind: ResourceKind = CLASSIFIER,
 ) -> st.SearchStrategy[dict[str, Any]]:
-    """Valid ``CreateDocumentClassifier`` requests (keyword arguments)."""
+    """Valid create requests of ``kind`` (keyword arguments of ``CreateDocumentClassifier`` by default,
+    or of ``CreateEntityRecognizer``)."""
     names_ = names_ if names_ is not None else names()
     versions = versions if versions is not None else st.none() | names(max_size=20)
     if tokens is None:
         tokens = st.none() | st.text(_ALNUM + "-", min_size=1, max_size=64)
+    choices = st.fixed_dictionaries({}, optional={k: st.sampled_from(v) for k, v in kind.choices.items()})
 
     def build(parts: tuple[Any, ...]) -> dict[str, Any]:
-        name, version, token, language, mode, tags = parts
+        name, version, token, language, chosen, tags = parts
         request: dict[str, Any] = {
-            "DocumentClassifierName": name,
+            kind.name_member: name,
             "DataAccessRoleArn": "arn:aws:iam::123456789012:role/comprehend",
-            "InputDataConfig": {"S3Uri": f"s3://training-data/{name}.csv"},
+            "InputDataConfig": kind.example_input(name),
             "LanguageCode": language,
         }
-        for key, value in (("VersionName", version), ("ClientRequestToken", token), ("Mode", mode)):
+        for key, value in (("VersionName", version), ("ClientRequestToken", token)):
             if value is not None:
                 request[key] = value
+        request.update(chosen)
         if tags:
             request["Tags"] = [{"Key": f"k{i}", "Value": "v"} for i in range(tags)]
         return request
 
     return st.tuples(
-        names_,
-        versions,
-        tokens,
-        st.sampled_from(["en", "es", "fr", "de", "it", "pt"]),
-        st.none() | st.sampled_from(["MULTI_CLASS", "MULTI_LABEL"]),
-        st.integers(0, 3),
+        names_, versions, tokens, st.sampled_from(CLASSIFIER_LANGUAGES), choices, st.integers(0, 3)
     ).map(build)
 
 
-def invalid_create_requests() -> st.SearchStrategy[dict[str, Any]]:
-    """Requests that break exactly one rule of ``CreateDocumentClassifier``."""
+def invalid_create_requests(kind: ResourceKind = CLASSIFIER) -> st.SearchStrategy[dict[str, Any]]:
+    """Requests that break exactly one rule of ``kind``'s create (a classifier's by default)."""
+    name = kind.name_member
     breakages: list[Callable[[dict[str, Any]], dict[str, Any]]] = [
-        lambda r: {k: v for k, v in r.items() if k != "DocumentClassifierName"},
+        lambda r: {k: v for k, v in r.items() if k != name},
         lambda r: {k: v for k, v in r.items() if k != "LanguageCode"},
-        lambda r: {**r, "DocumentClassifierName": "bad_name"},
-        lambda r: {**r, "DocumentClassifierName": "a" * (MAX_NAME_LENGTH + 1)},
+        lambda r: {**r, name: "bad_name"},
+        lambda r: {**r, name: "a" * (MAX_NAME_LENGTH + 1)},
         lambda r: {**r, "VersionName": "-v"},
         lambda r: {**r, "LanguageCode": "xx"},
         lambda r: {**r, "LanguageCode": "ja"},
-        lambda r: {**r, "Mode": "BINARY"},
         lambda r: {**r, "ClientRequestToken": "has space"},
         lambda r: {**r, "Tags": [{"Key": f"k{i}"} for i in range(51)]},
         lambda r: {**r, "InputDataConfig": {}},
         lambda r: {**r, "DataAccessRoleArn": "role"},
         lambda r: {**r, "Unknown": 1},
     ]
-    return st.tuples(create_requests(), st.sampled_from(breakages)).map(lambda t: t[1](t[0]))
+    for member in kind.choices:  # an enum member given a value outside it
+        breakages.append(partial(_with, member, "BINARY"))
+    return st.tuples(create_requests(kind=kind), st.sampled_from(breakages)).map(lambda t: t[1](t[0]))
 
 
-def list_filters(names_: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[dict[str, Any] | None]:
-    """``ListDocumentClassifiers`` filters: none, or one of each kind."""
+def _with(member: str, value: Any, request: dict[str, Any]) -> dict[str, Any]:
+    return {**request, member: value}
+
+
+def list_filters(
+    names_: st.SearchStrategy[str] | None = None, kind: ResourceKind = CLASSIFIER
+) -> st.SearchStrategy[dict[str, Any] | None]:
+    """Filters of ``kind``'s list (``ListDocumentClassifiers`` by default): none, or one of each kind of
+    criterion."""
     names_ = names_ if names_ is not None else names()
     moments = st.integers(0, 30 * 86400).map(lambda s: EPOCH + timedelta(seconds=s))
     return st.one_of(
         st.none(),
         st.sampled_from(list(Status)).map(lambda s: {"Status": s.value}),
-        names_.map(lambda n: {"DocumentClassifierName": n}),
+        names_.map(lambda n: {kind.name_member: n}),
         moments.map(lambda t: {"SubmitTimeBefore": t}),
         moments.map(lambda t: {"SubmitTimeAfter": t}),
     )
@@ -214,15 +237,30 @@ def service_events(max_size: int = 20) -> st.SearchStrategy[list[str]]:
 _NAMES = ("alpha", "beta", "gamma")
 _VERSIONS = (None, "v1")
 _TOKENS = (None, "token-1", "token-2")
+# Each kind's strategies, built once (a strategy built in a rule is built again at every step).
+_BY_KIND: dict[str, dict[str, st.SearchStrategy[Any]]] = {
+    kind.name: {
+        "create": create_requests(
+            st.sampled_from(_NAMES), st.sampled_from(_VERSIONS), st.sampled_from(_TOKENS), kind=kind
+        ),
+        "invalid create": invalid_create_requests(kind),
+        "filter": list_filters(st.sampled_from(_NAMES), kind),
+        "invalid arn": invalid_arns(kind),
+    }
+    for kind in KINDS.values()
+}
 
 
 class ComprehendStateMachine(RuleBasedStateMachine):
     """Drives a :class:`ComprehendService` with every API call and service event.
 
     Attributes for subclasses: ``service`` (use it as your code's Comprehend client), ``clock`` (a
-    :class:`ManualClock`), ``policy``, ``known`` (every ARN created so far), ``last_request`` (the
-    last create's keyword arguments). Class attribute ``fixed_policy``: ``None`` draws a policy from
-    every combination for each run; set a :class:`Policy` to fix it.
+    :class:`ManualClock`), ``policy``, ``known`` (every ARN created so far, of either kind),
+    ``last_request`` (the last create's keyword arguments), ``listed_kind`` (the kind the last
+    :meth:`on_list` was of). Class attributes: ``fixed_policy`` (``None`` draws a policy from every
+    combination for each run; set a :class:`Policy` to fix it) and ``kinds`` (the resources the run
+    creates, classifiers and entity recognizers mixed by default; ``(CLASSIFIER,)`` for classifiers
+    only). :meth:`call` calls a kind's operation by action.
 
     Hooks, called after every step (no-ops here; override to check things):
     ``on_step(action, arn, before=, after=, result=, error=)`` with every known classifier's description
@@ -231,6 +269,8 @@ class ComprehendStateMachine(RuleBasedStateMachine):
     """
 
     fixed_policy: Policy | None = None
+    #: The kinds of resource the run creates and calls (both by default; a user's account can mix them).
+    kinds: tuple[ResourceKind, ...] = tuple(KINDS.values())
     arns = Bundle("arns")
 
     def __init__(self) -> None:
@@ -240,6 +280,7 @@ class ComprehendStateMachine(RuleBasedStateMachine):
         self.service = ComprehendService(clock=self.clock)
         self.known: list[str] = []
         self.last_request: dict[str, Any] | None = None  # the last create's keyword arguments
+        self.listed_kind: ResourceKind = CLASSIFIER  # the kind the last paginated list was of
 
     # -- hooks -------------------------------------------------------------------------------------
 
@@ -264,14 +305,17 @@ class ComprehendStateMachine(RuleBasedStateMachine):
 
     # -- machinery ---------------------------------------------------------------------------------
 
+    def call(self, kind: ResourceKind, action: str, **params: Any) -> Any:
+        """Call ``kind``'s operation for ``action`` (``create``, ``describe``, ``list``, ``stop``...)."""
+        return getattr(self.service, kind.method(action))(**params)
+
     def observe(self) -> dict[str, dict[str, Any] | None]:
-        """Every known ARN's describe output (None where the classifier does not exist)."""
+        """Every known ARN's describe output (None where the resource does not exist)."""
         seen: dict[str, dict[str, Any] | None] = {}
         for arn in self.known:
+            kind = kind_of_arn(arn)
             try:
-                seen[arn] = self.service.describe_document_classifier(DocumentClassifierArn=arn)[
-                    "DocumentClassifierProperties"
-                ]
+                seen[arn] = self.call(kind, "describe", **{kind.arn_member: arn})[kind.properties]
             except ServiceError:
                 seen[arn] = None
         return seen
@@ -284,8 +328,9 @@ class ComprehendStateMachine(RuleBasedStateMachine):
             result, error = None, err.code
         except InvalidTransitionError:
             result, error = None, "refused"
-        if action == "create" and error is None and result["DocumentClassifierArn"] not in self.known:
-            self.known.append(result["DocumentClassifierArn"])
+        created = next(iter(result.values())) if action == "create" and error is None else None
+        if created is not None and created not in self.known:
+            self.known.append(created)
         after = self.observe()
         self._label(action, arn, before, after, error)
         self.on_step(
@@ -326,35 +371,35 @@ class ComprehendStateMachine(RuleBasedStateMachine):
         self.policy = self.fixed_policy if self.fixed_policy is not None else policy
         self.service = self.make_service(self.policy)
 
-    @rule(
-        target=arns,
-        request=create_requests(
-            st.sampled_from(_NAMES), st.sampled_from(_VERSIONS), st.sampled_from(_TOKENS)
-        ),
-    )
-    def create(self, request: dict[str, Any]) -> Any:
+    @rule(target=arns, data=st.data())
+    def create(self, data: st.DataObject) -> Any:
+        kind = data.draw(st.sampled_from(self.kinds), label="kind")
+        request = data.draw(_BY_KIND[kind.name]["create"], label="request")
         version = f"/version/{request['VersionName']}" if "VersionName" in request else ""
         arn = (
-            f"arn:aws:comprehend:{self.service.region}:{self.service.account_id}:document-classifier/"
-            f"{request['DocumentClassifierName']}{version}"
+            f"arn:aws:comprehend:{self.service.region}:{self.service.account_id}:{kind.name}/"
+            f"{request[kind.name_member]}{version}"
         )
         self.last_request = request
-        result, error = self._step("create", arn, lambda: self.service.create_document_classifier(**request))
-        return multiple() if error is not None else result["DocumentClassifierArn"]
+        result, error = self._step("create", arn, lambda: self.call(kind, "create", **request))
+        return multiple() if error is not None else result[kind.arn_member]
 
-    @rule(request=invalid_create_requests())
-    def create_invalid(self, request: dict[str, Any]) -> None:
+    @rule(data=st.data())
+    def create_invalid(self, data: st.DataObject) -> None:
+        kind = data.draw(st.sampled_from(self.kinds), label="kind")
+        request = data.draw(_BY_KIND[kind.name]["invalid create"], label="request")
         self.last_request = request
-        self._step("create", None, lambda: self.service.create_document_classifier(**request))
+        self._step("create", None, lambda: self.call(kind, "create", **request))
 
     @rule(arn=arns)
     def describe(self, arn: str) -> None:
-        self._step(
-            "describe", arn, lambda: self.service.describe_document_classifier(DocumentClassifierArn=arn)
-        )
+        kind = kind_of_arn(arn)
+        self._step("describe", arn, lambda: self.call(kind, "describe", **{kind.arn_member: arn}))
 
-    @rule(filter_=list_filters(st.sampled_from(_NAMES)), page_size=st.integers(1, 4))
-    def list_all(self, filter_: dict[str, Any] | None, page_size: int) -> None:
+    @rule(data=st.data(), page_size=st.integers(1, 4))
+    def list_all(self, data: st.DataObject, page_size: int) -> None:
+        kind = data.draw(st.sampled_from(self.kinds), label="kind")
+        filter_ = data.draw(_BY_KIND[kind.name]["filter"], label="filter")
         pages: list[dict[str, Any]] = []
         params: dict[str, Any] = {"MaxResults": page_size}
         if filter_ is not None:
@@ -362,7 +407,7 @@ class ComprehendStateMachine(RuleBasedStateMachine):
         error = None
         try:
             while True:
-                page = self.service.list_document_classifiers(**params)
+                page = self.call(kind, "list", **params)
                 pages.append(page)
                 if "NextToken" not in page:
                     break
@@ -371,30 +416,28 @@ class ComprehendStateMachine(RuleBasedStateMachine):
             error = err.code
         if len(pages) > 1:
             event("list paginated")
+        self.listed_kind = kind
         self.on_list(filter_, pages, error)
 
-    @rule(token=st.text(min_size=1, max_size=40))
-    def list_with_a_forged_token(self, token: str) -> None:
-        self._step("list", None, lambda: self.service.list_document_classifiers(NextToken=token))
+    @rule(kind=st.sampled_from(tuple(KINDS.values())), token=st.text(min_size=1, max_size=40))
+    def list_with_a_forged_token(self, kind: ResourceKind, token: str) -> None:
+        self._step("list", None, lambda: self.call(kind, "list", NextToken=token))
 
     @rule(arn=arns)
     def stop(self, arn: str) -> None:
-        self._step(
-            "stop", arn, lambda: self.service.stop_training_document_classifier(DocumentClassifierArn=arn)
-        )
+        kind = kind_of_arn(arn)
+        self._step("stop", arn, lambda: self.call(kind, "stop", **{kind.arn_member: arn}))
 
     @rule(arn=arns)
     def delete(self, arn: str) -> None:
-        self._step("delete", arn, lambda: self.service.delete_document_classifier(DocumentClassifierArn=arn))
+        kind = kind_of_arn(arn)
+        self._step("delete", arn, lambda: self.call(kind, "delete", **{kind.arn_member: arn}))
 
-    @rule(action=st.sampled_from(["stop", "delete", "describe"]), arn=invalid_arns())
-    def call_with_an_invalid_arn(self, action: str, arn: Any) -> None:
-        method = {
-            "stop": self.service.stop_training_document_classifier,
-            "delete": self.service.delete_document_classifier,
-            "describe": self.service.describe_document_classifier,
-        }[action]
-        self._step(action, arn, lambda: method(DocumentClassifierArn=arn))
+    @rule(action=st.sampled_from(["stop", "delete", "describe"]), data=st.data())
+    def call_with_an_invalid_arn(self, action: str, data: st.DataObject) -> None:
+        kind = data.draw(st.sampled_from(self.kinds), label="kind")
+        arn = data.draw(_BY_KIND[kind.name]["invalid arn"], label="arn")
+        self._step(action, arn, lambda: self.call(kind, action, **{kind.arn_member: arn}))
 
     @rule(
         arn=arns,

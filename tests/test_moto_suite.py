@@ -77,8 +77,8 @@ CORRECTIONS = [
     ),
     # Entity recognizers: the same simplifications, and a describe of something that is not an ARN.
     (
-        '    assert props["Status"] == "TRAINED"\n    assert props["InputDataConfig"] == INPUT_DATA_CONFIG\n',
-        '    assert props["Status"] == "SUBMITTED"\n    assert props["InputDataConfig"] == INPUT_DATA_CONFIG\n',
+        '    assert props["Status"] == "TRAINED"\n    assert props["InputDataConfig"] == INPUT_',
+        '    assert props["Status"] == "SUBMITTED"\n    assert props["InputDataConfig"] == INPUT_',
         "a new recognizer is TRAINED at once: AWS reports SUBMITTED first (evidence: entity-recognizers)",
     ),
     (
@@ -95,7 +95,8 @@ CORRECTIONS = [
     ),
     (
         'client.describe_entity_recognizer(EntityRecognizerArn="unknown")',
-        'client.describe_entity_recognizer(\n            EntityRecognizerArn="arn:aws:comprehend:eu-west-1:123456789012:entity-recognizer/unknown"\n        )',
+        "client.describe_entity_recognizer(\n            EntityRecognizerArn="
+        '"arn:aws:comprehend:eu-west-1:123456789012:entity-recognizer/unknown"\n        )',
         "an ARN that is not one: AWS answers ValidationException before it looks the resource up "
         "(evidence: validation-exception); an unknown recognizer's ARN gets ResourceNotFoundException",
     ),

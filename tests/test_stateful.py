@@ -16,6 +16,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from stoprace.model import Policy
 from stoprace.model.invariants import check_properties, check_step
+from stoprace.model.kinds import kind_of_arn
 from stoprace.model.strategies import ComprehendStateMachine
 
 # The policies of a pairwise covering array (every pair of two fields' values meets in one of them) each
@@ -26,18 +27,19 @@ PER_POLICY_STEPS = 30
 
 
 def _matches(props: dict[str, Any], filter_: dict[str, Any] | None) -> bool:
-    """The List reference: a filter keeps classifiers with that status, that name, or submitted
-    strictly before or after that time."""
+    """The List reference: a filter keeps classifiers (or recognizers) with that status, that name, or
+    submitted strictly before or after that time."""
     if not filter_:
         return True
     ((key, value),) = filter_.items()
     if key == "Status":
         return bool(props["Status"] == value)
-    if key == "DocumentClassifierName":
-        return bool(props["DocumentClassifierArn"].split("document-classifier/")[1].split("/")[0] == value)
     if key == "SubmitTimeBefore":
         return bool(props["SubmitTime"] < value)
-    return bool(props["SubmitTime"] > value)
+    if key == "SubmitTimeAfter":
+        return bool(props["SubmitTime"] > value)
+    arn = next(iter(props.values()))  # the resource's own ARN comes first, then its name after the type
+    return bool(arn.split(":", 5)[5].split("/")[1] == value)
 
 
 class DocumentedChecks(ComprehendStateMachine):
@@ -56,8 +58,9 @@ class DocumentedChecks(ComprehendStateMachine):
         return super().observe()
 
     def _list_everything(self):
-        page = self.service.list_document_classifiers(MaxResults=500)
-        return page["DocumentClassifierPropertiesList"]
+        return [
+            p for kind in self.kinds for p in self.call(kind, "list", MaxResults=500)[kind.properties_list]
+        ]
 
     def on_step(self, action, arn, *, before, after, result, error):
         if error is not None:  # a failed call, or a refused service event
@@ -88,7 +91,7 @@ class DocumentedChecks(ComprehendStateMachine):
             assert not findings, f"{action} on {arn}: {findings}"
         token = request.get("ClientRequestToken") if request else None
         if token and error is None:
-            self.tokens.setdefault(token, (result["DocumentClassifierArn"], request))
+            self.tokens.setdefault(token, (next(iter(result.values())), request))
         # A token is remembered as long as the classifier it created exists.
         self.tokens = {t: (a, r) for t, (a, r) in self.tokens.items() if after.get(a) is not None}
 
@@ -102,11 +105,14 @@ class DocumentedChecks(ComprehendStateMachine):
 
     def on_list(self, filter_, pages, error):
         assert error is None, f"list with {filter_} failed: {error}"
-        listed = [
-            p["DocumentClassifierArn"] for page in pages for p in page["DocumentClassifierPropertiesList"]
-        ]
-        assert len(listed) == len(set(listed)), "pagination returned a classifier twice"
-        expected = {a for a, p in self.observe().items() if p is not None and _matches(p, filter_)}
+        kind = self.listed_kind
+        listed = [p[kind.arn_member] for page in pages for p in page[kind.properties_list]]
+        assert len(listed) == len(set(listed)), "pagination returned a resource twice"
+        expected = {
+            a
+            for a, p in self.observe().items()
+            if p is not None and kind_of_arn(a) is kind and _matches(p, filter_)
+        }
         assert set(listed) == expected
         for page in pages[:-1]:
             assert "NextToken" in page

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stoprace.model import ArnError, ComprehendService, ServiceError, Status, validate_arn, validate_name
+from stoprace.model.kinds import KINDS, kind_of_arn
 from stoprace.model.lifecycle import SERVICE_TRIGGERS
 from stoprace.model.strategies import (
     create_requests,
@@ -29,9 +30,15 @@ def test_names_respect_max_size(name):
     assert 1 <= len(name) <= 5
 
 
-@given(valid_arns())
-def test_valid_arns_are_valid(arn):
-    assert validate_arn(arn) == arn
+KIND = pytest.mark.parametrize("kind", list(KINDS.values()), ids=list(KINDS))
+
+
+@KIND
+@given(data=st.data())
+def test_valid_arns_are_valid(kind, data):
+    arn = data.draw(valid_arns(kind=kind))
+    assert validate_arn(arn, resource=kind.name) == arn
+    assert kind_of_arn(arn) is kind
 
 
 @given(valid_arns(region="eu-west-1", account="111122223333", versions=True))
@@ -41,31 +48,38 @@ def test_valid_arns_can_fix_their_parts(arn):
     assert "/version/" in arn
 
 
-@given(invalid_arns())
-def test_invalid_arns_are_invalid(value):
+@KIND
+@given(data=st.data())
+def test_invalid_arns_are_invalid(kind, data):
+    value = data.draw(invalid_arns(kind))
     with pytest.raises(ArnError):
-        validate_arn(value)
+        validate_arn(value, resource=kind.name)
 
 
-@given(create_requests())
-def test_create_requests_are_accepted(request):
+@KIND
+@given(data=st.data())
+def test_create_requests_are_accepted(kind, data):
     service = ComprehendService()
-    arn = service.create_document_classifier(**request)["DocumentClassifierArn"]
+    arn = getattr(service, kind.method("create"))(**data.draw(create_requests(kind=kind)))[kind.arn_member]
     assert service.status(arn) == "SUBMITTED"
+    assert kind_of_arn(arn) is kind
 
 
-@given(invalid_create_requests())
-def test_invalid_create_requests_are_refused_and_change_nothing(request):
+@KIND
+@given(data=st.data())
+def test_invalid_create_requests_are_refused_and_change_nothing(kind, data):
     service = ComprehendService()
     with pytest.raises(ServiceError):
-        service.create_document_classifier(**request)
+        getattr(service, kind.method("create"))(**data.draw(invalid_create_requests(kind)))
     assert service.arns() == []
 
 
-@given(list_filters())
-def test_list_filters_are_accepted(filter_):
+@KIND
+@given(data=st.data())
+def test_list_filters_are_accepted(kind, data):
+    filter_ = data.draw(list_filters(kind=kind))
     service = ComprehendService()
-    service.list_document_classifiers(**({"Filter": filter_} if filter_ is not None else {}))
+    getattr(service, kind.method("list"))(**({"Filter": filter_} if filter_ is not None else {}))
 
 
 @given(service_events())
