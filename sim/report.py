@@ -110,8 +110,10 @@ def race_table(report: dict[str, Any]) -> str:
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     scenario = report["scenario"]
+    kind = f"{scenario['resource']}s, " if "resource" in scenario else ""  # a classifier says nothing
     title = (
-        f"{report['replications']} jobs per stop time, {report['engine']} engine, seed {report['seed']}; "
+        f"{kind}{report['replications']} jobs per stop time, {report['engine']} engine, "
+        f"seed {report['seed']}; "
         f"training {scenario['training_duration']}, stop latency {scenario['stop_latency']}, "
         f"queue {scenario['queue_delay']}, provisioning {scenario['provisioning']}, "
         f"finalization {scenario['finalization']}; warnings {scenario['p_warning']:g}, failures "

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stoprace.model import DEFAULT_POLICY, Policy
+from stoprace.model.kinds import CLASSIFIER, kind_named
 from stoprace.model.lifecycle import FAILURE_MESSAGE, MAX_MESSAGE, WARNING_MESSAGE
 from stoprace.model.numbers import is_number, is_whole
 
@@ -56,11 +57,12 @@ DEFAULT_USD_PER_HOUR = 3.0
 Progress = Callable[[int, int], None]
 
 
-# Distributions are immutable, so one parsed instance serves every scenario as its default.
-DEFAULT_QUEUE_DELAY = parse_distribution("exponential:mean=120")
+# Distributions are immutable, so one parsed instance serves every scenario as its default. A job's course
+# is a classifier's unless a scenario names another resource (its kind's timings, in stoprace.model.kinds).
+DEFAULT_QUEUE_DELAY = parse_distribution(CLASSIFIER.timings["queue_delay"])
 DEFAULT_PROVISIONING = parse_distribution("fixed:0")
-DEFAULT_FINALIZATION = parse_distribution("fixed:65")
-DEFAULT_TRAINING_DURATION = parse_distribution("lognormal:median=3600,sigma=0.35")
+DEFAULT_FINALIZATION = parse_distribution(CLASSIFIER.timings["finalization"])
+DEFAULT_TRAINING_DURATION = parse_distribution(CLASSIFIER.timings["training_duration"])
 DEFAULT_STOP_LATENCY = parse_distribution("exponential:mean=180")
 DEFAULT_FAILURE_POINT = parse_distribution("uniform:low=0,high=1")
 
@@ -88,8 +90,23 @@ class RaceScenario:
     policy: Policy = DEFAULT_POLICY
     replications: int = 100_000
     seed: int = DEFAULT_SEED
+    resource: str = CLASSIFIER.name  # the kind of resource that trains: labels, and for_resource()'s defaults
+
+    @classmethod
+    def for_resource(cls, resource: str, **fields: Any) -> RaceScenario:
+        """A scenario of ``resource`` (``document-classifier`` or ``entity-recognizer``): its kind's
+        timings (:attr:`stoprace.model.kinds.ResourceKind.timings`) where ``fields`` gives none."""
+        try:
+            kind = kind_named(resource)
+        except ValueError as err:
+            raise ValueError(f"resource: {err}") from None
+        return cls(**{**kind.timings, **fields, "resource": resource})
 
     def __post_init__(self) -> None:
+        try:
+            kind_named(self.resource)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"resource: {err}") from None
         check_job_fields(self, (*JOB_DISTRIBUTIONS, "stop_latency"), ("p_warning", "p_failure"))
         for name in ("warning_message", "failure_message"):
             value = getattr(self, name)
@@ -130,6 +147,8 @@ class RaceScenario:
             "policy": self.policy.as_dict(),
             "replications": self.replications,
             "seed": self.seed,
+            # a classifier's results are as they always were; another resource says which it is
+            **({} if self.resource == CLASSIFIER.name else {"resource": self.resource}),
         }
 
 

@@ -113,6 +113,12 @@ SCENARIOS = [
         stop_at=(200.0, 3400.0),
         policy=Policy(race_outcomes="trained_or_stopped", stopped_training_end="at_stop_request"),
     ),
+    # Entity recognizers: their recorded timings (ten minutes of training), stopped while queued, early
+    # and late, and with a stop as slow as the training.
+    RaceScenario.for_resource("entity-recognizer", stop_at=(120.0, 480.0, 900.0)),
+    RaceScenario.for_resource(
+        "entity-recognizer", stop_latency="gamma:shape=2,scale=300", p_failure=0.1, stop_at=(600.0,)
+    ),
 ]
 IDS = [
     "default",
@@ -125,6 +131,8 @@ IDS = [
     "phases",
     "phases-billed",
     "phases-fixed",
+    "recognizer",
+    "recognizer-slow-stop",
 ]
 
 

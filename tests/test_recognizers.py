@@ -3,6 +3,7 @@ their own operations, inputs and metadata, through the model and through boto3 u
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -207,3 +208,36 @@ def test_through_boto3_a_recognizer_trains_in_virtual_time_and_meets_both_outcom
         _, seen, props = recognizer_pipeline(stop_after=760)
         assert seen == ["SUBMITTED", "TRAINING", "STOP_REQUESTED", "TRAINED"]
         assert props["RecognizerMetadata"]["NumberOfTrainedDocuments"] == 4616
+
+
+def test_race_takes_the_resource_with_its_recorded_timings_and_leaves_the_classifiers_output_alone():
+    from helpers import stoprace_command  # noqa: PLC0415
+
+    from stoprace.sim.cli import build_parser  # noqa: PLC0415
+    from stoprace.sim.cli.race import scenario as race_scenario  # noqa: PLC0415
+    from stoprace.sim.scenario import RaceScenario as Race  # noqa: PLC0415
+
+    quick = ("--replications", "500", "--stop-at", "300,600")
+    classifier = json.loads(stoprace_command("race", *quick, "--json").stdout)
+    assert classifier["scenario"] == Race(replications=500, stop_at=(300.0, 600.0)).as_dict()
+    assert "resource" not in classifier["scenario"]  # as before the second kind
+    recognizer = json.loads(
+        stoprace_command("race", "--resource", "entity-recognizer", *quick, "--json").stdout
+    )
+    scenario = recognizer["scenario"]
+    assert scenario["resource"] == "entity-recognizer"
+    assert {k: scenario[k] for k in RECOGNIZER.timings} == dict(RECOGNIZER.timings)
+    table = stoprace_command("race", "--resource", "entity-recognizer", *quick).stdout
+    assert table.startswith("entity-recognizers, 500 jobs per stop time")
+    # each kind's own stop times by default; an option given wins over the kind's timing
+    parse = build_parser().parse_args
+    assert race_scenario(parse(["race"])).stop_at[:2] == (600.0, 1200.0)
+    assert race_scenario(parse(["race", "--resource", "entity-recognizer"])).stop_at[:3] == (
+        60.0,
+        120.0,
+        180.0,
+    )
+    faster = parse(["race", "--resource", "entity-recognizer", "--training-duration", "fixed:300"])
+    assert race_scenario(faster).training_duration.spec == "fixed:300"
+    with pytest.raises(ValueError, match="resource: no resource kind 'model'; kinds: document-classifier"):
+        Race.for_resource("model")

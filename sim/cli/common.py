@@ -154,9 +154,29 @@ def race_scenario(args: argparse.Namespace, **overrides: Any) -> Any:
     if latency is not None:
         settings["stop_latency"] = latency
     try:
-        return RaceScenario(**{**settings, **overrides})
+        return RaceScenario.for_resource(
+            getattr(args, "resource", "document-classifier"), **{**settings, **overrides}
+        )
     except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from None
+
+
+def add_resource_argument(parser: argparse.ArgumentParser) -> None:
+    """``--resource``: which kind of resource the jobs are; its recorded timings are the defaults."""
+    from stoprace.model.kinds import CLASSIFIER, KINDS  # noqa: PLC0415
+
+    others = "; ".join(
+        f"{kind.name}: " + ", ".join(f"{field} {spec}" for field, spec in kind.timings.items())
+        for kind in KINDS.values()
+        if kind is not CLASSIFIER
+    )
+    parser.add_argument(
+        "--resource",
+        choices=tuple(KINDS),
+        default=CLASSIFIER.name,
+        help="the kind of resource that trains (default: %(default)s); the defaults above are a "
+        f"classifier's, another kind's timings replace them ({others})",
+    )
 
 
 def job_settings(args: argparse.Namespace) -> dict[str, Any]:

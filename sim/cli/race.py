@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from stoprace.model.kinds import kind_named
 from stoprace.sim import race, vector
 from stoprace.sim.distributions import FORMS
 from stoprace.sim.report import DEFAULT_USD_PER_HOUR, race_report, race_table, write_outputs
@@ -15,6 +16,7 @@ from .common import (
     TerminalProgress,
     UsageError,
     add_race_arguments,
+    add_resource_argument,
     finite,
     output_dir,
     race_scenario,
@@ -43,10 +45,13 @@ def add(commands: Any) -> None:
         defaults,
         stop_type=stop_times,
         stop_default=_STOP_AT,
-        stop_help="when the stop is sent: 1800,3600 or 30m,1h, or START:END:STEP (10m:2h:10m)",
+        stop_help="when the stop is sent: 1800,3600 or 30m,1h, or START:END:STEP (10m:2h:10m); another "
+        "--resource has its own default",
         replications=defaults.replications,
         replications_help=str(defaults.replications),
     )
+    add_resource_argument(parser)
+    parser.set_defaults(stop_at=None)  # the resource's own stop times, unless given
     parser.add_argument(
         "--engine",
         choices=tuple(ENGINES),
@@ -80,7 +85,8 @@ def add(commands: Any) -> None:
 
 
 def scenario(args: argparse.Namespace) -> RaceScenario:
-    chosen: RaceScenario = race_scenario(args)
+    stops = args.stop_at if args.stop_at is not None else stop_times(kind_named(args.resource).stop_range)
+    chosen: RaceScenario = race_scenario(args, stop_at=stops)
     return chosen
 
 
