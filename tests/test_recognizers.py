@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from helpers import ROLE
@@ -241,3 +242,77 @@ def test_race_takes_the_resource_with_its_recorded_timings_and_leaves_the_classi
     assert race_scenario(faster).training_duration.spec == "fixed:300"
     with pytest.raises(ValueError, match="resource: no resource kind 'model'; kinds: document-classifier"):
         Race.for_resource("model")
+
+
+def _recognizer_history(folder, jobs: int = 60) -> None:
+    """What the AWS CLI and CloudTrail would give for an account's recognizers: a list page and the stop
+    records. A job every 50 minutes, queued ~228 s, trained ~620 s; every other one stopped 8 minutes into
+    training, the stop taking ~2 minutes (so some races are lost)."""
+    import numpy as np  # noqa: PLC0415
+
+    clock = ManualClock()
+    service = ComprehendService(clock=clock)
+    rng = np.random.default_rng(3)
+    records = []
+
+    def at(seconds: float) -> None:
+        clock.set(clock.start + timedelta(seconds=seconds))
+
+    for i in range(jobs):
+        at(i * 3000.0)
+        arn = create(service, f"r{i}")
+        begin = i * 3000.0 + rng.exponential(228)
+        end = begin + rng.lognormal(np.log(620), 0.35)
+        stop = begin + 480 if i % 2 and begin + 480 < end + 70 else None  # only while it is still training
+        effect = stop + rng.exponential(120) if stop is not None else None
+        steps = [
+            (begin, "start_training"),
+            (begin, "begin_billing"),
+            (end, "end_billing"),
+            (end + 70, "finish_training"),
+        ]
+        if stop is not None:
+            steps.append((stop, "stop"))
+            if effect < end:  # the stop wins: the job ends at its effect
+                steps = [*steps[:2], (stop, "stop"), (effect, "finish_stop")]
+        for when, action in sorted(steps, key=lambda step: step[0]):
+            at(when)
+            if action != "stop":
+                service.fire(arn, action)
+                continue
+            service.stop_training_entity_recognizer(EntityRecognizerArn=arn)
+            records.append(
+                {
+                    "eventSource": "comprehend.amazonaws.com",
+                    "eventName": "StopTrainingEntityRecognizer",
+                    "eventTime": (clock.start + timedelta(seconds=int(when))).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "eventID": f"event-{i}",
+                    "requestParameters": {"entityRecognizerArn": arn},
+                }
+            )
+    page = service.list_entity_recognizers(MaxResults=500)
+    (folder / "recognizers.json").write_text(json.dumps(page, default=lambda t: t.isoformat()))
+    (folder / "stops.json").write_text(json.dumps({"Records": records}))
+
+
+def test_fit_reads_a_recognizers_history_and_asks_which_kind_when_it_holds_both(tmp_path):
+    from helpers import ROOT, stoprace_command  # noqa: PLC0415
+
+    _recognizer_history(tmp_path)
+    fitted = stoprace_command("fit", str(tmp_path), "--json")
+    assert fitted.returncode == 0, fitted.stderr
+    report = json.loads(fitted.stdout)
+    assert (report["resource"], report["jobs"], report["stops"]) == ("entity-recognizer", 60, 30)
+    training = report["quantities"]["training_duration"]["chosen"]["median"]
+    assert 500 < training < 760  # the truth is 620 s
+    table = stoprace_command("fit", str(tmp_path)).stdout
+    assert table.startswith("60 entity recognizers, 30 accepted stops")
+    for history in (ROOT / "tests" / "data" / "history").iterdir():  # classifiers beside them
+        (tmp_path / f"classifier-{history.name}").write_bytes(history.read_bytes())
+    both = stoprace_command("fit", str(tmp_path))
+    assert both.returncode == 2
+    assert "holds 4 classifiers, 60 entity recognizers: choose one with --resource" in both.stderr
+    only = json.loads(
+        stoprace_command("fit", str(tmp_path), "--resource", "entity-recognizer", "--json").stdout
+    )
+    assert only["jobs"] == 60

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from stoprace.sim.history.read import HistoryError, read_history
+from stoprace.model.kinds import CLASSIFIER, KINDS
+from stoprace.sim.history.read import History, HistoryError, read_history
 from stoprace.sim.history.report import DEFAULT_STOP_WORKERS, fit_history, fit_table
 from stoprace.sim.scenario import DEFAULT_SEED
 
@@ -60,8 +61,26 @@ def add(commands: Any) -> None:
         help="write scenario.toml (the chosen distributions, for --scenario), fit.json "
         "and a figure per quantity into DIR",
     )
+    parser.add_argument(
+        "--resource",
+        choices=tuple(KINDS),
+        default=None,
+        help="fit the jobs of this kind of resource (default: the one kind the history holds)",
+    )
     parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
     parser.set_defaults(run=run)
+
+
+def _of_one_kind(history: History, resource: str | None) -> History:
+    """The history of ``resource``, or of the one kind it holds; a usage error when it holds several and
+    none is named."""
+    held = history.resources()
+    if resource is None:
+        if len(held) > 1:
+            counts = ", ".join(f"{n} {KINDS[k].noun}s" for k, n in sorted(held.items()))
+            raise UsageError(f"the history holds {counts}: choose one with --resource")
+        resource = next(iter(held), CLASSIFIER.name)
+    return history.of(resource)
 
 
 #: The most bootstrap replicates (each refits every quantity's distribution).
@@ -72,8 +91,9 @@ def run(args: argparse.Namespace) -> int:
     if args.bootstrap > MAX_BOOTSTRAP:
         raise UsageError(f"--bootstrap {args.bootstrap:,}: at most {MAX_BOOTSTRAP:,} replicates")
     try:
+        history = _of_one_kind(read_history(args.files), args.resource)
         report = fit_history(
-            read_history(args.files),
+            history,
             args.bootstrap,
             args.seed,
             progress=TerminalProgress("bootstrap replicates"),
@@ -91,9 +111,10 @@ def run(args: argparse.Namespace) -> int:
         if "stop_handling" in chosen:
             chosen["stop_workers"] = args.stop_workers
         measures = [f"{name}: {quantity['measures']}" for name, quantity in fitted.items()]
+        noun = KINDS[report.get("resource", CLASSIFIER.name)].noun
         comment = "\n".join(
             (
-                f"Fitted by `stoprace fit` from {report['jobs']} classifiers and {report['stops']} stops.",
+                f"Fitted by `stoprace fit` from {report['jobs']} {noun}s and {report['stops']} stops.",
                 "Read by `stoprace race|fleet|audit --scenario FILE`.",
                 *measures,
             )

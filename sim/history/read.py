@@ -41,6 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from stoprace.model.kinds import CLASSIFIER, KINDS, ResourceKind
 from stoprace.model.numbers import is_number
 from stoprace.model.statuses import FINISHED_ORDER, Status
 from stoprace.sim.files import open_regular, parse_json
@@ -49,7 +50,8 @@ __all__ = ["MAX_BYTES", "History", "HistoryError", "Job", "read_history"]
 
 #: The most bytes a history file may hold (after gunzipping).
 MAX_BYTES = 256 * 2**20
-_STOP = "StopTrainingDocumentClassifier"
+#: The stop operations CloudTrail records, and the kind each stops.
+_STOPS = {kind.operations["stop"]: kind for kind in KINDS.values()}
 _SOURCE = "comprehend.amazonaws.com"
 _TIMES = ("SubmitTime", "TrainingStartTime", "TrainingEndTime", "EndTime")
 # How far along its lifecycle a status is: a later record of a job replaces an earlier one.
@@ -75,6 +77,7 @@ class Job:
     training_start: float | None = None
     training_end: float | None = None
     end: float | None = None
+    resource: str = CLASSIFIER.name  # the kind of resource (as in its ARN)
 
 
 @dataclass(slots=True)
@@ -89,6 +92,26 @@ class History:
     files: list[str] = field(default_factory=list)
     has_cloudtrail: bool = False
     events: set[str] = field(default_factory=set)  # CloudTrail eventIDs read (a record in two files)
+    resource: str = CLASSIFIER.name  # the kind its jobs are, once narrowed to one (History.of)
+
+    def resources(self) -> Counter[str]:
+        """How many jobs of each kind of resource (by the name in its ARN) the history holds."""
+        return Counter(job.resource for job in self.jobs.values())
+
+    def of(self, resource: str) -> History:
+        """The history of one kind of resource: its jobs and their stops (the rest as read)."""
+        jobs = {arn: job for arn, job in self.jobs.items() if job.resource == resource}
+        stops = {arn: moment for arn, moment in self.stops.items() if arn in jobs}
+        return History(
+            jobs,
+            stops,
+            self.failed_stops,
+            self.skipped,
+            self.files,
+            self.has_cloudtrail,
+            self.events,
+            resource,
+        )
 
 
 #: The most history files a directory given to :func:`read_history` may hold.
@@ -143,11 +166,15 @@ def _load(path: Path) -> Any:
 
 def _read_file(path: Path, history: History) -> None:
     data = _load(path)
-    if isinstance(data, Mapping) and isinstance(data.get("DocumentClassifierPropertiesList"), list):
-        for i, item in enumerate(data["DocumentClassifierPropertiesList"]):
-            _add_job(_job(item, f"{path}: DocumentClassifierPropertiesList[{i}]"), history)
-    elif isinstance(data, Mapping) and isinstance(data.get("DocumentClassifierProperties"), Mapping):
-        _add_job(_job(data["DocumentClassifierProperties"], f"{path}: DocumentClassifierProperties"), history)
+    listed = next(
+        (k for k in KINDS.values() if isinstance(data, Mapping) and k.properties_list in data), None
+    )
+    described = next((k for k in KINDS.values() if isinstance(data, Mapping) and k.properties in data), None)
+    if listed is not None and isinstance(data[listed.properties_list], list):
+        for i, item in enumerate(data[listed.properties_list]):
+            _add_job(_job(item, f"{path}: {listed.properties_list}[{i}]", listed), history)
+    elif described is not None and isinstance(data[described.properties], Mapping):
+        _add_job(_job(data[described.properties], f"{path}: {described.properties}", described), history)
     elif isinstance(data, Mapping) and isinstance(data.get("Events"), list):
         history.has_cloudtrail = True
         for i, event in enumerate(data["Events"]):
@@ -168,17 +195,18 @@ def _read_file(path: Path, history: History) -> None:
     else:
         raise HistoryError(
             f"{path}: not a history file: expected the JSON of `aws comprehend list-document-classifiers` "
-            "(DocumentClassifierPropertiesList) or describe-document-classifier, of `aws cloudtrail "
-            "lookup-events` (Events) or a CloudTrail log file (Records)"
+            "(DocumentClassifierPropertiesList), list-entity-recognizers (EntityRecognizerPropertiesList) or "
+            "a describe of either, of `aws cloudtrail lookup-events` (Events) or a CloudTrail log file "
+            "(Records)"
         )
 
 
-def _job(item: Any, where: str) -> Job:
+def _job(item: Any, where: str, kind: ResourceKind = CLASSIFIER) -> Job:
     if not isinstance(item, Mapping):
-        raise HistoryError(f"{where}: a classifier's properties are an object, not {type(item).__name__}")
-    arn, status = item.get("DocumentClassifierArn"), item.get("Status")
+        raise HistoryError(f"{where}: a {kind.noun}'s properties are an object, not {type(item).__name__}")
+    arn, status = item.get(kind.arn_member), item.get("Status")
     if not isinstance(arn, str) or not isinstance(status, str) or status not in _PROGRESS:
-        raise HistoryError(f"{where}: needs DocumentClassifierArn and a Status of {', '.join(_PROGRESS)}")
+        raise HistoryError(f"{where}: needs {kind.arn_member} and a Status of {', '.join(_PROGRESS)}")
     times = {}
     for key in _TIMES:
         if item.get(key) is not None:
@@ -192,13 +220,14 @@ def _job(item: Any, where: str) -> Job:
         times.get("TrainingStartTime"),
         times.get("TrainingEndTime"),
         times.get("EndTime"),
+        kind.name,
     )
 
 
 def _add_job(job: Job, history: History) -> None:
     earlier = history.jobs.get(job.arn)
     if earlier is not None:
-        history.skipped["duplicate classifier record"] += 1
+        history.skipped[f"duplicate {KINDS[job.resource].noun} record"] += 1
         if _PROGRESS[earlier.status] >= _PROGRESS[job.status]:
             return
     history.jobs[job.arn] = job
@@ -213,17 +242,21 @@ def _add_record(record: Any, where: str, history: History) -> None:
             history.skipped["duplicate CloudTrail record"] += 1
             return
         history.events.add(event_id)
-    if record.get("eventSource") != _SOURCE or record["eventName"] != _STOP:
+    kind = _STOPS.get(record["eventName"])
+    if record.get("eventSource") != _SOURCE or kind is None:
         history.skipped[f"CloudTrail {record.get('eventSource')} {record['eventName']}"] += 1
         return
+    stop, member = kind.operations["stop"], kind.arn_member
     parameters = record.get("requestParameters")
     arn = None
-    if isinstance(parameters, Mapping):
-        arn = parameters.get("documentClassifierArn", parameters.get("DocumentClassifierArn"))
+    if isinstance(parameters, Mapping):  # JSON APIs' members, first letter in lower case
+        arn = parameters.get(member[0].lower() + member[1:], parameters.get(member))
     if not isinstance(arn, str):
-        raise HistoryError(f"{where}: a {_STOP} record without requestParameters.documentClassifierArn")
+        raise HistoryError(
+            f"{where}: a {stop} record without requestParameters.{member[0].lower() + member[1:]}"
+        )
     if "eventTime" not in record:
-        raise HistoryError(f"{where}: a {_STOP} record without eventTime")
+        raise HistoryError(f"{where}: a {stop} record without eventTime")
     moment = _seconds(record["eventTime"], f"{where}.eventTime")
     if record.get("errorCode"):
         history.failed_stops[str(record["errorCode"])] += 1

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from stoprace.model.kinds import CLASSIFIER, KINDS
+
 from .fitting import QuantityFit, bootstrap, fit_sample, frozen
 from .quantities import QUANTITIES, Sample, samples
 from .read import History
@@ -147,6 +149,8 @@ def fit_history(
     return {
         "files": history.files,
         "jobs": len(history.jobs),
+        # a classifier's report is as it always was; another resource says which it is
+        **({} if history.resource == CLASSIFIER.name else {"resource": history.resource}),
         "stops": len(history.stops),
         "failed_stop_calls": dict(sorted(history.failed_stops.items())),
         "quantities": {k: quantities[k] for k in names if k in quantities},
@@ -194,8 +198,9 @@ def _handling_details(quantity: dict[str, Any], handling: Handling, rounds: int)
 def fit_table(report: dict[str, Any]) -> str:
     """A readable summary of a fit report."""
     failed = sum(report["failed_stop_calls"].values())
+    noun = KINDS[report.get("resource", CLASSIFIER.name)].noun
     lines = [
-        f"{report['jobs']} classifiers, {report['stops']} accepted stops ({failed} failed stop calls) "
+        f"{report['jobs']} {noun}s, {report['stops']} accepted stops ({failed} failed stop calls) "
         f"from {len(report['files'])} files"
     ]
     for name, fitted in report["quantities"].items():
