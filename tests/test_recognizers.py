@@ -302,11 +302,12 @@ def test_fit_reads_a_recognizers_history_and_asks_which_kind_when_it_holds_both(
     fitted = stoprace_command("fit", str(tmp_path), "--json")
     assert fitted.returncode == 0, fitted.stderr
     report = json.loads(fitted.stdout)
-    assert (report["resource"], report["jobs"], report["stops"]) == ("entity-recognizer", 60, 30)
+    # 26 of the 30 jobs to stop were still training 8 minutes in; the rest had finished
+    assert (report["resource"], report["jobs"], report["stops"]) == ("entity-recognizer", 60, 26)
     training = report["quantities"]["training_duration"]["chosen"]["median"]
     assert 500 < training < 760  # the truth is 620 s
     table = stoprace_command("fit", str(tmp_path)).stdout
-    assert table.startswith("60 entity recognizers, 30 accepted stops")
+    assert table.startswith("60 entity recognizers, 26 accepted stops")
     for history in (ROOT / "tests" / "data" / "history").iterdir():  # classifiers beside them
         (tmp_path / f"classifier-{history.name}").write_bytes(history.read_bytes())
     both = stoprace_command("fit", str(tmp_path))
