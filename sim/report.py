@@ -25,6 +25,7 @@ import numpy as np
 
 from stoprace.model import Policy
 from stoprace.model.diagram import DiagramError
+from stoprace.model.kinds import KINDS
 from stoprace.model.lifecycle import RACE_LOST_STEPS
 from stoprace.model.numbers import is_number, is_whole
 from stoprace.model.statuses import FINISHED_ORDER
@@ -110,7 +111,7 @@ def race_table(report: dict[str, Any]) -> str:
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     scenario = report["scenario"]
-    kind = f"{scenario['resource']}s, " if "resource" in scenario else ""  # a classifier says nothing
+    kind = f"{KINDS[scenario['resource']].noun}s, " if "resource" in scenario else ""  # a classifier: nothing
     title = (
         f"{kind}{report['replications']} jobs per stop time, {report['engine']} engine, "
         f"seed {report['seed']}; "

@@ -355,14 +355,15 @@ def test_bad_input_exits_2_with_one_line(args, message):
                 "version": 2,
                 "waiters": {
                     "W": {
-                        "operation": "DescribeEntityRecognizer",
+                        "operation": "DescribeEndpoint",
                         "delay": 1,
                         "maxAttempts": 2,
                         "acceptors": [],
                     }
                 },
             },
-            "calls 'DescribeEntityRecognizer'",
+            "calls 'DescribeEndpoint'; stoprace audits waiters on DescribeDocumentClassifier, "
+            "DescribeEntityRecognizer",
         ),
         (
             {
@@ -402,3 +403,23 @@ def test_a_waiter_files_states_come_from_botocores_matchers():
     assert states["IN_ERROR"] == "failure"
     assert math.isclose(waiter_from_file(WAITERS, None, 30.5, 7).delay, 30.5)
     assert wilson_interval(0, 10)[0] == 0.0
+
+
+def test_a_recognizers_waiter_runs_in_both_engines_with_the_same_verdicts():
+    """The docs' recognizer waiter (polling every 30 s, waiting through STOP_REQUESTED) on recognizers'
+    recorded timings: the kind comes from the waiter's operation, and botocore's own waiter on the
+    bridge decides every job as the vector engine does."""
+    pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
+    chosen = waiter_from_file(ROOT / "docs" / "examples" / "recognizer_waiters.json", None)
+    assert (chosen.resource, chosen.config["operation"]) == ("entity-recognizer", "DescribeEntityRecognizer")
+    race = RaceScenario.for_resource("entity-recognizer", replications=150, stop_at=(300.0, 600.0), seed=8)
+    scenario = AuditScenario(race=race, poll_start="uniform:low=0,high=30")
+    vector = audit(scenario, chosen, "vector", keep_jobs=True)
+    exact = audit(scenario, chosen, "exact", keep_jobs=True)
+    for v_row, e_row in zip(vector.rows, exact.rows, strict=True):
+        v, e = v_row.kept[0], e_row.kept[0]
+        assert (v.verdict, v.seen, v.final) == (e.verdict, e.seen, e.final)
+        assert np.array_equal(v.polls, e.polls)
+        assert v_row.counts == e_row.counts
+    assert {s for row in exact.rows for s in row.kept[0].final} >= {"STOPPED", "TRAINED"}  # both outcomes
+    assert sum(row.counts["false_failure"] for row in exact.rows) == 0  # it waits through STOP_REQUESTED

@@ -229,7 +229,7 @@ def test_race_takes_the_resource_with_its_recorded_timings_and_leaves_the_classi
     assert scenario["resource"] == "entity-recognizer"
     assert {k: scenario[k] for k in RECOGNIZER.timings} == dict(RECOGNIZER.timings)
     table = stoprace_command("race", "--resource", "entity-recognizer", *quick).stdout
-    assert table.startswith("entity-recognizers, 500 jobs per stop time")
+    assert table.startswith("entity recognizers, 500 jobs per stop time")
     # each kind's own stop times by default; an option given wins over the kind's timing
     parse = build_parser().parse_args
     assert race_scenario(parse(["race"])).stop_at[:2] == (600.0, 1200.0)
@@ -317,3 +317,27 @@ def test_fit_reads_a_recognizers_history_and_asks_which_kind_when_it_holds_both(
         stoprace_command("fit", str(tmp_path), "--resource", "entity-recognizer", "--json").stdout
     )
     assert only["jobs"] == 60
+
+
+def test_audit_takes_the_kind_from_its_waiter_or_from_resource_and_refuses_a_mismatch():
+    from helpers import ROOT, stoprace_command  # noqa: PLC0415
+
+    waiter = str(ROOT / "docs" / "examples" / "recognizer_waiters.json")
+    quick = ("--replications", "300", "--stop-at", "480")
+    by_waiter = stoprace_command("audit", "--waiter-file", waiter, *quick)
+    assert by_waiter.returncode == 0, by_waiter.stderr
+    assert by_waiter.stdout.startswith(
+        "waiter file RecognizerTrained on entity recognizers: 120 attempts x 30 s"
+    )
+    sets = json.loads(
+        stoprace_command(
+            "audit", "--resource", "entity-recognizer", "--success", "TRAINED", *quick, "--json"
+        ).stdout
+    )
+    assert sets["poller"]["resource"] == sets["scenario"]["resource"] == "entity-recognizer"
+    assert sets["scenario"]["training_duration"] == RECOGNIZER.timings["training_duration"]
+    mismatch = stoprace_command("audit", "--waiter-file", waiter, "--resource", "document-classifier", *quick)
+    assert mismatch.returncode == 2
+    assert (
+        "waiter 'RecognizerTrained' waits on entity recognizers (DescribeEntityRecognizer)" in mismatch.stderr
+    )

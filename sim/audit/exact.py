@@ -3,8 +3,9 @@ sets, or the user's callable), run unchanged against the model through the boto3
 time, one job at a time, on the same jobs as the vector engine.
 
 Each job's events are scheduled on a fresh service's clock at the drawn times (ties in rank order),
-the stop is a ``StopTrainingDocumentClassifier`` call by someone else, and the poller starts at its
-first-poll time. After its verdict the clock runs on until the job has finished.
+the stop is a ``StopTrainingDocumentClassifier`` call by someone else (``StopTrainingEntityRecognizer`` for a
+poller on recognizers), and the poller starts at its first-poll time. After its verdict the clock runs on
+until the job has finished.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy.typing as npt
 
 from stoprace.model import ComprehendService, ManualClock, Policy, ServiceError
 from stoprace.model.bridge import AWS_INSTALL_HINT, attach
+from stoprace.model.kinds import KINDS, ResourceKind
 from stoprace.sim.draws import END, END_TRIGGERS, EVENTS, STOP, JobInputs
 
 from .poller import CallablePoller, Poller, callable_verdict
@@ -28,12 +30,14 @@ from .verdicts import JobVerdicts
 
 __all__ = ["Exact"]
 
-_REQUEST = {
-    "DocumentClassifierName": "audited",
-    "DataAccessRoleArn": "arn:aws:iam::123456789012:role/audit",
-    "InputDataConfig": {"S3Uri": "s3://audit-data/train.csv"},
-    "LanguageCode": "en",
-}
+
+def _request(kind: ResourceKind) -> dict[str, Any]:
+    return {
+        kind.name_member: "audited",
+        "DataAccessRoleArn": "arn:aws:iam::123456789012:role/audit",
+        "InputDataConfig": kind.example_input("audit-data"),
+        "LanguageCode": "en",
+    }
 
 
 class Exact:
@@ -47,6 +51,7 @@ class Exact:
         except ImportError:
             raise ImportError(AWS_INSTALL_HINT) from None
         self.poller, self.policy = poller, policy
+        self.kind = KINDS[poller.resource]
         self.client = boto3.client(
             "comprehend", region_name="us-east-1", aws_access_key_id="audit", aws_secret_access_key="audit"
         )
@@ -79,23 +84,25 @@ class Exact:
         service = ComprehendService(clock=clock, policy=self.policy)
         bridge = attach(self.client, service)
         try:
-            arn = self.client.create_document_classifier(**_REQUEST)["DocumentClassifierArn"]
+            kind = self.kind
+            arn = getattr(self.client, kind.method("create"))(**_request(kind))[kind.arn_member]
             for k, when in enumerate(times.tolist()):
                 if math.isfinite(when):
                     trigger = END_TRIGGERS[end_trigger] if k == END else EVENTS[k]
                     action = (
-                        partial(_stop, service, arn) if k == STOP else partial(_fire, service, arn, trigger)
+                        partial(_stop, service, arn, kind)
+                        if k == STOP
+                        else partial(_fire, service, arn, trigger)
                     )
                     clock.call_at(when, action, rank=k)
             with bridge.virtual_time():
                 clock.advance(first)
                 verdict = self._wait(arn)
             at = clock.elapsed
-            polls = sum(1 for op, _ in bridge.calls if op == "DescribeDocumentClassifier")
+            polls = sum(1 for op, _ in bridge.calls if op == kind.operations["describe"])
             seen = service.status(arn).value
             clock.advance(max(0.0, max(t for t in times.tolist() if math.isfinite(t)) - at) + 1)
-            described = service.describe_document_classifier(DocumentClassifierArn=arn)
-            props = described["DocumentClassifierProperties"]
+            props = getattr(service, kind.method("describe"))(**{kind.arn_member: arn})[kind.properties]
             end = (props["EndTime"] - clock.start).total_seconds() if "EndTime" in props else math.nan
             return verdict, at, polls, seen, props["Status"], end, service.billed_training_seconds(arn)
         finally:
@@ -111,7 +118,7 @@ class Exact:
             return callable_verdict(None)
         try:
             self.waiter.wait(
-                DocumentClassifierArn=arn,
+                **{self.kind.arn_member: arn},
                 WaiterConfig={"Delay": poller.delay, "MaxAttempts": poller.max_attempts},
             )
         except self._errors.WaiterError as err:
@@ -130,6 +137,6 @@ def _fire(service: ComprehendService, arn: str, trigger: str) -> None:
         service.fire(arn, trigger)
 
 
-def _stop(service: ComprehendService, arn: str) -> None:
+def _stop(service: ComprehendService, arn: str, kind: ResourceKind) -> None:
     with contextlib.suppress(ServiceError):  # a stop the policy refuses changes nothing
-        service.stop_training_document_classifier(DocumentClassifierArn=arn)
+        getattr(service, kind.method("stop"))(**{kind.arn_member: arn})

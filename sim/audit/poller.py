@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import Any
 
 from stoprace.model import ComprehendService, ManualClock
+from stoprace.model.kinds import CLASSIFIER, KINDS
 from stoprace.model.numbers import is_number, is_whole
 from stoprace.model.statuses import Status
 from stoprace.sim.files import parse_json, read_limited
@@ -43,12 +44,14 @@ __all__ = [
     "waiter_from_file",
 ]
 
-#: The operation every poller calls, and the waiter states.
-OPERATION = "DescribeDocumentClassifier"
+#: The operation a classifier's poller calls (each kind's describe: ``ResourceKind.operations``), and the
+#: waiter states.
+OPERATION = CLASSIFIER.operations["describe"]
 STATES = ("success", "failure", "retry")
 #: A waiter file larger than this is refused before it is parsed.
 MAX_WAITER_FILE_BYTES = 1 << 20
-_STATUS_PATH = "DocumentClassifierProperties.Status"
+#: The kind each describe operation a waiter may call describes.
+_DESCRIBED = {kind.operations["describe"]: kind for kind in KINDS.values()}
 _MATCHERS = ("path", "pathAll", "pathAny", "error", "status")
 
 
@@ -58,7 +61,8 @@ class PollerError(ValueError):
 
 @dataclass(frozen=True)
 class Poller:
-    """A botocore waiter (version 2) on ``DescribeDocumentClassifier``, with its delay and attempts."""
+    """A botocore waiter (version 2) on a describe (``DescribeDocumentClassifier``, or the describe of
+    ``resource``), with its delay and attempts."""
 
     name: str
     config: Mapping[str, Any]  # the waiter's own entry of the model (operation, delay, acceptors...)
@@ -66,6 +70,7 @@ class Poller:
     max_attempts: int
     source: str = "waiter file"
     sets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # for state sets: as given
+    resource: str = CLASSIFIER.name  # the kind of resource it waits on
 
     def model(self) -> dict[str, Any]:
         """The waiter model botocore reads, with this poller's delay and attempts."""
@@ -82,6 +87,7 @@ class Poller:
             "states": {state: [s for s, v in states.items() if v == state] for state in STATES},
             "unmatched": [s for s, v in states.items() if v is None],
             **({"sets": {k: list(v) for k, v in self.sets.items()}} if self.sets else {}),
+            **({} if self.resource == CLASSIFIER.name else {"resource": self.resource}),
         }
 
 
@@ -115,9 +121,11 @@ class CallablePoller:
 
     spec: str
     function: Callable[[Any, str], Any]
+    resource: str = CLASSIFIER.name  # the kind of resource whose ARN it is given
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": "callable", "name": self.spec}
+        kind = {} if self.resource == CLASSIFIER.name else {"resource": self.resource}
+        return {"kind": "callable", "name": self.spec, **kind}
 
 
 def _positive(value: Any, what: str, whole: bool) -> None:
@@ -131,8 +139,12 @@ def state_sets(
     failure: tuple[str, ...],
     delay: float,
     max_attempts: int,
+    *,
+    resource: str = CLASSIFIER.name,
 ) -> Poller:
-    """A poller from state sets (as Terraform-style waits and sensors are written)."""
+    """A poller from state sets (as Terraform-style waits and sensors are written) on the describe of
+    ``resource``."""
+    kind = KINDS[resource]
     given = {"success": success, "failure": failure, "retry": retry}
     seen: dict[str, str] = {}
     for state, statuses in given.items():
@@ -147,12 +159,13 @@ def state_sets(
     _positive(delay, "--delay", whole=False)
     _positive(max_attempts, "--max-attempts", whole=True)
     acceptors = [
-        {"matcher": "path", "argument": _STATUS_PATH, "expected": status, "state": state}
+        {"matcher": "path", "argument": f"{kind.properties}.Status", "expected": status, "state": state}
         for state in ("success", "failure", "retry")
         for status in given[state]
     ]
-    config = {"operation": OPERATION, "delay": delay, "maxAttempts": max_attempts, "acceptors": acceptors}
-    return Poller("StateSets", config, float(delay), int(max_attempts), "state sets", given)
+    operation = kind.operations["describe"]
+    config = {"operation": operation, "delay": delay, "maxAttempts": max_attempts, "acceptors": acceptors}
+    return Poller("StateSets", config, float(delay), int(max_attempts), "state sets", given, kind.name)
 
 
 def waiter_from_file(
@@ -182,15 +195,18 @@ def waiter_from_file(
     chosen_attempts = config["maxAttempts"] if max_attempts is None else max_attempts
     _positive(chosen_delay, "the delay", whole=False)
     _positive(chosen_attempts, "the maximum attempts", whole=True)
-    return Poller(name, config, float(chosen_delay), int(chosen_attempts))
+    resource = _DESCRIBED[config["operation"]].name  # the kind the waiter's operation describes
+    return Poller(name, config, float(chosen_delay), int(chosen_attempts), resource=resource)
 
 
 def _check_entry(path: Path, name: str, config: Any) -> None:
     if not isinstance(config, dict):
         raise PollerError(f"{path}: waiter {name!r} is not an object")
     operation = config.get("operation")
-    if operation != OPERATION:
-        raise PollerError(f"{path}: waiter {name!r} calls {operation!r}; stoprace audits {OPERATION} waiters")
+    if operation not in _DESCRIBED:
+        raise PollerError(
+            f"{path}: waiter {name!r} calls {operation!r}; stoprace audits waiters on {', '.join(_DESCRIBED)}"
+        )
     for key in ("delay", "maxAttempts"):
         if key not in config:
             raise PollerError(f"{path}: waiter {name!r} has no {key!r}")
@@ -216,7 +232,7 @@ def _check_entry(path: Path, name: str, config: Any) -> None:
         raise PollerError(f"{path}: waiter {name!r}: botocore cannot read it: {err}") from None
 
 
-def callable_poller(spec: str) -> CallablePoller:
+def callable_poller(spec: str, resource: str = CLASSIFIER.name) -> CallablePoller:
     """``MODULE:FUNCTION`` (the module found from the current directory first, then as Python finds it)
     or ``path/to/file.py:FUNCTION``; ``FUNCTION`` may be dotted (``Class.method``)."""
     where, _, attribute = spec.rpartition(":")
@@ -232,7 +248,7 @@ def callable_poller(spec: str) -> CallablePoller:
         raise PollerError(f"--client {spec}: cannot import it ({type(err).__name__}: {err})") from None
     if not callable(target):
         raise PollerError(f"--client {spec}: {type(target).__name__} is not callable")
-    return CallablePoller(spec, target)
+    return CallablePoller(spec, target, resource)
 
 
 def _load(where: str) -> ModuleType:
@@ -261,9 +277,10 @@ def _load(where: str) -> ModuleType:
 
 
 @cache
-def _representative_responses() -> dict[str, dict[str, Any]]:
-    """A describe response of a job in each status, from the model (under the default policy); built
-    once per process and only read (by botocore's matchers)."""
+def _representative_responses(resource: str = CLASSIFIER.name) -> dict[str, dict[str, Any]]:
+    """A describe response of a ``resource`` in each status, from the model (under the default policy);
+    built once per process and kind, and only read (by botocore's matchers)."""
+    kind = KINDS[resource]
     routes = {
         "SUBMITTED": [],
         "TRAINING": ["start_training", "begin_billing"],
@@ -283,28 +300,23 @@ def _representative_responses() -> dict[str, dict[str, Any]]:
     for status, route in routes.items():
         clock = ManualClock()
         service = ComprehendService(clock=clock)
-        arn = service.create_document_classifier(
-            DocumentClassifierName="audit",
+        arn = getattr(service, kind.method("create"))(
+            **{kind.name_member: "audit"},
             DataAccessRoleArn="arn:aws:iam::123456789012:role/audit",
-            InputDataConfig={"S3Uri": "s3://audit-data/train.csv"},
+            InputDataConfig=kind.example_input("audit"),
             LanguageCode="en",
-        )["DocumentClassifierArn"]
+        )[kind.arn_member]
         for step in route:
             clock.advance(60)
             if step in ("stop", "delete"):
-                getattr(
-                    service,
-                    f"{step}_training_document_classifier"
-                    if step == "stop"
-                    else "delete_document_classifier",
-                )(DocumentClassifierArn=arn)
+                getattr(service, kind.method(step))(**{kind.arn_member: arn})
             else:
                 service.fire(arn, step)
         responses[status] = {
-            **service.describe_document_classifier(DocumentClassifierArn=arn),
+            **getattr(service, kind.method("describe"))(**{kind.arn_member: arn}),
             "ResponseMetadata": {"HTTPStatusCode": 200},
         }
-        assert responses[status]["DocumentClassifierProperties"]["Status"] == status
+        assert responses[status][kind.properties]["Status"] == status
     return responses
 
 
@@ -315,7 +327,7 @@ def deciding_acceptors(poller: Poller) -> dict[str, int | None]:
     acceptors = waiter.SingleWaiterConfig(poller.config).acceptors
     return {
         status: next((i for i, a in enumerate(acceptors) if a.matcher_func(response)), None)
-        for status, response in _representative_responses().items()
+        for status, response in _representative_responses(poller.resource).items()
     }
 
 

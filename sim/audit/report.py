@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from stoprace.model.kinds import KINDS
 from stoprace.model.statuses import FINISHED, WITH_MODEL
 from stoprace.sim.report import DEFAULT_USD_PER_HOUR
 
@@ -51,7 +52,12 @@ def fixed_poller(result: AuditResult) -> Poller | None:
     ):
         return None
     return state_sets(
-        tuple(fixed["retry"]), tuple(fixed["success"]), tuple(fixed["failure"]), poller.delay, attempts
+        tuple(fixed["retry"]),
+        tuple(fixed["success"]),
+        tuple(fixed["failure"]),
+        poller.delay,
+        attempts,
+        resource=poller.resource,
     )
 
 
@@ -153,8 +159,9 @@ def gate(report: dict[str, Any], above: float) -> list[str]:
 
 def audit_table(report: dict[str, Any]) -> str:
     poller = report["poller"]
+    on = f" on {KINDS[poller['resource']].noun}s" if "resource" in poller else ""  # a classifier's: nothing
     lines = [
-        f"{poller['kind']} {poller['name']}"
+        f"{poller['kind']} {poller['name']}{on}"
         + (f": {poller['max_attempts']} attempts x {poller['delay']:g} s" if "delay" in poller else "")
     ]
     if "states" in poller:

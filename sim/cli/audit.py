@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from stoprace.model.kinds import CLASSIFIER, KINDS
 from stoprace.sim.audit import ENGINES, AuditScenario, PollerError, audit, state_sets, waiter_from_file
 from stoprace.sim.audit.poller import CallablePoller, Poller, callable_poller
 from stoprace.sim.audit.report import audit_report, audit_table, findings, gate, write_audit
@@ -18,6 +19,7 @@ from .common import (
     TerminalProgress,
     UsageError,
     add_race_arguments,
+    add_resource_argument,
     finite,
     output_dir,
     race_scenario,
@@ -59,6 +61,9 @@ def add(commands: Any) -> None:
         replications=None,
         replications_help=(f"{defaults.replications}; {_EXACT_REPLICATIONS} with --engine exact"),
     )
+    add_resource_argument(parser)
+    # the kind from the waiter's operation, else --resource; its stop times unless given (() marks that)
+    parser.set_defaults(resource=None, stop_at=())
     parser.add_argument(
         "--poll-start",
         default="fixed:0",
@@ -153,17 +158,24 @@ def poller(args: argparse.Namespace) -> Poller | CallablePoller:
             f"give one poller: --waiter-file FILE, state sets (--success/--failure/--retry) or "
             f"--client MODULE:FUNCTION; got {what}"
         )
+    resource = args.resource or CLASSIFIER.name
     try:
         if args.waiter_file is not None:
-            return waiter_from_file(args.waiter_file, args.waiter, args.delay, args.max_attempts)
+            waiter = waiter_from_file(args.waiter_file, args.waiter, args.delay, args.max_attempts)
+            if args.resource is not None and waiter.resource != args.resource:
+                raise PollerError(
+                    f"--resource {args.resource}, but waiter {waiter.name!r} waits on "
+                    f"{KINDS[waiter.resource].noun}s ({waiter.config['operation']})"
+                )
+            return waiter
         if args.client is not None:
             if args.delay is not None or args.max_attempts is not None:
                 raise PollerError("--delay and --max-attempts do not apply to --client: its code decides")
             sys.path.insert(0, str(Path.cwd()))
-            return callable_poller(args.client)
+            return callable_poller(args.client, resource)
         delay = 60.0 if args.delay is None else args.delay
         attempts = 60 if args.max_attempts is None else args.max_attempts
-        return state_sets(args.retry, args.success, args.failure, delay, attempts)
+        return state_sets(args.retry, args.success, args.failure, delay, attempts, resource=resource)
     except PollerError as err:
         raise UsageError(str(err)) from None
 
@@ -175,11 +187,13 @@ def engine(args: argparse.Namespace) -> str:
     return "exact" if args.client is not None else "vector"
 
 
-def scenario(args: argparse.Namespace) -> AuditScenario:
+def scenario(args: argparse.Namespace, resource: str = CLASSIFIER.name) -> AuditScenario:
+    """The audit's scenario, of the jobs of ``resource`` (the poller's)."""
     replications = args.replications
     if replications is None:
         replications = _EXACT_REPLICATIONS if engine(args) == "exact" else RaceScenario().replications
-    stops = args.stop_at
+    args.resource = resource
+    stops = _stops(KINDS[resource].stop_range) if args.stop_at == () else args.stop_at
     race = race_scenario(args, stop_at=stops if stops is not None else (0.0,), replications=replications)
     try:
         return AuditScenario(race=race, stopped=stops is not None, poll_start=args.poll_start)
@@ -188,7 +202,8 @@ def scenario(args: argparse.Namespace) -> AuditScenario:
 
 
 def run(args: argparse.Namespace) -> int:
-    chosen, waiting = scenario(args), poller(args)
+    waiting = poller(args)
+    chosen = scenario(args, waiting.resource)
     if args.fail_above is not None and not 0 <= args.fail_above < 1:
         raise UsageError(f"--fail-above must be a share in [0, 1), got {args.fail_above}")
     if args.usd_per_hour < 0:
