@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ModelError
+from .kinds import CLASSIFIER, kind_named
 from .lifecycle import EDGES, GUARDS, RACE_LOST_STEPS, STATES, Actor, Edge, Provenance, enabled_edges
 from .policy import DEFAULT_POLICY, Policy
 from .statuses import DELETED, FINISHED, Status
@@ -96,13 +97,22 @@ class Diagram:
     """The lifecycle diagram under ``policy``; ``annotations`` adds text to arrows, keyed by
     ``(source, dest)`` (the simulator's :func:`stoprace.sim.report.annotations_from_race` makes them from
     a race result); ``stamps`` writes the timestamps each step sets after its trigger
-    (``start_training / TrainingStartTime``)."""
+    (``start_training / TrainingStartTime``); ``resource`` names the kind (a classifier by default: the
+    kinds share the lifecycle, so only the title and the create differ)."""
 
     policy: Policy = DEFAULT_POLICY
     annotations: Mapping[tuple[str, str], str] = field(default_factory=dict)
     edges: tuple[Edge, ...] = EDGES
-    title: str = "Amazon Comprehend document classifier: training job lifecycle"
+    title: str = ""  # by default: Amazon Comprehend RESOURCE: training job lifecycle
     stamps: bool = False
+    resource: str = CLASSIFIER.name  # whose create starts the diagram, and its title
+
+    def __post_init__(self) -> None:
+        kind = kind_named(self.resource)  # a ValueError names the kinds there are
+        if not self.title:
+            object.__setattr__(
+                self, "title", f"Amazon Comprehend {kind.name.replace('-', ' ')}: training job lifecycle"
+            )
 
     def arrows(self) -> list[_Arrow]:
         """Every arrow drawn: the enabled edges grouped by (source, destination); a no-op is a loop."""
@@ -233,7 +243,7 @@ class Diagram:
         graph.edge(
             "start",
             Status.SUBMITTED.value,
-            label="create_document_classifier()",
+            label=f"{kind_named(self.resource).method('create')}()",
             color=_COLOUR[Actor.API],
             fontcolor=_COLOUR[Actor.API],
         )

@@ -341,3 +341,15 @@ def test_audit_takes_the_kind_from_its_waiter_or_from_resource_and_refuses_a_mis
     assert (
         "waiter 'RecognizerTrained' waits on entity recognizers (DescribeEntityRecognizer)" in mismatch.stderr
     )
+
+
+def test_the_diagram_of_a_recognizer_is_the_shared_lifecycle_with_its_own_title_and_create():
+    from stoprace.model.diagram import Diagram  # noqa: PLC0415
+
+    classifier, recognizer = Diagram(), Diagram(resource="entity-recognizer")
+    assert recognizer.title == "Amazon Comprehend entity recognizer: training job lifecycle"
+    assert classifier.title == "Amazon Comprehend document classifier: training job lifecycle"
+    assert recognizer.arrows() == classifier.arrows()  # one lifecycle
+    assert 'start -> SUBMITTED [label="create_entity_recognizer()"' in recognizer.dot()
+    with pytest.raises(ValueError, match="no resource kind 'model'"):
+        Diagram(resource="model")

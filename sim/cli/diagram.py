@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from stoprace.model.diagram import FORMATS
+from stoprace.model.kinds import CLASSIFIER, KINDS
 from stoprace.sim.files import parse_json, read_limited
 
 from .common import UsageError, add_output_argument, add_policy_argument, policy, seconds
@@ -47,6 +48,12 @@ def add(commands: Any) -> None:
         default=None,
         metavar="TIME",
         help="with --annotate: use only this stop time's row (default: pool them all)",
+    )
+    parser.add_argument(
+        "--resource",
+        choices=tuple(KINDS),
+        default=CLASSIFIER.name,
+        help="whose lifecycle (the kinds share it: the title and the create differ; default: %(default)s)",
     )
     add_output_argument(parser, "write to FILE instead of standard output")
     parser.set_defaults(run=run)
@@ -92,7 +99,9 @@ def run(args: argparse.Namespace) -> int:
     from stoprace.model.diagram import Diagram, DiagramError  # noqa: PLC0415
 
     chosen, fmt = policy(args.policy), _format(args)
-    diagram = Diagram(policy=chosen, annotations=_annotations(args), stamps=args.stamps)
+    diagram = Diagram(
+        policy=chosen, annotations=_annotations(args), stamps=args.stamps, resource=args.resource
+    )
     if fmt == "png" and args.output is None and sys.stdout.isatty():
         raise UsageError("PNG is binary: write it with -o FILE (or pipe the output)")
     try:
