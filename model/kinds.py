@@ -61,8 +61,10 @@ class ResourceKind:
     #: The simulators' default distributions of a job's course (specs; the sources are in the docs'
     #: evidence): time queued, billed training, and the finalization after it.
     timings: Mapping[str, str]
-    #: The race's default stop times (START:END:STEP seconds), around its training time.
+    #: The race's default stop times (START:END:STEP seconds), around its training time, and the fleet's
+    #: default deadline after submission (halfway through a typical training).
     stop_range: str
+    stop_after: float
 
     def __repr__(self) -> str:
         return f"ResourceKind({self.name!r})"
@@ -259,6 +261,7 @@ CLASSIFIER = ResourceKind(
         "finalization": "fixed:65",
     },
     stop_range="600:7200:600",
+    stop_after=1800.0,
 )
 
 RECOGNIZER = ResourceKind(
@@ -324,6 +327,7 @@ RECOGNIZER = ResourceKind(
         "finalization": "fixed:70",
     },
     stop_range="60:1200:60",
+    stop_after=480.0,
 )
 
 #: Every kind by the name in its ARN.

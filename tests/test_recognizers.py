@@ -353,3 +353,36 @@ def test_the_diagram_of_a_recognizer_is_the_shared_lifecycle_with_its_own_title_
     assert 'start -> SUBMITTED [label="create_entity_recognizer()"' in recognizer.dot()
     with pytest.raises(ValueError, match="no resource kind 'model'"):
         Diagram(resource="model")
+
+
+def test_a_fleet_of_recognizers_calls_their_operations_and_exports_a_history_fit_reads(tmp_path):
+    from helpers import stoprace_command  # noqa: PLC0415
+
+    from stoprace.sim.fleet import FleetScenario, simulate  # noqa: PLC0415
+
+    assert "resource" not in FleetScenario(jobs=5).as_dict()  # a classifier fleet's results as before
+    fleet = FleetScenario.for_resource("entity-recognizer", jobs=100, stop_after=480.0, seed=3)
+    report = simulate(fleet).as_dict()
+    assert report["scenario"]["resource"] == "entity-recognizer"
+    assert set(report["api_calls"]) == {
+        "CreateEntityRecognizer",
+        "DescribeEntityRecognizer",
+        "StopTrainingEntityRecognizer",
+    }
+    assert report["scenario"]["training_duration"] == RECOGNIZER.timings["training_duration"]
+    exported = stoprace_command(
+        "fleet",
+        "--resource",
+        "entity-recognizer",
+        "--jobs",
+        "100",
+        "--export-history",
+        str(tmp_path),
+        "--json",
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(exported.stdout)["scenario"]["stop_after"] == RECOGNIZER.stop_after
+    assert sorted(p.name for p in tmp_path.glob("list-*"))[0] == "list-entity-recognizers-001.json"
+    fitted = json.loads(stoprace_command("fit", str(tmp_path), "--json").stdout)
+    assert (fitted["resource"], fitted["jobs"]) == ("entity-recognizer", 100)
+    assert fitted["stops"] > 0  # CloudTrail's StopTrainingEntityRecognizer records were read

@@ -8,6 +8,7 @@ import math
 import sys
 from typing import Any
 
+from stoprace.model.kinds import KINDS
 from stoprace.model.service import DEFAULT_ACCOUNT, DEFAULT_REGION
 from stoprace.sim.distributions import FORMS
 from stoprace.sim.fleet import HTTP_STATUSES, OPERATIONS, FleetScenario, fleet_table
@@ -19,6 +20,7 @@ from .common import (
     UsageError,
     add_job_arguments,
     add_policy_argument,
+    add_resource_argument,
     finite,
     job_settings,
     output_dir,
@@ -99,6 +101,7 @@ def add(commands: Any) -> None:
     _add_clients(parser)
     _add_retries(parser)
     add_policy_argument(parser, "model policy settings (see `stoprace model`)")
+    add_resource_argument(parser)
     parser.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
     _add_outputs(parser)
     parser.set_defaults(run=run)
@@ -156,8 +159,8 @@ def _add_clients(parser: argparse.ArgumentParser) -> None:
         type=seconds,
         default=None,
         metavar="TIME",
-        help=f"a client stops its job this long after submission (default: {d.stop_after}, "
-        "unless --budget-usd is given)",
+        help=f"a client stops its job this long after submission (default: {d.stop_after}, a recognizer's "
+        f"{KINDS['entity-recognizer'].stop_after}, unless --budget-usd is given)",
     )
     parser.add_argument(
         "--budget-usd",
@@ -242,7 +245,7 @@ def scenario(args: argparse.Namespace) -> FleetScenario:
     if stop_after is not None and budget is not None:
         raise UsageError("give --stop-after (a deadline) or --budget-usd (a cost limit), not both")
     if stop_after is None and budget is None:
-        stop_after = _DEFAULTS.stop_after  # the default decision: a deadline
+        stop_after = KINDS[args.resource].stop_after  # the default decision: a deadline
     try:  # a file's end-to-end stop latency is not a worker's handling time
         from_file = fleet_fields(scenario_file(args), args.scenario, args.stop_handling is not None)
     except ValueError as err:
@@ -250,7 +253,8 @@ def scenario(args: argparse.Namespace) -> FleetScenario:
     handling = args.stop_handling or from_file.get("stop_handling") or _DEFAULTS.stop_handling
     workers = args.stop_workers if args.stop_workers is not None else from_file.get("stop_workers")
     try:
-        return FleetScenario(
+        return FleetScenario.for_resource(
+            args.resource,
             jobs=args.jobs,
             submit_rate=args.submit_rate,
             training_slots=args.training_slots,
@@ -283,7 +287,9 @@ def run(args: argparse.Namespace) -> int:
     chosen = scenario(args)
     recorder = None
     if args.export_history is not None:
-        recorder = HistoryRecorder(chosen.seed, DEFAULT_ACCOUNT, DEFAULT_REGION, chosen.botocore)
+        recorder = HistoryRecorder(
+            chosen.seed, DEFAULT_ACCOUNT, DEFAULT_REGION, chosen.botocore, chosen.resource
+        )
     try:
         result = simulate(
             chosen,

@@ -170,7 +170,7 @@ class _Fleet:
         self.env = _Environment(lambda: self.alive, scenario.jobs)
         seeds = np.random.SeedSequence(scenario.seed).spawn(len(STREAMS))
         self.streams = {name: np.random.default_rng(seed) for name, seed in zip(STREAMS, seeds, strict=True)}
-        self.ledger = Ledger(calls={op: Counter() for op in OPERATIONS.values()})
+        self.ledger = Ledger(calls={op: Counter() for op in scenario.operations.values()})
         self.tally = Tally(keep_timeline, recorder)
         self.service = ServiceSide(scenario, self.env, self.streams["faults"], self._spawn)
         retrier = Retrier(scenario.retry_mode, self.streams["retries"], RULES[scenario.botocore])

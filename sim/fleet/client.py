@@ -12,10 +12,10 @@ import numpy as np
 import simpy
 
 from stoprace.model import EPOCH, ServiceError
+from stoprace.model.kinds import kind_named
 from stoprace.model.statuses import FINISHED
 from stoprace.sim.retry import Retrier
 
-from .scenario import OPERATIONS
 from .service import ServiceSide, Spawn
 from .state import FleetJob, Ledger
 
@@ -47,6 +47,7 @@ class Client:
         self.app_rng, self.ledger, self.spawn = app_rng, ledger, spawn
         self.record_calls = False  # keep each job's stop calls (for an exported history)
         self.gave_up_why = ""  # why the SDK gave up on the last call it gave up on
+        self.kind = kind_named(scenario.resource)
 
     def call(
         self,
@@ -95,17 +96,19 @@ class Client:
 
     def run(self, job: FleetJob) -> Generator[simpy.Event, Any, None]:
         scenario = self.scenario
+        kind, operations = self.kind, self.scenario.operations
+        request: dict[str, Any] = {
+            kind.name_member: f"job-{job.index}",
+            "DataAccessRoleArn": _ROLE,
+            "InputDataConfig": kind.example_input(f"job-{job.index}"),
+            "LanguageCode": "en",
+        }
         response, _error = yield from self.call(
-            OPERATIONS["create"],
-            self.service.api.create_document_classifier,
-            DocumentClassifierName=f"job-{job.index}",
-            DataAccessRoleArn=_ROLE,
-            InputDataConfig={"S3Uri": f"s3://training/job-{job.index}.csv"},
-            LanguageCode="en",
+            operations["create"], getattr(self.service.api, kind.method("create")), **request
         )
         if response is None:
             return  # never created (counted in the API calls)
-        job.arn = response["DocumentClassifierArn"]
+        job.arn = response[kind.arn_member]
         self.service.by_arn[job.arn] = job
         job.stop_event = self.env.event()
         self.spawn(self.service.train(job), job)
@@ -125,14 +128,13 @@ class Client:
             if next_poll == math.inf:
                 return
             yield self.env.timeout(next_poll - self.env.now)
+            which: dict[str, Any] = {kind.arn_member: job.arn}
             response, _ = yield from self.call(
-                OPERATIONS["describe"],
-                self.service.api.describe_document_classifier,
-                DocumentClassifierArn=job.arn,
+                operations["describe"], getattr(self.service.api, kind.method("describe")), **which
             )
             if response is None:
                 continue
-            props = response["DocumentClassifierProperties"]
+            props = response[kind.properties]
             final = props["Status"] in _FINAL
             if final:
                 job.observed = self.env.now
@@ -151,11 +153,12 @@ class Client:
         if self.record_calls:
             job.stop_calls = []
         while True:
+            kind = self.kind
             response, error = yield from self.call(
-                OPERATIONS["stop"],
-                self.service.api.stop_training_document_classifier,
+                self.scenario.operations["stop"],
+                getattr(self.service.api, kind.method("stop")),
                 attempts=job.stop_calls,
-                DocumentClassifierArn=job.arn,
+                **{kind.arn_member: job.arn},
             )
             if response is not None:  # the service told _changed if it put the job in STOP_REQUESTED
                 self.ledger.accepted += 1

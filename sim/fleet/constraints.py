@@ -23,7 +23,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .scenario import OPERATIONS, FleetScenario
+from stoprace.model.kinds import CLASSIFIER, KINDS
+
+from .scenario import FleetScenario
 from .state import Capacity, Ledger
 
 __all__ = ["BUSY", "CAUSES", "constraints", "constraints_lines"]
@@ -32,7 +34,6 @@ __all__ = ["BUSY", "CAUSES", "constraints", "constraints_lines"]
 BUSY = 0.9
 CAUSES = ("stop rate limit", "retry quota", "server errors", "stop workers", "handling time")
 _THROTTLED = "TooManyRequestsException"
-_STOP = OPERATIONS["stop"]
 
 
 def _cause(why: str, code: str) -> str:
@@ -97,10 +98,10 @@ def _workers(scenario: FleetScenario, capacity: Capacity, mean_wait: float | Non
 def _limits(scenario: FleetScenario, ledger: Ledger) -> dict[str, Any]:
     limits = {}
     for short, (rate, burst) in scenario.rate_limits.items():
-        calls: Mapping[str, int] = ledger.calls.get(OPERATIONS[short], {})
+        calls: Mapping[str, int] = ledger.calls.get(scenario.operations[short], {})
         total = sum(calls.values())
         throttled = calls.get(_THROTTLED, 0)
-        limits[OPERATIONS[short]] = {
+        limits[scenario.operations[short]] = {
             "rate": rate,
             "burst": burst,
             "calls": total,
@@ -131,7 +132,8 @@ def _explain(cause: str, n: int, report: Mapping[str, Any], decided: int) -> str
     c = report["constraints"]
     s = report["scenario"]
     w = c["stop_workers"]
-    stop_limit = c["rate_limits"].get(_STOP)
+    stop = KINDS[s.get("resource", CLASSIFIER.name)].operations["stop"]
+    stop_limit = c["rate_limits"].get(stop)
     limit = (
         f"{stop_limit['throttled']:,} of {stop_limit['calls']:,} stop calls throttled at "
         f"{stop_limit['rate']:g}/s, burst {stop_limit['burst']}"

@@ -131,12 +131,13 @@ class Tally:
         self.paths[">".join(steps)] += 1
         admission, api.admission = api.admission, None  # reading the outcome is not part of the experiment
         try:
-            props = api.describe_document_classifier(DocumentClassifierArn=job.arn)
+            kind = service.kind
+            props = getattr(api, kind.method("describe"))(**{kind.arn_member: job.arn})[kind.properties]
         finally:
             api.admission = admission
         if self.recorder is not None:
-            self.recorder.add(job.index, props["DocumentClassifierProperties"], job.stop_calls or [])
-        described = props["DocumentClassifierProperties"].items()
+            self.recorder.add(job.index, props, job.stop_calls or [])
+        described = props.items()
         times = {k: _seconds(v) for k, v in described if k.endswith("Time")}
         end = times.get("EndTime", now)
         if job.stop_request is not None:

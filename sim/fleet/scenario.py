@@ -10,6 +10,7 @@ from typing import Any
 
 from stoprace.model import DEFAULT_POLICY, Policy
 from stoprace.model.errors import HttpStatuses
+from stoprace.model.kinds import CLASSIFIER, kind_named
 from stoprace.model.numbers import is_number, is_whole
 from stoprace.sim.distributions import Distribution, parse_distribution
 from stoprace.sim.retry import MODES, RULES, rules_for
@@ -29,12 +30,9 @@ from .limits import TokenBucket
 
 __all__ = ["HTTP_STATUSES", "OPERATIONS", "FleetScenario"]
 
-#: The API operations a fleet calls, and the short names used on the command line.
-OPERATIONS = {
-    "create": "CreateDocumentClassifier",
-    "describe": "DescribeDocumentClassifier",
-    "stop": "StopTrainingDocumentClassifier",
-}
+#: The API operations a fleet of classifiers calls, and the short names used on the command line (a fleet
+#: of another kind calls its own: :attr:`FleetScenario.operations`).
+OPERATIONS = {action: CLASSIFIER.operations[action] for action in ("create", "describe", "stop")}
 #: The most jobs a fleet runs. Jobs are held only while alive (a few kilobytes each); a finished job
 #: leaves at most four floats for the summary's quantiles (``bench/fleet_scaling.py`` measures both), so
 #: the bound is one of running time: about 20 events a job, some 40,000 events a second.
@@ -79,8 +77,28 @@ class FleetScenario:
     http_statuses: HttpStatuses = HttpStatuses.REFERENCE
     policy: Policy = DEFAULT_POLICY
     seed: int = DEFAULT_SEED
+    resource: str = CLASSIFIER.name  # the kind of resource the jobs are
+
+    @classmethod
+    def for_resource(cls, resource: str, **fields: Any) -> FleetScenario:
+        """A fleet of ``resource``: its kind's timings where ``fields`` gives none."""
+        try:
+            kind = kind_named(resource)
+        except ValueError as err:
+            raise ValueError(f"resource: {err}") from None
+        return cls(**{**kind.timings, **fields, "resource": resource})
+
+    @property
+    def operations(self) -> dict[str, str]:
+        """The API operations this fleet calls, by their short names (create, describe, stop)."""
+        kind = kind_named(self.resource)
+        return {action: kind.operations[action] for action in OPERATIONS}
 
     def __post_init__(self) -> None:
+        try:
+            kind_named(self.resource)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"resource: {err}") from None
         check_job_fields(
             self,
             (*JOB_DISTRIBUTIONS, "stop_handling", "app_retry_interval"),
@@ -149,6 +167,8 @@ class FleetScenario:
                 value = value.as_dict()
             elif f.name == "rate_limits":
                 value = {k: {"rate": r, "burst": b} for k, (r, b) in value.items()}
+            elif f.name == "resource" and value == CLASSIFIER.name:
+                continue  # a classifier fleet's results are as they always were
             data[f.name] = value
         return data
 

@@ -12,10 +12,11 @@ import simpy
 
 from stoprace.model import EPOCH, ComprehendService, ServiceError, enabled_edges
 from stoprace.model.errors import InternalServerException, TooManyRequestsException
+from stoprace.model.kinds import kind_named
 from stoprace.model.observers import StateChange
 
 from .limits import TokenBucket
-from .scenario import OPERATIONS, FleetScenario
+from .scenario import FleetScenario
 from .state import Capacity, FleetJob
 
 __all__ = ["ServiceSide"]
@@ -32,7 +33,9 @@ class ServiceSide:
         self, scenario: FleetScenario, env: simpy.Environment, fault_rng: np.random.Generator, spawn: Spawn
     ) -> None:
         self.scenario, self.env, self.fault_rng, self.spawn = scenario, env, fault_rng, spawn
-        self.buckets = {OPERATIONS[k]: TokenBucket(r, b) for k, (r, b) in scenario.rate_limits.items()}
+        operations = scenario.operations
+        self.kind = kind_named(scenario.resource)
+        self.buckets = {operations[k]: TokenBucket(r, b) for k, (r, b) in scenario.rate_limits.items()}
         self.api = ComprehendService(
             clock=lambda: EPOCH + timedelta(seconds=self.env.now),
             policy=scenario.policy,

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from stoprace.model import EPOCH, parse_arn
+from stoprace.model.kinds import CLASSIFIER, KINDS, method_name
 
 __all__ = ["HistoryRecorder"]
 
@@ -42,27 +43,31 @@ _USER = {
 class HistoryRecorder:
     """Collects each finished job's describe output and its API calls; :meth:`write` writes the files."""
 
-    def __init__(self, seed: int, account: str, region: str, botocore: str) -> None:
+    def __init__(
+        self, seed: int, account: str, region: str, botocore: str, resource: str = CLASSIFIER.name
+    ) -> None:
         self.rng = np.random.default_rng([seed, 20230613])  # ids only: not one of the simulation's streams
         self.account, self.region, self.botocore = account, region, botocore
+        self.kind = KINDS[resource]
         self.classifiers: list[tuple[int, dict[str, Any]]] = []
         self.calls: list[tuple[float, str, str, str | None, dict[str, Any]]] = []
 
     def add(self, index: int, props: Mapping[str, Any], stop_calls: list[tuple[float, str | None]]) -> None:
         """Job ``index``'s describe output, and the times and error codes of its stop calls."""
         self.classifiers.append((index, dict(props)))
-        arn = props["DocumentClassifierArn"]
+        kind = self.kind
+        arn = props[kind.arn_member]
         submit = (props["SubmitTime"] - EPOCH).total_seconds()
-        request = {
-            "documentClassifierName": parse_arn(arn).name,
+        request = {  # CloudTrail's requestParameters: the request's members, first letter in lower case
+            _lower(kind.name_member): parse_arn(arn).name,
             "dataAccessRoleArn": props["DataAccessRoleArn"],
-            "inputDataConfig": {"s3Uri": props["InputDataConfig"]["S3Uri"]},
+            "inputDataConfig": _lowered(kind.example_input(parse_arn(arn).name)),
             "languageCode": "en",
         }
-        self.calls.append((submit, "CreateDocumentClassifier", arn, None, request))
+        self.calls.append((submit, kind.operations["create"], arn, None, request))
         for moment, code in stop_calls:
-            stop = {"documentClassifierArn": arn}
-            self.calls.append((moment, "StopTrainingDocumentClassifier", arn, code, stop))
+            stop = {_lower(kind.arn_member): arn}
+            self.calls.append((moment, kind.operations["stop"], arn, code, stop))
 
     def write(self, directory: Path) -> list[Path]:
         """Write the files into ``directory`` (made if missing); return their paths."""
@@ -75,12 +80,13 @@ class HistoryRecorder:
 
     def _write_lists(self, directory: Path) -> list[Path]:
         ordered = [props for _, props in sorted(self.classifiers, key=lambda c: c[0])]
+        listed, name = self.kind.properties_list, self.kind.operations["list"]
         written = []
         for page, start in enumerate(range(0, max(len(ordered), 1), _PAGE), start=1):
-            body: dict[str, Any] = {"DocumentClassifierPropertiesList": ordered[start : start + _PAGE]}
+            body: dict[str, Any] = {listed: ordered[start : start + _PAGE]}
             if start + _PAGE < len(ordered):
                 body["NextToken"] = self._token()
-            written.append(_dump(directory / f"list-document-classifiers-{page:03d}.json", body))
+            written.append(_dump(directory / f"{_dashed(name)}-{page:03d}.json", body))
         return written
 
     def _write_lookup(self, directory: Path, records: list[dict[str, Any]]) -> list[Path]:
@@ -129,7 +135,7 @@ class HistoryRecorder:
             "sourceIPAddress": "203.0.113.7",
             "userAgent": f"Boto3/1.35.0 md/Botocore#{self.botocore} ua/2.0 os/linux lang/python#3.11",
             "requestParameters": request,
-            "responseElements": {"documentClassifierArn": arn} if created else None,
+            "responseElements": {_lower(self.kind.arn_member): arn} if created else None,
             "requestID": self._id(),
             "eventID": self._id(),
             "readOnly": False,
@@ -151,9 +157,29 @@ class HistoryRecorder:
         return self.rng.bytes(48).hex()
 
 
+def _lower(member: str) -> str:
+    return member[0].lower() + member[1:]
+
+
+def _lowered(value: Any) -> Any:
+    """A request's members as CloudTrail records them, first letters in lower case at every depth."""
+    if isinstance(value, Mapping):
+        return {_lower(k): _lowered(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lowered(v) for v in value]
+    return value
+
+
+def _dashed(operation: str) -> str:
+    """``ListEntityRecognizers`` -> ``list-entity-recognizers``, the AWS CLI's command."""
+    return method_name(operation).replace("_", "-")
+
+
 def _event(record: dict[str, Any]) -> dict[str, Any]:
     response = record["responseElements"] or {}
-    arn = record["requestParameters"].get("documentClassifierArn") or response.get("documentClassifierArn")
+    kind = next(k for k in KINDS.values() if record["eventName"] in k.operations.values())
+    member = _lower(kind.arn_member)
+    arn = record["requestParameters"].get(member) or response.get(member)
     return {
         "EventId": record["eventID"],
         "EventName": record["eventName"],
@@ -162,9 +188,14 @@ def _event(record: dict[str, Any]) -> dict[str, Any]:
         "EventTime": record["eventTime"].replace("Z", "+00:00"),
         "EventSource": record["eventSource"],
         "Username": "training-pipeline",
-        "Resources": [{"ResourceType": "AWS::Comprehend::DocumentClassifier", "ResourceName": arn or ""}],
+        "Resources": [{"ResourceType": f"AWS::Comprehend::{_camel(kind.name)}", "ResourceName": arn or ""}],
         "CloudTrailEvent": json.dumps(record),
     }
+
+
+def _camel(resource: str) -> str:
+    """A resource's type as CloudTrail names it: ``entity-recognizer`` -> ``EntityRecognizer``."""
+    return "".join(part.capitalize() for part in resource.split("-"))
 
 
 def _dump(path: Path, body: Any) -> Path:
