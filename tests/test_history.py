@@ -515,3 +515,20 @@ def test_the_fit_warns_when_no_family_follows_the_kaplan_meier_estimate():
         f"the fitted {fitted.chosen.family} curve leaves the Kaplan-Meier 95% band"
     )
     assert "warning" not in _quantity("stop_latency", fit_sample(values, np.array([])), values, {}, 4)
+
+
+def test_a_job_stopped_while_queued_bounds_its_queue_at_the_stop_not_at_its_end():
+    """A stopped job never starts training, so its queue is unknown from the accepted stop on: the queue
+    is censored there (EndTime, the stop's effect minutes later, would overstate the bound and bias the
+    fit); without a record of the stop it tells nothing."""
+    from stoprace.sim.history.read import History, Job  # noqa: PLC0415
+
+    history = History(has_cloudtrail=True)
+    arn = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/q{}"
+    history.jobs[arn.format(1)] = Job(arn.format(1), "STOPPED", submit=0.0, end=900.0)
+    history.stops[arn.format(1)] = 480.0
+    history.jobs[arn.format(2)] = Job(arn.format(2), "STOPPED", submit=0.0, end=900.0)  # no record
+    history.jobs[arn.format(3)] = Job(arn.format(3), "TRAINED", 0.0, 200.0, 800.0, 870.0)
+    queue = samples(history)["queue_delay"]
+    assert (queue.exact, queue.censored) == ([200.0], [480.0])
+    assert queue.left_out["stopped while queued, no record of when"] == 1

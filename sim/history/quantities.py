@@ -4,8 +4,11 @@
 Read under the default policy (billed training starts after provisioning and ends before the
 finalization; a stopped job's ``TrainingEndTime`` is when it stopped):
 
-- ``queue_delay``: ``TrainingStartTime - SubmitTime``; right-censored at ``EndTime - SubmitTime`` for a
-  job that ended before it started training;
+- ``queue_delay``: ``TrainingStartTime - SubmitTime``; for a job that ended before it started training,
+  right-censored when its queue was cut: at the accepted stop of a job stopped while queued (a stopped
+  job never starts training, so its queue is unknown from the stop on: ``EndTime``, the stop's effect,
+  would overstate the bound), else at ``EndTime``; a job stopped while queued with no CloudTrail record
+  of the stop tells nothing;
 - ``training_duration`` (billed): ``TrainingEndTime - TrainingStartTime``, exact for a job that trained
   to the end (``TRAINED``, ``TRAINED_WITH_WARNING``, a lost race among them), right-censored for one
   that was stopped or failed;
@@ -61,7 +64,7 @@ def samples(history: History) -> dict[str, Sample]:
             for sample in found.values():
                 sample.left_out[f"not finished ({job.status})"] += 1
             continue
-        _queue(job, found["queue_delay"])
+        _queue(job, history.stops.get(job.arn), found["queue_delay"])
         _training(job, found["training_duration"])
         _finalization(job, found["finalization"])
         stop = history.stops.get(job.arn)
@@ -74,9 +77,14 @@ def samples(history: History) -> dict[str, Sample]:
     return found
 
 
-def _queue(job: Job, sample: Sample) -> None:
+def _queue(job: Job, stop: float | None, sample: Sample) -> None:
     if job.training_start is not None:
         sample.exact.append(job.training_start - job.submit)
+    elif job.status in _STOPPED:
+        if stop is not None and stop >= job.submit:
+            sample.censored.append(stop - job.submit)
+        else:
+            sample.left_out["stopped while queued, no record of when"] += 1
     elif job.end is not None:
         sample.censored.append(job.end - job.submit)
     else:
