@@ -11,12 +11,11 @@ their order are its :class:`~stoprace.model.kinds.ResourceKind`'s.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 from .job import TrainingJob
-from .kinds import CLASSIFIER, ResourceKind
+from .kinds import CLASSIFIER, ResourceKind, json_copy
 from .lifecycle import REPORTED_STAMPS
 from .statuses import WITH_MODEL
 
@@ -35,22 +34,21 @@ def check_metadata(
     return kind.metadata(request or {}, value)
 
 
-def _fill(props: dict[str, Any], filled: Mapping[str, Any]) -> None:
-    """Set each dotted member of ``filled`` the response lacks, inside members that are there: a
-    ``DataFormat`` first (its place in every input shape of botocore's model), any other last (a
-    recognizer's ``Documents.InputFormat`` follows ``S3Uri``, as in the recorded outputs)."""
-    for dotted, value in filled.items():
-        *path, last = dotted.split(".")
-        where: Any = props
-        for key in path:
-            where = where.get(key) if isinstance(where, dict) else None
-        if isinstance(where, dict) and last not in where:
-            rest = dict(where)
-            where.clear()
-            if last == "DataFormat":
-                where.update({last: copy.deepcopy(value), **rest})
-            else:
-                where.update({**rest, last: copy.deepcopy(value)})
+def _fill(props: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set the dotted member the response lacks, inside members that are there: a ``DataFormat`` first
+    (its place in every input shape of botocore's model), any other last (a recognizer's
+    ``Documents.InputFormat`` follows ``S3Uri``, as in the recorded outputs)."""
+    *path, last = dotted.split(".")
+    where: Any = props
+    for key in path:
+        where = where.get(key) if isinstance(where, dict) else None
+    if isinstance(where, dict) and last not in where:
+        rest = dict(where)
+        where.clear()
+        if last == "DataFormat":
+            where.update({last: json_copy(value), **rest})
+        else:
+            where.update({**rest, last: json_copy(value)})
 
 
 def properties(
@@ -75,12 +73,14 @@ def properties(
             props[stamp.value] = job.times[stamp]
     for key in kind.echoed:
         if key in request:
-            props[key] = copy.deepcopy(request[key])
+            props[key] = json_copy(request[key])
     for dotted, value in kind.filled.items():
         if "." not in dotted:
-            props.setdefault(dotted, copy.deepcopy(value))
-    _fill(props, {k: v for k, v in kind.filled.items() if "." in k})
-    if _TRAINED.intersection(job.path):
-        reported = metadata if metadata is not None else kind.default_metadata(request)
-        props[kind.metadata_member] = copy.deepcopy(dict(reported))
+            props.setdefault(dotted, json_copy(value))
+        else:
+            _fill(props, dotted, value)
+    if _TRAINED.intersection(job.path):  # the kind's default is a fresh copy already
+        props[kind.metadata_member] = (
+            json_copy(metadata) if metadata is not None else kind.default_metadata(request)
+        )
     return {key: props[key] for key in kind.order if key in props}
