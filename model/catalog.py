@@ -15,7 +15,7 @@ from .job import TrainingJob
 from .kinds import CLASSIFIER, RECOGNIZER, ResourceKind
 from .listing import DEFAULT_MAX_RESULTS, PageTokens, filter_digest, matches, parse_filter
 from .requests import MAX_TAGS, check_tags, invalid
-from .responses import properties
+from .responses import echoed, properties
 
 __all__ = ["Catalog", "Record"]
 
@@ -34,9 +34,16 @@ class Record:
     tags: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, Any] | None = None
     kind: ResourceKind = CLASSIFIER
+    echo: dict[str, Any] | None = None  # the echoed members, made on the first describe (they never change)
 
-    def properties(self) -> dict[str, Any]:
-        return properties(self.arn, self.job, self.request, self.metadata, self.kind)
+    def properties(self, fresh: bool = True) -> dict[str, Any]:
+        """The resource's properties (``fresh`` False: sharing what never changes, for a reader that
+        changes nothing)."""
+        if self.echo is None:
+            self.echo = echoed(self.request, self.kind)
+        return properties(
+            self.arn, self.job, self.request, self.metadata, self.kind, echo=self.echo, fresh=fresh
+        )
 
 
 class Catalog:

@@ -73,7 +73,7 @@ def _describe(service: ComprehendService, arn: str) -> dict[str, Any] | None:
     # What DescribeDocumentClassifier answers, without re-validating the checker's own well-formed
     # request on every step (the API path is tested on its own).
     record = service._jobs.get(arn)
-    return record.properties() if record is not None else None
+    return record.properties(fresh=False) if record is not None else None
 
 
 def _watched(

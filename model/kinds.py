@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from .numbers import is_number, is_whole
@@ -143,7 +144,9 @@ class ResourceKind:
 def json_copy(value: Any) -> Any:
     """A deep copy of JSON-shaped data (mappings, lists, scalars), several times cheaper than
     ``copy.deepcopy``: what a response hands out must not be the record's own."""
-    if isinstance(value, Mapping):
+    if isinstance(value, str | int | float) or value is None:  # the most common, checked first
+        return value
+    if isinstance(value, dict | Mapping):
         return {k: json_copy(v) for k, v in value.items()}
     if isinstance(value, list):
         return [json_copy(v) for v in value]
@@ -343,6 +346,7 @@ RECOGNIZER = ResourceKind(
 KINDS: dict[str, ResourceKind] = {kind.name: kind for kind in (CLASSIFIER, RECOGNIZER)}
 
 
+@cache
 def method_name(operation: str) -> str:
     """An API operation's method name, as botocore makes it: ``CreateEntityRecognizer`` ->
     ``create_entity_recognizer``."""

@@ -19,7 +19,7 @@ from .kinds import CLASSIFIER, ResourceKind, json_copy
 from .lifecycle import REPORTED_STAMPS
 from .statuses import WITH_MODEL
 
-__all__ = ["DEFAULT_METADATA", "check_metadata", "properties"]
+__all__ = ["DEFAULT_METADATA", "check_metadata", "echoed", "properties"]
 
 #: What a trained classifier reports when whoever finished its training gave no figures.
 DEFAULT_METADATA: Mapping[str, Any] = CLASSIFIER.default_metadata({})
@@ -51,16 +51,36 @@ def _fill(props: dict[str, Any], dotted: str, value: Any) -> None:
             where.update({**rest, last: json_copy(value)})
 
 
+def echoed(request: Mapping[str, Any], kind: ResourceKind = CLASSIFIER) -> dict[str, Any]:
+    """The members of a create ``request`` that describe echoes, with what the service fills in where the
+    request left it out: the part of a resource's properties that never changes."""
+    props: dict[str, Any] = {}
+    for key in kind.echoed:
+        if key in request:
+            props[key] = json_copy(request[key])
+    for dotted, value in kind.filled.items():
+        if "." not in dotted:
+            props.setdefault(dotted, json_copy(value))
+        else:
+            _fill(props, dotted, value)
+    return props
+
+
 def properties(
     arn: str,
     job: TrainingJob,
     request: Mapping[str, Any],
     metadata: Mapping[str, Any] | None = None,
     kind: ResourceKind = CLASSIFIER,
+    *,
+    echo: Mapping[str, Any] | None = None,
+    fresh: bool = True,
 ) -> dict[str, Any]:
     """A describe's or a list's properties of one resource of ``kind``: the job's status, message and
-    timestamps, the request's members as AWS echoes them, and the metadata (``metadata``, or the kind's
-    default) once the job has trained."""
+    timestamps, the request's members as AWS echoes them (``echo``, when :func:`echoed` made them
+    already), and the metadata (``metadata``, or the kind's default) once the job has trained. ``fresh``
+    False shares the echoed members and the metadata instead of copying them, for a reader that changes
+    nothing (the exhaustive checker)."""
     props: dict[str, Any] = {
         kind.arn_member: arn,
         "LanguageCode": request["LanguageCode"],
@@ -71,16 +91,11 @@ def properties(
     for stamp in REPORTED_STAMPS:
         if job.times.get(stamp) is not None:
             props[stamp.value] = job.times[stamp]
-    for key in kind.echoed:
-        if key in request:
-            props[key] = json_copy(request[key])
-    for dotted, value in kind.filled.items():
-        if "." not in dotted:
-            props.setdefault(dotted, json_copy(value))
-        else:
-            _fill(props, dotted, value)
+    echo = echo if echo is not None else echoed(request, kind)
+    props.update(json_copy(echo) if fresh else echo)
     if _TRAINED.intersection(job.path):  # the kind's default is a fresh copy already
-        props[kind.metadata_member] = (
-            json_copy(metadata) if metadata is not None else kind.default_metadata(request)
-        )
+        if metadata is None:
+            props[kind.metadata_member] = kind.default_metadata(request)
+        else:
+            props[kind.metadata_member] = json_copy(metadata) if fresh else metadata
     return {key: props[key] for key in kind.order if key in props}

@@ -276,9 +276,9 @@ def test_every_stop_that_did_not_stop_its_job_has_one_cause():
 
 
 def test_a_storm_says_the_retry_quota_drained_by_describes_lost_the_stops():
-    """500 jobs at once, each stopped 30 minutes in against a stop limit of 1/s, standard retries: the
+    """200 jobs at once, each stopped 30 minutes in against a stop limit of 1/s, standard retries: the
     quota the throttled describes spent leaves no retry for the stops, and the summary says so."""
-    report = simulate(FleetScenario(jobs=500, submit_rate=None, retry_mode="standard")).as_dict()
+    report = simulate(FleetScenario(jobs=200, submit_rate=None, retry_mode="standard")).as_dict()
     c = report["constraints"]
     assert c["binding"] == ["retry quota"]
     assert c["failed_stops"]["retry quota"] == report["stop_never_accepted"] == report["stop_decided"] - 1
@@ -286,19 +286,19 @@ def test_a_storm_says_the_retry_quota_drained_by_describes_lost_the_stops():
     assert max(spent, key=spent.get) == "DescribeDocumentClassifier"
     text = fleet_table(report)
     assert (
-        "what bound: retry quota: 496 of 497 stops never accepted: the client-wide retry quota was empty"
+        "what bound: retry quota: 195 of 196 stops never accepted: the client-wide retry quota was empty"
         in text
     )
     # Legacy retries: the same storm is lost to the rate limit itself (throttling is not retried)
-    legacy = simulate(FleetScenario(jobs=500, submit_rate=None, retry_mode="legacy")).as_dict()
+    legacy = simulate(FleetScenario(jobs=200, submit_rate=None, retry_mode="legacy")).as_dict()
     assert legacy["constraints"]["binding"] == ["stop rate limit"]
     assert "which legacy retries do not retry" in fleet_table(legacy)
 
 
 def test_a_fleet_waiting_on_its_stop_workers_says_so():
-    """2,000 jobs at 1/s with an unlimited stop rate: stops come faster than 4 workers handle them (30 s
+    """1,000 jobs at 1/s with an unlimited stop rate: stops come faster than 4 workers handle them (30 s
     each), the workers are busy nearly all the time and races are lost in their queue."""
-    report = simulate(FleetScenario(jobs=2000, rate_limits={}, p_server_error=0.0)).as_dict()
+    report = simulate(FleetScenario(jobs=1000, rate_limits={}, p_server_error=0.0)).as_dict()
     c = report["constraints"]
     assert c["binding"][0] == "stop workers"
     assert c["stop_workers"]["utilisation"] > 0.95

@@ -6,6 +6,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from stoprace.model import DEFAULT_POLICY, Policy
@@ -91,8 +92,7 @@ class FleetScenario:
     @property
     def operations(self) -> dict[str, str]:
         """The API operations this fleet calls, by their short names (create, describe, stop)."""
-        kind = kind_named(self.resource)
-        return {action: kind.operations[action] for action in OPERATIONS}
+        return _operations(self.resource)
 
     def __post_init__(self) -> None:
         try:
@@ -171,6 +171,12 @@ class FleetScenario:
                 continue  # a classifier fleet's results are as they always were
             data[f.name] = value
         return data
+
+
+@cache
+def _operations(resource: str) -> dict[str, str]:
+    kind = kind_named(resource)
+    return {action: kind.operations[action] for action in OPERATIONS}
 
 
 def _whole(value: Any, name: str, low: int) -> None:
