@@ -386,3 +386,20 @@ def test_a_fleet_of_recognizers_calls_their_operations_and_exports_a_history_fit
     fitted = json.loads(stoprace_command("fit", str(tmp_path), "--json").stdout)
     assert (fitted["resource"], fitted["jobs"]) == ("entity-recognizer", 100)
     assert fitted["stops"] > 0  # CloudTrail's StopTrainingEntityRecognizer records were read
+
+
+def test_a_sweep_takes_the_resource_as_an_axis_with_each_kinds_timings():
+    from stoprace.sim.sweep import Sweep  # noqa: PLC0415
+    from stoprace.sim.sweep.definition import build_scenario  # noqa: PLC0415
+    from stoprace.sim.sweep.run import run_cell  # noqa: PLC0415
+
+    sweep = Sweep("race", base={"replications": 2000}, grid={"resource": [CLASSIFIER.name, RECOGNIZER.name]})
+    classifier, recognizer = (build_scenario("race", cell.scenario_params()) for cell in sweep.cells())
+    assert classifier.as_dict() == RaceScenario(replications=2000, seed=classifier.seed).as_dict()
+    assert recognizer.training_duration.spec == RECOGNIZER.timings["training_duration"]
+    rows = [run_cell("race", {**cell.scenario_params(), "stop_at": [480]})[0] for cell in sweep.cells()]
+    assert rows[0]["race_lost"] == 0 < rows[1]["race_lost"]  # eight minutes in: a recognizer is nearly done
+    fleet = Sweep("fleet", base={"jobs": 5}, grid={"resource": [RECOGNIZER.name]})
+    assert build_scenario("fleet", fleet.cells()[0].scenario_params()).operations["stop"] == (
+        "StopTrainingEntityRecognizer"
+    )

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from stoprace.model import Policy
+from stoprace.model.kinds import CLASSIFIER
 from stoprace.model.statuses import FINISHED_ORDER
 from stoprace.sim.fleet import FleetScenario
 from stoprace.sim.scenario import DEFAULT_SEED, RaceScenario
@@ -36,7 +37,7 @@ __all__ = [
     "sweep_from_toml",
 ]
 
-KINDS: dict[str, type] = {"race": RaceScenario, "fleet": FleetScenario}
+KINDS: dict[str, type[RaceScenario] | type[FleetScenario]] = {"race": RaceScenario, "fleet": FleetScenario}
 BACKENDS = ("serial", "processes", "dask")
 STATUSES = tuple(s.value for s in FINISHED_ORDER)
 
@@ -136,6 +137,13 @@ def scenario_kwargs(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+def build_scenario(kind: str, params: Mapping[str, Any]) -> Any:
+    """The scenario of a cell: a race's or a fleet's, of the kind of resource ``resource`` names (its
+    timings where the cell sets none; a classifier's when it names none)."""
+    kwargs = scenario_kwargs(kind, params)
+    return KINDS[kind].for_resource(kwargs.pop("resource", CLASSIFIER.name), **kwargs)
+
+
 #: The most cells a sweep may have (counted before any is built).
 MAX_CELLS = 100_000
 
@@ -191,7 +199,7 @@ class Sweep:
             raise SweepError("two cells of the sweep have the same settings")
         for cell in cells:  # every cell must be a valid scenario: refuse a bad value before running any
             try:
-                KINDS[self.kind](**scenario_kwargs(self.kind, cell.scenario_params()))
+                build_scenario(self.kind, cell.scenario_params())
             except (ValueError, TypeError) as err:
                 raise SweepError(f"cell {cell.index} ({canonical(cell.params)}): {err}") from None
 

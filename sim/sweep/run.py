@@ -21,13 +21,12 @@ from stoprace.sim.scenario import Progress, RaceScenario
 
 from .definition import (
     BACKENDS,
-    KINDS,
     METRICS,
     Cell,
     Sweep,
     SweepError,
+    build_scenario,
     canonical,
-    scenario_kwargs,
 )
 
 __all__ = ["SweepRun", "load_results", "run_cell", "run_sweep"]
@@ -35,7 +34,7 @@ __all__ = ["SweepRun", "load_results", "run_cell", "run_sweep"]
 
 def run_cell(kind: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Simulate one cell (settings including its seed); its result rows (one per stop time for a race)."""
-    scenario = KINDS[kind](**scenario_kwargs(kind, params))
+    scenario = build_scenario(kind, params)
     if kind == "race":
         from stoprace.sim import vector  # noqa: PLC0415
 
