@@ -73,11 +73,6 @@ class ResourceKind:
         """The service's (and boto3's) method for ``action``: ``stop_training_entity_recognizer``."""
         return method_name(self.operations[action])
 
-    @property
-    def arn_shape(self) -> str:
-        """The name of its ARN's shape in botocore's model (``DocumentClassifierArn``)."""
-        return self.arn_member
-
     def metadata(self, request: Mapping[str, Any], given: Any = None) -> dict[str, Any]:
         """The metadata a trained resource reports: ``given`` (from ``fire(..., metadata=...)``), checked
         against botocore's shape and completed from :attr:`default_metadata`; ``ValueError`` naming what is

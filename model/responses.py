@@ -19,19 +19,9 @@ from .kinds import CLASSIFIER, ResourceKind, json_copy
 from .lifecycle import REPORTED_STAMPS
 from .statuses import WITH_MODEL
 
-__all__ = ["DEFAULT_METADATA", "check_metadata", "echoed", "properties"]
+__all__ = ["echoed", "properties"]
 
-#: What a trained classifier reports when whoever finished its training gave no figures.
-DEFAULT_METADATA: Mapping[str, Any] = CLASSIFIER.default_metadata({})
 _TRAINED = frozenset(s.value for s in WITH_MODEL)
-
-
-def check_metadata(
-    value: Any, kind: ResourceKind = CLASSIFIER, request: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """Metadata given to ``fire(..., metadata=...)``, checked against botocore's shape and completed from
-    the kind's defaults for ``request``; raises ``ValueError`` naming what is wrong."""
-    return kind.metadata(request or {}, value)
 
 
 def _fill(props: dict[str, Any], dotted: str, value: Any) -> None:

@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from stoprace.model import DEFAULT_POLICY, Policy
-from stoprace.model.kinds import CLASSIFIER, kind_named
+from stoprace.model.kinds import CLASSIFIER, ResourceKind, kind_named
 from stoprace.model.lifecycle import FAILURE_MESSAGE, MAX_MESSAGE, WARNING_MESSAGE
 from stoprace.model.numbers import is_number, is_whole
 
@@ -96,17 +96,10 @@ class RaceScenario:
     def for_resource(cls, resource: str, **fields: Any) -> RaceScenario:
         """A scenario of ``resource`` (``document-classifier`` or ``entity-recognizer``): its kind's
         timings (:attr:`stoprace.model.kinds.ResourceKind.timings`) where ``fields`` gives none."""
-        try:
-            kind = kind_named(resource)
-        except ValueError as err:
-            raise ValueError(f"resource: {err}") from None
-        return cls(**{**kind.timings, **fields, "resource": resource})
+        return cls(**with_timings(resource, fields))
 
     def __post_init__(self) -> None:
-        try:
-            kind_named(self.resource)
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"resource: {err}") from None
+        resource_kind(self.resource)
         check_job_fields(self, (*JOB_DISTRIBUTIONS, "stop_latency"), ("p_warning", "p_failure"))
         for name in ("warning_message", "failure_message"):
             value = getattr(self, name)
@@ -150,6 +143,19 @@ class RaceScenario:
             # a classifier's results are as they always were; another resource says which it is
             **({} if self.resource == CLASSIFIER.name else {"resource": self.resource}),
         }
+
+
+def resource_kind(resource: Any) -> ResourceKind:
+    """The kind a scenario's ``resource`` names; ``ValueError`` naming the kinds there are."""
+    try:
+        return kind_named(resource)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"resource: {err}") from None
+
+
+def with_timings(resource: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A scenario's ``fields`` for ``resource``: its kind's timings where ``fields`` gives none."""
+    return {**resource_kind(resource).timings, **fields, "resource": resource}
 
 
 #: The distributions of a job's course that race and fleet scenarios share.

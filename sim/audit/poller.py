@@ -32,7 +32,6 @@ from stoprace.sim.files import parse_json, read_limited
 
 __all__ = [
     "MAX_WAITER_FILE_BYTES",
-    "OPERATION",
     "STATES",
     "CallablePoller",
     "GaveUp",
@@ -44,9 +43,7 @@ __all__ = [
     "waiter_from_file",
 ]
 
-#: The operation a classifier's poller calls (each kind's describe: ``ResourceKind.operations``), and the
-#: waiter states.
-OPERATION = CLASSIFIER.operations["describe"]
+#: The waiter states.
 STATES = ("success", "failure", "retry")
 #: A waiter file larger than this is refused before it is parsed.
 MAX_WAITER_FILE_BYTES = 1 << 20

@@ -25,6 +25,8 @@ from stoprace.sim.scenario import (
     DEFAULT_USD_PER_HOUR,
     JOB_DISTRIBUTIONS,
     check_job_fields,
+    resource_kind,
+    with_timings,
 )
 
 from .limits import TokenBucket
@@ -83,11 +85,7 @@ class FleetScenario:
     @classmethod
     def for_resource(cls, resource: str, **fields: Any) -> FleetScenario:
         """A fleet of ``resource``: its kind's timings where ``fields`` gives none."""
-        try:
-            kind = kind_named(resource)
-        except ValueError as err:
-            raise ValueError(f"resource: {err}") from None
-        return cls(**{**kind.timings, **fields, "resource": resource})
+        return cls(**with_timings(resource, fields))
 
     @property
     def operations(self) -> dict[str, str]:
@@ -95,10 +93,7 @@ class FleetScenario:
         return _operations(self.resource)
 
     def __post_init__(self) -> None:
-        try:
-            kind_named(self.resource)
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"resource: {err}") from None
+        resource_kind(self.resource)
         check_job_fields(
             self,
             (*JOB_DISTRIBUTIONS, "stop_handling", "app_retry_interval"),

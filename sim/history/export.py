@@ -29,6 +29,8 @@ import numpy as np
 from stoprace.model import EPOCH, parse_arn
 from stoprace.model.kinds import CLASSIFIER, KINDS, method_name
 
+from .read import parameter_name
+
 __all__ = ["HistoryRecorder"]
 
 _PAGE, _EVENTS_PAGE = 100, 50
@@ -59,14 +61,14 @@ class HistoryRecorder:
         arn = props[kind.arn_member]
         submit = (props["SubmitTime"] - EPOCH).total_seconds()
         request = {  # CloudTrail's requestParameters: the request's members, first letter in lower case
-            _lower(kind.name_member): parse_arn(arn).name,
+            parameter_name(kind.name_member): parse_arn(arn).name,
             "dataAccessRoleArn": props["DataAccessRoleArn"],
             "inputDataConfig": _lowered(kind.example_input(parse_arn(arn).name)),
             "languageCode": "en",
         }
         self.calls.append((submit, kind.operations["create"], arn, None, request))
         for moment, code in stop_calls:
-            stop = {_lower(kind.arn_member): arn}
+            stop = {parameter_name(kind.arn_member): arn}
             self.calls.append((moment, kind.operations["stop"], arn, code, stop))
 
     def write(self, directory: Path) -> list[Path]:
@@ -135,7 +137,7 @@ class HistoryRecorder:
             "sourceIPAddress": "203.0.113.7",
             "userAgent": f"Boto3/1.35.0 md/Botocore#{self.botocore} ua/2.0 os/linux lang/python#3.11",
             "requestParameters": request,
-            "responseElements": {_lower(self.kind.arn_member): arn} if created else None,
+            "responseElements": {parameter_name(self.kind.arn_member): arn} if created else None,
             "requestID": self._id(),
             "eventID": self._id(),
             "readOnly": False,
@@ -157,14 +159,10 @@ class HistoryRecorder:
         return self.rng.bytes(48).hex()
 
 
-def _lower(member: str) -> str:
-    return member[0].lower() + member[1:]
-
-
 def _lowered(value: Any) -> Any:
     """A request's members as CloudTrail records them, first letters in lower case at every depth."""
     if isinstance(value, Mapping):
-        return {_lower(k): _lowered(v) for k, v in value.items()}
+        return {parameter_name(k): _lowered(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_lowered(v) for v in value]
     return value
@@ -178,7 +176,7 @@ def _dashed(operation: str) -> str:
 def _event(record: dict[str, Any]) -> dict[str, Any]:
     response = record["responseElements"] or {}
     kind = next(k for k in KINDS.values() if record["eventName"] in k.operations.values())
-    member = _lower(kind.arn_member)
+    member = parameter_name(kind.arn_member)
     arn = record["requestParameters"].get(member) or response.get(member)
     return {
         "EventId": record["eventID"],

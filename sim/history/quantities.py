@@ -33,13 +33,13 @@ from stoprace.model.statuses import FINISHED, WITH_MODEL
 
 from .read import History, Job
 
-__all__ = ["QUANTITIES", "Sample", "samples"]
+__all__ = ["FINISHED_STATUSES", "QUANTITIES", "STOPPED_STATUSES", "Sample", "samples"]
 
 QUANTITIES = ("queue_delay", "training_duration", "finalization", "stop_latency")
 _WITH_MODEL = frozenset(s.value for s in WITH_MODEL)
-_FINISHED = frozenset(s.value for s in FINISHED)
+FINISHED_STATUSES = frozenset(s.value for s in FINISHED)
 #: The status a stop that takes effect ends a job in (the finish_stop edges' destination).
-_STOPPED = frozenset(str(e.dest) for e in EDGES if e.trigger == "finish_stop")
+STOPPED_STATUSES = frozenset(str(e.dest) for e in EDGES if e.trigger == "finish_stop")
 
 
 @dataclass(slots=True)
@@ -60,7 +60,7 @@ def samples(history: History) -> dict[str, Sample]:
     """Every quantity's sample from ``history`` (the stop latency's is empty without CloudTrail)."""
     found = {name: Sample(name) for name in QUANTITIES}
     for job in history.jobs.values():
-        if job.status not in _FINISHED:
+        if job.status not in FINISHED_STATUSES:
             for sample in found.values():
                 sample.left_out[f"not finished ({job.status})"] += 1
             continue
@@ -80,7 +80,7 @@ def samples(history: History) -> dict[str, Sample]:
 def _queue(job: Job, stop: float | None, sample: Sample) -> None:
     if job.training_start is not None:
         sample.exact.append(job.training_start - job.submit)
-    elif job.status in _STOPPED:
+    elif job.status in STOPPED_STATUSES:
         if stop is not None and stop >= job.submit:
             sample.censored.append(stop - job.submit)
         else:
@@ -101,7 +101,7 @@ def _training(job: Job, sample: Sample) -> None:
 
 
 def _finalization(job: Job, sample: Sample) -> None:
-    if job.status in _STOPPED or job.training_end is None or job.end is None:
+    if job.status in STOPPED_STATUSES or job.training_end is None or job.end is None:
         sample.left_out["stopped, or no TrainingEndTime"] += 1
     else:
         sample.exact.append(job.end - job.training_end)
@@ -112,7 +112,7 @@ def _latency(job: Job, stop: float, sample: Sample) -> None:
         sample.left_out["stopped before training"] += 1
     elif job.training_end is None or job.end is None or stop >= job.end:
         sample.left_out["stopped after it finished"] += 1
-    elif job.status in _STOPPED:
+    elif job.status in STOPPED_STATUSES:
         sample.exact.append(job.end - stop)
     elif stop < job.training_end:  # training ended first: the stop would have taken longer
         sample.censored.append(job.training_end - stop)

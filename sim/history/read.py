@@ -250,11 +250,9 @@ def _add_record(record: Any, where: str, history: History) -> None:
     parameters = record.get("requestParameters")
     arn = None
     if isinstance(parameters, Mapping):  # JSON APIs' members, first letter in lower case
-        arn = parameters.get(member[0].lower() + member[1:], parameters.get(member))
+        arn = parameters.get(parameter_name(member), parameters.get(member))
     if not isinstance(arn, str):
-        raise HistoryError(
-            f"{where}: a {stop} record without requestParameters.{member[0].lower() + member[1:]}"
-        )
+        raise HistoryError(f"{where}: a {stop} record without requestParameters.{parameter_name(member)}")
     if "eventTime" not in record:
         raise HistoryError(f"{where}: a {stop} record without eventTime")
     moment = _seconds(record["eventTime"], f"{where}.eventTime")
@@ -265,6 +263,12 @@ def _add_record(record: Any, where: str, history: History) -> None:
     if earlier is not None:
         history.skipped["repeated stop (the first accepted one counts)"] += 1
     history.stops[arn] = moment if earlier is None else min(earlier, moment)
+
+
+def parameter_name(member: str) -> str:
+    """A request member as CloudTrail's ``requestParameters`` names it (JSON APIs: first letter in lower
+    case): ``EntityRecognizerArn`` -> ``entityRecognizerArn``."""
+    return member[0].lower() + member[1:]
 
 
 def _seconds(value: Any, where: str) -> float:

@@ -43,11 +43,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stoprace.model.lifecycle import EDGES
-from stoprace.model.statuses import FINISHED
-
 from .fitting import QuantityFit, fit_sample, frozen
-from .quantities import Sample
+from .quantities import FINISHED_STATUSES, STOPPED_STATUSES, Sample
 from .read import History
 
 __all__ = ["MAX_INCONSISTENT", "Handling", "fit_handling", "handling_sample", "too_inconsistent"]
@@ -56,8 +53,6 @@ __all__ = ["MAX_INCONSISTENT", "Handling", "fit_handling", "handling_sample", "t
 MAX_INCONSISTENT = 0.05
 #: The most rounds of fitting and replaying.
 MAX_ROUNDS = 30
-_FINISHED = frozenset(s.value for s in FINISHED)
-_STOPPED = frozenset(str(e.dest) for e in EDGES if e.trigger == "finish_stop")
 #: A worker's busy time for a censored stop: the censoring value and the fitted distribution's median
 #: above it (the censoring value itself before any fit).
 Busy = Callable[[float], float]
@@ -83,12 +78,12 @@ def handling_sample(history: History, workers: int, busy: Busy | None = None) ->
         job = history.jobs.get(arn)
         if job is None:
             sample.left_out["stop of a classifier not listed"] += 1
-        elif job.status not in _FINISHED:
+        elif job.status not in FINISHED_STATUSES:
             sample.left_out[f"not finished ({job.status})"] += 1
         elif job.end is None:
             sample.left_out["no EndTime"] += 1
         else:
-            stopped = job.status in _STOPPED
+            stopped = job.status in STOPPED_STATUSES
             # when the race was decided against the stop: training ended (or the job failed) first
             decided = job.end if stopped or job.training_end is None else job.training_end
             stops.append((float(moment), float(decided), stopped))
