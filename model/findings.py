@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .invariants import STOPPED_TO_TRAINED
+from .kinds import CLASSIFIER
 from .lifecycle import RACE_LOST_STEPS, Edge
 from .policy import DEFAULT_POLICY, Policy
 from .statuses import Status
@@ -27,15 +28,17 @@ class Violation:
     policy: dict[str, str]
     trace: tuple[str, ...]
     detail: str
+    kind: str = CLASSIFIER.name  # the resource's, as in its ARN
 
     def __str__(self) -> str:
         steps = "\n".join(f"  {i}. {step}" for i, step in enumerate(self.trace, start=1))
         policy = ", ".join(f"{k}={v}" for k, v in self.policy.items()) or "default policy"
-        return f"{self.property} ({self.scenario}, {policy}): {self.detail}\n{steps}"
+        return f"{self.property} ({self.kind}, {self.scenario}, {policy}): {self.detail}\n{steps}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "property": self.property,
+            "kind": self.kind,
             "scenario": self.scenario,
             "policy": self.policy,
             "trace": list(self.trace),
@@ -45,10 +48,11 @@ class Violation:
 
 @dataclass(slots=True)
 class PolicyResult:
-    """What one scenario's search found under one policy."""
+    """What one scenario's search found under one policy, for one kind of resource."""
 
     scenario: str
     policy: Policy
+    kind: str = CLASSIFIER.name
     states: int = 0
     steps: int = 0
     statuses: set[str] = field(default_factory=set)
@@ -70,8 +74,8 @@ class CheckReport:
         facts = self.as_dict()
         lines = [
             f"checked {facts['policies']} policies x {len(facts['scenarios'])} scenarios "
-            f"({', '.join(facts['scenarios'])}): {facts['states']} configurations, {facts['steps']} steps, "
-            f"{facts['seconds']:.1f} s",
+            f"({', '.join(facts['scenarios'])}) x {len(facts['kinds'])} kinds ({', '.join(facts['kinds'])}): "
+            f"{facts['states']} configurations, {facts['steps']} steps, {facts['seconds']:.1f} s",
         ]
         sections = [("default policy", facts["default_policy"])]
         if facts["policies"] > 1:
@@ -152,6 +156,7 @@ class CheckReport:
             "ok": self.ok,
             "policies": len({r.policy for r in self.results}),
             "scenarios": sorted({r.scenario for r in self.results}),
+            "kinds": sorted({r.kind for r in self.results}),
             "states": sum(r.states for r in self.results),
             "steps": sum(r.steps for r in self.results),
             "seconds": round(self.seconds, 3),

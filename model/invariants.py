@@ -6,11 +6,13 @@ the statuses out and encode what the documented facts and the policy say, indepe
 checker (:mod:`stoprace.model.check`) and the stateful tests both judge what they observe with them, and the
 tests of the checker show that they catch broken tables.
 
-Observations are what a client sees: the ``DocumentClassifierProperties`` of a describe (``None`` for a
-classifier that does not exist), and the result of each call.
+Observations are what a client sees: the properties of a describe (a classifier's
+``DocumentClassifierProperties``, a recognizer's ``EntityRecognizerProperties``; ``None`` for a resource that
+does not exist), and the result of each call.
 
->>> check_properties({"Status": "TRAINED", "SubmitTime": 0}, billed_seconds=0.0, trained=True)
-[('timestamps are as documented', 'TRAINED job lacks TrainingStartTime, TrainingEndTime, EndTime')]
+>>> found = check_properties({"Status": "TRAINED", "SubmitTime": 0}, billed_seconds=0.0, trained=True)
+>>> [seen for _, seen in found]
+['TRAINED job lacks TrainingStartTime, TrainingEndTime, EndTime', 'TRAINED resource reports no metadata']
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
 
+from .kinds import KINDS
 from .policy import DEFAULT_POLICY, Policy
 
 __all__ = [
@@ -73,6 +76,7 @@ REJECTION = "a rejected stop or delete answers the policy's error"
 TIMESTAMPS_PRESENT = "timestamps are as documented"
 TIMESTAMPS_ORDER = "SubmitTime <= TrainingStartTime <= TrainingEndTime <= EndTime"
 BILLED = "billed seconds equal TrainingEndTime - TrainingStartTime and are never negative"
+METADATA = "a TRAINED or TRAINED_WITH_WARNING resource reports its metadata, a SUBMITTED or TRAINING one none"
 
 #: Every property, by the name findings carry.
 INVARIANTS: tuple[str, ...] = (
@@ -92,9 +96,13 @@ INVARIANTS: tuple[str, ...] = (
     TIMESTAMPS_PRESENT,
     TIMESTAMPS_ORDER,
     BILLED,
+    METADATA,
 )
 
 _TIME_KEYS = ("SubmitTime", "TrainingStartTime", "TrainingEndTime", "EndTime")
+#: Where each kind reports what its training produced (evidence: ``recorded-outputs``: a TRAINED
+#: classifier lists its ``ClassifierMetadata``, a TRAINING one none; ``entity-recognizers``).
+_METADATA_MEMBERS = tuple(kind.metadata_member for kind in KINDS.values())
 
 
 def stop_requested_from(policy: Policy = DEFAULT_POLICY) -> tuple[str, ...]:
@@ -116,7 +124,7 @@ def check_properties(
     trained: bool,
     policy: Policy = DEFAULT_POLICY,
 ) -> list[Finding]:
-    """Judge one classifier's describe output.
+    """Judge one resource's describe output.
 
     ``trained`` says whether the job was ever seen ``TRAINING`` (a job stopped while ``SUBMITTED``
     never trains); ``billed_seconds`` is what the service says it bills for the job.
@@ -144,6 +152,12 @@ def check_properties(
         and not (status in ("STOPPED", "DELETING") and policy.stopped_training_end == "at_stop_request")
     ):
         findings.append((TIMESTAMPS_ORDER, f"{status} job's TrainingEndTime differs from its EndTime"))
+
+    metadata = [member for member in _METADATA_MEMBERS if member in props]
+    if status in TRAINED_STATUSES and not metadata:
+        findings.append((METADATA, f"{status} resource reports no metadata"))
+    if status in ("SUBMITTED", "TRAINING") and metadata:
+        findings.append((METADATA, f"{status} resource reports {', '.join(metadata)}"))
 
     if billed_seconds < 0:
         findings.append((BILLED, f"billed {billed_seconds} s"))

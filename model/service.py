@@ -279,7 +279,7 @@ class ComprehendService(Catalog, Writes):
             twin.clock = clock
             twin._lock = threading.RLock()
             twin._jobs = {
-                arn: Record(r.arn, r.seq, r.job.copy(), r.request, dict(r.tags), r.metadata, r.kind)
+                arn: Record(r.arn, r.seq, r.job.copy(), r.request, dict(r.tags), r.metadata, r.kind, r.echo)
                 for arn, r in self._jobs.items()
             }
             twin._tokens = dict(self._tokens)

@@ -4,7 +4,6 @@ call machinery."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import partial
@@ -14,7 +13,7 @@ from .arn import ArnPattern, format_arn
 from .catalog import Record
 from .errors import ERRORS, InvalidTransitionError, ResourceInUseException, ResourceLimitExceededException
 from .job import Step, TrainingJob
-from .kinds import CLASSIFIER, RECOGNIZER, ResourceKind, kind_of_arn
+from .kinds import CLASSIFIER, RECOGNIZER, ResourceKind, json_copy, kind_of_arn
 from .lifecycle import Edge
 from .policy import Policy
 from .requests import check_create, invalid
@@ -74,7 +73,7 @@ class Writes:
     def _create(self, kind: ResourceKind, params: dict[str, Any]) -> dict[str, Any]:
         name, version = check_create(params, kind.name_member, kind.inputs, kind.task)
         token = params.get("ClientRequestToken")
-        request = {k: copy.deepcopy(v) for k, v in params.items() if k != "ClientRequestToken"}
+        request = {k: json_copy(v) for k, v in params.items() if k != "ClientRequestToken"}
         if token is not None and self.policy.repeated_token == "idempotent" and token in self._tokens:
             earlier, arn = self._tokens[token]
             if earlier == request and kind_of_arn(arn) is kind:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stoprace.model import DEFAULT_POLICY, EDGES, Edge, Policy
+from stoprace.model.kinds import CLASSIFIER
 from stoprace.model.promela import promela, properties
 from stoprace.model.promela_properties import LIVENESS, SAME_AS, STRONGER
 
@@ -54,10 +55,11 @@ class PropertyResult:
 
 @dataclass(slots=True)
 class SpinResult:
-    """SPIN's verdicts on one policy and scenario."""
+    """SPIN's verdicts on one policy and scenario, for one kind of resource."""
 
     policy: Policy
     scenario: str
+    kind: str = CLASSIFIER.name
     properties: list[PropertyResult] = field(default_factory=list)
     #: Seconds in all: generating, compiling and every verifier run.
     seconds: float = 0.0
@@ -69,6 +71,7 @@ class SpinResult:
     def as_dict(self) -> dict[str, object]:
         return {
             "policy": self.policy.changes(),
+            "kind": self.kind,
             "scenario": self.scenario,
             "ok": self.ok,
             "seconds": round(self.seconds, 3),
@@ -103,16 +106,18 @@ def verify(
     edges: Iterable[Edge] = EDGES,
     scenario: str = "one_job",
     source: str | None = None,
+    kind: str = CLASSIFIER.name,
 ) -> SpinResult:
-    """Generate the model (or take ``source``, a model in the same form), build SPIN's verifier and
-    check every property of ``scenario`` under ``policy`` (``RuntimeError`` when SPIN itself fails)."""
+    """Generate the model of a resource of ``kind`` (or take ``source``, a model in the same form), build
+    SPIN's verifier and check every property of ``scenario`` under ``policy`` (``RuntimeError`` when SPIN
+    itself fails)."""
     reason = missing()
     if reason is not None:
         raise RuntimeError(reason)
     begun = time.perf_counter()
     if source is None:
-        source = promela(policy, edges, scenario)
-    result = SpinResult(policy, scenario)
+        source = promela(policy, edges, scenario, kind)
+    result = SpinResult(policy, scenario, kind)
     with tempfile.TemporaryDirectory(prefix="stoprace-spin-") as folder:
         work = Path(folder)
         (work / "model.pml").write_text(source)

@@ -8,8 +8,10 @@ import pytest
 from helpers import DOCUMENTED_STATUSES, ROOT
 
 from stoprace.model import DEFAULT_POLICY, EDGES, Actor, Edge, Policy, Provenance
+from stoprace.model.catalog import Record
 from stoprace.model.check import NO_TRAPS, SCENARIOS, check, explore
-from stoprace.model.invariants import FINISHED_CHANGES, STOPPED_STAYS
+from stoprace.model.invariants import FINISHED_CHANGES, METADATA, STOPPED_STAYS
+from stoprace.model.kinds import KINDS
 from stoprace.model.lifecycle import HAS_TRAINED
 
 STOPPED_TO_TRAINING = Edge("start_training", ("STOPPED",), "TRAINING", Actor.SERVICE, Provenance.ASSUMED, "x")
@@ -27,8 +29,8 @@ def test_default_policy_reaches_every_status_and_the_lost_race_but_never_stopped
 
 @pytest.fixture(scope="module")
 def exhaustive_report():
-    """Every policy combination, searched: the suite's one exhaustive run (about a minute on two cores;
-    pytest-xdist gives a module to one worker, so it runs once)."""
+    """Every policy combination, for every kind, searched: the suite's one exhaustive run (about a
+    minute on two cores; pytest-xdist gives a module to one worker, so it runs once)."""
     return check()
 
 
@@ -37,6 +39,7 @@ def test_every_policy_combination_holds_and_leaves_no_dead_row(exhaustive_report
     expected = sum(1 for _ in Policy.combinations())
     assert len({r.policy for r in exhaustive_report.results}) == expected
     assert {r.scenario for r in exhaustive_report.results} == set(SCENARIOS)
+    assert {r.kind for r in exhaustive_report.results} == set(KINDS)
     assert exhaustive_report.ok, [str(v) for v in exhaustive_report.violations[:5]]
     assert exhaustive_report.dead_rows == []
     assert exhaustive_report.summary()["reachable_statuses"] == DOCUMENTED_STATUSES
@@ -101,10 +104,11 @@ def test_a_missing_finish_stop_traps_jobs_in_stop_requested():
     broken = tuple(e for e in EDGES if e.trigger != "finish_stop")
     report = check([DEFAULT_POLICY], edges=broken, scenarios=["one_job"], workers=1)
     traps = [v for v in report.violations if v.property == NO_TRAPS]
-    assert len(traps) == 1
-    assert traps[0].trace == ("create", "stop")
-    assert traps[0].detail == "a STOP_REQUESTED job can never finish by itself"
-    assert report.summary(DEFAULT_POLICY)["trap_states"] == 1
+    assert sorted(v.kind for v in traps) == sorted(KINDS)  # one a kind: the kinds share the table
+    for trap in traps:
+        assert trap.trace == ("create", "stop")
+        assert trap.detail == "a STOP_REQUESTED job can never finish by itself"
+    assert report.summary(DEFAULT_POLICY)["trap_states"] == len(KINDS)
 
 
 def test_a_missing_finish_stop_traps_nothing_when_submitted_jobs_cannot_be_stopped():
@@ -144,3 +148,56 @@ def test_progress_is_reported():
     check(list(Policy.combinations(["deletable"])), workers=1, progress=lambda d, t: seen.append((d, t)))
     assert seen[0] == (0, 4)  # told at once, before the first search comes back
     assert seen[-1] == (4, 4)
+
+
+def _found(result):
+    """What a search reports, but for how many steps it took."""
+    violations = [(v.property, v.trace, v.detail, v.kind, v.scenario) for v in result.violations]
+    seen = (result.states, result.taken, result.statuses)
+    return result.kind, result.scenario, result.policy, seen, violations
+
+
+@pytest.mark.parametrize("table", ["ours", "broken"])
+def test_one_search_serving_both_scenarios_finds_what_a_search_for_each_finds(table):
+    edges = EDGES if table == "ours" else (*EDGES, STOPPED_TO_TRAINING)
+    policies = Policy.pairwise()
+    together = check(policies, edges=edges, workers=1).results
+    apart = [
+        explore(policy, scenario, edges, kind)
+        for policy in policies
+        for kind in KINDS
+        for scenario in SCENARIOS
+    ]
+    assert [(_found(r), r.steps) for r in together] == [(_found(r), r.steps) for r in apart]
+    assert table == "ours" or any(r.violations for r in together)
+
+
+def test_leaving_out_the_events_a_job_cannot_take_changes_nothing_found(monkeypatch):
+    policies = Policy.pairwise()
+    lean = check(policies, workers=1)
+    monkeypatch.setattr("stoprace.model.check._can_happen", lambda *_: True)  # try every event everywhere
+    every = check(policies, workers=1)
+    assert [_found(r) for r in lean.results] == [_found(r) for r in every.results]
+    assert sum(r.steps for r in every.results) > 2 * sum(r.steps for r in lean.results)
+
+
+def test_the_kinds_share_the_lifecycle_and_each_is_judged_through_its_own_responses(monkeypatch):
+    for policy in Policy.pairwise():
+        classifier, recognizer = (explore(policy, "name_reuse", kind=kind) for kind in KINDS)
+        assert (classifier.states, classifier.taken, classifier.statuses) == (
+            recognizer.states,
+            recognizer.taken,
+            recognizer.statuses,
+        )
+    real = Record.properties
+
+    def without_recognizer_metadata(record, fresh=True):
+        props = real(record, fresh)
+        props.pop("RecognizerMetadata", None)
+        return props
+
+    monkeypatch.setattr(Record, "properties", without_recognizer_metadata)
+    report = check([DEFAULT_POLICY], scenarios=["one_job"], workers=1)
+    assert {(v.kind, v.property) for v in report.violations} == {("entity-recognizer", METADATA)}
+    trained = ("create", "start_training", "begin_billing", "finish_training")  # the shortest way to a model
+    assert report.violations[0].trace == trained

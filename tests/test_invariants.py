@@ -7,6 +7,7 @@ from stoprace.model.invariants import (
     FAILED_CALL,
     FINISHED_CHANGES,
     INVARIANTS,
+    METADATA,
     NAME_FREE,
     NAME_IN_USE,
     OTHERS_UNCHANGED,
@@ -37,6 +38,7 @@ def trained_job(**changes):
         "TrainingStartTime": at(10),
         "TrainingEndTime": at(70),
         "EndTime": at(70),
+        "ClassifierMetadata": {"NumberOfLabels": 3},
     }
     props.update(changes)
     return props
@@ -48,6 +50,22 @@ def names(findings):
 
 def test_a_well_formed_trained_job_passes():
     assert check_properties(trained_job(), billed_seconds=60.0, trained=True) == []
+
+
+def test_metadata_is_reported_by_a_trained_resource_of_either_kind_and_not_before():
+    recognizer = trained_job(Status="TRAINED_WITH_WARNING")
+    recognizer["RecognizerMetadata"] = recognizer.pop("ClassifierMetadata")
+    assert check_properties(recognizer, billed_seconds=60.0, trained=True) == []
+    bare = trained_job()
+    del bare["ClassifierMetadata"]
+    assert names(check_properties(bare, billed_seconds=60.0, trained=True)) == [METADATA]
+    training = {"Status": "TRAINING", "SubmitTime": at(0), "RecognizerMetadata": {}}
+    assert names(check_properties(training, billed_seconds=0.0, trained=True)) == [METADATA]
+    # what a STOPPED or IN_ERROR resource reports is not recorded: either is accepted
+    for status in ("STOPPED", "IN_ERROR"):
+        assert METADATA not in names(
+            check_properties(trained_job(Status=status), billed_seconds=60.0, trained=True)
+        )
 
 
 def test_unknown_status():
@@ -83,7 +101,8 @@ def test_training_end_equals_end_except_for_early_billing_of_stopped_jobs():
 def test_a_finalization_ends_billing_before_the_job_and_may_be_seen_while_training():
     trained = trained_job(TrainingEndTime=at(50))
     assert check_properties(trained, billed_seconds=40, trained=True) == []
-    finalizing = {k: v for k, v in trained.items() if k != "EndTime"} | {"Status": "TRAINING"}
+    finalizing = {k: v for k, v in trained.items() if k not in ("EndTime", "ClassifierMetadata")}
+    finalizing["Status"] = "TRAINING"
     assert check_properties(finalizing, billed_seconds=40, trained=True) == []
     billed = Policy(billing_end="with_end")
     found = check_properties(finalizing, billed_seconds=40, trained=True, policy=billed)

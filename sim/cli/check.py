@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 from collections.abc import Sequence
 from typing import Any
 
 from stoprace.model import Policy, policy_fields
-from stoprace.model.check import check
+from stoprace.model.check import SCENARIOS, check
+from stoprace.model.kinds import KINDS
 
 from .common import TerminalProgress, UsageError, add_policy_argument, policy, whole
 
@@ -19,10 +21,18 @@ def add(commands: Any) -> None:
         "check",
         help="exhaustively check the model under every policy",
         description=(
-            "Search every reachable configuration of one classifier, and of two sharing a name, under "
-            "every policy combination; check the documented safety properties and that no job is trapped. "
-            "Exit 0 when everything holds, 1 with the shortest counterexamples when not."
+            "Search every reachable configuration of one resource, and of two sharing a name, for each kind "
+            "of resource that trains (through its own operations and responses), under every policy "
+            "combination; check the documented safety properties and that no job is trapped. Exit 0 when "
+            "everything holds, 1 with the shortest counterexamples when not."
         ),
+    )
+    parser.add_argument(
+        "--resource",
+        choices=tuple(KINDS),
+        action="append",
+        default=None,
+        help="check this kind of resource (repeat for several; default: every kind)",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     add_policy_argument(parser, "fix these policy fields; the others still vary over all their choices")
@@ -65,53 +75,56 @@ def run(args: argparse.Namespace) -> int:
         reason = missing()
         if reason is not None:
             raise UsageError(f"--with-spin: {reason}")
-    report = check(chosen, workers=args.workers, progress=TerminalProgress("searches"))
+    kinds = tuple(dict.fromkeys(args.resource)) if args.resource else tuple(KINDS)
+    report = check(chosen, kinds=kinds, workers=args.workers, progress=TerminalProgress("searches"))
     result = report.as_dict()
     text = report.as_text()
     agree = True
     if args.with_spin:
-        spin, agree = _spin(args, report)
+        spin, agree = _spin(args, report, kinds)
         result["spin"] = spin
         text += "\n" + _spin_text(spin)
     print(json.dumps(result, indent=2) if args.json else text)
     return 0 if report.ok and agree and all(r["ok"] for r in result.get("spin", {}).get("runs", [])) else 1
 
 
-def _spin(args: argparse.Namespace, report: Any) -> tuple[dict[str, Any], bool]:
-    """SPIN on the covering set of the policies checked; whether its verdicts agree with the report's,
-    property by property."""
+def _spin(args: argparse.Namespace, report: Any, kinds: Sequence[str]) -> tuple[dict[str, Any], bool]:
+    """SPIN on the covering set of the policies checked, for each kind checked; whether its verdicts
+    agree with the report's, property by property."""
     from stoprace.sim.spin import covering_policies, disagreements, verify  # noqa: PLC0415
 
     pinned = {item.partition("=")[0].strip() for item in args.policy}
     free = () if args.single else [f.name for f in policy_fields() if f.name not in pinned]
     runs: list[dict[str, Any]] = []
-    for chosen in covering_policies(policy(args.policy), free):
-        for scenario in ("one_job", "name_reuse"):
-            verdict = verify(chosen, scenario=scenario)
-            found = sorted(
-                {
-                    v.property
-                    for v in report.violations
-                    if v.policy == chosen.changes() and v.scenario == scenario
-                }
-            )
-            run = verdict.as_dict()
-            run["in_house"] = found
-            run["disagreements"] = disagreements(verdict, found)
-            runs.append(run)
+    covering = covering_policies(policy(args.policy), free)
+    for chosen, kind, scenario in itertools.product(covering, kinds, SCENARIOS):
+        verdict = verify(chosen, scenario=scenario, kind=kind)
+        found = sorted(
+            {
+                v.property
+                for v in report.violations
+                if v.policy == chosen.changes() and v.scenario == scenario and v.kind == kind
+            }
+        )
+        run = verdict.as_dict()
+        run["in_house"] = found
+        run["disagreements"] = disagreements(verdict, found)
+        runs.append(run)
     agree = not any(run["disagreements"] for run in runs)
     return {"runs": runs, "agree": agree}, agree
 
 
 def _spin_text(spin: dict[str, Any]) -> str:
-    lines = [f"SPIN on {len(spin['runs'])} policy and scenario pairs (each alternative of each free field):"]
+    lines = [
+        f"SPIN on {len(spin['runs'])} runs (policy, kind, scenario; every alternative of each free field):"
+    ]
     for run in spin["runs"]:
         policy_text = ", ".join(f"{k}={v}" for k, v in run["policy"].items()) or "default policy"
         states = sum(p["states"] for p in run["properties"])
         failed = [p["name"] for p in run["properties"] if not p["holds"]]
         spin_verdict = "holds" if run["ok"] else "fails " + ", ".join(failed)
         lines.append(
-            f"  {policy_text} ({run['scenario']}): SPIN {spin_verdict}, {states} states, "
+            f"  {policy_text} ({run['kind']}, {run['scenario']}): SPIN {spin_verdict}, {states} states, "
             f"{run['seconds']:.1f} s; "
             f"in-house {'fails ' + '; '.join(run['in_house']) if run['in_house'] else 'holds'}"
         )

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from stoprace.model.kinds import CLASSIFIER, KINDS
 from stoprace.model.promela import SCENARIOS, promela
 
 from .common import add_output_argument, add_policy_argument, policy
@@ -29,14 +30,21 @@ def add(commands: Any) -> None:
         "--scenario",
         choices=tuple(SCENARIOS),
         default="one_job",
-        help="one classifier, or a name used twice (default: %(default)s)",
+        help="one resource, or a name used twice (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--resource",
+        choices=tuple(KINDS),
+        default=CLASSIFIER.name,
+        help="whose model (the kinds share the lifecycle: only the comments naming the resource and its "
+        "operations differ; default: %(default)s)",
     )
     add_output_argument(parser, "write to FILE (default: standard output)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    text = promela(policy(args.policy), scenario=args.scenario)
+    text = promela(policy(args.policy), scenario=args.scenario, kind=args.resource)
     if args.output is None:
         sys.stdout.write(text)
     else:
