@@ -86,7 +86,7 @@ def promela(
         + ";",
         "bool been_training = false;  /* TRAINING is on the job's path */",
         "mtype last_call = NONE;      /* the answer to the client's last call */",
-        f"byte creates = 1;            /* {resource.noun}s made under the name (the first at the start) */",
+        "byte creates = 1;            /* resources made under the name (the first at the start) */",
         "",
         "/* The last step, for the properties: the status before it, who took it, the timestamps before. */",
         "mtype before = SUBMITTED;",

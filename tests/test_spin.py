@@ -75,6 +75,23 @@ def test_every_enabled_row_is_a_branch_a_reviewer_can_find():
     assert all(f"ltl {name} {{ {formula} }}" in promela() for name, formula in PROPERTIES.items())
 
 
+def test_the_kinds_models_differ_only_in_the_comments_naming_the_resource(tmp_path, capsys):
+    def code(text):  # Promela without its comments
+        return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+
+    for policy, scenario in itertools.product(covering_policies(), SCENARIOS):
+        classifier, recognizer = (promela(policy, scenario=scenario, kind=kind) for kind in KINDS)
+        assert classifier != recognizer
+        assert code(classifier) == code(recognizer)
+    out = tmp_path / "recognizer.pml"
+    assert main(["export", "promela", "--resource", "entity-recognizer", "-o", str(out)]) == 0
+    text = out.read_text()
+    assert text == promela(kind="entity-recognizer")
+    assert "entity-recognizer lifecycle" in text and "StopTrainingEntityRecognizer" in text
+    assert main(["export", "promela"]) == 0
+    assert "document-classifier lifecycle" in capsys.readouterr().out
+
+
 def test_the_model_changes_when_the_table_does():
     text = promela(edges=(*EDGES, STOPPED_TO_TRAINING))
     assert text != promela()
