@@ -87,7 +87,8 @@ def test_the_kinds_models_differ_only_in_the_comments_naming_the_resource(tmp_pa
     assert main(["export", "promela", "--resource", "entity-recognizer", "-o", str(out)]) == 0
     text = out.read_text()
     assert text == promela(kind="entity-recognizer")
-    assert "entity-recognizer lifecycle" in text and "StopTrainingEntityRecognizer" in text
+    assert "entity-recognizer lifecycle" in text
+    assert "StopTrainingEntityRecognizer" in text
     assert main(["export", "promela"]) == 0
     assert "document-classifier lifecycle" in capsys.readouterr().out
 
