@@ -57,6 +57,8 @@ class HttpStatuses(StrEnum):
     @classmethod
     def named(cls, value: object, what: str = "http_statuses") -> HttpStatuses:
         """``value`` as a convention; a ``ValueError`` naming ``what`` and the choices otherwise."""
+        if isinstance(value, cls):  # the common case, on every error answer: no search
+            return value
         for member in cls:
             if value == member.value:
                 return member

@@ -29,9 +29,10 @@ def test_default_policy_reaches_every_status_and_the_lost_race_but_never_stopped
 
 @pytest.fixture(scope="module")
 def exhaustive_report():
-    """Every policy combination, for every kind, searched: the suite's one exhaustive run (about a
-    minute on two cores; pytest-xdist gives a module to one worker, so it runs once)."""
-    return check()
+    """Every policy combination, for every kind, searched: the suite's one exhaustive run (pytest-xdist
+    gives a module to one worker, so it runs once; in that worker's process, leaving the other core to the
+    other worker)."""
+    return check(workers=1)
 
 
 @pytest.mark.slow
