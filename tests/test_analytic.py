@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from stoprace.model import Policy
@@ -143,6 +145,11 @@ CASES = [
 ]
 
 
+#: The integral of a case at a stop time, computed once for the module's tests (one worker runs them all):
+#: the engines' tests and the sum-to-one test ask for the same stop times.
+_outcome = functools.cache(analytic.race_outcome)
+
+
 def _inside(row, expected):
     low, high = wilson_interval(row.race_lost, row.stop_requested, CONFIDENCE)
     return low <= expected <= high
@@ -150,7 +157,7 @@ def _inside(row, expected):
 
 def _agrees(row, scenario):
     """Every check of one simulated row against the integral, as (what, simulated, expected, ok)."""
-    outcome = analytic.race_outcome(scenario, row.stop_at)
+    outcome = _outcome(scenario, row.stop_at)
     checks = []
     if outcome.p_race_lost is not None:
         expected = outcome.p_race_lost
@@ -184,7 +191,7 @@ def test_the_simpy_engine_agrees_with_the_integral(scenario):
 @pytest.mark.parametrize("scenario", CASES)
 def test_probabilities_of_every_path_add_up_to_one(scenario):
     for stop in (*scenario.stop_at, 0.0, 50_000.0):
-        outcome = analytic.race_outcome(scenario, stop)
+        outcome = _outcome(scenario, stop)
         assert sum(outcome.paths.values()) == pytest.approx(1.0, abs=1e-9)
         assert all(p >= -1e-12 for p in outcome.paths.values())
         assert outcome.mean_billed_seconds >= 0.0

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from stoprace.model.kinds import CLASSIFIER, KINDS
+from stoprace.sim.fleet.scenario import DEFAULT_STOP_WORKERS
 from stoprace.sim.history.read import History, HistoryError, read_history
-from stoprace.sim.history.report import DEFAULT_STOP_WORKERS, fit_history, fit_table
 from stoprace.sim.scenario import DEFAULT_SEED
 
 from .common import TerminalProgress, UsageError, output_dir, show, whole
@@ -88,6 +88,9 @@ MAX_BOOTSTRAP = 10_000
 
 
 def run(args: argparse.Namespace) -> int:
+    # scipy.stats is a second's import: only the command that fits pays it
+    from stoprace.sim.history.report import fit_history, fit_table  # noqa: PLC0415
+
     if args.bootstrap > MAX_BOOTSTRAP:
         raise UsageError(f"--bootstrap {args.bootstrap:,}: at most {MAX_BOOTSTRAP:,} replicates")
     try:

@@ -48,6 +48,10 @@ DEFAULT_STOP_HANDLING = parse_distribution("exponential:mean=30")
 DEFAULT_APP_RETRY_INTERVAL = parse_distribution("fixed:5")
 
 
+#: The workers that take stop requests off the queue, when a fleet is not told (AWS publishes none).
+DEFAULT_STOP_WORKERS = 4
+
+
 @dataclass(frozen=True, slots=True)
 class FleetScenario:
     """One fleet experiment; distributions may be given as specs. ``rate_limits`` maps an operation
@@ -63,7 +67,7 @@ class FleetScenario:
     p_warning: float = 0.05
     p_failure: float = 0.02
     failure_point: Distribution = DEFAULT_FAILURE_POINT
-    stop_workers: int = 4
+    stop_workers: int = DEFAULT_STOP_WORKERS
     stop_handling: Distribution = DEFAULT_STOP_HANDLING
     rate_limits: Mapping[str, tuple[float, int]] = field(
         default_factory=lambda: {"stop": (1.0, 1), "describe": (20.0, 40)}

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from stoprace.model.kinds import CLASSIFIER, KINDS
+from stoprace.sim.fleet.scenario import DEFAULT_STOP_WORKERS
 
 from .fitting import QuantityFit, bootstrap, fit_sample, frozen
 from .quantities import QUANTITIES, Sample, samples
@@ -20,7 +21,6 @@ __all__ = ["BAND", "DEFAULT_STOP_WORKERS", "FEW", "MEASURES", "fit_history", "fi
 FEW = 10
 #: The stop workers assumed when the handling time is taken out of the stop latency: the fleet's own
 #: default, so that a fit feeds a default fleet unchanged.
-DEFAULT_STOP_WORKERS = 4
 #: What each fitted quantity measures (in the report, the table and scenario.toml).
 MEASURES = {
     "queue_delay": "TrainingStartTime - SubmitTime",
