@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .clock import ManualClock
-from .errors import InvalidTransitionError, ServiceError
+from .errors import InvalidTransitionError, ServiceError, released
 from .findings import NO_TRAPS, CheckReport, PolicyResult, Violation
 from .invariants import check_properties, check_step, is_training
 from .kinds import CLASSIFIER, KINDS, ResourceKind, kind_named
@@ -136,8 +136,9 @@ def _act(
         service.fire(arn, action)
         return None, None
     except ServiceError as err:
-        return None, err.code
-    except InvalidTransitionError:
+        return None, released(err).code
+    except InvalidTransitionError as err:
+        released(err)
         return None, "refused"
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import simpy
 
 from stoprace.model import EPOCH, ServiceError
+from stoprace.model.errors import released
 from stoprace.model.kinds import kind_named
 from stoprace.model.statuses import FINISHED
 from stoprace.sim.retry import Retrier
@@ -70,7 +71,8 @@ class Client:
                     yield self.env.timeout(wait)
             try:
                 response = method(**params)
-            except ServiceError as err:
+            except ServiceError as caught:
+                err = released(caught)  # kept across yields: no frames, no cycle for the collector
                 self.ledger.calls[operation][err.code] += 1
                 if attempts is not None:
                     attempts.append((self.env.now, err.code))
