@@ -26,7 +26,7 @@ from typing import Any
 
 from transitions import EventData, Machine, MachineError
 
-from .errors import InvalidTransitionError, ModelError
+from .errors import InvalidTransitionError, ModelError, released
 from .lifecycle import (
     API_TRIGGERS,
     EDGES,
@@ -222,7 +222,8 @@ class TrainingJob:
         event = self._machine.events.get(trigger)
         try:
             done = event is not None and event.trigger(self, at=at, message=message)
-        except MachineError:
+        except MachineError as refused:  # transitions keeps it in its EventData: a cycle, unless released
+            released(refused)
             done = False
         if not done:
             raise InvalidTransitionError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 
 import pytest
@@ -202,3 +203,16 @@ def test_the_kinds_share_the_lifecycle_and_each_is_judged_through_its_own_respon
     assert {(v.kind, v.property) for v in report.violations} == {("entity-recognizer", METADATA)}
     trained = ("create", "start_training", "begin_billing", "finish_training")  # the shortest way to a model
     assert report.violations[0].trace == trained
+
+
+def test_the_search_leaves_nothing_for_the_garbage_collector():
+    # Each refused call once left a reference cycle (the error, its frames, transitions' EventData):
+    # 2,404 objects for this search's 182 steps, a third of the exhaustive check's time collecting them.
+    gc.collect()
+    gc.disable()
+    try:
+        result = explore(DEFAULT_POLICY, "name_reuse", kind="entity-recognizer")
+        assert result.steps > 100
+        assert gc.collect() < result.steps
+    finally:
+        gc.enable()
