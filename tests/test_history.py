@@ -232,9 +232,10 @@ def test_a_bad_scenario_file_is_one_line(tmp_path, capsys, content, says):
 def test_the_bootstrap_reports_its_progress_and_the_same_numbers():
     history = read_history(FILES)
     seen = []
-    report = fit_history(history, 20, 1, progress=lambda done, total: seen.append((done, total)))
-    assert report == fit_history(history, 20, 1)
-    total = 20 * len(report["quantities"])
+    # a few replicates show the order of the progress calls and the determinism as well as many would
+    report = fit_history(history, 4, 1, progress=lambda done, total: seen.append((done, total)))
+    assert report == fit_history(history, 4, 1)
+    total = 4 * len(report["quantities"])
     assert seen[-1] == (total, total)
     assert seen == sorted(seen)
     assert {t for _, t in seen} == {total}
