@@ -86,6 +86,15 @@ def test_bad_arguments_exit_2_with_one_line_and_no_traceback(args):
     assert "Traceback" not in result.stderr
 
 
+def test_a_refused_choice_lists_the_choices_as_they_are_typed(capsys):
+    from stoprace.sim.cli import main  # noqa: PLC0415
+
+    with pytest.raises(SystemExit) as exited:
+        main(["fleet", "--http-statuses", "seed"])
+    assert exited.value.code == 2
+    assert "(choose from 'reference', 'botocore')" in capsys.readouterr().err
+
+
 def test_no_command_shows_help_and_exits_2():
     result = run()
     assert result.returncode == 2

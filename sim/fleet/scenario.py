@@ -42,7 +42,7 @@ OPERATIONS = {action: CLASSIFIER.operations[action] for action in ("create", "de
 MAX_JOBS = 10_000_000
 
 #: How throttling is answered: HTTP 400 as the API reference says, or 429 as botocore's model does.
-HTTP_STATUSES: tuple[str, ...] = tuple(HttpStatuses)
+HTTP_STATUSES: tuple[str, ...] = tuple(convention.value for convention in HttpStatuses)
 # Distributions are immutable: one parsed instance serves every scenario as its default.
 DEFAULT_STOP_HANDLING = parse_distribution("exponential:mean=30")
 DEFAULT_APP_RETRY_INTERVAL = parse_distribution("fixed:5")
