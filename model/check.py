@@ -74,9 +74,9 @@ def _describe(service: ComprehendService, arn: str) -> dict[str, Any] | None:
 
 def _can_happen(service: ComprehendService, arn: str, trigger: str) -> bool:
     """Whether the service's own event ``trigger`` can happen to the job now. One that cannot is
-    refused and changes nothing (the machine that answers here is the one :meth:`fire` consults, and
-    the tests hold the two to the same answer), so the search does not take it: two steps in three
-    were such refusals."""
+    refused and changes nothing (the machine that answers here is the one :meth:`fire` consults, and a
+    test that tries every event everywhere finds the same), so the search does not take it: two steps
+    in three were such refusals."""
     record = service._jobs.get(arn)
     return record is not None and record.job.can_fire(trigger)
 
@@ -157,6 +157,8 @@ class _Search:
         edges: tuple[Edge, ...],
         kind: ResourceKind = CLASSIFIER,
     ) -> None:
+        if not scenarios:
+            raise ValueError(f"no scenario to search; scenarios: {', '.join(SCENARIOS)}")
         for scenario in scenarios:
             if scenario not in SCENARIOS:
                 raise ValueError(f"unknown scenario {scenario!r}; scenarios: {', '.join(SCENARIOS)}")
@@ -373,6 +375,10 @@ def check(
     for scenario in scenarios:
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}; scenarios: {', '.join(SCENARIOS)}")
+    if not scenarios or not kinds:
+        raise ValueError(
+            f"check needs at least one scenario ({', '.join(SCENARIOS)}) and one kind ({', '.join(KINDS)})"
+        )
     for kind in kinds:
         kind_named(kind)
     started = time.perf_counter()

@@ -153,6 +153,12 @@ def test_bad_arguments():
         check([DEFAULT_POLICY], scenarios=["three_jobs"])
     with pytest.raises(ValueError, match="workers must be at least 1"):
         check([DEFAULT_POLICY], workers=0)
+    with pytest.raises(ValueError, match="no resource kind 'endpoint'"):
+        check([DEFAULT_POLICY], kinds=["endpoint"])
+    with pytest.raises(ValueError, match="at least one scenario"):
+        check([DEFAULT_POLICY], scenarios=[])
+    with pytest.raises(ValueError, match="one kind"):
+        check([DEFAULT_POLICY], kinds=[])
 
 
 def test_progress_is_reported():
