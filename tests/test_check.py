@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import re
 
 import pytest
@@ -238,3 +239,14 @@ def test_the_search_leaves_nothing_for_the_garbage_collector():
         assert gc.collect() < result.steps
     finally:
         gc.enable()
+
+
+def test_the_command_checks_every_kind_unless_told_one(capsys):
+    from stoprace.sim.cli import main  # noqa: PLC0415
+
+    assert main(["check", "--single", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["kinds"] == sorted(KINDS)
+    assert main(["check", "--single", "--json", "--resource", "entity-recognizer"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["kinds"] == ["entity-recognizer"]
+    assert report["ok"]
