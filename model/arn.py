@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .errors import ModelError
+from .kinds import CLASSIFIER, KINDS
 from .shapes import shapes
 
 __all__ = [
@@ -59,18 +60,14 @@ class ArnPattern(StrEnum):
     NEWER = "newer"
 
 
-_COMPILED = {
-    ArnPattern.REFERENCE: re.compile(REFERENCE_PATTERN),
-    ArnPattern.NEWER: re.compile(NEWER_PATTERN),
-}
-#: Each resource's two patterns: the reference one from its own shape in botocore's model, the newer one
-#: with its resource type.
+#: Each kind's two patterns: the reference one from its own ARN shape in botocore's model (a classifier's
+#: is :data:`REFERENCE_PATTERN`), the newer one with its resource type.
 _RESOURCES = {
-    "document-classifier": _COMPILED,
-    "entity-recognizer": {
-        ArnPattern.REFERENCE: re.compile(shapes()["EntityRecognizerArn"]["pattern"]),
-        ArnPattern.NEWER: re.compile(NEWER_PATTERN.replace("document-classifier", "entity-recognizer")),
-    },
+    kind.name: {
+        ArnPattern.REFERENCE: re.compile(shapes()[kind.arn_member]["pattern"]),
+        ArnPattern.NEWER: re.compile(NEWER_PATTERN.replace(CLASSIFIER.name, kind.name)),
+    }
+    for kind in KINDS.values()
 }
 
 
@@ -97,7 +94,7 @@ class ClassifierArn:
     account: str
     name: str
     version: str | None = None
-    resource: str = "document-classifier"
+    resource: str = CLASSIFIER.name
 
     def __str__(self) -> str:
         suffix = f"/version/{self.version}" if self.version is not None else ""
@@ -108,7 +105,7 @@ class ClassifierArn:
 
 
 def validate_arn(
-    value: object, pattern: ArnPattern | str = ArnPattern.REFERENCE, resource: str = "document-classifier"
+    value: object, pattern: ArnPattern | str = ArnPattern.REFERENCE, resource: str = CLASSIFIER.name
 ) -> str:
     """Return ``value`` if it is a valid ARN of a ``resource`` (a classifier by default), else raise
     ``ArnError`` saying why.
@@ -132,7 +129,7 @@ def validate_arn(
 def parse_arn(value: object, pattern: ArnPattern | str = ArnPattern.REFERENCE) -> ClassifierArn:
     """Split a valid ARN of a resource that trains into its parts; raise ``ArnError`` for an invalid one."""
     text = value.split(":", 5)[-1] if isinstance(value, str) else ""
-    resource = text.partition("/")[0] if text.partition("/")[0] in _RESOURCES else "document-classifier"
+    resource = text.partition("/")[0] if text.partition("/")[0] in _RESOURCES else CLASSIFIER.name
     valid = validate_arn(value, pattern, resource)
     _, partition, _, region, account, rest = valid.split(":", 5)
     name, sep, version = rest.partition("/")[2].partition("/version/")
@@ -161,8 +158,8 @@ def format_arn(
     version: str | None = None,
     partition: str = "aws",
     pattern: ArnPattern | str = ArnPattern.REFERENCE,
-    resource: str = "document-classifier",
-    name_member: str = "DocumentClassifierName",
+    resource: str = CLASSIFIER.name,
+    name_member: str = CLASSIFIER.name_member,
 ) -> str:
     """The ARN of the ``resource`` (a classifier by default) ``name`` (and ``version``), validated before it
     is returned; ``name_member`` names the name in an error."""

@@ -85,10 +85,7 @@ def _request(kind: ResourceKind) -> dict[str, Any]:
     """The checker's create: always the same request and token, so a create that meets an existing
     resource repeats the request that made it."""
     return {
-        kind.name_member: _NAME,
-        "DataAccessRoleArn": "arn:aws:iam::123456789012:role/checker",
-        "InputDataConfig": kind.example_input(_NAME),
-        "LanguageCode": "en",
+        **kind.example_request(_NAME, "arn:aws:iam::123456789012:role/checker"),
         "ClientRequestToken": "checker-token",
     }
 
@@ -130,9 +127,9 @@ def _act(
     'refused' for a refused event."""
     try:
         if action == "create":
-            return getattr(service, kind.method("create"))(**_request(kind)), None
+            return kind.call(service, "create", **_request(kind)), None
         if action in ("stop", "delete"):
-            return getattr(service, kind.method(action))(**{kind.arn_member: arn}), None
+            return kind.call(service, action, arn), None
         service.fire(arn, action)
         return None, None
     except ServiceError as err:

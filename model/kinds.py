@@ -73,6 +73,26 @@ class ResourceKind:
         """The service's (and boto3's) method for ``action``: ``stop_training_entity_recognizer``."""
         return method_name(self.operations[action])
 
+    def call(self, client: Any, action: str, arn: str | None = None, **params: Any) -> dict[str, Any]:
+        """Call this kind's operation for ``action`` through ``client`` (a
+        :class:`~stoprace.model.ComprehendService` or a boto3 client), on the resource ``arn`` when given:
+        ``RECOGNIZER.call(service, "stop", arn)`` is ``service.stop_training_entity_recognizer(
+        EntityRecognizerArn=arn)``."""
+        if arn is not None:
+            params[self.arn_member] = arn
+        answer: dict[str, Any] = getattr(client, self.method(action))(**params)
+        return answer
+
+    def example_request(self, name: str, role: str) -> dict[str, Any]:
+        """A valid create request for a resource called ``name`` with the data access role ``role``: in
+        English, on :attr:`example_input`'s training data for ``name``."""
+        return {
+            self.name_member: name,
+            "DataAccessRoleArn": role,
+            "InputDataConfig": self.example_input(name),
+            "LanguageCode": "en",
+        }
+
     def metadata(self, request: Mapping[str, Any], given: Any = None) -> dict[str, Any]:
         """The metadata a trained resource reports: ``given`` (from ``fire(..., metadata=...)``), checked
         against botocore's shape and completed from :attr:`default_metadata`; ``ValueError`` naming what is
@@ -148,13 +168,14 @@ def json_copy(value: Any) -> Any:
     return value
 
 
-def _operations(noun: str, stop: str) -> dict[str, str]:
+def _operations(noun: str) -> dict[str, str]:
+    """The operations of the resource ``noun`` (``EntityRecognizer``), by action."""
     return {
         "create": f"Create{noun}",
         "describe": f"Describe{noun}",
         "list": f"List{noun}s",
         "summaries": f"List{noun}Summaries",
-        "stop": stop,
+        "stop": f"StopTraining{noun}",
         "delete": f"Delete{noun}",
     }
 
@@ -210,7 +231,7 @@ CLASSIFIER = ResourceKind(
     name="document-classifier",
     noun="classifier",
     task="custom classification",
-    operations=_operations("DocumentClassifier", "StopTrainingDocumentClassifier"),
+    operations=_operations("DocumentClassifier"),
     arn_member="DocumentClassifierArn",
     name_member="DocumentClassifierName",
     properties="DocumentClassifierProperties",
@@ -275,7 +296,7 @@ RECOGNIZER = ResourceKind(
     name="entity-recognizer",
     noun="entity recognizer",
     task="custom entity recognition",
-    operations=_operations("EntityRecognizer", "StopTrainingEntityRecognizer"),
+    operations=_operations("EntityRecognizer"),
     arn_member="EntityRecognizerArn",
     name_member="RecognizerName",
     properties="EntityRecognizerProperties",

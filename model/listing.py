@@ -27,7 +27,9 @@ __all__ = [
 
 MAX_RESULTS: int = shapes()["MaxResultsInteger"]["max"]  # 500, from botocore's model
 DEFAULT_MAX_RESULTS = 100
-FILTER_KEYS = ("Status", "DocumentClassifierName", "SubmitTimeBefore", "SubmitTimeAfter")
+#: The filter's time criteria; the other two are the status and the resource's name.
+_TIME_KEYS = ("SubmitTimeBefore", "SubmitTimeAfter")
+FILTER_KEYS = ("Status", "DocumentClassifierName", *_TIME_KEYS)
 
 
 def parse_filter(
@@ -37,7 +39,7 @@ def parse_filter(
     ``InvalidFilterException`` for a filter that names more than one, or a time botocore would not send."""
     if value is None:
         return None
-    keys = ("Status", name_member, *FILTER_KEYS[2:])
+    keys = ("Status", name_member, *_TIME_KEYS)
     given = [k for k in keys if value.get(k) is not None]
     if len(given) > 1:
         raise InvalidFilterException(
@@ -57,7 +59,7 @@ def matches(job: TrainingJob, request: Mapping[str, Any], criterion: tuple[str, 
     key, value = criterion
     if key == "Status":
         return job.state == str(value)
-    if key not in FILTER_KEYS[2:]:  # the resource's name
+    if key not in _TIME_KEYS:  # the resource's name
         return str(request[key]) == str(value)
     submitted: datetime = job.submit_time
     moment: datetime = value

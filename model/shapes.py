@@ -21,22 +21,13 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from .kinds import KINDS
+
 __all__ = ["OPERATIONS", "extract", "input_shape", "shapes"]
 
-#: The operations the model implements, by their API names.
+#: The operations the model implements, by their API names: each kind's, and the tags'.
 OPERATIONS = (
-    "CreateDocumentClassifier",
-    "DescribeDocumentClassifier",
-    "StopTrainingDocumentClassifier",
-    "DeleteDocumentClassifier",
-    "ListDocumentClassifiers",
-    "ListDocumentClassifierSummaries",
-    "CreateEntityRecognizer",
-    "DescribeEntityRecognizer",
-    "StopTrainingEntityRecognizer",
-    "DeleteEntityRecognizer",
-    "ListEntityRecognizers",
-    "ListEntityRecognizerSummaries",
+    *(operation for kind in KINDS.values() for operation in kind.operations.values()),
     "TagResource",
     "UntagResource",
     "ListTagsForResource",

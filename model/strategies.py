@@ -151,7 +151,7 @@ class ComprehendStateMachine(RuleBasedStateMachine):
 
     def call(self, kind: ResourceKind, action: str, **params: Any) -> Any:
         """Call ``kind``'s operation for ``action`` (``create``, ``describe``, ``list``, ``stop``...)."""
-        return getattr(self.service, kind.method(action))(**params)
+        return kind.call(self.service, action, **params)
 
     def observe(self) -> dict[str, dict[str, Any] | None]:
         """Every known ARN's describe output (None where the resource does not exist)."""

@@ -45,28 +45,32 @@ class Writes:
 
     def create_document_classifier(self, **params: Any) -> dict[str, Any]:
         """``CreateDocumentClassifier``: a new job in ``SUBMITTED``; returns its ARN."""
-        return self._call("CreateDocumentClassifier", params, partial(self._create, CLASSIFIER))
+        return self._write(CLASSIFIER, "create", params)
 
     def stop_training_document_classifier(self, **params: Any) -> dict[str, Any]:
         """``StopTrainingDocumentClassifier``: ``{}``; what the stop does depends on the job's status
         and the policy."""
-        return self._call("StopTrainingDocumentClassifier", params, partial(self._stop, CLASSIFIER))
+        return self._write(CLASSIFIER, "stop", params)
 
     def delete_document_classifier(self, **params: Any) -> dict[str, Any]:
         """``DeleteDocumentClassifier``: ``{}``; the job goes to ``DELETING`` until ``finish_delete``."""
-        return self._call("DeleteDocumentClassifier", params, partial(self._delete, CLASSIFIER))
+        return self._write(CLASSIFIER, "delete", params)
 
     def create_entity_recognizer(self, **params: Any) -> dict[str, Any]:
         """``CreateEntityRecognizer``: as :meth:`create_document_classifier`, for a recognizer."""
-        return self._call("CreateEntityRecognizer", params, partial(self._create, RECOGNIZER))
+        return self._write(RECOGNIZER, "create", params)
 
     def stop_training_entity_recognizer(self, **params: Any) -> dict[str, Any]:
         """``StopTrainingEntityRecognizer``: as :meth:`stop_training_document_classifier`."""
-        return self._call("StopTrainingEntityRecognizer", params, partial(self._stop, RECOGNIZER))
+        return self._write(RECOGNIZER, "stop", params)
 
     def delete_entity_recognizer(self, **params: Any) -> dict[str, Any]:
         """``DeleteEntityRecognizer``: as :meth:`delete_document_classifier`."""
-        return self._call("DeleteEntityRecognizer", params, partial(self._delete, RECOGNIZER))
+        return self._write(RECOGNIZER, "delete", params)
+
+    def _write(self, kind: ResourceKind, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        handler = {"create": self._create, "stop": self._stop, "delete": self._delete}[action]
+        return self._call(kind.operations[action], params, partial(handler, kind))
 
     # -- create ----------------------------------------------------------------------------------
 

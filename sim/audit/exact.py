@@ -30,14 +30,7 @@ from .verdicts import JobVerdicts
 
 __all__ = ["Exact"]
 
-
-def _request(kind: ResourceKind) -> dict[str, Any]:
-    return {
-        kind.name_member: "audited",
-        "DataAccessRoleArn": "arn:aws:iam::123456789012:role/audit",
-        "InputDataConfig": kind.example_input("audit-data"),
-        "LanguageCode": "en",
-    }
+_ROLE = "arn:aws:iam::123456789012:role/audit"
 
 
 class Exact:
@@ -85,7 +78,7 @@ class Exact:
         bridge = attach(self.client, service)
         try:
             kind = self.kind
-            arn = getattr(self.client, kind.method("create"))(**_request(kind))[kind.arn_member]
+            arn = kind.call(self.client, "create", **kind.example_request("audited", _ROLE))[kind.arn_member]
             for k, when in enumerate(times.tolist()):
                 if math.isfinite(when):
                     trigger = END_TRIGGERS[end_trigger] if k == END else EVENTS[k]
@@ -102,7 +95,7 @@ class Exact:
             polls = sum(1 for op, _ in bridge.calls if op == kind.operations["describe"])
             seen = service.status(arn).value
             clock.advance(max(0.0, max(t for t in times.tolist() if math.isfinite(t)) - at) + 1)
-            props = getattr(service, kind.method("describe"))(**{kind.arn_member: arn})[kind.properties]
+            props = kind.call(service, "describe", arn)[kind.properties]
             end = (props["EndTime"] - clock.start).total_seconds() if "EndTime" in props else math.nan
             return verdict, at, polls, seen, props["Status"], end, service.billed_training_seconds(arn)
         finally:
@@ -139,4 +132,4 @@ def _fire(service: ComprehendService, arn: str, trigger: str) -> None:
 
 def _stop(service: ComprehendService, arn: str, kind: ResourceKind) -> None:
     with contextlib.suppress(ServiceError):  # a stop the policy refuses changes nothing
-        getattr(service, kind.method("stop"))(**{kind.arn_member: arn})
+        kind.call(service, "stop", arn)

@@ -297,20 +297,16 @@ def _representative_responses(resource: str = CLASSIFIER.name) -> dict[str, dict
     for status, route in routes.items():
         clock = ManualClock()
         service = ComprehendService(clock=clock)
-        arn = getattr(service, kind.method("create"))(
-            **{kind.name_member: "audit"},
-            DataAccessRoleArn="arn:aws:iam::123456789012:role/audit",
-            InputDataConfig=kind.example_input("audit"),
-            LanguageCode="en",
-        )[kind.arn_member]
+        request = kind.example_request("audit", "arn:aws:iam::123456789012:role/audit")
+        arn = kind.call(service, "create", **request)[kind.arn_member]
         for step in route:
             clock.advance(60)
             if step in ("stop", "delete"):
-                getattr(service, kind.method(step))(**{kind.arn_member: arn})
+                kind.call(service, step, arn)
             else:
                 service.fire(arn, step)
         responses[status] = {
-            **getattr(service, kind.method("describe"))(**{kind.arn_member: arn}),
+            **kind.call(service, "describe", arn),
             "ResponseMetadata": {"HTTPStatusCode": 200},
         }
         assert responses[status][kind.properties]["Status"] == status

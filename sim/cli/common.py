@@ -161,22 +161,22 @@ def race_scenario(args: argparse.Namespace, **overrides: Any) -> Any:
         raise UsageError(str(err)) from None
 
 
-def add_resource_argument(parser: argparse.ArgumentParser) -> None:
-    """``--resource``: which kind of resource the jobs are; its recorded timings are the defaults."""
+def add_resource_argument(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+    """``--resource``: which kind of resource (a classifier by default); ``help`` says what it changes,
+    by default that its recorded timings are the defaults of a simulation."""
     from stoprace.model.kinds import CLASSIFIER, KINDS  # noqa: PLC0415
 
-    others = "; ".join(
-        f"{kind.name}: " + ", ".join(f"{field} {spec}" for field, spec in kind.timings.items())
-        for kind in KINDS.values()
-        if kind is not CLASSIFIER
-    )
-    parser.add_argument(
-        "--resource",
-        choices=tuple(KINDS),
-        default=CLASSIFIER.name,
-        help="the kind of resource that trains (default: %(default)s); the defaults above are a "
-        f"classifier's, another kind's timings replace them ({others})",
-    )
+    if help is None:
+        others = "; ".join(
+            f"{kind.name}: " + ", ".join(f"{field} {spec}" for field, spec in kind.timings.items())
+            for kind in KINDS.values()
+            if kind is not CLASSIFIER
+        )
+        help = (
+            "the kind of resource that trains (default: %(default)s); the defaults above are a "
+            f"classifier's, another kind's timings replace them ({others})"
+        )
+    parser.add_argument("--resource", choices=tuple(KINDS), default=CLASSIFIER.name, help=help)
 
 
 def job_settings(args: argparse.Namespace) -> dict[str, Any]:

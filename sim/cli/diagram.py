@@ -8,10 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from stoprace.model.diagram import FORMATS
-from stoprace.model.kinds import CLASSIFIER, KINDS
 from stoprace.sim.files import parse_json, read_limited
 
-from .common import UsageError, add_output_argument, add_policy_argument, policy, seconds
+from .common import (
+    UsageError,
+    add_output_argument,
+    add_policy_argument,
+    add_resource_argument,
+    policy,
+    seconds,
+)
 
 
 def add(commands: Any) -> None:
@@ -49,11 +55,8 @@ def add(commands: Any) -> None:
         metavar="TIME",
         help="with --annotate: use only this stop time's row (default: pool them all)",
     )
-    parser.add_argument(
-        "--resource",
-        choices=tuple(KINDS),
-        default=CLASSIFIER.name,
-        help="whose lifecycle (the kinds share it: the title and the create differ; default: %(default)s)",
+    add_resource_argument(
+        parser, "whose lifecycle (the kinds share it: the title and the create differ; default: %(default)s)"
     )
     add_output_argument(parser, "write to FILE instead of standard output")
     parser.set_defaults(run=run)

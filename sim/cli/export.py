@@ -6,10 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from stoprace.model.kinds import CLASSIFIER, KINDS
 from stoprace.model.promela import SCENARIOS, promela
 
-from .common import add_output_argument, add_policy_argument, policy
+from .common import add_output_argument, add_policy_argument, add_resource_argument, policy
 
 
 def add(commands: Any) -> None:
@@ -32,11 +31,9 @@ def add(commands: Any) -> None:
         default="one_job",
         help="one resource, or a name used twice (default: %(default)s)",
     )
-    parser.add_argument(
-        "--resource",
-        choices=tuple(KINDS),
-        default=CLASSIFIER.name,
-        help="whose model (the kinds share the lifecycle: only the comments naming the resource and its "
+    add_resource_argument(
+        parser,
+        "whose model (the kinds share the lifecycle: only the comments naming the resource and its "
         "operations differ; default: %(default)s)",
     )
     add_output_argument(parser, "write to FILE (default: standard output)")

@@ -99,12 +99,7 @@ class Client:
     def run(self, job: FleetJob) -> Generator[simpy.Event, Any, None]:
         scenario = self.scenario
         kind, operations = self.kind, self.scenario.operations
-        request: dict[str, Any] = {
-            kind.name_member: f"job-{job.index}",
-            "DataAccessRoleArn": _ROLE,
-            "InputDataConfig": kind.example_input(f"job-{job.index}"),
-            "LanguageCode": "en",
-        }
+        request = kind.example_request(f"job-{job.index}", _ROLE)
         response, _error = yield from self.call(
             operations["create"], getattr(self.service.api, kind.method("create")), **request
         )

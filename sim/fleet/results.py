@@ -132,7 +132,7 @@ class Tally:
         admission, api.admission = api.admission, None  # reading the outcome is not part of the experiment
         try:
             kind = service.kind
-            props = getattr(api, kind.method("describe"))(**{kind.arn_member: job.arn})[kind.properties]
+            props = kind.call(api, "describe", job.arn)[kind.properties]
         finally:
             api.admission = admission
         if self.recorder is not None:

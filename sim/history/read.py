@@ -31,6 +31,7 @@ position, and nothing is kept from a history that has one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gzip
 import json
 import math
@@ -102,16 +103,7 @@ class History:
         """The history of one kind of resource: its jobs and their stops (the rest as read)."""
         jobs = {arn: job for arn, job in self.jobs.items() if job.resource == resource}
         stops = {arn: moment for arn, moment in self.stops.items() if arn in jobs}
-        return History(
-            jobs,
-            stops,
-            self.failed_stops,
-            self.skipped,
-            self.files,
-            self.has_cloudtrail,
-            self.events,
-            resource,
-        )
+        return dataclasses.replace(self, jobs=jobs, stops=stops, resource=resource)
 
 
 #: The most history files a directory given to :func:`read_history` may hold.
