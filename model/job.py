@@ -22,25 +22,25 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from itertools import pairwise
+from typing import Any, Self
 
 from transitions import EventData, Machine, MachineError
 
 from .errors import InvalidTransitionError, ModelError, released
 from .lifecycle import (
-    API_TRIGGERS,
     EDGES,
     GUARDS,
-    SERVICE_TRIGGERS,
+    RACE_LOST_STEPS,
     STATES,
-    TRIGGER_DETAILS,
+    Actor,
     Edge,
     Stamp,
     check_table,
     enabled_edges,
-    race_lost,
 )
-from .policy import DEFAULT_POLICY, Policy
+from .policy import DEFAULT_POLICY, Choices, Policy
 from .statuses import DELETED, Status
 
 __all__ = ["LifecycleMachine", "Step", "TrainingJob", "machine_for"]
@@ -54,17 +54,20 @@ logging.getLogger("transitions").setLevel(logging.WARNING)
 # Keyed by the table's identity (hashing a whole table on every job creation would cost more than
 # creating the job); the table itself is kept in the value, so its id cannot be reused. A Machine holds
 # no jobs: firing a trigger reads and sets the job's ``state`` attribute only.
-_machines: dict[tuple[Policy, int], tuple[tuple[Edge, ...], LifecycleMachine]] = {}
+_machines: dict[tuple[Choices, int], tuple[tuple[Edge, ...], LifecycleMachine]] = {}
 _machines_lock = threading.Lock()
 
 
-def machine_for(policy: Policy = DEFAULT_POLICY, edges: tuple[Edge, ...] = EDGES) -> LifecycleMachine:
+def machine_for(
+    policy: Choices = DEFAULT_POLICY, edges: tuple[Edge, ...] = EDGES, states: tuple[str, ...] = STATES
+) -> LifecycleMachine:
     """The one ``transitions`` Machine for ``policy``, built on first use and shared by every job.
 
-    ``edges`` defaults to the project's table; another table (for example a deliberately broken one in
-    a test of the checker) gets its own Machine.
+    ``edges`` defaults to the project's table of the resources that train; another table (a family's,
+    over its ``states``, the first of them initial; or a deliberately broken one in a test of the
+    checker) gets its own Machine.
     """
-    if policy.__class__ is not Policy and not isinstance(policy, Policy):
+    if policy.__class__ is not Policy and not isinstance(policy, Choices):
         raise TypeError(f"policy must be a stoprace.model.Policy, not {type(policy).__name__}")
     key = (policy, id(edges))
     entry = _machines.get(key)
@@ -73,8 +76,8 @@ def machine_for(policy: Policy = DEFAULT_POLICY, edges: tuple[Edge, ...] = EDGES
             entry = _machines.get(key)
             if entry is None:
                 if edges is not EDGES:
-                    check_table(edges)
-                entry = (edges, LifecycleMachine(policy, edges))
+                    check_table(edges, states, type(policy))
+                entry = (edges, LifecycleMachine(policy, edges, states))
                 _machines[key] = entry
     return entry[1]
 
@@ -94,12 +97,12 @@ class LifecycleMachine(Machine):
     """The ``transitions`` Machine of one policy's edges. It registers no models: a job is fired by
     ``Event.trigger(job)``, which reads and sets ``job.state``, and calls back the job's methods."""
 
-    def __init__(self, policy: Policy, edges: tuple[Edge, ...]) -> None:
+    def __init__(self, policy: Choices, edges: tuple[Edge, ...], states: tuple[str, ...] = STATES) -> None:
         enabled = enabled_edges(policy, edges)
         super().__init__(
             model=None,
-            states=list(STATES),
-            initial=Status.SUBMITTED.value,
+            states=list(states),
+            initial=states[0],
             transitions=[
                 {
                     "trigger": edge.trigger,
@@ -118,11 +121,16 @@ class LifecycleMachine(Machine):
         )
         #: The edge behind each (trigger, source): at most one under a policy (the table is checked).
         self.edge_of = {(e.trigger, s): e for e in enabled for s in e.source}
-        #: For each trigger, the states it has an edge from (for error messages).
+        #: For each trigger of the table, the states it has an edge from (for error messages).
         self.sources = {
-            trigger: tuple(s for s in STATES if (trigger, s) in self.edge_of)
-            for trigger in (*API_TRIGGERS, *SERVICE_TRIGGERS)
+            trigger: tuple(s for s in states if (trigger, s) in self.edge_of)
+            for actor in (Actor.API, Actor.SERVICE)
+            for trigger in dict.fromkeys(e.trigger for e in edges if e.actor is actor)
         }
+        #: The triggers of the service's own progress.
+        self.service_triggers = tuple(dict.fromkeys(e.trigger for e in edges if e.actor is Actor.SERVICE))
+        #: The triggers that take a ``message`` (where an edge carries one).
+        self.with_message = frozenset(e.trigger for e in edges if e.message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,23 +166,28 @@ class TrainingJob:
     __slots__ = ("__weakref__", "_machine", "message", "path", "policy", "state", "times")
 
     state: str  # written by the Machine
+    #: What a family of jobs says of its own (a subclass for another family sets them): its statuses, its
+    #: states (the first initial) and the steps on which a stop loses the race.
+    statuses: type[StrEnum] = Status
+    states: tuple[str, ...] = STATES
+    lost_steps: frozenset[tuple[str, str]] = RACE_LOST_STEPS
 
     def __init__(
-        self, policy: Policy = DEFAULT_POLICY, *, at: Any = None, edges: tuple[Edge, ...] = EDGES
+        self, policy: Choices = DEFAULT_POLICY, *, at: Any = None, edges: tuple[Edge, ...] = EDGES
     ) -> None:
         self.policy = policy
         self.times: dict[Stamp, Any] = {Stamp.SUBMIT: at}
         self.message: str | None = None
-        self.state = Status.SUBMITTED.value
+        self.state = self.states[0]
         self.path: list[str] = [self.state]
-        self._machine = machine_for(policy, edges)
+        self._machine = machine_for(policy, edges, self.states)
 
     def __repr__(self) -> str:
-        return f"TrainingJob(state={self.state}, path={'>'.join(self.path)})"
+        return f"{type(self).__name__}(state={self.state}, path={'>'.join(self.path)})"
 
-    def copy(self) -> TrainingJob:
+    def copy(self) -> Self:
         """An independent job in the same status, with the same history and times."""
-        twin = TrainingJob.__new__(TrainingJob)
+        twin = type(self).__new__(type(self))
         twin.policy, twin._machine, twin.state, twin.message = (
             self.policy,
             self._machine,
@@ -185,11 +198,12 @@ class TrainingJob:
         return twin
 
     @property
-    def status(self) -> Status:
-        """The reported status. A deleted job has none: asking raises ``ModelError``."""
+    def status(self) -> Any:
+        """The reported status (a :class:`Status` for a job that trains). A deleted job has none: asking
+        raises ``ModelError``."""
         if self.state == DELETED:
             raise ModelError("the job has been deleted; it has no status")
-        return Status(self.state)
+        return self.statuses(self.state)
 
     @property
     def deleted(self) -> bool:
@@ -198,8 +212,9 @@ class TrainingJob:
 
     @property
     def race_lost(self) -> bool:
-        """Whether the job's stop lost the race (see :func:`race_lost`)."""
-        return race_lost(self.path)
+        """Whether the job's stop lost the race: its path took one of :attr:`lost_steps` (for a job that
+        trains, :func:`race_lost`)."""
+        return any(step in self.lost_steps for step in pairwise(self.path))
 
     # The timestamps by name (None until a step has set them).
     submit_time = _stamp(Stamp.SUBMIT)
@@ -212,11 +227,9 @@ class TrainingJob:
         """Fire ``trigger`` at time ``at`` and return the :class:`Step` taken; raise
         ``InvalidTransitionError`` where no edge allows it (a refused trigger changes nothing).
         ``message`` is accepted by the triggers of ``TRIGGER_DETAILS`` only."""
-        if trigger not in API_TRIGGERS and trigger not in SERVICE_TRIGGERS:
-            raise ModelError(
-                f"unknown trigger {trigger!r}; triggers are: {', '.join(API_TRIGGERS + SERVICE_TRIGGERS)}"
-            )
-        if message is not None and "message" not in TRIGGER_DETAILS.get(trigger, ()):
+        if trigger not in self._machine.sources:
+            raise ModelError(f"unknown trigger {trigger!r}; triggers are: {', '.join(self._machine.sources)}")
+        if message is not None and trigger not in self._machine.with_message:
             raise ModelError(f"trigger {trigger!r} takes no message")
         source = self.state
         event = self._machine.events.get(trigger)
@@ -233,6 +246,11 @@ class TrainingJob:
                 self._guard_failed(trigger),
             )
         return Step(source, self._machine.edge_of[trigger, source])
+
+    @property
+    def service_triggers(self) -> tuple[str, ...]:
+        """The triggers of the service's own progress in this job's table."""
+        return self._machine.service_triggers
 
     def can_fire(self, trigger: str) -> bool:
         """Whether ``trigger`` has an enabled edge from the current status (guards included)."""

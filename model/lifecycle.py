@@ -30,7 +30,7 @@ from itertools import pairwise
 from typing import Any
 
 from .errors import ModelError
-from .policy import DEFAULT_POLICY, Policy
+from .policy import DEFAULT_POLICY, Choices, Policy
 from .statuses import ACTIVE, DELETED, FINISHED, FINISHED_ORDER, WITH_MODEL, Status
 
 __all__ = [
@@ -84,15 +84,15 @@ class Provenance(StrEnum):
 
 
 class Stamp(StrEnum):
-    """A job's timestamps: the four describe reports (evidence: ``describe-times``), and when a stop was
-    accepted,
-    which AWS does not report but the policy may bill by."""
+    """A job's timestamps: the four describe reports (evidence: ``describe-times``); when a stop was
+    accepted (the policy may bill by it) and when a text job began processing: AWS reports neither."""
 
     SUBMIT = "SubmitTime"
     TRAINING_START = "TrainingStartTime"
     STOP_REQUEST = "StopRequestTime"
     TRAINING_END = "TrainingEndTime"
     END = "EndTime"
+    PROCESSING_START = "ProcessingStartTime"
 
 
 #: The timestamps describe reports, in the order botocore's output shape lists them.
@@ -166,7 +166,7 @@ class Edge:
     default_message: str | None = None
     facts: tuple[str, ...] = ()
 
-    def enabled(self, policy: Policy) -> bool:
+    def enabled(self, policy: Choices) -> bool:
         """Whether this edge exists under ``policy``."""
         return all(getattr(policy, name) == value for name, value in self.when)
 
@@ -378,13 +378,13 @@ RACE_LOST_STEPS: frozenset[tuple[str, str]] = frozenset(
 )
 
 
-def check_table(edges: Iterable[Edge]) -> None:
-    """Refuse a malformed table: unknown states or fields, or two edges competing for one event."""
-    edges = tuple(edges)
-    names = set(Policy.__dataclass_fields__)
-    actors: dict[str, Actor] = {}
+def check_table(
+    edges: Iterable[Edge], states: Sequence[str] = STATES, policy_type: type[Choices] = Policy
+) -> None:
+    """Refuse a malformed table: unknown states or policy fields, or two edges competing for one event."""
+    edges, names, actors = tuple(edges), set(policy_type.__dataclass_fields__), dict[str, Actor]()
     for edge in edges:
-        unknown = [s for s in (*edge.source, edge.dest) if s is not None and s not in STATES]
+        unknown = [s for s in (*edge.source, edge.dest) if s is not None and s not in states]
         if unknown:
             raise ModelError(f"edge {edge.trigger!r} names unknown states {unknown}")
         if actors.setdefault(edge.trigger, edge.actor) is not edge.actor:
@@ -400,7 +400,7 @@ def check_table(edges: Iterable[Edge]) -> None:
             raise ModelError(
                 f"edge {edge.trigger!r} keeps the status: it must stamp, from that one status (else a no-op)"
             )
-    for policy in Policy.combinations({n for e in edges for n, _ in e.when}):
+    for policy in policy_type.combinations({n for e in edges for n, _ in e.when}):
         seen: set[tuple[str, str]] = set()
         for edge in enabled_edges(policy, edges):
             for source in edge.source:
@@ -432,7 +432,7 @@ def _check_vocabulary(edges: tuple[Edge, ...]) -> None:
         raise ModelError("the stop-request step and the race-lost steps must be steps of the table")
 
 
-def enabled_edges(policy: Policy = DEFAULT_POLICY, edges: Iterable[Edge] = EDGES) -> tuple[Edge, ...]:
+def enabled_edges(policy: Choices = DEFAULT_POLICY, edges: Iterable[Edge] = EDGES) -> tuple[Edge, ...]:
     """The edges that exist under ``policy``."""
     return tuple(edge for edge in edges if edge.enabled(policy))
 

@@ -17,11 +17,11 @@ import dataclasses
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from .errors import PolicyError
 
-__all__ = ["DEFAULT_POLICY", "Policy", "PolicyField", "policy_fields"]
+__all__ = ["DEFAULT_JOB_POLICY", "DEFAULT_POLICY", "JobPolicy", "Policy", "PolicyField", "policy_fields"]
 
 
 def _choice(default: str, choices: tuple[str, ...], question: str, evidence: str, fact: str) -> Any:
@@ -31,8 +31,104 @@ def _choice(default: str, choices: tuple[str, ...], question: str, evidence: str
     )
 
 
+class Choices:
+    """What every set of answers to open questions can do (:class:`Policy` for the resources that train,
+    :class:`JobPolicy` for the jobs that process text): be validated, parsed from ``FIELD=VALUE``, varied
+    over its choices, and compared with its defaults. Each field of a subclass is a :func:`_choice`."""
+
+    __slots__ = ()
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            choices = f.metadata["choices"]
+            if value not in choices:
+                raise PolicyError(
+                    f"policy field {f.name}={value!r} is not allowed; choose one of: {', '.join(choices)}"
+                )
+
+    @classmethod
+    def from_assignments(cls, assignments: Iterable[str], base: Self | None = None) -> Self:
+        """A policy from ``FIELD=VALUE`` strings, starting from ``base`` (the defaults).
+
+        >>> Policy.from_assignments(["deletable=documented"]).deletable
+        'documented'
+        """
+        changes: dict[str, str] = {}
+        names = {f.name for f in dataclasses.fields(cls)}
+        for item in assignments:
+            name, sep, value = item.partition("=")
+            name, value = name.strip(), value.strip()
+            if not sep or not name:
+                raise PolicyError(f"policy setting {item!r} is not of the form FIELD=VALUE")
+            if name not in names:
+                raise PolicyError(f"unknown policy field {name!r}; fields are: {', '.join(sorted(names))}")
+            changes[name] = value
+        return dataclasses.replace(base or cls(), **changes)
+
+    @classmethod
+    def combinations(cls, fields: Iterable[str] | None = None) -> Iterator[Self]:
+        """Every policy that varies ``fields`` (all fields when None) over their choices.
+
+        >>> sum(1 for _ in Policy.combinations(["stop_when_submitted"]))
+        3
+        """
+        chosen = [f for f in policy_fields(cls) if fields is None or f.name in set(fields)]
+        for values in itertools.product(*(f.choices for f in chosen)):
+            yield cls(**{f.name: v for f, v in zip(chosen, values, strict=True)})
+
+    @classmethod
+    def pairwise(cls, fields: Iterable[str] | None = None) -> list[Self]:
+        """A covering array of strength two: policies in which every pair of values of two of
+        ``fields`` (all fields when None) occurs at least once, the defaults first. Behaviour that
+        depends on how two choices combine is met in a dozen policies instead of every combination.
+
+        Built greedily and deterministically: each new policy starts from the first pair not yet
+        covered and takes, field by field, the value that covers the most pairs still missing.
+
+        >>> len(Policy.pairwise()) < 20 < sum(1 for _ in Policy.combinations())
+        True
+        """
+        chosen = [f for f in policy_fields(cls) if fields is None or f.name in set(fields)]
+        missing = {
+            ((a.name, x), (b.name, y))
+            for i, a in enumerate(chosen)
+            for b in chosen[i + 1 :]
+            for x in a.choices
+            for y in b.choices
+        }
+        # Where each value stands (its field, then its choice, as declared): pairs are taken in that
+        # order, so the array is the same every run whatever the order of a set.
+        place = {(f.name, v): (i, j) for i, f in enumerate(chosen) for j, v in enumerate(f.choices)}
+        rows = [{f.name: f.default for f in chosen}]
+        while True:
+            missing -= set(itertools.combinations(rows[-1].items(), 2))
+            if not missing:
+                break
+            (first, x), (second, y) = min(
+                missing,
+                key=lambda pair: (place[pair[0]][0], place[pair[1]][0], place[pair[0]][1], place[pair[1]][1]),
+            )
+            row = {first: x, second: y}
+            for spec in chosen:
+                if spec.name not in row:  # the first choice that covers the most pairs still missing
+                    row[spec.name] = max(spec.choices, key=lambda v: _gain(missing, row, spec.name, v))
+            rows.append({f.name: row[f.name] for f in chosen})
+        return [cls(**row) for row in rows]
+
+    def as_dict(self) -> dict[str, str]:
+        """The policy's values by field name."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def changes(self) -> dict[str, str]:
+        """The fields that differ from the defaults."""
+        default = type(self)().as_dict()
+        return {k: v for k, v in self.as_dict().items() if default[k] != v}
+
+
 @dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(Choices):
     """Every open question about the service, each answered by its default unless chosen otherwise.
 
     Timing questions (how long ``STOP_REQUESTED``, provisioning and finalization last, training quotas,
@@ -119,92 +215,63 @@ class Policy:
         "finalization",
     )
 
-    def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            choices = f.metadata["choices"]
-            if value not in choices:
-                raise PolicyError(
-                    f"policy field {f.name}={value!r} is not allowed; choose one of: {', '.join(choices)}"
-                )
 
-    @classmethod
-    def from_assignments(cls, assignments: Iterable[str], base: Policy | None = None) -> Policy:
-        """A policy from ``FIELD=VALUE`` strings, starting from ``base`` (the defaults).
+@dataclass(frozen=True, slots=True)
+class JobPolicy(Choices):
+    """Every open question about the jobs that process text (the seven Comprehend analysis jobs and
+    Translate's batch jobs; :mod:`stoprace.model.analysis`), each answered by its default unless chosen
+    otherwise. How long a job queues, how fast it processes and whether the service moves on a cycle are
+    timing questions, answered by the simulators' scenarios."""
 
-        >>> Policy.from_assignments(["deletable=documented"]).deletable
-        'documented'
-        """
-        changes: dict[str, str] = {}
-        names = {f.name for f in dataclasses.fields(cls)}
-        for item in assignments:
-            name, sep, value = item.partition("=")
-            name, value = name.strip(), value.strip()
-            if not sep or not name:
-                raise PolicyError(f"policy setting {item!r} is not of the form FIELD=VALUE")
-            if name not in names:
-                raise PolicyError(f"unknown policy field {name!r}; fields are: {', '.join(sorted(names))}")
-            changes[name] = value
-        return dataclasses.replace(base or cls(), **changes)
-
-    @classmethod
-    def combinations(cls, fields: Iterable[str] | None = None) -> Iterator[Policy]:
-        """Every policy that varies ``fields`` (all fields when None) over their choices.
-
-        >>> sum(1 for _ in Policy.combinations(["stop_when_submitted"]))
-        3
-        """
-        chosen = [f for f in policy_fields() if fields is None or f.name in set(fields)]
-        for values in itertools.product(*(f.choices for f in chosen)):
-            yield cls(**{f.name: v for f, v in zip(chosen, values, strict=True)})
-
-    @classmethod
-    def pairwise(cls, fields: Iterable[str] | None = None) -> list[Policy]:
-        """A covering array of strength two: policies in which every pair of values of two of
-        ``fields`` (all fields when None) occurs at least once, the defaults first. Behaviour that
-        depends on how two choices combine is met in a dozen policies instead of every combination.
-
-        Built greedily and deterministically: each new policy starts from the first pair not yet
-        covered and takes, field by field, the value that covers the most pairs still missing.
-
-        >>> len(Policy.pairwise()) < 20 < sum(1 for _ in Policy.combinations())
-        True
-        """
-        chosen = [f for f in policy_fields() if fields is None or f.name in set(fields)]
-        missing = {
-            ((a.name, x), (b.name, y))
-            for i, a in enumerate(chosen)
-            for b in chosen[i + 1 :]
-            for x in a.choices
-            for y in b.choices
-        }
-        # Where each value stands (its field, then its choice, as declared): pairs are taken in that
-        # order, so the array is the same every run whatever the order of a set.
-        place = {(f.name, v): (i, j) for i, f in enumerate(chosen) for j, v in enumerate(f.choices)}
-        rows = [{f.name: f.default for f in chosen}]
-        while True:
-            missing -= set(itertools.combinations(rows[-1].items(), 2))
-            if not missing:
-                break
-            (first, x), (second, y) = min(
-                missing,
-                key=lambda pair: (place[pair[0]][0], place[pair[1]][0], place[pair[0]][1], place[pair[1]][1]),
-            )
-            row = {first: x, second: y}
-            for spec in chosen:
-                if spec.name not in row:  # the first choice that covers the most pairs still missing
-                    row[spec.name] = max(spec.choices, key=lambda v: _gain(missing, row, spec.name, v))
-            rows.append({f.name: row[f.name] for f in chosen})
-        return [cls(**row) for row in rows]
-
-    def as_dict(self) -> dict[str, str]:
-        """The policy's values by field name."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-
-    def changes(self) -> dict[str, str]:
-        """The fields that differ from the defaults."""
-        default = DEFAULT_POLICY.as_dict()
-        return {k: v for k, v in self.as_dict().items() if default[k] != v}
+    stop_when_submitted: str = _choice(
+        "accept",
+        ("accept", "reject"),
+        "What does a stop do to a SUBMITTED job?",
+        "not stated; the CLI's stop examples answer STOP_REQUESTED without showing the status before",
+        "analysis-job-stop-when-submitted",
+    )
+    stop_when_stop_requested: str = _choice(
+        "ignore",
+        ("ignore", "reject"),
+        "What does a repeated stop do to a STOP_REQUESTED job?",
+        "the stop answers the job's status; moto answers a repeated stop with 200",
+        "analysis-job-stop",
+    )
+    stop_when_stopped: str = _choice(
+        "ignore",
+        ("ignore", "reject"),
+        "What does a stop do to a STOPPED job?",
+        "the stop answers STOPPED for a job an earlier stop already stopped",
+        "analysis-job-stop",
+    )
+    stop_when_finished: str = _choice(
+        "reject",
+        ("reject", "ignore"),
+        "What does a stop do to a COMPLETED, COMPLETED_WITH_ERROR or FAILED job?",
+        "a stop of a COMPLETED or FAILED job returns a 400 error",
+        "analysis-job-stop",
+    )
+    stop_rejection_error: str = _choice(
+        "InvalidRequestException",
+        ("InvalidRequestException", "InternalServerException"),
+        "Which error does a rejected stop get?",
+        "the documented refusal is a 400 (InvalidRequestException's status; InternalServerException is 500)",
+        "analysis-job-stop",
+    )
+    race_outcomes: str = _choice(
+        "all",
+        ("all", "completed_or_stopped"),
+        "Can a STOP_REQUESTED job end FAILED (or COMPLETED_WITH_ERROR) as well as COMPLETED or STOPPED?",
+        "not stated; a failure can win the race as a completion can",
+        "analysis-job-stop",
+    )
+    repeated_token: str = _choice(
+        "idempotent",
+        ("idempotent", "ignored"),
+        "What does a start with a client token already used do?",
+        "not stated; same token and parameters return the same job, as AWS idempotency tokens do",
+        "request-token",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,8 +296,8 @@ def _gain(
     )
 
 
-def policy_fields() -> tuple[PolicyField, ...]:
-    """Every field of :class:`Policy`, described."""
+def policy_fields(policy_type: type[Choices] | None = None) -> tuple[PolicyField, ...]:
+    """Every field of ``policy_type`` (:class:`Policy` unless given), described."""
     return tuple(
         PolicyField(
             name=f.name,
@@ -240,8 +307,9 @@ def policy_fields() -> tuple[PolicyField, ...]:
             evidence=f.metadata["evidence"],
             fact=f.metadata["fact"],
         )
-        for f in dataclasses.fields(Policy)
+        for f in dataclasses.fields(policy_type or Policy)
     )
 
 
 DEFAULT_POLICY = Policy()
+DEFAULT_JOB_POLICY = JobPolicy()

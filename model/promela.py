@@ -43,7 +43,8 @@ def properties(scenario: str = "one_job", policy: Policy = DEFAULT_POLICY) -> di
 #: The properties of one job under the default policy.
 PROPERTIES = properties()
 
-_STAMP_NAMES = tuple(s.value for s in Stamp)
+_SET = {s for e in EDGES for s in (*e.stamps, *dict(e.stamps_from))}  # and SubmitTime, set by a create
+_STAMP_NAMES = tuple(s.value for s in Stamp if s is Stamp.SUBMIT or s in _SET)
 # The guards of lifecycle.GUARDS, in Promela (the flags are the timestamps set, and whether the job has
 # been TRAINING).
 _GUARDS = {
