@@ -43,14 +43,15 @@ from typing import Any
 from .clock import ManualClock
 from .errors import ServiceError
 from .kinds import method_name
-from .service import ComprehendService
+from .service import ComprehendService, ServiceCore, TranslateService
 from .shapes import OPERATIONS
 from .virtual import virtual_time
 
 __all__ = ["AWS_INSTALL_HINT", "Bridge", "attach"]
 
 AWS_INSTALL_HINT = "the boto3 bridge needs boto3 and botocore: pip install 'stoprace[aws]'"
-_TARGET_PREFIX = "Comprehend_20171127."
+#: The model's service for each botocore service it answers.
+_SERVICES: dict[str, type[ServiceCore]] = {"comprehend": ComprehendService, "translate": TranslateService}
 #: Every operation the model answers, by its API name: the method of the service that answers it (the
 #: API name in snake case, as botocore names a client's methods).
 _OPERATIONS = {operation: method_name(operation) for operation in OPERATIONS}
@@ -98,7 +99,7 @@ class Bridge:
     """A model service attached to a boto3 Comprehend client (see :func:`attach`)."""
 
     def __init__(
-        self, client: Any, service: ComprehendService, before_request: Callable[[], None] | None = None
+        self, client: Any, service: ServiceCore, before_request: Callable[[], None] | None = None
     ) -> None:
         self.client, self.service, self.before_request = client, service, before_request
         self.calls: list[tuple[str, str]] = []  # (operation, "ok" or the error code), every attempt
@@ -139,7 +140,7 @@ class Bridge:
         """``before-send``: answer the HTTP request from the model, as the service would."""
         target = request.headers.get("X-Amz-Target", b"")
         target = target.decode() if isinstance(target, bytes) else str(target)
-        operation = target.removeprefix(_TARGET_PREFIX)
+        operation = target.rpartition(".")[2]  # Comprehend_20171127.X, AWSShineFrontendService_20170701.X
         body = request.body or b"{}"
         params = json.loads(body.decode() if isinstance(body, bytes) else body)
         if self.before_request is not None:
@@ -147,8 +148,8 @@ class Bridge:
         method = _OPERATIONS.get(operation)
         if method is None:
             raise NotImplementedError(
-                f"the model answers the operations of the resources that train ({', '.join(_OPERATIONS)}), "
-                f"not {operation}"
+                f"the model answers the operations of the resources that train and the jobs that process "
+                f"text ({', '.join(_OPERATIONS)}), not {operation}"
             )
         try:
             response = getattr(self.service, method)(**params)
@@ -170,14 +171,12 @@ class Bridge:
 
     def detach(self) -> None:
         """Unhook the model: the client talks to AWS again."""
-        events = self.client.meta.events
-        events.unregister("before-send.comprehend", self._answer, unique_id="stoprace-bridge")
-        events.unregister("choose-signer.comprehend", self._choose_signer, unique_id="stoprace-signer")
+        events, name = self.client.meta.events, self.client.meta.service_model.service_name
+        events.unregister(f"before-send.{name}", self._answer, unique_id="stoprace-bridge")
+        events.unregister(f"choose-signer.{name}", self._choose_signer, unique_id="stoprace-signer")
 
 
-def attach(
-    client: Any, service: ComprehendService, *, before_request: Callable[[], None] | None = None
-) -> Bridge:
+def attach(client: Any, service: ServiceCore, *, before_request: Callable[[], None] | None = None) -> Bridge:
     """Answer every call of the boto3 Comprehend ``client`` from ``service``; ``before_request`` is
     called before each request is answered (``stoprace.sim.autopilot`` uses it to move the service on)."""
     _botocore("botocore")
@@ -188,12 +187,20 @@ def attach(
             f"attach needs a botocore-based Comprehend client (boto3.client('comprehend', ...) or an "
             f"aiobotocore session's create_client('comprehend', ...)), not {type(client).__name__}"
         )
-    if model.service_name != "comprehend":
-        raise TypeError(f"attach needs a Comprehend client; this one is for {model.service_name!r}")
+    expected = _SERVICES.get(model.service_name)
+    if expected is None:
+        raise TypeError(
+            f"attach needs a Comprehend or Translate client; this one is for {model.service_name!r}"
+        )
+    if not isinstance(service, expected):
+        raise TypeError(
+            f"a {model.service_name} client is answered by a {expected.__name__}, "
+            f"not {type(service).__name__}"
+        )
     if before_request is not None and not callable(before_request):
         raise TypeError(f"before_request must be callable, not {type(before_request).__name__}")
     bridge = Bridge(client, service, before_request)
     events = client.meta.events
-    events.register("before-send.comprehend", bridge._answer, unique_id="stoprace-bridge")
-    events.register("choose-signer.comprehend", bridge._choose_signer, unique_id="stoprace-signer")
+    events.register(f"before-send.{model.service_name}", bridge._answer, unique_id="stoprace-bridge")
+    events.register(f"choose-signer.{model.service_name}", bridge._choose_signer, unique_id="stoprace-signer")
     return bridge

@@ -33,7 +33,7 @@ class Record:
     request: dict[str, Any]
     tags: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, Any] | None = None
-    kind: ResourceKind = CLASSIFIER
+    kind: Any = CLASSIFIER  # a ResourceKind, or a TextKind (stoprace.model.analysis_kinds)
     echo: dict[str, Any] | None = None  # the echoed members, made on the first describe (they never change)
 
     def properties(self, fresh: bool = True) -> dict[str, Any]:

@@ -27,6 +27,7 @@ __all__ = [
     "InvalidFilterException",
     "InvalidRequestException",
     "InvalidTransitionError",
+    "JobNotFoundException",
     "KmsKeyValidationException",
     "ModelError",
     "PolicyError",
@@ -80,6 +81,7 @@ class HttpStatuses(StrEnum):
 #: The codes whose HTTP status differs in the newest botocore service model (evidence: ``stop-errors``).
 BOTOCORE_HTTP_STATUS: dict[str, int] = {
     "ResourceNotFoundException": 404,
+    "JobNotFoundException": 404,
     "TooManyRequestsException": 429,
 }
 
@@ -160,6 +162,11 @@ class ValidationException(ServiceError):
     default_message = "The input fails to satisfy the constraints specified by an AWS service."
 
 
+class JobNotFoundException(ServiceError):
+    code = "JobNotFoundException"
+    default_message = "The specified job was not found. Check the job ID and try again."
+
+
 class ResourceNotFoundException(ServiceError):
     code = "ResourceNotFoundException"
     default_message = "The specified resource ARN was not found. Check the ARN and try your request again."
@@ -226,6 +233,7 @@ ERRORS: dict[str, type[ServiceError]] = {
         InvalidRequestException,
         ValidationException,
         ResourceNotFoundException,
+        JobNotFoundException,
         TooManyRequestsException,
         InternalServerException,
         ResourceInUseException,

@@ -33,13 +33,17 @@ FILTER_KEYS = ("Status", "DocumentClassifierName", *_TIME_KEYS)
 
 
 def parse_filter(
-    value: Mapping[str, Any] | None, name_member: str = "DocumentClassifierName"
+    value: Mapping[str, Any] | None,
+    name_member: str = "DocumentClassifierName",
+    status_member: str = "Status",
+    time_keys: tuple[str, str] = _TIME_KEYS,
 ) -> tuple[str, Any] | None:
-    """The one criterion of a ``Filter`` that passed validation (its name member is ``name_member``);
-    ``InvalidFilterException`` for a filter that names more than one, or a time botocore would not send."""
+    """The one criterion of a ``Filter`` that passed validation (its name, status and time members are
+    ``name_member``, ``status_member`` and ``time_keys``); ``InvalidFilterException`` for a filter that
+    names more than one, or a time botocore would not send."""
     if value is None:
         return None
-    keys = ("Status", name_member, *_TIME_KEYS)
+    keys = (status_member, name_member, *time_keys)
     given = [k for k in keys if value.get(k) is not None]
     if len(given) > 1:
         raise InvalidFilterException(
@@ -48,7 +52,7 @@ def parse_filter(
     if not given:
         return None
     key, raw = given[0], value[given[0]]
-    if key in ("Status", name_member):
+    if key in (status_member, name_member):
         return key, raw
     return key, timestamp(raw, key)
 

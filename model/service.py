@@ -34,8 +34,10 @@ import copy
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
+from .analysis import JOB_EDGES, JOB_FINISHED, JOB_FINISHED_ORDER, JobStatus
+from .analysis_service import AnalysisJobs, TranslationJobs
 from .arn import ArnPattern, check_owner, newer_pattern
 from .catalog import Catalog, Record
 from .clock import Clock, ManualClock, utc_now
@@ -49,16 +51,29 @@ from .errors import (
 )
 from .job import Step, machine_for
 from .kinds import KINDS
-from .lifecycle import API_TRIGGERS, EDGES, MAX_MESSAGE, SERVICE_TRIGGERS, TRIGGER_DETAILS, Edge
+from .lifecycle import API_TRIGGERS, EDGES, MAX_MESSAGE, SERVICE_TRIGGERS, TRIGGER_DETAILS, Actor, Edge
 from .listing import PageTokens
 from .numbers import is_whole
 from .observers import ApiCall, CallObserver, ChangeObserver, StateChange, subscribe
-from .policy import DEFAULT_POLICY, Policy
+from .policy import DEFAULT_JOB_POLICY, DEFAULT_POLICY, JobPolicy, Policy
 from .statuses import FINISHED, FINISHED_ORDER, Status
 from .validation import describe, violations
 from .writes import Writes
 
-__all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Admission", "ApiCall", "ComprehendService", "StateChange"]
+#: The service triggers of the jobs that process text, and the details each takes (as ``TRIGGER_DETAILS``).
+JOB_SERVICE_TRIGGERS = tuple(dict.fromkeys(e.trigger for e in JOB_EDGES if e.actor is Actor.SERVICE))
+_DETAILS = {**TRIGGER_DETAILS, **{e.trigger: ("message",) for e in JOB_EDGES if e.message}}
+
+__all__ = [
+    "DEFAULT_ACCOUNT",
+    "DEFAULT_REGION",
+    "Admission",
+    "ApiCall",
+    "ComprehendService",
+    "ServiceCore",
+    "StateChange",
+    "TranslateService",
+]
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -69,38 +84,17 @@ DEFAULT_REGION = "us-east-1"
 Admission = Callable[[str, Mapping[str, Any]], "ServiceError | type[ServiceError] | None"]
 
 
-class ComprehendService(Catalog, Writes):
-    """An in-memory Comprehend account and region: a drop-in stand-in for ``boto3.client("comprehend")``
-    for the document-classifier and entity-recognizer operations.
-
-    Args:
-        clock: returns the current time as an aware ``datetime``; real UTC time by default. Use
-            :class:`~stoprace.model.clock.ManualClock` in tests and notebooks.
-        policy: the answers to the open questions AWS leaves open (``docs/evidence.md``).
-        account_id: the account the classifiers and recognizers live in (it makes the ARNs).
-        region: their region (it makes the ARNs too).
-        partition: ``aws`` or ``aws-<name>``, the ARNs' partition.
-        arn_pattern: ``"reference"`` (default; the API reference page's pattern) or ``"newer"``, the ARN
-            pattern enforced on requests.
-        http_statuses: ``"reference"`` (every client error is 400, as the API reference says) or
-            ``"botocore"`` (ResourceNotFound 404, TooManyRequests 429, as the newest service model says).
-        validation_error: the error a request that breaks a constraint of botocore's service model (a
-            pattern, a length, an enum, a required member) gets: ``"ValidationException"`` (default;
-            the common error AWS's request validation answers; evidence: ``validation-exception``) or
-            ``"InvalidRequestException"`` (the API reference page's reading). Both in AWS's wording,
-            every violation listed (:mod:`stoprace.model.validation`).
-        admission: see :data:`Admission`; used by simulators for rate limits and fault injection.
-        max_active_jobs: the account's quota of jobs in SUBMITTED, TRAINING or STOP_REQUESTED; a create
-            over it gets ``ResourceLimitExceededException``. ``None`` (default) means no quota.
-        lifecycle: the edge table jobs run by; the project's ``EDGES`` unless a study or a test of the
-            checker swaps in another.
-    """
+class ServiceCore:
+    """The account's machinery, shared by :class:`ComprehendService` and :class:`TranslateService`: the
+    jobs, the clock, the policy, the observers, the admission hook and the atomic call (see
+    :class:`ComprehendService` for the arguments)."""
 
     def __init__(
         self,
         *,
         clock: Clock = utc_now,
         policy: Policy = DEFAULT_POLICY,
+        job_policy: JobPolicy = DEFAULT_JOB_POLICY,
         account_id: str = DEFAULT_ACCOUNT,
         region: str = DEFAULT_REGION,
         partition: str = "aws",
@@ -115,6 +109,8 @@ class ComprehendService(Catalog, Writes):
             raise TypeError("clock must be a callable returning an aware datetime")
         if not isinstance(policy, Policy):
             raise TypeError(f"policy must be a stoprace.model.Policy, not {type(policy).__name__}")
+        if not isinstance(job_policy, JobPolicy):
+            raise TypeError(f"job_policy must be a stoprace.model.JobPolicy, not {type(job_policy).__name__}")
         check_owner(partition, region, account_id)
         if not isinstance(lifecycle, tuple) or not all(isinstance(e, Edge) for e in lifecycle):
             raise TypeError("lifecycle must be a tuple of stoprace.model.lifecycle.Edge (as EDGES is)")
@@ -129,6 +125,7 @@ class ComprehendService(Catalog, Writes):
             raise ValueError(f"max_active_jobs must be a whole number of at least 1, got {max_active_jobs!r}")
         self.clock = clock
         self.policy = policy
+        self.job_policy = job_policy
         self.account_id = account_id
         self.region = region
         self.partition = partition
@@ -175,13 +172,14 @@ class ComprehendService(Catalog, Writes):
         where the lifecycle has no such edge (nothing changes) and ``ResourceNotFoundException`` for an
         unknown job.
         """
-        if trigger not in SERVICE_TRIGGERS:
+        if trigger not in SERVICE_TRIGGERS and trigger not in JOB_SERVICE_TRIGGERS:
             hint = " (it is an API call: use the service's API method)" if trigger in API_TRIGGERS else ""
             raise ModelError(
-                f"fire() takes a service trigger, not {trigger!r}{hint}; "
-                f"service triggers are: {', '.join(SERVICE_TRIGGERS)}"
+                f"fire() takes a service trigger, not {trigger!r}{hint}; service triggers are: "
+                f"{', '.join(SERVICE_TRIGGERS)} (jobs that train), {', '.join(JOB_SERVICE_TRIGGERS)} "
+                "(jobs that process text)"
             )
-        allowed = TRIGGER_DETAILS.get(trigger, ())
+        allowed = _DETAILS.get(trigger, ())
         details = {k: v for k, v in details.items() if v is not None}  # None: as if not given
         extra = sorted(k for k in details if k not in allowed)
         if extra:
@@ -195,6 +193,11 @@ class ComprehendService(Catalog, Writes):
             raise ModelError(f"message must be a string of 1 to {MAX_MESSAGE} characters, got {got}")
         with self._lock:
             record = self._record(arn, "fire")
+            if trigger not in record.job.service_triggers:
+                raise ModelError(
+                    f"{arn} is a {record.kind.noun}; its service triggers are: "
+                    f"{', '.join(record.job.service_triggers)}"
+                )
             given = details.get("metadata")
             metadata = None if given is None else record.kind.metadata(record.request, given)
             try:
@@ -224,15 +227,19 @@ class ComprehendService(Catalog, Writes):
         with self._lock:
             return self._record(arn, "can_fire").job.can_fire(trigger)
 
-    def status(self, arn: str) -> Status:
-        """Job ``arn``'s status (cheaper than a describe: no copies)."""
+    def status(self, arn: str) -> Status | JobStatus:
+        """Job ``arn``'s status (cheaper than a describe: no copies): a :class:`Status` for a resource
+        that trains, a :class:`~stoprace.model.analysis.JobStatus` for a job that processes text (``arn``
+        is then its ``JobId``)."""
         with self._lock:
-            return self._record(arn, "status").job.status
+            status: Status | JobStatus = self._record(arn, "status").job.status
+            return status
 
-    def path(self, arn: str) -> tuple[Status, ...]:
+    def path(self, arn: str) -> tuple[Status | JobStatus, ...]:
         """The statuses job ``arn`` has been through, in order."""
         with self._lock:
-            return tuple(Status(s) for s in self._record(arn, "path").job.path)
+            job = self._record(arn, "path").job
+            return tuple(job.statuses(s) for s in job.path)  # type: ignore[misc]
 
     def arns(self) -> list[str]:
         """Every existing classifier's ARN, in creation order."""
@@ -257,14 +264,14 @@ class ComprehendService(Catalog, Writes):
         and keep only the live ones. ``ModelError`` for a job that has not finished."""
         with self._lock:
             record = self._record(arn, "forget")
-            if record.job.status not in FINISHED:
+            if record.job.status not in FINISHED and record.job.status not in JOB_FINISHED:
                 raise ModelError(
                     f"forget() takes a finished job; {arn} is {record.job.status} "
-                    f"(finished: {', '.join(FINISHED_ORDER)})"
+                    f"(finished: {', '.join([*FINISHED_ORDER, *JOB_FINISHED_ORDER])})"
                 )
             self._purge(record)
 
-    def fork(self, clock: Clock | None = None) -> ComprehendService:
+    def fork(self, clock: Clock | None = None) -> Self:
         """An independent copy of this account: the same settings, classifiers, histories and tokens.
 
         The copy uses ``clock`` if given; otherwise a copy of this service's clock when that is a
@@ -369,6 +376,42 @@ class ComprehendService(Catalog, Writes):
         for token, (_, arn) in list(self._tokens.items()):
             if arn == record.arn:
                 del self._tokens[token]
+
+
+class ComprehendService(ServiceCore, Catalog, Writes, AnalysisJobs):
+    """An in-memory Comprehend account and region: a drop-in stand-in for ``boto3.client("comprehend")``
+    for the document-classifier and entity-recognizer operations.
+
+    Args:
+        clock: returns the current time as an aware ``datetime``; real UTC time by default. Use
+            :class:`~stoprace.model.clock.ManualClock` in tests and notebooks.
+        policy: the answers to the open questions AWS leaves open (``docs/evidence.md``).
+        account_id: the account the classifiers and recognizers live in (it makes the ARNs).
+        region: their region (it makes the ARNs too).
+        partition: ``aws`` or ``aws-<name>``, the ARNs' partition.
+        arn_pattern: ``"reference"`` (default; the API reference page's pattern) or ``"newer"``, the ARN
+            pattern enforced on requests.
+        http_statuses: ``"reference"`` (every client error is 400, as the API reference says) or
+            ``"botocore"`` (ResourceNotFound 404, TooManyRequests 429, as the newest service model says).
+        validation_error: the error a request that breaks a constraint of botocore's service model (a
+            pattern, a length, an enum, a required member) gets: ``"ValidationException"`` (default;
+            the common error AWS's request validation answers; evidence: ``validation-exception``) or
+            ``"InvalidRequestException"`` (the API reference page's reading). Both in AWS's wording,
+            every violation listed (:mod:`stoprace.model.validation`).
+        admission: see :data:`Admission`; used by simulators for rate limits and fault injection.
+        max_active_jobs: the account's quota of jobs in SUBMITTED, TRAINING or STOP_REQUESTED; a create
+            over it gets ``ResourceLimitExceededException``. ``None`` (default) means no quota.
+        lifecycle: the edge table jobs run by; the project's ``EDGES`` unless a study or a test of the
+            checker swaps in another.
+    """
+
+
+class TranslateService(ServiceCore, TranslationJobs):
+    """An in-memory Amazon Translate account and region: a drop-in stand-in for ``boto3.client("translate")``
+    for the batch translation jobs (``StartTextTranslationJob``, ``DescribeTextTranslationJob``,
+    ``ListTextTranslationJobs``, ``StopTextTranslationJob``), run by the lifecycle of the jobs that process
+    text (:mod:`stoprace.model.analysis`). It takes :class:`ComprehendService`'s arguments; ``job_policy``
+    answers what AWS leaves open about these jobs."""
 
 
 def _given(params: Mapping[str, Any]) -> dict[str, Any]:

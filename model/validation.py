@@ -175,10 +175,24 @@ def _bounds(shape: Mapping[str, Any], value: int) -> list[tuple[str, bool]]:
     return checks
 
 
+#: The characters of Unicode's category Z (space, line and paragraph separators), as a regex class's body.
+_SEPARATORS = "".join(
+    f"\\u{code:04x}"
+    for code in (0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000)
+)
+
+
 @cache
 def _regex(pattern: str) -> re.Pattern[str]:
     """A pattern of the service model (Java syntax) in Python's; the whole value must match."""
     translated = pattern.replace(r"\p{ASCII}", r"[\x00-\x7F]")
+    # A class of letters, numbers and separators (Translate's tags): letters and numbers are Python's word
+    # characters but the underscore; the separators (category Z) are listed.
+    translated = re.sub(
+        r"\[\\p\{L\}\\p\{Z\}\\p\{N\}([^\]]*)\]",
+        lambda m: rf"(?:[^\W_]|[{_SEPARATORS}{m.group(1)}])",
+        translated,
+    )
     if r"\p{" in translated:
         raise ValueError(
             f"the service model's pattern {pattern!r} uses a class stoprace.model.validation cannot read"

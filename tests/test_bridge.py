@@ -143,9 +143,11 @@ def test_a_failed_call_changes_nothing_and_detach_restores_the_client(no_credent
     assert comprehend.meta.events is not None
 
 
-def test_only_a_comprehend_client_can_be_attached(no_credentials):
-    with pytest.raises(TypeError, match="needs a Comprehend client; this one is for 's3'"):
+def test_only_a_comprehend_or_translate_client_can_be_attached(no_credentials):
+    with pytest.raises(TypeError, match="needs a Comprehend or Translate client; this one is for 's3'"):
         attach(boto3.client("s3", region_name=REGION), service())
+    with pytest.raises(TypeError, match="a translate client is answered by a TranslateService, not Compr"):
+        attach(boto3.client("translate", region_name=REGION), service())
     with pytest.raises(TypeError, match="botocore-based Comprehend client"):
         attach(service(), service())  # the facade is not a client to attach
 

@@ -17,7 +17,7 @@ from stoprace.model import (
     ManualClock,
     ValidationException,
 )
-from stoprace.model.shapes import OPERATIONS, extract, input_shape
+from stoprace.model.shapes import OPERATIONS, extract_all, input_shape
 from stoprace.model.validation import describe, violations
 
 ACCOUNT, REGION = "111122223333", "us-east-1"
@@ -42,7 +42,7 @@ def test_the_committed_shapes_are_the_installed_botocores():
     committed = json.loads(
         resources.files("stoprace.model").joinpath("data", "comprehend_inputs.json").read_text()
     )
-    installed = extract(session.get_session().get_service_model("comprehend"))
+    installed = extract_all(session.get_session())
     assert {k: committed[k] for k in ("operations", "shapes")} == installed, (
         "botocore's model changed: regenerate with "
         "`python -m stoprace.model.shapes > model/data/comprehend_inputs.json`"
