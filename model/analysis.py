@@ -28,12 +28,15 @@ from itertools import pairwise
 from typing import Any
 
 from .errors import ModelError
+from .guards import PROCESSING
 from .job import TrainingJob
 from .lifecycle import Actor, Edge, Provenance, Stamp, check_table
 from .policy import DEFAULT_JOB_POLICY, JobPolicy
 
 __all__ = [
+    "COMPREHEND_JOB_STATES",
     "JOB_ACTIVE",
+    "JOB_ALL_DONE",
     "JOB_EDGES",
     "JOB_FINISHED",
     "JOB_FINISHED_ORDER",
@@ -61,6 +64,9 @@ class JobStatus(StrEnum):
 
 #: Every state of a text job's Machine (the first is initial). No job of this family is ever deleted.
 JOB_STATES: tuple[str, ...] = tuple(s.value for s in JobStatus)
+
+#: The statuses of Comprehend's ``JobStatus``: Translate's without ``COMPLETED_WITH_ERROR``.
+COMPREHEND_JOB_STATES: tuple[str, ...] = tuple(s for s in JOB_STATES if s != JobStatus.COMPLETED_WITH_ERROR)
 
 #: Statuses a job ends in, in the order results show them (those whose work was all done first).
 JOB_FINISHED_ORDER: tuple[JobStatus, ...] = (
@@ -106,10 +112,10 @@ JOB_EDGES: tuple[Edge, ...] = (
          facts=("analysis-job-records",), stamps=_END, message=True, default_message=JOB_FAILURE_MESSAGE),
     Edge("finish_processing", (_J.STOP_REQUESTED,), _J.COMPLETED, _SVC, _DOC,
          "if the job completes before it can be stopped, it ends COMPLETED", facts=("analysis-job-stop",),
-         stamps=_END),
+         guard=PROCESSING, stamps=_END),
     Edge("finish_with_errors", (_J.STOP_REQUESTED,), _J.COMPLETED_WITH_ERROR, _SVC, _ASM,
          "not stated; a completion with errors can win the race as a plain one can",
-         facts=("analysis-job-stop",), when=_ALL, stamps=_END, message=True,
+         facts=("analysis-job-stop",), when=_ALL, guard=PROCESSING, stamps=_END, message=True,
          default_message="Some documents failed."),
     Edge("fail", (_J.STOP_REQUESTED,), _J.FAILED, _SVC, _ASM,
          "not stated; a failure can win the race too", facts=("analysis-job-stop",), when=_ALL,
@@ -122,7 +128,7 @@ JOB_EDGES: tuple[Edge, ...] = (
          "an IN_PROGRESS job is marked for termination and put into STOP_REQUESTED",
          facts=("analysis-job-stop",), stamps=(Stamp.STOP_REQUEST,)),
     Edge("stop", (_J.SUBMITTED,), _J.STOP_REQUESTED, _API, _ASM,
-         "not stated; the CLI's stop examples answer STOP_REQUESTED; ends STOPPED unprocessed",
+         "not stated; the CLI's stop examples answer STOP_REQUESTED; the job never starts, ends STOPPED",
          facts=("analysis-job-stop-when-submitted",), when=(("stop_when_submitted", "accept"),),
          stamps=(Stamp.STOP_REQUEST,)),
     Edge("stop", (_J.STOP_REQUESTED,), None, _API, _ASM,

@@ -20,13 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .analysis import JOB_STATES, JobStatus
+from .analysis import COMPREHEND_JOB_STATES, JOB_STATES
 
 __all__ = ["ANALYSIS_KINDS", "SENTIMENT", "TEXT_KINDS", "TRANSLATION", "TextKind", "text_kind_named"]
 
 #: The actions of a text job, and the verbs of its operations' names ("create" is the start).
 ACTIONS = ("create", "describe", "list", "stop")
-_COMPREHEND_STATUSES = tuple(s for s in JOB_STATES if s != JobStatus.COMPLETED_WITH_ERROR)
 
 
 @dataclass(frozen=True, repr=False)
@@ -41,7 +40,7 @@ class TextKind:
     abbreviation: str  # in its output folder: ACCOUNT-ABBREVIATION-JOBID
     order: tuple[str, ...]  # the properties' members, in botocore's order
     example: Mapping[str, Any]  # the members of a valid start request besides name, role and data
-    statuses: tuple[str, ...] = _COMPREHEND_STATUSES
+    statuses: tuple[str, ...] = COMPREHEND_JOB_STATES
     submit_member: str = "SubmitTime"
     filter_times: tuple[str, str] = ("SubmitTimeBefore", "SubmitTimeAfter")
     token_member: str = "ClientRequestToken"

@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from .analysis import TextJob, edges_for
+from .analysis import JOB_ACTIVE, TextJob, edges_for
 from .analysis_kinds import ACTIONS, ANALYSIS_KINDS, TRANSLATION, TextKind
 from .catalog import Record
 from .errors import ERRORS, InvalidTransitionError, ResourceLimitExceededException
@@ -69,7 +69,7 @@ class TextJobs:
                 return _started(self._jobs[job_id])
             raise invalid(f"{kind.token_member} {token!r} was already used with different parameters")
         if self.max_active_jobs is not None:
-            active = sum(1 for r in self._jobs.values() if r.kind is kind and r.job.status in _ACTIVE)
+            active = sum(1 for r in self._jobs.values() if r.kind is kind and r.job.status in JOB_ACTIVE)
             if active >= self.max_active_jobs:
                 raise ResourceLimitExceededException(
                     f"{active} {kind.noun}s are running; the account's quota is {self.max_active_jobs}"
@@ -120,9 +120,6 @@ class TextJobs:
                 f"{', '.join(err.allowed_from)} under this service's policy"
             ) from None
         return {"JobId": record.arn, "JobStatus": record.job.state}
-
-
-_ACTIVE = frozenset({"SUBMITTED", "IN_PROGRESS", "STOP_REQUESTED"})
 
 
 def _started(record: Record) -> dict[str, Any]:

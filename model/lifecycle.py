@@ -18,18 +18,19 @@ import: the finished and active statuses (:data:`~stoprace.model.statuses.FINISH
 >>> race_lost(["SUBMITTED", "TRAINING", "STOP_REQUESTED", "TRAINED"])
 True
 >>> sorted(GUARDS)
-['billing', 'has_trained', 'not_finalizing', 'provisioning']
+['billing', 'has_trained', 'not_finalizing', 'processing', 'provisioning']
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
 from .errors import ModelError
+from .guards import BILLING, GUARDS, HAS_TRAINED, NOT_FINALIZING, PROVISIONING, Stamp
 from .policy import DEFAULT_POLICY, Choices, Policy
 from .statuses import ACTIVE, DELETED, FINISHED, FINISHED_ORDER, WITH_MODEL, Status
 
@@ -83,59 +84,8 @@ class Provenance(StrEnum):
         return max(known, key=order.index)
 
 
-class Stamp(StrEnum):
-    """A job's timestamps: the four describe reports (evidence: ``describe-times``); when a stop was
-    accepted (the policy may bill by it) and when a text job began processing: AWS reports neither."""
-
-    SUBMIT = "SubmitTime"
-    TRAINING_START = "TrainingStartTime"
-    STOP_REQUEST = "StopRequestTime"
-    TRAINING_END = "TrainingEndTime"
-    END = "EndTime"
-    PROCESSING_START = "ProcessingStartTime"
-
-
 #: The timestamps describe reports, in the order botocore's output shape lists them.
 REPORTED_STAMPS: tuple[Stamp, ...] = (Stamp.SUBMIT, Stamp.END, Stamp.TRAINING_START, Stamp.TRAINING_END)
-
-# The guards an edge may need: what must hold of the job besides its status.
-HAS_TRAINED = "has_trained"
-PROVISIONING = "provisioning"
-BILLING = "billing"
-NOT_FINALIZING = "not_finalizing"
-
-
-@dataclass(frozen=True, slots=True)
-class Guard:
-    """What an edge needs of the job besides its status: ``holds(path, times)`` decides it from the
-    statuses the job went through and the timestamps its steps set; ``label`` is the diagram's text,
-    ``meaning`` the tables'."""
-
-    label: str
-    meaning: str
-    holds: Callable[[Sequence[str], Mapping[Stamp, Any]], bool]
-
-
-_START, _END = Stamp.TRAINING_START, Stamp.TRAINING_END
-
-#: The guards, by name. Billed training is the span from ``TrainingStartTime`` to ``TrainingEndTime``;
-#: provisioning comes before it, finalization after.
-GUARDS: dict[str, Guard] = {
-    HAS_TRAINED: Guard("if billing began", "billed training has begun", lambda _, times: _START in times),
-    PROVISIONING: Guard(
-        "if provisioning",
-        "job is provisioning (TRAINING, not yet billed)",
-        lambda path, times: _START not in times and Status.TRAINING.value in path,
-    ),
-    BILLING: Guard(
-        "if billing",
-        "billed training has begun and not ended",
-        lambda _, times: _START in times and _END not in times,
-    ),
-    NOT_FINALIZING: Guard(
-        "unless finalizing", "billed training has not ended", lambda _, times: _END not in times
-    ),
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,7 @@ _GUARDS = {
     "provisioning": "(!TrainingStartTime && been_training)",
     "billing": "(TrainingStartTime && !TrainingEndTime)",
     "not_finalizing": "!TrainingEndTime",
+    "processing": "ProcessingStartTime",
 }
 # The status training starts in (the start_training edges' destination): the provisioning guard asks
 # whether it is on the job's path.
@@ -105,7 +106,7 @@ def promela(
         "",
         "/* The table's guards (model/lifecycle.py GUARDS): the timestamps set, and whether the job has",
         "   been TRAINING. A timestamp is set once; billed training ends only once it has begun. */",
-        *(f"#define {name} {form}" for name, form in _GUARDS.items()),
+        *(f"#define {name} {form}" for name, form in _GUARDS.items() if name in {e.guard for e in edges}),
         "#define end_billed_training TrainingEndTime = (TrainingEndTime || TrainingStartTime)",
         "",
         "#define finished (" + " || ".join(f"status == {s.value}" for s in FINISHED_ORDER) + ")",

@@ -161,9 +161,13 @@ def race_scenario(args: argparse.Namespace, **overrides: Any) -> Any:
         raise UsageError(str(err)) from None
 
 
-def add_resource_argument(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+def add_resource_argument(
+    parser: argparse.ArgumentParser, help: str | None = None, text: bool = False
+) -> None:
     """``--resource``: which kind of resource (a classifier by default); ``help`` says what it changes,
-    by default that its recorded timings are the defaults of a simulation."""
+    by default that its recorded timings are the defaults of a simulation. ``text``: the jobs that process
+    text are choices too."""
+    from stoprace.model.analysis_kinds import TEXT_KINDS  # noqa: PLC0415
     from stoprace.model.kinds import CLASSIFIER, KINDS  # noqa: PLC0415
 
     if help is None:
@@ -176,7 +180,10 @@ def add_resource_argument(parser: argparse.ArgumentParser, help: str | None = No
             "the kind of resource that trains (default: %(default)s); the defaults above are a "
             f"classifier's, another kind's timings replace them ({others})"
         )
-    parser.add_argument("--resource", choices=tuple(KINDS), default=CLASSIFIER.name, help=help)
+        if text:
+            help += "; or a job that processes text (its options below)"
+    choices = (*KINDS, *TEXT_KINDS) if text else tuple(KINDS)
+    parser.add_argument("--resource", choices=choices, default=CLASSIFIER.name, help=help)
 
 
 def job_settings(args: argparse.Namespace) -> dict[str, Any]:

@@ -6,12 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from stoprace.model.analysis_kinds import TEXT_KINDS
 from stoprace.model.kinds import kind_named
 from stoprace.sim import race, vector
 from stoprace.sim.distributions import FORMS
 from stoprace.sim.report import DEFAULT_USD_PER_HOUR, race_report, race_table, write_outputs
 from stoprace.sim.scenario import RaceScenario
 
+from . import text_race
 from .common import (
     TerminalProgress,
     UsageError,
@@ -23,6 +25,7 @@ from .common import (
     show,
     stop_times,
 )
+from .text_race import add_text_arguments, refuse_text_options
 
 #: The race engines by name: the numpy one (fast) and the simpy one (the reference).
 ENGINES = {"vector": vector, "simpy": race}
@@ -50,8 +53,9 @@ def add(commands: Any) -> None:
         replications=defaults.replications,
         replications_help=str(defaults.replications),
     )
-    add_resource_argument(parser)
-    parser.set_defaults(stop_at=None)  # the resource's own stop times, unless given
+    add_resource_argument(parser, text=True)
+    add_text_arguments(parser)
+    parser.set_defaults(stop_at=None, replications=None)  # the resource's own, unless given
     parser.add_argument(
         "--engine",
         choices=tuple(ENGINES),
@@ -85,12 +89,16 @@ def add(commands: Any) -> None:
 
 
 def scenario(args: argparse.Namespace) -> RaceScenario:
+    refuse_text_options(args)
     stops = args.stop_at if args.stop_at is not None else stop_times(kind_named(args.resource).stop_range)
-    chosen: RaceScenario = race_scenario(args, stop_at=stops)
+    replications = args.replications if args.replications is not None else RaceScenario().replications
+    chosen: RaceScenario = race_scenario(args, stop_at=stops, replications=replications)
     return chosen
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.resource in TEXT_KINDS:
+        return text_race.run(args, DEFAULT_USD_PER_HOUR)
     chosen = scenario(args)
     if args.usd_per_hour < 0:
         raise UsageError(f"--usd-per-hour must be at least 0, got {args.usd_per_hour}")
