@@ -28,8 +28,14 @@ The arguments of :func:`mock_comprehend`:
 - ``virtual_time``: run the whole process on the shared clock while active (default True; see
   :mod:`stoprace.model.virtual`).
 - ``seed``: the scenario's seed unless given; each service gets its own stream.
+- ``text``: the :class:`~stoprace.sim.text.scenario.TextScenario` that drives the jobs that process text
+  (the seven analysis jobs, and Translate's batch jobs), its defaults unless given.
 - ``service_options``: passed to every :class:`~stoprace.model.ComprehendService` (``policy``,
-  ``http_statuses``, ``max_active_jobs``...).
+  ``job_policy``, ``http_statuses``, ``max_active_jobs``...), and, all but the quota, to every
+  :class:`~stoprace.model.service.TranslateService`.
+
+Translate clients are answered too, under this same entry point (``mock.translate(region)`` is the model
+behind them): a pipeline that analyses and translates runs on one clock, driven by one scenario.
 """
 
 from __future__ import annotations
@@ -44,11 +50,12 @@ from typing import Any, TypeVar
 from stoprace.model import ComprehendService, ManualClock
 from stoprace.model.bridge import AWS_INSTALL_HINT, Bridge
 from stoprace.model.bridge import attach as attach_bridge
-from stoprace.model.service import DEFAULT_ACCOUNT
+from stoprace.model.service import DEFAULT_ACCOUNT, TranslateService
 from stoprace.model.virtual import virtual_time as process_virtual_time
 
 from .autopilot import Autopilot
 from .scenario import RaceScenario
+from .text.scenario import TextScenario
 
 __all__ = ["MockComprehend", "mock_comprehend"]
 
@@ -62,6 +69,7 @@ def mock_comprehend(
     account_id: str = DEFAULT_ACCOUNT,
     virtual_time: bool = True,
     seed: int | None = None,
+    text: TextScenario | None = None,
     **service_options: Any,
 ) -> Any:
     """A :class:`MockComprehend` with these settings (see the module's documentation). Like moto's
@@ -69,7 +77,7 @@ def mock_comprehend(
     if callable(scenario) and not isinstance(scenario, RaceScenario):
         return MockComprehend()(scenario)
     return MockComprehend(
-        scenario, account_id=account_id, virtual_time=virtual_time, seed=seed, **service_options
+        scenario, account_id=account_id, virtual_time=virtual_time, seed=seed, text=text, **service_options
     )
 
 
@@ -83,8 +91,14 @@ class MockComprehend:
         account_id: str = DEFAULT_ACCOUNT,
         virtual_time: bool = True,
         seed: int | None = None,
+        text: TextScenario | None = None,
         **service_options: Any,
     ) -> None:
+        if text is not None and not isinstance(text, TextScenario):
+            raise TypeError(
+                f"text must be a stoprace.sim.text.scenario.TextScenario, not {type(text).__name__}"
+            )
+        self.text = text
         if scenario is _DEFAULT:
             scenario = RaceScenario()
         if scenario is not None and not isinstance(scenario, RaceScenario):
@@ -100,6 +114,8 @@ class MockComprehend:
         ComprehendService(account_id=account_id, **service_options)  # bad options fail here, not later
         self.clock = ManualClock()
         self.services: dict[tuple[str, str], ComprehendService] = {}
+        #: Translate's services, by account and region (made when a Translate client is).
+        self.translators: dict[tuple[str, str], TranslateService] = {}
         self.bridges: list[Bridge] = []
         self._stack: contextlib.ExitStack | None = None
 
@@ -134,18 +150,40 @@ class MockComprehend:
             )
             if self.scenario is not None:
                 seed = (self.seed if self.seed is not None else self.scenario.seed) + len(self.services)
-                Autopilot(service, self.scenario, seed)
+                Autopilot(service, self.scenario, seed, self.text)
             self.services[key] = service
         return self.services[key]
+
+    def translate(self, region: str = "us-east-1", account_id: str | None = None) -> TranslateService:
+        """The model's Translate service of ``account_id`` (the mock's) and ``region``, made on first use
+        and driven, as Comprehend's are, by the scenario's Autopilot on the shared clock."""
+        key = (account_id or self.account_id, region)
+        if key not in self.translators:
+            options = {k: v for k, v in self.service_options.items() if k != "max_active_jobs"}
+            service = TranslateService(clock=self.clock, account_id=key[0], region=region, **options)
+            if self.scenario is not None:
+                seed = (
+                    (self.seed if self.seed is not None else self.scenario.seed)
+                    + 1000
+                    + len(self.translators)
+                )
+                Autopilot(service, self.scenario, seed, self.text)
+            self.translators[key] = service
+        return self.translators[key]
 
     def at(self, when: float, action: Callable[[], object]) -> None:
         """Run ``action()`` when the shared virtual clock reaches ``when`` seconds."""
         self.clock.call_at(when, action)
 
     def attach(self, client: Any) -> Bridge:
-        """Answer ``client`` (a Comprehend client made elsewhere) from the model, as if made here."""
+        """Answer ``client`` (a Comprehend or Translate client made elsewhere) from the model, as if made
+        here."""
         region = client.meta.region_name or "us-east-1"
-        bridge = attach_bridge(client, self.service(region, create=True), before_request=self.clock.run_due)
+        if client.meta.service_model.service_name == "translate":
+            service: Any = self.translate(region)
+        else:
+            service = self.service(region, create=True)
+        bridge = attach_bridge(client, service, before_request=self.clock.run_due)
         self.bridges.append(bridge)
         return bridge
 
@@ -215,6 +253,7 @@ class MockComprehend:
             account_id=self.account_id,
             virtual_time=self.use_virtual_time,
             seed=self.seed,
+            text=self.text,
             **self.service_options,
         )
 
@@ -232,7 +271,7 @@ class MockComprehend:
         @functools.wraps(original)
         def create_client(session: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
             client = original(session, service_name, *args, **kwargs)
-            if service_name == "comprehend" and not _is_aio_session(session):
+            if service_name in _ANSWERED and not _is_aio_session(session):
                 mock.attach(client)
             return client
 
@@ -255,7 +294,7 @@ class MockComprehend:
         @functools.wraps(original)
         async def create_client(session: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
             client = await original(session, service_name, *args, **kwargs)
-            if service_name == "comprehend":
+            if service_name in _ANSWERED:
                 mock.attach(client)
             return client
 
@@ -264,6 +303,10 @@ class MockComprehend:
             yield
         finally:
             session_module.AioSession._create_client = original
+
+
+#: The services whose clients the mock answers.
+_ANSWERED = ("comprehend", "translate")
 
 
 def _is_aio_session(session: Any) -> bool:
