@@ -1,0 +1,129 @@
+"""Airflow's Amazon provider, unmodified, meets the race of a PII detection job under ``mock_comprehend``.
+
+``ComprehendStartPiiEntitiesDetectionJobOperator`` (waiting with the provider's own waiter,
+``pii_entities_detection_job_complete``) and ``ComprehendStartPiiEntitiesDetectionJobCompletedSensor`` run
+as the provider ships them, in virtual time, for every ending of a job: completed, failed, a stop that
+wins, a stop that loses polled while ``STOP_REQUESTED``, one that loses between two polls, and a job that
+waits in the queue (then fails). Each case states the verdict the provider reaches and whether the job's
+fate bears it out; the wrong ones are the provider's, and the test holds them so that a change in the
+provider (or the model) is noticed.
+
+Airflow pins much of its environment, so these tests run in their own (``bash .ci/airflow``); elsewhere they
+skip.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pytest
+
+pytest.importorskip("airflow.providers.amazon", reason="Airflow's Amazon provider runs in .ci/airflow")
+
+from airflow.providers.amazon.aws.operators.comprehend import (
+    ComprehendStartPiiEntitiesDetectionJobOperator,
+)
+from airflow.providers.amazon.aws.sensors.comprehend import (
+    ComprehendStartPiiEntitiesDetectionJobCompletedSensor,
+)
+from botocore.exceptions import WaiterError
+
+from stoprace.sim.mock import mock_comprehend
+from stoprace.sim.text.scenario import TextScenario
+
+REGION = "us-east-1"
+ROLE = "arn:aws:iam::123456789012:role/pii-access"
+#: 1,000 documents of 2,000 characters at 6,000 a second: processing takes 333.3 s; with a minute's
+#: queue the job completes 393.3 s after submission. The waiter polls at 0, 120, 240, 360, 480 s.
+JOB = {"documents": 1000, "document_size": "fixed:2000", "rate": 6000.0, "queue_delay": "fixed:60"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One ending: when someone else stops the job (and how long the stop takes), when it fails, and
+    when the sensor begins to poll (its pokes are then 120 s apart)."""
+
+    stop_at: float | None = None
+    latency: float = 30.0
+    fail_at: float | None = None
+    sensor_from: float = 110.0
+    queue: float = 60.0
+
+
+CASES = {
+    "completed": Case(),
+    "failed": Case(fail_at=200.0),
+    "stop wins": Case(stop_at=150.0, latency=30.0),
+    "stop loses, polled mid-race": Case(stop_at=340.0, latency=60.0),
+    "stop loses, unpolled": Case(stop_at=370.0, latency=60.0),
+    "waits in the queue, then fails": Case(queue=300.0, fail_at=500.0, sensor_from=0.0),
+}
+
+#: (verdict, whether the job's fate bears it out) of the operator's waiter and of the sensor.
+EXPECTED = {
+    "completed": (("success", True), ("success", True)),
+    "failed": (("failure", True), ("failure", True)),
+    "stop wins": (("failure", True), ("failure", True)),
+    # Both count STOP_REQUESTED as a failure: the job then completes, and every document is billed.
+    "stop loses, polled mid-race": (("failure", False), ("failure", False)),
+    "stop loses, unpolled": (("success", True), ("success", True)),
+    # The sensor takes SUBMITTED as done (only IN_PROGRESS is intermediate): success before the job starts.
+    "waits in the queue, then fails": (("failure", True), ("success", False)),
+}
+RIGHT = {"COMPLETED": "success", "FAILED": "failure", "STOPPED": "failure"}
+
+
+def _run(case: Case, use_sensor: bool) -> tuple[str, str]:
+    """The verdict of the operator's waiter (or of the sensor) and the job's final status."""
+    text = TextScenario(**{**JOB, "queue_delay": f"fixed:{case.queue}"}, stop_latency=f"fixed:{case.latency}")
+    with mock_comprehend(text=text) as mock:
+        service = mock.service(REGION, create=True)
+
+        def everyone(action: str) -> None:
+            for job_id in service.arns():
+                if action == "stop":
+                    service.stop_pii_entities_detection_job(JobId=job_id)
+                else:
+                    service.fire(job_id, "fail", message="the input could not be read")
+
+        if case.stop_at is not None:
+            mock.at(case.stop_at, lambda: everyone("stop"))
+        if case.fail_at is not None:
+            mock.at(case.fail_at, lambda: everyone("fail"))
+        operator = ComprehendStartPiiEntitiesDetectionJobOperator(
+            task_id="detect_pii",
+            input_data_config={"S3Uri": "s3://input-documents/", "InputFormat": "ONE_DOC_PER_FILE"},
+            output_data_config={"S3Uri": "s3://pii-results/"},
+            mode="ONLY_OFFSETS",
+            data_access_role_arn=ROLE,
+            language_code="en",
+            wait_for_completion=not use_sensor,
+            aws_conn_id=None,
+            region_name=REGION,
+        )
+        try:
+            job_id = operator.execute({})
+            if use_sensor:
+                time.sleep(case.sensor_from)  # virtual: the sensor's task starts later
+                sensor = ComprehendStartPiiEntitiesDetectionJobCompletedSensor(
+                    task_id="wait_for_pii", job_id=job_id, aws_conn_id=None, region_name=REGION
+                )
+                sensor.execute({})
+            verdict = "success"
+        except WaiterError as err:
+            verdict = "timeout" if "Max attempts" in str(err) else "failure"
+        except Exception as err:
+            verdict = "timeout" if "Timeout" in type(err).__name__ else "failure"
+        time.sleep(3600)  # virtual: the job reaches its fate
+        (job_id,) = service.arns()
+        return verdict, str(service.status(job_id))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("client", ["operator's waiter", "sensor"])
+def test_the_providers_verdict_on_each_ending(name, client):
+    verdict, fate = _run(CASES[name], use_sensor=client == "sensor")
+    expected, right = EXPECTED[name][client == "sensor"]
+    assert verdict == expected, (name, client, verdict, fate)
+    assert (RIGHT[fate] == verdict) == right, (name, client, verdict, fate)
