@@ -127,3 +127,60 @@ def test_the_providers_verdict_on_each_ending(name, client):
     expected, right = EXPECTED[name][client == "sensor"]
     assert verdict == expected, (name, client, verdict, fate)
     assert (RIGHT[fate] == verdict) == right, (name, client, verdict, fate)
+
+
+# -- stoprace audit of the provider's own sensor and waiter -----------------------------------------
+
+
+def _audit(*args: str) -> dict:
+    import json  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    done = subprocess.run(
+        [sys.executable, "-m", "stoprace", "audit", "--replications", "4000", "--json", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _shares(report: dict, name: str) -> list[float]:
+    return [row[f"p_{name}"] for row in report["rows"]]
+
+
+def test_the_audit_of_the_providers_waiter_finds_its_false_failures():
+    from importlib import resources  # noqa: PLC0415
+
+    waiters = resources.files("airflow.providers.amazon.aws") / "waiters" / "comprehend.json"
+    report = _audit("--waiter-file", str(waiters), "--waiter", "pii_entities_detection_job_complete")
+    assert set(report["poller"]["states"]["failure"]) == {"FAILED", "STOP_REQUESTED", "STOPPED"}
+    found = {f["misreport"]: f for f in report["findings"]}
+    assert set(found) == {"false_failure", "premature"}  # it waits through SUBMITTED, so no false success
+    assert found["false_failure"]["on_statuses"] == ["STOP_REQUESTED"]
+    assert found["false_failure"]["worst_share"] > 0.05
+    assert found["false_failure"]["worst_share_after_fix"] == 0
+    assert max(_shares(report, "false_success")) == 0
+
+
+def test_the_audit_of_the_providers_sensor_finds_its_success_before_the_start():
+    sensor = ComprehendStartPiiEntitiesDetectionJobCompletedSensor
+    statuses = ("SUBMITTED", "IN_PROGRESS", "COMPLETED", "FAILED", "STOP_REQUESTED", "STOPPED")
+    # As its poke decides: a failure state fails; any state that is not intermediate succeeds.
+    success = [s for s in statuses if s not in sensor.INTERMEDIATE_STATES and s not in sensor.FAILURE_STATES]
+    assert success == ["SUBMITTED", "COMPLETED"]
+    report = _audit(
+        "--resource", "pii-entities-detection-job",
+        "--retry", ",".join(sensor.INTERMEDIATE_STATES),
+        "--success", ",".join(success),
+        "--failure", ",".join(sensor.FAILURE_STATES),
+        "--delay", "120", "--max-attempts", "75",
+    )  # fmt: skip
+    found = {f["misreport"]: f for f in report["findings"]}
+    assert found["false_success"]["on_statuses"] == ["SUBMITTED"]
+    assert found["false_success"]["worst_share"] > 0.9  # a job polled at once is queued: "done"
+    assert found["false_success"]["worst_share_after_fix"] == 0
+    assert min(_shares(report, "premature")) == 1.0  # every verdict is taken before the job's end

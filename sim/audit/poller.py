@@ -25,8 +25,10 @@ from types import ModuleType
 from typing import Any
 
 from stoprace.model import ComprehendService, ManualClock
+from stoprace.model.analysis_kinds import TEXT_KINDS
 from stoprace.model.kinds import CLASSIFIER, KINDS
 from stoprace.model.numbers import is_number, is_whole
+from stoprace.model.service import TranslateService
 from stoprace.model.statuses import Status
 from stoprace.sim.files import parse_json, read_limited
 
@@ -47,8 +49,22 @@ __all__ = [
 STATES = ("success", "failure", "retry")
 #: A waiter file larger than this is refused before it is parsed.
 MAX_WAITER_FILE_BYTES = 1 << 20
+#: Every kind a poller may wait on: the resources that train, and the jobs that process text.
+_ALL_KINDS: dict[str, Any] = {**KINDS, **TEXT_KINDS}
 #: The kind each describe operation a waiter may call describes.
-_DESCRIBED = {kind.operations["describe"]: kind for kind in KINDS.values()}
+_DESCRIBED = {kind.operations["describe"]: kind for kind in _ALL_KINDS.values()}
+
+
+def kind_statuses(resource: str) -> tuple[str, ...]:
+    """The statuses a job of ``resource`` reports (its ``Status`` or ``JobStatus`` values)."""
+    kind = _ALL_KINDS[resource]
+    return tuple(kind.statuses) if resource in TEXT_KINDS else tuple(Status.__members__)
+
+
+def _status_member(resource: str) -> str:
+    return "JobStatus" if resource in TEXT_KINDS else "Status"
+
+
 _MATCHERS = ("path", "pathAll", "pathAny", "error", "status")
 
 
@@ -141,13 +157,16 @@ def state_sets(
 ) -> Poller:
     """A poller from state sets (as Terraform-style waits and sensors are written) on the describe of
     ``resource``."""
-    kind = KINDS[resource]
+    kind = _ALL_KINDS[resource]
+    known = kind_statuses(resource)
     given = {"success": success, "failure": failure, "retry": retry}
     seen: dict[str, str] = {}
     for state, statuses in given.items():
         for status in statuses:
-            if status not in Status.__members__:
-                raise PollerError(f"--{state}: {status!r} is not a status; statuses: {', '.join(Status)}")
+            if status not in known:
+                raise PollerError(
+                    f"--{state}: {status!r} is not a status of a {kind.noun}; statuses: {', '.join(known)}"
+                )
             if status in seen:
                 raise PollerError(f"{status} is in both --{seen[status]} and --{state}")
             seen[status] = state
@@ -156,7 +175,12 @@ def state_sets(
     _positive(delay, "--delay", whole=False)
     _positive(max_attempts, "--max-attempts", whole=True)
     acceptors = [
-        {"matcher": "path", "argument": f"{kind.properties}.Status", "expected": status, "state": state}
+        {
+            "matcher": "path",
+            "argument": f"{kind.properties}.{_status_member(resource)}",
+            "expected": status,
+            "state": state,
+        }
         for state in ("success", "failure", "retry")
         for status in given[state]
     ]
@@ -277,6 +301,8 @@ def _load(where: str) -> ModuleType:
 def _representative_responses(resource: str = CLASSIFIER.name) -> dict[str, dict[str, Any]]:
     """A describe response of a ``resource`` in each status, from the model (under the default policy);
     built once per process and kind, and only read (by botocore's matchers)."""
+    if resource in TEXT_KINDS:
+        return _text_responses(resource)
     kind = KINDS[resource]
     routes = {
         "SUBMITTED": [],
@@ -313,6 +339,39 @@ def _representative_responses(resource: str = CLASSIFIER.name) -> dict[str, dict
     return responses
 
 
+def _text_responses(resource: str) -> dict[str, dict[str, Any]]:
+    kind = TEXT_KINDS[resource]
+    routes = {
+        "SUBMITTED": [],
+        "IN_PROGRESS": ["start_processing"],
+        "STOP_REQUESTED": ["start_processing", "stop"],
+        "STOPPED": ["start_processing", "stop", "finish_stop"],
+        "COMPLETED": ["start_processing", "finish_processing"],
+        "COMPLETED_WITH_ERROR": ["start_processing", "finish_with_errors"],
+        "FAILED": ["start_processing", "fail"],
+    }
+    responses = {}
+    for status in kind.statuses:
+        clock = ManualClock()
+        service: Any = (TranslateService if kind.service == "translate" else ComprehendService)(clock=clock)
+        request = kind.example_request("audit", "arn:aws:iam::123456789012:role/audit")
+        if kind.token_member == "ClientToken":
+            request["ClientToken"] = "audit"
+        job_id = kind.call(service, "create", **request)["JobId"]
+        for step in routes[status]:
+            clock.advance(60)
+            if step == "stop":
+                kind.call(service, step, job_id)
+            else:
+                service.fire(job_id, step)
+        responses[status] = {
+            **kind.call(service, "describe", job_id),
+            "ResponseMetadata": {"HTTPStatusCode": 200},
+        }
+        assert responses[status][kind.properties]["JobStatus"] == status
+    return responses
+
+
 def deciding_acceptors(poller: Poller) -> dict[str, int | None]:
     """The index of the acceptor that decides on each status (the first that matches botocore's way, on
     a model response of a job in that status), or None where none matches."""
@@ -328,7 +387,7 @@ def status_states(poller: Poller) -> dict[str, str | None]:
     """The state each status leads to (``None``: no acceptor matches it: keep waiting), by botocore's
     matchers on a model response of a job in that status (for state sets, without botocore)."""
     if poller.sets:
-        states: dict[str, str | None] = dict.fromkeys(Status.__members__)
+        states: dict[str, str | None] = dict.fromkeys(kind_statuses(poller.resource))
         for state, statuses in poller.sets.items():
             for status in statuses:
                 states[status] = state

@@ -30,20 +30,23 @@ _LABELS = {
 COVER = 0.999
 
 
-def fixed_poller(result: AuditResult) -> Poller | None:
-    """The poller with what the audit found fixed: a status that is not final never decides (retry), a
-    final status decides (success with a model, failure without), and the attempts cover 99.9% of the
-    jobs to their end. None for a callable (its code is the user's) or when nothing needs fixing."""
+def fixed_poller(
+    result: Any, finished: frozenset[str] = _FINISHED, done: frozenset[str] = _WITH_MODEL
+) -> Poller | None:
+    """The poller with what the audit ``result`` found fixed: a status that is not final (not in
+    ``finished``) never decides (retry), a final status decides (success where the job is ``done``: with a
+    model, or all its documents processed; failure otherwise), and the attempts cover 99.9% of the jobs to
+    their end. None for a callable (its code is the user's) or when nothing needs fixing."""
     poller = result.poller
     if isinstance(poller, CallablePoller):
         return None
     states = status_states(poller)
     fixed: dict[str, list[str]] = {"success": [], "failure": [], "retry": []}
     for status in states:  # the right reading: wait through what is not final; judge the final status
-        if status not in _FINISHED:
+        if status not in finished:
             fixed["retry"].append(status)
         else:
-            fixed["success" if status in _WITH_MODEL else "failure"].append(status)
+            fixed["success" if status in done else "failure"].append(status)
     spans = max(row.span_quantile(COVER) for row in result.rows)
     attempts = max(poller.max_attempts, math.ceil(max(spans, 0.0) / poller.delay) + 1)
     now = {status: state or "retry" for status, state in states.items()}

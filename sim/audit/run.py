@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from stoprace.model.statuses import FINISHED, WITH_MODEL
 from stoprace.sim.scenario import Progress
 from stoprace.sim.stats import wilson_interval
 
@@ -41,13 +42,16 @@ class AuditRow:
     lag_jobs: int = 0
     spans: list[npt.NDArray[np.float64]] = field(default_factory=list)  # end - first poll, per job
     kept: list[JobVerdicts] = field(default_factory=list)
+    #: The final statuses of a job whose work was all done (a model; all documents), and every final one.
+    done: tuple[str, ...] = tuple(sorted(s.value for s in WITH_MODEL))
+    finished: tuple[str, ...] = tuple(sorted(s.value for s in FINISHED))
 
     def add(self, batch: JobVerdicts, first: npt.NDArray[np.float64], keep: bool) -> None:
         self.jobs += len(batch)
         self.polls += int(batch.polls.sum())
         self.outcomes.update(zip(batch.verdict, batch.final, strict=True))
         seen = np.asarray(batch.seen, dtype=object)
-        flags = misreports(batch.verdict, batch.seen, batch.final)
+        flags = misreports(batch.verdict, batch.seen, batch.final, self.done, self.finished)
         for name, happened in flags.items():
             self.counts[name] += int(happened.sum())
             self.causes[name].update(seen[happened].tolist())

@@ -12,7 +12,8 @@ does, the attempts run out (``timeout``) at the last poll.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,11 +23,44 @@ from stoprace.sim.draws import END_TRIGGERS, STOP, JobInputs, class_order, class
 
 from .verdicts import JobVerdicts
 
-__all__ = ["verdicts_batch"]
+__all__ = ["timeline_verdicts", "verdicts_batch"]
 
 _SIDE = STOP + 1
 _CLASSES = _SIDE * _SIDE * len(END_TRIGGERS)
 _DECIDING = ("success", "failure")
+
+
+def timeline_verdicts(
+    statuses: Sequence[str],
+    starts: Sequence[npt.NDArray[np.float64]],
+    base: npt.NDArray[np.float64],
+    states: Mapping[str, str | None],
+    *,
+    delay: float,
+    attempts: int,
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.int64]]:
+    """The verdicts on jobs that share one timeline: ``statuses[i]`` from ``starts[i]`` (per job) until the
+    next; the first poll at ``base``. Returns each job's verdict, the status it last saw, and the index of
+    the poll that decided (the last one for a timeout)."""
+    bounds = [*starts[1:], np.full(len(base), math.inf)]
+    k_verdict = np.full(len(base), -1, dtype=np.int64)
+    label = np.empty(len(base), dtype=object)
+    label_seen = np.empty(len(base), dtype=object)
+    for status, start, bound in zip(statuses, starts, bounds, strict=True):
+        state = states.get(status)
+        if state not in _DECIDING:
+            continue
+        k = np.maximum(0, np.ceil((start - base) / delay)).astype(np.int64)
+        hit = (k_verdict < 0) & (k < attempts) & (base + k * delay < bound)
+        k_verdict[hit], label[hit], label_seen[hit] = k[hit], state, status
+    out = k_verdict < 0
+    k_verdict[out] = attempts - 1
+    label[out] = "timeout"
+    last = base + (attempts - 1) * delay
+    for status, start, bound in zip(statuses, starts, bounds, strict=True):
+        inside = out & (start <= last) & (last < bound)
+        label_seen[inside] = status
+    return label, label_seen, k_verdict
 
 
 def verdicts_batch(
@@ -58,27 +92,14 @@ def verdicts_batch(
         if start_col >= 0:
             billed[rows] = times[rows, end_col] - times[rows, start_col]
         changes = class_timeline(policy, order, trigger)
-        statuses = ["SUBMITTED", *(status for _, status in changes)]
-        starts = [np.zeros(len(rows)), *(times[rows, k] for k, _ in changes)]
-        bounds = [*starts[1:], np.full(len(rows), math.inf)]
-        k_verdict = np.full(len(rows), -1, dtype=np.int64)
-        label = np.empty(len(rows), dtype=object)
-        label_seen = np.empty(len(rows), dtype=object)
-        base = first[rows]
-        for status, start, bound in zip(statuses, starts, bounds, strict=True):
-            state = states.get(status)
-            if state not in _DECIDING:
-                continue
-            k = np.maximum(0, np.ceil((start - base) / delay)).astype(np.int64)
-            hit = (k_verdict < 0) & (k < attempts) & (base + k * delay < bound)
-            k_verdict[hit], label[hit], label_seen[hit] = k[hit], state, status
-        out = k_verdict < 0
-        k_verdict[out] = attempts - 1
-        label[out] = "timeout"
-        last = base + (attempts - 1) * delay
-        for status, start, bound in zip(statuses, starts, bounds, strict=True):
-            inside = out & (start <= last) & (last < bound)
-            label_seen[inside] = status
+        label, label_seen, k_verdict = timeline_verdicts(
+            ["SUBMITTED", *(status for _, status in changes)],
+            [np.zeros(len(rows)), *(times[rows, k] for k, _ in changes)],
+            first[rows],
+            states,
+            delay=delay,
+            attempts=attempts,
+        )
         verdict[rows], seen[rows], polls[rows] = label, label_seen, k_verdict + 1
         final[rows] = path.rsplit(">", 1)[-1]
         end[rows] = times[rows, finish_col]

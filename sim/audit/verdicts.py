@@ -35,17 +35,23 @@ class JobVerdicts:
 
 
 def misreports(
-    verdict: Sequence[str], seen: Sequence[str], final: Sequence[str]
+    verdict: Sequence[str],
+    seen: Sequence[str],
+    final: Sequence[str],
+    done: Sequence[str] = _WITH_MODEL,
+    finished: Sequence[str] = _FINISHED,
 ) -> dict[str, npt.NDArray[np.bool_]]:
     """For each job, the misreports a user would name (evidence: ``waiting-misreports``): a failure or error
     reported on a job that ends with a model, a success on one that ends without, attempts run out on one
-    that ends with a model, and a verdict (not a timeout) taken on a status that is not final."""
+    that ends with a model, and a verdict (not a timeout) taken on a status that is not final. For a job
+    that processes text, ``done`` (ends with a model) is the statuses of a job that processed all its
+    documents, and ``finished`` its final statuses."""
     verdicts = np.asarray(verdict, dtype=object)
-    has_model = np.isin(np.asarray(final, dtype=object), _WITH_MODEL)
+    has_model = np.isin(np.asarray(final, dtype=object), list(done))
     success, timeout = verdicts == "success", verdicts == "timeout"
     return {
         "false_failure": ~success & ~timeout & has_model,
         "false_success": success & ~has_model,
         "gave_up_early": timeout & has_model,
-        "premature": ~timeout & ~np.isin(np.asarray(seen, dtype=object), _FINISHED),
+        "premature": ~timeout & ~np.isin(np.asarray(seen, dtype=object), list(finished)),
     }

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from stoprace.model.analysis_kinds import TEXT_KINDS
 from stoprace.model.kinds import CLASSIFIER, KINDS
 from stoprace.sim.audit import ENGINES, AuditScenario, PollerError, audit, state_sets, waiter_from_file
 from stoprace.sim.audit.poller import CallablePoller, Poller, callable_poller
@@ -26,6 +27,7 @@ from .common import (
     seconds,
     stop_times,
 )
+from .text_race import add_text_arguments, refuse_text_options, text_scenario
 
 _STOP_AT = "600:7200:600"
 _EXACT_REPLICATIONS = 1000
@@ -61,7 +63,8 @@ def add(commands: Any) -> None:
         replications=None,
         replications_help=(f"{defaults.replications}; {_EXACT_REPLICATIONS} with --engine exact"),
     )
-    add_resource_argument(parser)
+    add_resource_argument(parser, text=True)
+    add_text_arguments(parser)
     # the kind from the waiter's operation, else --resource; its stop times unless given (() marks that)
     parser.set_defaults(resource=None, stop_at=())
     parser.add_argument(
@@ -165,7 +168,7 @@ def poller(args: argparse.Namespace) -> Poller | CallablePoller:
             if args.resource is not None and waiter.resource != args.resource:
                 raise PollerError(
                     f"--resource {args.resource}, but waiter {waiter.name!r} waits on "
-                    f"{KINDS[waiter.resource].noun}s ({waiter.config['operation']})"
+                    f"{({**KINDS, **TEXT_KINDS})[waiter.resource].noun}s ({waiter.config['operation']})"
                 )
             return waiter
         if args.client is not None:
@@ -201,9 +204,46 @@ def scenario(args: argparse.Namespace, resource: str = CLASSIFIER.name) -> Audit
         raise UsageError(f"--poll-start: {err}") from None
 
 
+def _text_run(args: argparse.Namespace, waiting: Poller | CallablePoller) -> int:
+    """The audit of a client waiting on a job that processes text (the vector engine, a waiter or sets)."""
+    from stoprace.sim.text.audit import text_audit, text_audit_report, text_audit_table  # noqa: PLC0415
+
+    if isinstance(waiting, CallablePoller) or args.engine == "exact":
+        raise UsageError(
+            "--client and --engine exact audit the resources that train; a job that processes text is "
+            "audited with a --waiter-file or state sets (the vector engine)"
+        )
+    if args.fail_above is not None and not 0 <= args.fail_above < 1:
+        raise UsageError(f"--fail-above must be a share in [0, 1), got {args.fail_above}")
+    args.resource = waiting.resource
+    stops = None if args.stop_at == () else args.stop_at
+    chosen = text_scenario(args, stops if stops is not None else None, DEFAULT_USD_PER_HOUR)
+    try:
+        result = text_audit(
+            chosen, waiting, stopped=args.stop_at is not None, poll_start=args.poll_start,
+            progress=TerminalProgress("jobs"),
+        )  # fmt: skip
+    except ValueError as err:
+        raise UsageError(f"--poll-start: {err}") from None
+    report = text_audit_report(result)
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "audit.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
+    print(json.dumps(report, indent=2, allow_nan=False) if args.json else text_audit_table(report))
+    if args.fail_above is not None:
+        failed = gate(report, args.fail_above)
+        for line in failed:
+            print(f"stoprace audit: {line}", file=sys.stderr)
+        return 1 if failed else 0
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     waiting = poller(args)
+    if waiting.resource in TEXT_KINDS:
+        return _text_run(args, waiting)
     chosen = scenario(args, waiting.resource)
+    refuse_text_options(args)
     if args.fail_above is not None and not 0 <= args.fail_above < 1:
         raise UsageError(f"--fail-above must be a share in [0, 1), got {args.fail_above}")
     if args.usd_per_hour < 0:

@@ -90,8 +90,11 @@ def refuse_text_options(args: argparse.Namespace) -> None:
         )
 
 
-def run(args: argparse.Namespace, usd_per_hour_default: float) -> int:
-    from stoprace.sim.text.report import simulate, text_report, text_table  # noqa: PLC0415
+def text_scenario(
+    args: argparse.Namespace, stop_at: tuple[float, ...] | None, usd_per_hour_default: float
+) -> Any:
+    """The :class:`~stoprace.sim.text.scenario.TextScenario` of the command's options (``stop_at`` None:
+    the default stop times); the options of the resources that train are refused by name."""
     from stoprace.sim.text.scenario import TextScenario  # noqa: PLC0415
 
     given = [name for name in _TRAINING_OPTIONS if getattr(args, name, None) is not None]
@@ -108,7 +111,7 @@ def run(args: argparse.Namespace, usd_per_hour_default: float) -> int:
         raise UsageError(str(err)) from None
     settings: dict[str, Any] = {
         "kind": args.resource,
-        "stop_at": args.stop_at if args.stop_at is not None else stop_times(_STOP_AT),
+        "stop_at": stop_at if stop_at is not None else stop_times(_STOP_AT),
         "policy": policy,
         "seed": args.seed,
         **({"replications": args.replications} if args.replications is not None else {}),
@@ -118,9 +121,15 @@ def run(args: argparse.Namespace, usd_per_hour_default: float) -> int:
         **({"price_per_unit": args.usd_per_unit} if args.usd_per_unit is not None else {}),
     }
     try:
-        scenario = TextScenario(**settings)
+        return TextScenario(**settings)
     except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from None
+
+
+def run(args: argparse.Namespace, usd_per_hour_default: float) -> int:
+    from stoprace.sim.text.report import simulate, text_report, text_table  # noqa: PLC0415
+
+    scenario = text_scenario(args, args.stop_at, usd_per_hour_default)
     result = simulate(scenario, args.engine, progress=TerminalProgress("jobs"))
     report = text_report(result)
     if args.out is not None:
