@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ModelError
-from .kinds import CLASSIFIER, kind_named
-from .lifecycle import EDGES, GUARDS, RACE_LOST_STEPS, STATES, Actor, Edge, Provenance, enabled_edges
-from .policy import DEFAULT_POLICY, Policy
-from .statuses import DELETED, FINISHED, Status
+from .family import family_of
+from .kinds import CLASSIFIER
+from .lifecycle import EDGES, GUARDS, RACE_LOST_STEPS, Actor, Edge, Provenance, enabled_edges
+from .policy import DEFAULT_POLICY, Choices
 
 __all__ = ["FORMATS", "Diagram", "DiagramError", "format_of"]
 
@@ -73,6 +73,7 @@ class _Arrow:
     source: str
     dest: str
     edges: tuple[Edge, ...]
+    race_lost: frozenset[tuple[str, str]] = RACE_LOST_STEPS
 
     @property
     def provenance(self) -> Provenance:
@@ -84,7 +85,7 @@ class _Arrow:
 
     @property
     def race(self) -> bool:
-        return (self.source, self.dest) in RACE_LOST_STEPS
+        return (self.source, self.dest) in self.race_lost
 
     @property
     def style(self) -> str:
@@ -100,19 +101,28 @@ class Diagram:
     (``start_training / TrainingStartTime``); ``resource`` names the kind (a classifier by default: the
     kinds share the lifecycle, so only the title and the create differ)."""
 
-    policy: Policy = DEFAULT_POLICY
+    policy: Choices = DEFAULT_POLICY
     annotations: Mapping[tuple[str, str], str] = field(default_factory=dict)
     edges: tuple[Edge, ...] = EDGES
     title: str = ""  # by default: Amazon Comprehend RESOURCE: training job lifecycle
     stamps: bool = False
     resource: str = CLASSIFIER.name  # whose create starts the diagram, and its title
+    _family: Any = field(init=False, repr=False, compare=False, default=None)
+    _kind: Any = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
-        kind = kind_named(self.resource)  # a ValueError names the kinds there are
+        family, kind = family_of(self.resource)  # a ValueError names the kinds there are
+        object.__setattr__(self, "_family", family)
+        object.__setattr__(self, "_kind", kind)
+        if family.name != "training":  # the family's own table and policy, unless given
+            if self.edges is EDGES:
+                object.__setattr__(self, "edges", family.edges_of(kind))
+            if self.policy is DEFAULT_POLICY:
+                object.__setattr__(self, "policy", family.default_policy)
+        if not isinstance(self.policy, family.policy_type):
+            raise TypeError(f"a {self.resource}'s policy is a {family.policy_type.__name__}")
         if not self.title:
-            object.__setattr__(
-                self, "title", f"Amazon Comprehend {kind.name.replace('-', ' ')}: training job lifecycle"
-            )
+            object.__setattr__(self, "title", family.title(kind))
 
     def arrows(self) -> list[_Arrow]:
         """Every arrow drawn: the enabled edges grouped by (source, destination); a no-op is a loop."""
@@ -120,15 +130,18 @@ class Diagram:
         for edge in enabled_edges(self.policy, self.edges):
             for source in edge.source:
                 grouped[(source, edge.dest or source)].append(edge)
-        return [_Arrow(s, d, tuple(es)) for (s, d), es in grouped.items()]
+        lost = self._family.race_lost
+        return [_Arrow(s, d, tuple(es), lost) for (s, d), es in grouped.items()]
 
     # -- text formats ------------------------------------------------------------------------------
 
     def mermaid(self) -> str:
         """``stateDiagram-v2`` text."""
         text = self._machine("mermaid").get_graph().source.rstrip("\n")
-        finals = [f"  {s.value} --> [*]" for s in Status if s in FINISHED]
-        return "\n".join([text, *finals, f"  {DELETED} --> [*]"]) + "\n"
+        family = self._family
+        finals = [f"  {s} --> [*]" for s in family.states_of(self._kind) if s in family.finished]
+        gone = [f"  {family.deleted} --> [*]"] if family.deleted else []
+        return "\n".join([text, *finals, *gone]) + "\n"
 
     def dot(self) -> str:
         """Graphviz DOT text."""
@@ -207,8 +220,8 @@ class Diagram:
                 }
             )
         machine = GraphMachine(
-            states=list(STATES),
-            initial=Status.SUBMITTED.value,
+            states=list(self._family.states_of(self._kind)),
+            initial=self._family.initial,
             transitions=transitions,
             auto_transitions=False,
             title=self.title,
@@ -225,11 +238,16 @@ class Diagram:
         graph: Any = machine.model_graphs[id(machine)]
         graph.reset_styling()  # no "active" state: a diagram shows the table, not one job
         for arrow in arrows:
-            east = "_east" if arrow.source != arrow.dest and arrow.source in _LOOPED else ""
+            # The statuses with labelled loops: their other edges leave from the right (from the top,
+            # they crossed the loop's label).
+            looped = arrow.source in (self._family.working, self._family.stop_request[1])
+            east = "_east" if arrow.source != arrow.dest and looped else ""
             graph.custom_styles["edge"][arrow.source][arrow.dest] = arrow.style + east
-        for status in FINISHED:
-            graph.set_node_style(status.value, "final")
-        graph.set_node_style(DELETED, "gone")
+        for status in self._family.states_of(self._kind):
+            if status in self._family.finished:
+                graph.set_node_style(status, "final")
+        if self._family.deleted:
+            graph.set_node_style(self._family.deleted, "gone")
         return machine
 
     def _digraph(self) -> Any:
@@ -242,8 +260,8 @@ class Diagram:
         graph.node("start", label="", shape="point", width="0.15")
         graph.edge(
             "start",
-            Status.SUBMITTED.value,
-            label=f"{kind_named(self.resource).method('create')}()",
+            self._family.initial,
+            label=f"{self._kind.method('create')}()",
             color=_COLOUR[Actor.API],
             fontcolor=_COLOUR[Actor.API],
         )
@@ -253,7 +271,8 @@ class Diagram:
                 "legend",
                 shape="plaintext",
                 fontsize="10",
-                label=_LEGEND + (_STAMPS_LEGEND if self.stamps else ""),
+                label=_LEGEND.replace("trained after a stop", self._family.lost_means)
+                + (_STAMPS_LEGEND if self.stamps else ""),
             )
         return graph
 
@@ -263,10 +282,6 @@ class Diagram:
         data: bytes = self._digraph().pipe(format=fmt)
         return data
 
-
-#: The statuses with labelled loops whose other edges leave from the right (from the top, they crossed
-#: the loop's label).
-_LOOPED = frozenset({Status.TRAINING.value, Status.STOP_REQUESTED.value})
 
 _LEGEND = (
     "solid: documented by AWS\\l"

@@ -24,7 +24,7 @@ from stoprace.model.analysis import (
 from stoprace.model.analysis_kinds import ANALYSIS_KINDS, TEXT_KINDS, TRANSLATION, TextKind
 from stoprace.model.errors import InvalidTransitionError, ServiceError
 from stoprace.model.lifecycle import Actor, Provenance
-from stoprace.model.policy import JobPolicy
+from stoprace.model.policy import JobPolicy, Policy
 from stoprace.model.service import TranslateService
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -280,3 +280,26 @@ def test_a_real_boto3_client_meets_the_race(kind, monkeypatch):
 
 def test_every_text_trigger_is_the_services_own_or_a_stop():
     assert {e.trigger for e in JOB_EDGES if e.actor is Actor.API} == {"stop"}
+
+
+# -- the diagram -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kind", [ANALYSIS_KINDS["pii-entities-detection-job"], TRANSLATION], ids=lambda k: k.name
+)
+def test_the_diagram_draws_each_kinds_own_table(kind):
+    from stoprace.model.diagram import Diagram  # noqa: PLC0415
+
+    text = Diagram(resource=kind.name).mermaid()
+    assert ("COMPLETED_WITH_ERROR" in text) == (kind is TRANSLATION)
+    assert "STOP_REQUESTED --> COMPLETED: finish_processing [if processing began] RACE LOST" in text
+    assert f"{kind.noun}: job lifecycle" in text
+    dot = Diagram(resource=kind.name).dot()
+    assert f"{kind.method('create')}()" in dot
+    assert "completed after a stop" in dot
+    stricter = Diagram(resource=kind.name, policy=JobPolicy(stop_when_submitted="reject")).mermaid()
+    assert "SUBMITTED --> STOP_REQUESTED" in text
+    assert "SUBMITTED --> STOP_REQUESTED" not in stricter
+    with pytest.raises(TypeError, match="JobPolicy"):
+        Diagram(resource=kind.name, policy=Policy(deletable="documented"))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from stoprace.model.analysis_kinds import TEXT_KINDS
+from stoprace.model.family import family_of
 from stoprace.model.kinds import CLASSIFIER, KINDS
 from stoprace.sim.audit import ENGINES, AuditScenario, PollerError, audit, state_sets, waiter_from_file
 from stoprace.sim.audit.poller import CallablePoller, Poller, callable_poller
@@ -168,7 +169,7 @@ def poller(args: argparse.Namespace) -> Poller | CallablePoller:
             if args.resource is not None and waiter.resource != args.resource:
                 raise PollerError(
                     f"--resource {args.resource}, but waiter {waiter.name!r} waits on "
-                    f"{({**KINDS, **TEXT_KINDS})[waiter.resource].noun}s ({waiter.config['operation']})"
+                    f"{family_of(waiter.resource)[1].noun}s ({waiter.config['operation']})"
                 )
             return waiter
         if args.client is not None:

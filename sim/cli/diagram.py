@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from stoprace.model.diagram import FORMATS
+from stoprace.model.errors import ModelError
 from stoprace.sim.files import parse_json, read_limited
 
 from .common import (
@@ -15,7 +16,6 @@ from .common import (
     add_output_argument,
     add_policy_argument,
     add_resource_argument,
-    policy,
     seconds,
 )
 
@@ -56,7 +56,10 @@ def add(commands: Any) -> None:
         help="with --annotate: use only this stop time's row (default: pool them all)",
     )
     add_resource_argument(
-        parser, "whose lifecycle (the kinds share it: the title and the create differ; default: %(default)s)"
+        parser,
+        "whose lifecycle: a resource that trains (they share one: the title and the create differ) or a "
+        "job that processes text (their own; default: %(default)s)",
+        text=True,
     )
     add_output_argument(parser, "write to FILE instead of standard output")
     parser.set_defaults(run=run)
@@ -100,8 +103,16 @@ def _annotations(args: argparse.Namespace) -> dict[tuple[str, str], str]:
 
 def run(args: argparse.Namespace) -> int:
     from stoprace.model.diagram import Diagram, DiagramError  # noqa: PLC0415
+    from stoprace.model.family import family_of  # noqa: PLC0415
 
-    chosen, fmt = policy(args.policy), _format(args)
+    family, _ = family_of(args.resource)
+    fmt = _format(args)
+    try:
+        chosen = family.policy_type.from_assignments(args.policy, family.default_policy)
+    except ModelError as err:
+        raise UsageError(str(err)) from None
+    if family.name == "text" and args.annotate is not None:
+        raise UsageError("--annotate reads a race of the resources that train; a text job's diagram has none")
     diagram = Diagram(
         policy=chosen, annotations=_annotations(args), stamps=args.stamps, resource=args.resource
     )
