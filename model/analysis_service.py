@@ -23,6 +23,7 @@ from .catalog import Record
 from .errors import ERRORS, InvalidTransitionError, ResourceLimitExceededException
 from .job import Step
 from .kinds import json_copy
+from .lifecycle import Edge
 from .listing import DEFAULT_MAX_RESULTS, PageTokens, filter_digest, parse_filter
 from .policy import JobPolicy
 from .requests import invalid
@@ -34,6 +35,7 @@ class TextJobs:
     """Start, describe, list and stop of the jobs that process text (see the module)."""
 
     job_policy: JobPolicy
+    job_lifecycle: tuple[Edge, ...] | None
     region: str
     account_id: str
     partition: str
@@ -76,7 +78,8 @@ class TextJobs:
                 )
         seed = f"{self.partition}:{self.region}:{self.account_id}:{kind.name}:{self._next_seq}"
         job_id = hashlib.sha256(seed.encode()).hexdigest()[:32]
-        job = TextJob(self.job_policy, at=self._now(), edges=edges_for(kind.statuses))
+        edges = self.job_lifecycle if self.job_lifecycle is not None else edges_for(kind.statuses)
+        job = TextJob(self.job_policy, at=self._now(), edges=edges)
         tags = {t["Key"]: t.get("Value", "") for t in request.get("Tags", [])}
         record = Record(arn=job_id, seq=self._next_seq, job=job, request=request, tags=tags, kind=kind)
         record.echo = {"JobArn": self._job_arn(kind, job_id)} if kind.has_arn else {}

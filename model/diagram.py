@@ -238,8 +238,7 @@ class Diagram:
         graph: Any = machine.model_graphs[id(machine)]
         graph.reset_styling()  # no "active" state: a diagram shows the table, not one job
         for arrow in arrows:
-            # The statuses with labelled loops: their other edges leave from the right (from the top,
-            # they crossed the loop's label).
+            # Statuses with labelled loops: other edges leave from the right (from the top, they crossed it).
             looped = arrow.source in (self._family.working, self._family.stop_request[1])
             east = "_east" if arrow.source != arrow.dest and looped else ""
             graph.custom_styles["edge"][arrow.source][arrow.dest] = arrow.style + east

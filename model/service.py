@@ -104,6 +104,7 @@ class ServiceCore:
         admission: Admission | None = None,
         max_active_jobs: int | None = None,
         lifecycle: tuple[Edge, ...] = EDGES,
+        job_lifecycle: tuple[Edge, ...] | None = None,
     ) -> None:
         if not callable(clock):
             raise TypeError("clock must be a callable returning an aware datetime")
@@ -137,6 +138,7 @@ class ServiceCore:
         self.admission = admission
         self.max_active_jobs = max_active_jobs
         self.lifecycle = lifecycle
+        self.job_lifecycle = job_lifecycle  # the text jobs' table: each kind's part of JOB_EDGES unless given
         machine_for(policy, lifecycle)  # a malformed table is refused here, not at the first create
         self._jobs: dict[str, Record] = {}
         self._tokens: dict[str, tuple[dict[str, Any], str]] = {}
@@ -403,6 +405,8 @@ class ComprehendService(ServiceCore, Catalog, Writes, AnalysisJobs):
             over it gets ``ResourceLimitExceededException``. ``None`` (default) means no quota.
         lifecycle: the edge table jobs run by; the project's ``EDGES`` unless a study or a test of the
             checker swaps in another.
+        job_lifecycle: the same for the jobs that process text (each kind's part of ``JOB_EDGES`` when
+            None).
     """
 
 

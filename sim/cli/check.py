@@ -10,8 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from stoprace.model import Policy, policy_fields
+from stoprace.model.analysis_kinds import TEXT_KINDS
 from stoprace.model.check import SCENARIOS, check
+from stoprace.model.errors import ModelError
 from stoprace.model.kinds import KINDS
+from stoprace.model.policy import JobPolicy
 
 from .common import TerminalProgress, UsageError, add_policy_argument, policy, whole
 
@@ -29,10 +32,11 @@ def add(commands: Any) -> None:
     )
     parser.add_argument(
         "--resource",
-        choices=tuple(KINDS),
+        choices=(*KINDS, *TEXT_KINDS),
         action="append",
         default=None,
-        help="check this kind of resource (repeat for several; default: every kind)",
+        help="check this kind of resource (repeat for several; default: every kind that trains); the "
+        "jobs that process text are checked by their own table, oracle and JobPolicy",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     add_policy_argument(parser, "fix these policy fields; the others still vary over all their choices")
@@ -65,7 +69,39 @@ def policies(assignments: Sequence[str], single: bool) -> list[Policy]:
     ]
 
 
+def _text_run(args: argparse.Namespace, kinds: tuple[str, ...]) -> int:
+    """The check of the jobs that process text (their own search; SPIN does not model them yet)."""
+    from stoprace.model.check_text import check_text  # noqa: PLC0415
+
+    if args.with_spin:
+        raise UsageError(
+            "--with-spin checks the resources that train; SPIN has no model of the text jobs yet"
+        )
+    if any(k in KINDS for k in kinds):
+        raise UsageError("check a resource that trains and a job that processes text in separate runs")
+    try:
+        fixed = JobPolicy.from_assignments(args.policy)
+    except ModelError as err:
+        raise UsageError(str(err)) from None
+    pinned = {item.partition("=")[0].strip() for item in args.policy}
+    free = [f.name for f in policy_fields(JobPolicy) if f.name not in pinned]
+    chosen = (
+        [fixed]
+        if args.single
+        else [
+            dataclasses.replace(p, **{n: getattr(fixed, n) for n in pinned})
+            for p in JobPolicy.combinations(free)
+        ]
+    )
+    report = check_text(chosen, kinds=kinds)
+    print(json.dumps(report.as_dict(), indent=2) if args.json else report.as_text())
+    return 0 if report.ok else 1
+
+
 def run(args: argparse.Namespace) -> int:
+    kinds_asked = tuple(dict.fromkeys(args.resource)) if args.resource else ()
+    if any(k in TEXT_KINDS for k in kinds_asked):
+        return _text_run(args, kinds_asked)
     chosen = policies(args.policy, args.single)
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
