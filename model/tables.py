@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .lifecycle import EDGES, Edge
-from .policy import DEFAULT_POLICY, Policy, policy_fields
+from .policy import DEFAULT_POLICY, Choices, Policy, policy_fields
 
 __all__ = ["as_json", "as_text", "assumptions_markdown"]
 
@@ -79,14 +79,19 @@ def _facts(names: Sequence[str], evidence_page: str) -> str:
     return ", ".join(f"[{name}]({evidence_page}#{name})" for name in names)
 
 
-def assumptions_markdown(evidence_page: str = "evidence.md") -> str:
-    """The assumptions table: every edge with its provenance, the timestamps it sets and links to its
-    facts on ``evidence_page``, then every policy choice with its fact."""
+def assumptions_markdown(
+    evidence_page: str = "evidence.md",
+    edges: Sequence[Edge] = EDGES,
+    policy_type: type[Choices] = Policy,
+) -> str:
+    """The assumptions table: every edge of ``edges`` (the table of the resources that train unless
+    given: ``JOB_EDGES`` for the jobs that process text) with its provenance, the timestamps it sets and
+    links to its facts on ``evidence_page``, then every choice of ``policy_type`` with its fact."""
     lines = [
         "| trigger | from | to | stamps | actor | provenance | needs | evidence | facts |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for edge in EDGES:
+    for edge in edges:
         stamps = (
             ", ".join([*(f"`{s}`" for s in edge.stamps), *(f"`{n}` = `{o}`" for n, o in edge.stamps_from)])
             or "-"
@@ -102,7 +107,7 @@ def assumptions_markdown(evidence_page: str = "evidence.md") -> str:
         "| policy field | default | alternatives | question | evidence for the default | fact |",
         "|---|---|---|---|---|---|",
     ]
-    for f in policy_fields():
+    for f in policy_fields(policy_type):
         others = ", ".join(f"`{c}`" for c in f.choices if c != f.default)
         lines.append(
             f"| `{f.name}` | `{f.default}` | {others} | {f.question} | {f.evidence} | "

@@ -181,6 +181,16 @@ def test_the_assumptions_table_matches_the_edge_table():
     )
 
 
+def test_the_text_jobs_assumptions_table_matches_their_edge_table():
+    from stoprace.model.analysis import JOB_EDGES  # noqa: PLC0415
+    from stoprace.model.policy import JobPolicy  # noqa: PLC0415
+
+    text = PAGES["text-jobs.md"]
+    match = re.search(r"<!-- job-assumptions:start -->\n(.*?)\n<!-- job-assumptions:end -->", text, re.S)
+    assert match, "docs/text-jobs.md lost its assumptions markers"
+    assert match.group(1) == assumptions_markdown(edges=JOB_EDGES, policy_type=JobPolicy)
+
+
 def test_the_cli_reference_is_generated_from_the_parsers():
     from stoprace.sim.cli import build_parser  # noqa: PLC0415
     from stoprace.sim.cli.reference import MARKER, commands, reference_markdown  # noqa: PLC0415
