@@ -46,11 +46,13 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
         "stoprace.model.strategies needs hypothesis: pip install 'stoprace[hypothesis]'"
     ) from err
 
+from .analysis import JOB_RACE_LOST_STEPS, edges_for
+from .analysis_kinds import ANALYSIS_KINDS, TextKind
 from .clock import ManualClock
 from .errors import InvalidTransitionError, ServiceError
 from .kinds import CLASSIFIER, KINDS, ResourceKind, kind_of_arn
-from .lifecycle import EDGES, SERVICE_TRIGGERS, STOP_REQUEST_STEP, race_lost
-from .policy import Policy
+from .lifecycle import EDGES, SERVICE_TRIGGERS, STOP_REQUEST_STEP, Actor, race_lost
+from .policy import JobPolicy, Policy
 from .service import ComprehendService
 from .strategies_data import (
     create_requests,
@@ -115,7 +117,12 @@ class ComprehendStateMachine(RuleBasedStateMachine):
     fixed_policy: Policy | None = None
     #: The kinds of resource the run creates and calls (both by default; a user's account can mix them).
     kinds: tuple[ResourceKind, ...] = tuple(KINDS.values())
+    #: The analysis jobs the run starts beside them (all seven by default; ``()`` for none), and the
+    #: :class:`JobPolicy` they run under (``None`` draws one for each run).
+    job_kinds: tuple[TextKind, ...] = tuple(ANALYSIS_KINDS.values())
+    fixed_job_policy: JobPolicy | None = None
     arns = Bundle("arns")
+    jobs = Bundle("jobs")
 
     def __init__(self) -> None:
         super().__init__()
@@ -123,6 +130,7 @@ class ComprehendStateMachine(RuleBasedStateMachine):
         self.policy = Policy()
         self.service = ComprehendService(clock=self.clock)
         self.known: list[str] = []
+        self.job_kind: dict[str, TextKind] = {}  # every analysis job started so far, by JobId
         self.last_request: dict[str, Any] | None = None  # the last create's keyword arguments
         self.listed_kind: ResourceKind = CLASSIFIER  # the kind the last paginated list was of
 
@@ -146,6 +154,18 @@ class ComprehendStateMachine(RuleBasedStateMachine):
 
     def on_list(self, filter_: dict[str, Any] | None, pages: list[dict[str, Any]], error: str | None) -> None:
         """Called after a paginated list (``pages``: every page returned, in order)."""
+
+    def on_job_step(
+        self,
+        action: str,
+        job_id: Any,
+        *,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        answer: dict[str, Any] | None,
+        error: str | None,
+    ) -> None:
+        """Called after every call and event on an analysis job, with its describe before and after."""
 
     # -- machinery ---------------------------------------------------------------------------------
 
@@ -210,10 +230,77 @@ class ComprehendStateMachine(RuleBasedStateMachine):
 
     # -- rules -------------------------------------------------------------------------------------
 
-    @initialize(policy=st.sampled_from(list(Policy.combinations())))
-    def start(self, policy: Policy) -> None:
+    @initialize(
+        policy=st.sampled_from(list(Policy.combinations())),
+        job_policy=st.sampled_from(list(JobPolicy.combinations())),
+    )
+    def start(self, policy: Policy, job_policy: JobPolicy) -> None:
         self.policy = self.fixed_policy if self.fixed_policy is not None else policy
         self.service = self.make_service(self.policy)
+        self.service.job_policy = self.fixed_job_policy if self.fixed_job_policy is not None else job_policy
+
+    # -- the analysis jobs -----------------------------------------------------------------------
+
+    def _job(self, job_id: str) -> dict[str, Any] | None:
+        kind = self.job_kind.get(job_id)
+        if kind is None:
+            return None
+        props: dict[str, Any] = kind.call(self.service, "describe", job_id)[kind.properties]
+        return props
+
+    def _job_step(self, action: str, job_id: Any, call: Callable[[], Any]) -> Any:
+        before = self._job(job_id) if isinstance(job_id, str) else None
+        try:
+            answer, error = call(), None
+        except ServiceError as err:
+            answer, error = None, err.code
+        except InvalidTransitionError:
+            answer, error = None, "refused"
+        if action == "create" and error is None:
+            job_id = answer["JobId"]
+        after = self._job(job_id) if isinstance(job_id, str) else None
+        if (
+            before is not None
+            and after is not None
+            and (before["JobStatus"], after["JobStatus"]) in (JOB_RACE_LOST_STEPS)
+        ):
+            event(f"race lost: {before['JobStatus']} -> {after['JobStatus']}")
+        self.on_job_step(action, job_id, before=before, after=after, answer=answer, error=error)
+        return answer, error
+
+    @rule(target=jobs, data=st.data())
+    def start_job(self, data: st.DataObject) -> Any:
+        if not self.job_kinds:
+            return multiple()
+        kind = data.draw(st.sampled_from(self.job_kinds), label="job kind")
+        request = kind.example_request(
+            data.draw(names(), label="job name"), "arn:aws:iam::123456789012:role/jobs"
+        )
+        if data.draw(st.booleans(), label="with a token"):
+            request[kind.token_member] = data.draw(st.sampled_from(["t1", "t2"]), label="token")
+
+        def start() -> dict[str, Any]:
+            answer = kind.call(self.service, "create", **request)
+            self.job_kind[answer["JobId"]] = kind
+            return answer
+
+        answer, error = self._job_step("create", None, start)
+        return multiple() if error is not None else answer["JobId"]
+
+    @rule(job_id=jobs)
+    def stop_job(self, job_id: str) -> None:
+        kind = self.job_kind[job_id]
+        self._job_step("stop", job_id, lambda: kind.call(self.service, "stop", job_id))
+
+    @rule(job_id=jobs, data=st.data())
+    def progress_job(self, job_id: str, data: st.DataObject) -> None:
+        """A service event on an analysis job: mostly one it can take, sometimes any."""
+        edges = edges_for(self.job_kind[job_id].statuses)
+        triggers = tuple(dict.fromkeys(e.trigger for e in edges if e.actor is Actor.SERVICE))
+        possible = [t for t in triggers if self.service.can_fire(job_id, t)]
+        anything = not possible or data.draw(st.integers(0, 3), label="any job trigger") == 0
+        trigger = data.draw(st.sampled_from(triggers if anything else possible), label="trigger")
+        self._job_step(trigger, job_id, lambda: self.service.fire(job_id, trigger))
 
     @rule(target=arns, data=st.data())
     def create(self, data: st.DataObject) -> Any:

@@ -89,7 +89,7 @@ def check_job_step(
         idempotent = policy.repeated_token == "idempotent"
         if repeated and (error is not None or before != after or same != idempotent):
             found.append((TOKEN_REUSE, f"the repeated start answered {error or answer}"))
-        if not repeated and (now != "SUBMITTED" or answer is None or answer.get("JobStatus") != "SUBMITTED"):
+        if not repeated and error is None and (now != "SUBMITTED" or (answer or {}).get("JobStatus") != now):
             found.append((START_SUBMITTED, f"the start answered {answer} and left the job {now}"))
     return found
 

@@ -18,6 +18,7 @@ from stoprace.model import Policy
 from stoprace.model.invariants import check_properties, check_step
 from stoprace.model.kinds import kind_of_arn
 from stoprace.model.strategies import ComprehendStateMachine
+from stoprace.model.text_invariants import check_job_properties, check_job_step
 
 # The policies of a pairwise covering array (every pair of two fields' values meets in one of them) each
 # get many runs; the drawn-policy test draws any of the combinations. The exhaustive checker
@@ -50,6 +51,7 @@ class DocumentedChecks(ComprehendStateMachine):
         self.trained: dict[str, bool] = {}
         self.listings: list[list[dict[str, Any]]] = []
         self.tokens: dict[str, tuple[str, dict[str, Any]]] = {}  # token -> (ARN, request) it created
+        self.job_started: dict[str, bool] = {}  # each analysis job: whether it has been IN_PROGRESS
 
     def observe(self):
         """Every describe, and (kept aside) the whole listing, so that a failed call is checked
@@ -94,6 +96,24 @@ class DocumentedChecks(ComprehendStateMachine):
             self.tokens.setdefault(token, (next(iter(result.values())), request))
         # A token is remembered as long as the classifier it created exists.
         self.tokens = {t: (a, r) for t, (a, r) in self.tokens.items() if after.get(a) is not None}
+
+    def on_job_step(self, action, job_id, *, before, after, answer, error):
+        started = self.job_started.get(job_id, False)
+        repeated = action == "create" and error is None and job_id in self.job_started
+        findings = check_job_step(
+            action,
+            before if action != "create" else (after if repeated else None),
+            after,
+            answer=answer,
+            error=None if error == "refused" else error,
+            started=started,
+            repeated=repeated,
+            policy=self.service.job_policy,
+        )
+        if after is not None:
+            findings += check_job_properties(after, self.job_kind[job_id].statuses)
+            self.job_started[job_id] = started or after["JobStatus"] == "IN_PROGRESS"
+        assert not findings, f"{action} on {job_id}: {findings}"
 
     def _token_reuse(self, request):
         if request is None or self.policy.repeated_token != "idempotent":
