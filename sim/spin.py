@@ -16,12 +16,13 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from stoprace.model import DEFAULT_POLICY, EDGES, Edge, Policy
 from stoprace.model.kinds import CLASSIFIER
+from stoprace.model.policy import Choices
 from stoprace.model.promela import promela, properties
 from stoprace.model.promela_properties import LIVENESS, SAME_AS, STRONGER
 
@@ -57,7 +58,7 @@ class PropertyResult:
 class SpinResult:
     """SPIN's verdicts on one policy and scenario, for one kind of resource."""
 
-    policy: Policy
+    policy: Choices
     scenario: str
     kind: str = CLASSIFIER.name
     properties: list[PropertyResult] = field(default_factory=list)
@@ -102,21 +103,30 @@ def _compiler() -> str | None:
 
 
 def verify(
-    policy: Policy = DEFAULT_POLICY,
+    policy: Choices = DEFAULT_POLICY,
     edges: Iterable[Edge] = EDGES,
     scenario: str = "one_job",
     source: str | None = None,
     kind: str = CLASSIFIER.name,
+    *,
+    formulas: Mapping[str, str] | None = None,
 ) -> SpinResult:
     """Generate the model of a resource of ``kind`` (or take ``source``, a model in the same form), build
     SPIN's verifier and check every property of ``scenario`` under ``policy`` (``RuntimeError`` when SPIN
-    itself fails)."""
+    itself fails). ``formulas`` names the properties a given ``source`` holds, when they are not the
+    training family's (a text job's model: :mod:`stoprace.model.promela_text`)."""
     reason = missing()
     if reason is not None:
         raise RuntimeError(reason)
     begun = time.perf_counter()
+    if (source is None or formulas is None) and not isinstance(policy, Policy):
+        raise TypeError("a model other than the training family's comes with its source and formulas")
     if source is None:
+        assert isinstance(policy, Policy)
         source = promela(policy, edges, scenario, kind)
+    if formulas is None:
+        assert isinstance(policy, Policy)
+        formulas = properties(scenario, policy)
     result = SpinResult(policy, scenario, kind)
     with tempfile.TemporaryDirectory(prefix="stoprace-spin-") as folder:
         work = Path(folder)
@@ -125,7 +135,7 @@ def verify(
         # REACH, with -i: a safety violation's trail is a shortest one, as the in-house checker's. The
         # model is small: compiling it takes longer than checking it, so no optimisation.
         _run([str(_compiler()), "-O0", "-w", "-DREACH", "-o", "pan", "pan.c"], work)
-        for name in properties(scenario, policy):
+        for name in formulas:
             started = time.perf_counter()
             # liveness: acceptance cycles under weak fairness; safety: a shortest counterexample
             mode = ["-a", "-f"] if name in LIVENESS else ["-i"]

@@ -73,10 +73,6 @@ def _text_run(args: argparse.Namespace, kinds: tuple[str, ...]) -> int:
     """The check of the jobs that process text (their own search; SPIN does not model them yet)."""
     from stoprace.model.check_text import check_text  # noqa: PLC0415
 
-    if args.with_spin:
-        raise UsageError(
-            "--with-spin checks the resources that train; SPIN has no model of the text jobs yet"
-        )
     if any(k in KINDS for k in kinds):
         raise UsageError("check a resource that trains and a job that processes text in separate runs")
     try:
@@ -94,8 +90,54 @@ def _text_run(args: argparse.Namespace, kinds: tuple[str, ...]) -> int:
         ]
     )
     report = check_text(chosen, kinds=kinds)
-    print(json.dumps(report.as_dict(), indent=2) if args.json else report.as_text())
-    return 0 if report.ok else 1
+    result = report.as_dict()
+    lines = [report.as_text()]
+    agree = True
+    if args.with_spin:
+        from stoprace.sim.spin import missing  # noqa: PLC0415
+
+        reason = missing()
+        if reason is not None:
+            raise UsageError(f"--with-spin: {reason}")
+        result["spin"], spin_lines, agree = _text_spin(report, fixed, pinned, kinds)
+        lines += spin_lines
+    print(json.dumps(result, indent=2) if args.json else "\n".join(lines))
+    return 0 if report.ok and agree else 1
+
+
+def _text_spin(
+    report: Any, fixed: JobPolicy, pinned: set[str], kinds: tuple[str, ...]
+) -> tuple[Any, list[str], bool]:
+    """SPIN on the policy given and each alternative of each free field, for each kind; whether it agrees
+    with the in-house search property by property."""
+    from stoprace.model.analysis_kinds import text_kind_named  # noqa: PLC0415
+    from stoprace.model.promela_text import SAME_AS, promela_text, text_properties  # noqa: PLC0415
+    from stoprace.sim.spin import verify  # noqa: PLC0415
+
+    chosen = [fixed] + [
+        dataclasses.replace(fixed, **{f.name: c})
+        for f in policy_fields(JobPolicy)
+        if f.name not in pinned
+        for c in f.choices
+        if c != getattr(fixed, f.name)
+    ]
+    found, lines, agree = [], [], True
+    for kind in kinds:
+        statuses = text_kind_named(kind).statuses
+        for choice in chosen:
+            source = promela_text(choice, kind=kind)
+            spin = verify(choice, source=source, kind=kind, formulas=text_properties(choice, statuses))
+            ours = {
+                p for r in report.results if r.kind == kind and r.policy == choice for p, _, _ in r.violations
+            }
+            for verdict in spin.properties:
+                if verdict.holds == any(s in ours for s in SAME_AS[verdict.name]):
+                    agree = False
+                    lines.append(f"DISAGREE {kind} {choice.changes()}: {verdict.name}")
+            found.append(spin.as_dict())
+    verdict_text = "every verdict the same as the in-house checker's" if agree else "verdicts differ"
+    lines.append(f"SPIN: {len(found)} models ({len(kinds)} kinds x {len(chosen)} policies), {verdict_text}")
+    return found, lines, agree
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,9 +6,13 @@ import argparse
 import sys
 from typing import Any
 
+from stoprace.model.analysis_kinds import TEXT_KINDS
+from stoprace.model.errors import ModelError
+from stoprace.model.policy import JobPolicy
 from stoprace.model.promela import SCENARIOS, promela
+from stoprace.model.promela_text import promela_text
 
-from .common import add_output_argument, add_policy_argument, add_resource_argument, policy
+from .common import UsageError, add_output_argument, add_policy_argument, add_resource_argument, policy
 
 
 def add(commands: Any) -> None:
@@ -33,15 +37,25 @@ def add(commands: Any) -> None:
     )
     add_resource_argument(
         parser,
-        "whose model (the kinds share the lifecycle: only the comments naming the resource and its "
-        "operations differ; default: %(default)s)",
+        "whose model (the kinds that train share the lifecycle: only the comments naming the resource and "
+        "its operations differ; a job that processes text has its own; default: %(default)s)",
+        text=True,
     )
     add_output_argument(parser, "write to FILE (default: standard output)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    text = promela(policy(args.policy), scenario=args.scenario, kind=args.resource)
+    if args.resource in TEXT_KINDS:
+        if args.scenario != "one_job":
+            raise UsageError("a job that processes text has no name to reuse: its model is one job (one_job)")
+        try:
+            chosen = JobPolicy.from_assignments(args.policy)
+        except ModelError as err:
+            raise UsageError(str(err)) from None
+        text = promela_text(chosen, kind=args.resource)
+    else:
+        text = promela(policy(args.policy), scenario=args.scenario, kind=args.resource)
     if args.output is None:
         sys.stdout.write(text)
     else:
