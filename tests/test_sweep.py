@@ -267,3 +267,26 @@ def test_a_grid_past_the_cell_limit_is_refused_before_any_cell_is_built():
     }
     with pytest.raises(SweepError, match=f"400,000 cells; at most {MAX_CELLS:,}"):
         Sweep("race", grid=grid)
+
+
+def test_a_sweep_of_text_jobs_runs_their_race_under_their_policy(tmp_path):
+    from stoprace.model.policy import JobPolicy  # noqa: PLC0415
+    from stoprace.sim.sweep.definition import build_scenario  # noqa: PLC0415
+    from stoprace.sim.sweep.run import run_cell  # noqa: PLC0415
+
+    params = {"kind": "text-translation-job", "replications": 200, "stop_at": [60.0, 300.0],
+              "policy.stop_when_submitted": "reject", "seed": 7}  # fmt: skip
+    scenario = build_scenario("text", params)
+    assert scenario.kind.name == "text-translation-job"
+    assert scenario.policy == JobPolicy(stop_when_submitted="reject")
+    rows = run_cell("text", params)
+    assert [row["stop_at"] for row in rows] == [60.0, 300.0]
+    assert all(row["jobs"] == 200 for row in rows)
+    assert all(
+        row["STOPPED"] + row["COMPLETED"] + row["COMPLETED_WITH_ERROR"] + row["FAILED"] == 200 for row in rows
+    )
+    assert rows == run_cell("text", params)  # the same seed, the same numbers
+    from stoprace.sim.sweep import SweepError, parse_value  # noqa: PLC0415
+
+    with pytest.raises(SweepError, match="unknown policy field 'deletable'"):
+        parse_value("text", "policy.deletable", "documented")

@@ -18,10 +18,13 @@ from typing import Any
 import numpy as np
 
 from stoprace.model import Policy
+from stoprace.model.analysis import JOB_FINISHED_ORDER
 from stoprace.model.kinds import CLASSIFIER
+from stoprace.model.policy import JobPolicy
 from stoprace.model.statuses import FINISHED_ORDER
 from stoprace.sim.fleet import FleetScenario
 from stoprace.sim.scenario import DEFAULT_SEED, RaceScenario
+from stoprace.sim.text.scenario import TextScenario
 
 __all__ = [
     "BACKENDS",
@@ -37,7 +40,16 @@ __all__ = [
     "sweep_from_toml",
 ]
 
-KINDS: dict[str, type[RaceScenario] | type[FleetScenario]] = {"race": RaceScenario, "fleet": FleetScenario}
+#: What a cell simulates: a race, a fleet, or the race of a job that processes text (its field ``kind``
+#: names which: ``kind=pii-entities-detection-job``).
+KINDS: dict[str, type[RaceScenario] | type[FleetScenario] | type[TextScenario]] = {
+    "race": RaceScenario,
+    "fleet": FleetScenario,
+    "text": TextScenario,
+}
+#: Each kind's policy type, for its ``policy.FIELD`` settings.
+POLICIES: dict[str, type[Policy] | type[JobPolicy]] = {"race": Policy, "fleet": Policy, "text": JobPolicy}
+_TEXT_STATUSES = tuple(s.value for s in JOB_FINISHED_ORDER)
 BACKENDS = ("serial", "processes", "dask")
 STATUSES = tuple(s.value for s in FINISHED_ORDER)
 
@@ -46,11 +58,13 @@ def _bound(interval: Any, side: int) -> Any:
     return interval[side] if interval else None
 
 
-def _status_counts(read: Callable[[Any], Mapping[str, int]]) -> dict[str, Callable[[Any], Any]]:
+def _status_counts(
+    read: Callable[[Any], Mapping[str, int]], statuses: tuple[str, ...] = STATUSES
+) -> dict[str, Callable[[Any], Any]]:
     def count(status: str) -> Callable[[Any], Any]:
         return lambda result: read(result).get(status, 0)
 
-    return {status: count(status) for status in STATUSES}
+    return {status: count(status) for status in statuses}
 
 
 #: The result columns of each kind, after the cell's settings, each with how it is read from what the
@@ -67,6 +81,21 @@ METRICS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "ci95_high": lambda row: _bound(row.ci(), 1),
         "mean_billed_seconds": attrgetter("mean_billed_seconds"),
         **_status_counts(attrgetter("final")),
+    },
+    "text": {
+        "stop_at": itemgetter("stop_at"),
+        "jobs": itemgetter("jobs"),
+        "stop_met_processing": itemgetter("stop_met_processing"),
+        "race_lost": itemgetter("race_lost"),
+        "p_race_lost": itemgetter("p_race_lost"),
+        "ci95_low": lambda row: _bound(row["p_race_lost_ci"], 0),
+        "ci95_high": lambda row: _bound(row["p_race_lost_ci"], 1),
+        "p_completes": itemgetter("p_completes"),
+        "documents_processed": itemgetter("documents_processed"),
+        "units_billed": itemgetter("units_billed"),
+        "usd_billed": itemgetter("usd_billed"),
+        "usd_saved": itemgetter("usd_saved"),
+        **_status_counts(itemgetter("final"), _TEXT_STATUSES),
     },
     "fleet": {
         "jobs": itemgetter("jobs"),
@@ -95,10 +124,9 @@ def _fields(kind: str) -> dict[str, dataclasses.Field[Any]]:
 def _check_field(kind: str, name: str) -> None:
     if name.startswith("policy."):
         sub = name.removeprefix("policy.")
-        if sub not in Policy.__dataclass_fields__:
-            raise SweepError(
-                f"unknown policy field {sub!r}; fields: {', '.join(Policy.__dataclass_fields__)}"
-            )
+        fields = POLICIES[kind].__dataclass_fields__
+        if sub not in fields:
+            raise SweepError(f"unknown policy field {sub!r}; fields: {', '.join(fields)}")
         return
     if name not in _fields(kind):
         raise SweepError(
@@ -126,14 +154,14 @@ def scenario_kwargs(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in params.items():
         if name.startswith("policy."):
             policy[name.removeprefix("policy.")] = value
-        elif name == "stop_at" and kind == "race":
+        elif name == "stop_at" and kind in ("race", "text"):
             kwargs[name] = tuple(value) if isinstance(value, list | tuple) else (value,)
         elif name == "rate_limits":
             kwargs[name] = {k: tuple(v) for k, v in value.items()}
         else:
             kwargs[name] = value
     if policy:
-        kwargs["policy"] = Policy(**policy)
+        kwargs["policy"] = POLICIES[kind](**policy)
     return kwargs
 
 
@@ -141,7 +169,10 @@ def build_scenario(kind: str, params: Mapping[str, Any]) -> Any:
     """The scenario of a cell: a race's or a fleet's, of the kind of resource ``resource`` names (its
     timings where the cell sets none; a classifier's when it names none)."""
     kwargs = scenario_kwargs(kind, params)
-    return KINDS[kind].for_resource(kwargs.pop("resource", CLASSIFIER.name), **kwargs)
+    if kind == "text":
+        return TextScenario(**kwargs)
+    chosen: type[RaceScenario] | type[FleetScenario] = KINDS[kind]  # type: ignore[assignment]
+    return chosen.for_resource(kwargs.pop("resource", CLASSIFIER.name), **kwargs)
 
 
 #: The most cells a sweep may have (counted before any is built).

@@ -39,6 +39,10 @@ def run_cell(kind: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         from stoprace.sim import vector  # noqa: PLC0415
 
         results: list[Any] = list(vector.simulate(scenario).rows)
+    elif kind == "text":
+        from stoprace.sim.text.report import simulate, text_report  # noqa: PLC0415
+
+        results = text_report(simulate(scenario), analytic=False)["rows"]
     else:
         results = [simulate_fleet(scenario).as_dict()]
     return [{name: read(result) for name, read in METRICS[kind].items()} for result in results]
