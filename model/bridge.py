@@ -197,6 +197,12 @@ def attach(client: Any, service: ServiceCore, *, before_request: Callable[[], No
             f"a {model.service_name} client is answered by a {expected.__name__}, "
             f"not {type(service).__name__}"
         )
+    protocol = getattr(model, "resolved_protocol", None) or model.protocol
+    if protocol != "json":  # botocore prefers JSON where a service offers it beside rpc-v2 CBOR
+        raise TypeError(
+            f"this {model.service_name} client speaks {protocol!r}; the bridge answers the JSON protocol "
+            "(AWS JSON 1.1), which botocore chooses for Comprehend and Translate"
+        )
     if before_request is not None and not callable(before_request):
         raise TypeError(f"before_request must be callable, not {type(before_request).__name__}")
     bridge = Bridge(client, service, before_request)

@@ -303,3 +303,24 @@ def test_the_diagram_draws_each_kinds_own_table(kind):
     assert "SUBMITTED --> STOP_REQUESTED" not in stricter
     with pytest.raises(TypeError, match="JobPolicy"):
         Diagram(resource=kind.name, policy=Policy(deletable="documented"))
+
+
+def test_the_bridge_speaks_json_and_says_so_to_a_client_that_does_not():
+    boto3 = pytest.importorskip("boto3", reason="the bridge needs the aws extra")
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from stoprace.model.bridge import attach  # noqa: PLC0415
+
+    for name in ("comprehend", "translate"):  # what the installed botocore chooses
+        model = boto3.client(name, region_name=REGION, aws_access_key_id="a", aws_secret_access_key="b").meta
+        assert (
+            getattr(model.service_model, "resolved_protocol", None) or model.service_model.protocol
+        ) == "json"
+    cbor = SimpleNamespace(
+        meta=SimpleNamespace(
+            service_model=SimpleNamespace(service_name="translate", protocol="smithy-rpc-v2-cbor"),
+            events=object(),
+        )
+    )
+    with pytest.raises(TypeError, match="speaks 'smithy-rpc-v2-cbor'; the bridge answers the JSON protocol"):
+        attach(cbor, TranslateService(clock=ManualClock()))
