@@ -22,10 +22,11 @@ def _dest(edge: Edge) -> str:
     return edge.dest if edge.dest is not None else "(no change, 200)"
 
 
-def as_json(policy: Policy = DEFAULT_POLICY) -> dict[str, Any]:
-    """The edges (each with ``enabled`` under ``policy``) and the policy's fields, as plain data."""
+def as_json(policy: Choices = DEFAULT_POLICY, edges: Sequence[Edge] = EDGES) -> dict[str, Any]:
+    """The edges (each with ``enabled`` under ``policy``) and the policy's fields, as plain data (the
+    training table unless ``edges`` names another, with its policy)."""
     return {
-        "edges": [{**edge.as_dict(), "enabled": edge.enabled(policy)} for edge in EDGES],
+        "edges": [{**edge.as_dict(), "enabled": edge.enabled(policy)} for edge in edges],
         "policy": [
             {
                 "field": f.name,
@@ -35,7 +36,7 @@ def as_json(policy: Policy = DEFAULT_POLICY) -> dict[str, Any]:
                 "question": f.question,
                 "evidence": f.evidence,
             }
-            for f in policy_fields()
+            for f in policy_fields(type(policy))
         ],
     }
 
@@ -46,7 +47,7 @@ def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[st
     return [fmt.format(*headers), fmt.format(*("-" * w for w in widths)), *(fmt.format(*r) for r in rows)]
 
 
-def as_text(policy: Policy = DEFAULT_POLICY) -> str:
+def as_text(policy: Choices = DEFAULT_POLICY, edges: Sequence[Edge] = EDGES) -> str:
     """A readable table of the edges, then of the policy; edges disabled by ``policy`` are marked."""
     edge_rows = [
         (
@@ -59,10 +60,11 @@ def as_text(policy: Policy = DEFAULT_POLICY) -> str:
             edge.condition or "-",
             edge.evidence,
         )
-        for edge in EDGES
+        for edge in edges
     ]
     policy_rows = [
-        (f.name, str(getattr(policy, f.name)), " | ".join(f.choices), f.question) for f in policy_fields()
+        (f.name, str(getattr(policy, f.name)), " | ".join(f.choices), f.question)
+        for f in policy_fields(type(policy))
     ]
     return "\n".join(
         [

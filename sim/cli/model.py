@@ -6,9 +6,11 @@ import argparse
 import json
 from typing import Any
 
+from stoprace.model.errors import ModelError
+from stoprace.model.family import family_of
 from stoprace.model.tables import as_json, as_text, assumptions_markdown
 
-from .common import add_policy_argument, policy
+from .common import UsageError, add_policy_argument, add_resource_argument
 
 
 def add(commands: Any) -> None:
@@ -28,15 +30,26 @@ def add(commands: Any) -> None:
         help="print the assumptions table of the documentation's concepts page (Markdown)",
     )
     add_policy_argument(parser, "mark the edges enabled under this policy (default: the default policy)")
+    add_resource_argument(
+        parser,
+        "whose table: the resources that train share one; a job that processes text has its family's "
+        "(default: %(default)s)",
+        text=True,
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    chosen = policy(args.policy)
+    family, kind = family_of(args.resource)
+    try:
+        chosen = family.policy_type.from_assignments(args.policy, family.default_policy)
+    except ModelError as err:
+        raise UsageError(str(err)) from None
+    edges = family.edges_of(kind)
     if args.json:
-        print(json.dumps(as_json(chosen), indent=2))
+        print(json.dumps(as_json(chosen, edges), indent=2))
     elif args.markdown:
-        print(assumptions_markdown())
+        print(assumptions_markdown(edges=edges, policy_type=family.policy_type))
     else:
-        print(as_text(chosen))
+        print(as_text(chosen, edges))
     return 0
