@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from stoprace.model.analysis_kinds import TEXT_KINDS
+from stoprace.model.family import family_of
 from stoprace.model.kinds import CLASSIFIER, KINDS
 from stoprace.sim.fleet.scenario import DEFAULT_STOP_WORKERS
 from stoprace.sim.history.read import History, HistoryError, read_history
@@ -63,9 +65,10 @@ def add(commands: Any) -> None:
     )
     parser.add_argument(
         "--resource",
-        choices=tuple(KINDS),
+        choices=(*KINDS, *TEXT_KINDS),
         default=None,
-        help="fit the jobs of this kind of resource (default: the one kind the history holds)",
+        help="fit the jobs of this kind of resource (default: the one kind the history holds); a job "
+        "that processes text has no start of processing: its duration and stop latency are fitted",
     )
     parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
     parser.set_defaults(run=run)
@@ -77,7 +80,7 @@ def _of_one_kind(history: History, resource: str | None) -> History:
     held = history.resources()
     if resource is None:
         if len(held) > 1:
-            counts = ", ".join(f"{n} {KINDS[k].noun}s" for k, n in sorted(held.items()))
+            counts = ", ".join(f"{n} {family_of(k)[1].noun}s" for k, n in sorted(held.items()))
             raise UsageError(f"the history holds {counts}: choose one with --resource")
         resource = next(iter(held), CLASSIFIER.name)
     return history.of(resource)
@@ -85,6 +88,22 @@ def _of_one_kind(history: History, resource: str | None) -> History:
 
 #: The most bootstrap replicates (each refits every quantity's distribution).
 MAX_BOOTSTRAP = 10_000
+
+
+def _text_run(args: argparse.Namespace, history: History) -> int:
+    """The fit of a history of jobs that process text: what it can estimate (see sim/text/fit.py)."""
+    from stoprace.sim.text.fit import text_fit, text_fit_table  # noqa: PLC0415
+
+    if args.bootstrap:
+        raise UsageError("--bootstrap is for the resources that train; a text job's fit has none yet")
+    try:
+        report = text_fit(history)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "fit.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
+    return show(args, report, text_fit_table, "fit.json")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--bootstrap {args.bootstrap:,}: at most {MAX_BOOTSTRAP:,} replicates")
     try:
         history = _of_one_kind(read_history(args.files), args.resource)
+        if history.resource in TEXT_KINDS:
+            return _text_run(args, history)
         report = fit_history(
             history,
             args.bootstrap,

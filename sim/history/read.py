@@ -10,6 +10,11 @@ Each file's kind is detected from its content (gzip or not):
   ``StopTrainingDocumentClassifier`` call for an ARN; a failed one (``errorCode``, throttling say) is
   counted, not taken.
 
+The jobs that process text are read the same way: their list and describe output
+(``SentimentDetectionJobPropertiesList``, ``TextTranslationJobProperties``...; a job is its ``JobId``, its
+status its ``JobStatus``) and their stop calls (``StopSentimentDetectionJob``, and Translate's
+``StopTextTranslationJob`` from ``translate.amazonaws.com``).
+
 Records of other resources or events are skipped and counted; a job seen in several files is merged
 (the record furthest along its lifecycle wins); a malformed record is refused with its file and
 position, and nothing is kept from a history that has one.
@@ -42,6 +47,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from stoprace.model.analysis import JobStatus
+from stoprace.model.analysis_kinds import TEXT_KINDS
+from stoprace.model.family import family_of
 from stoprace.model.kinds import CLASSIFIER, KINDS, ResourceKind
 from stoprace.model.numbers import is_number
 from stoprace.model.statuses import FINISHED_ORDER, Status
@@ -51,9 +59,11 @@ __all__ = ["MAX_BYTES", "History", "HistoryError", "Job", "read_history"]
 
 #: The most bytes a history file may hold (after gunzipping).
 MAX_BYTES = 256 * 2**20
-#: The stop operations CloudTrail records, and the kind each stops.
-_STOPS = {kind.operations["stop"]: kind for kind in KINDS.values()}
-_SOURCE = "comprehend.amazonaws.com"
+#: The stop operations CloudTrail records, and the kind each stops: the resources that train, and the
+#: jobs that process text (whose stops name a ``jobId``; Translate's come from its own service).
+_ALL: list[Any] = [*KINDS.values(), *TEXT_KINDS.values()]
+_STOPS: dict[str, Any] = {kind.operations["stop"]: kind for kind in _ALL}
+_SOURCES = {"comprehend": "comprehend.amazonaws.com", "translate": "translate.amazonaws.com"}
 _TIMES = ("SubmitTime", "TrainingStartTime", "TrainingEndTime", "EndTime")
 # How far along its lifecycle a status is: a later record of a job replaces an earlier one.
 _PROGRESS = {
@@ -61,6 +71,10 @@ _PROGRESS = {
     for i, s in enumerate(
         (Status.SUBMITTED, Status.TRAINING, Status.STOP_REQUESTED, *FINISHED_ORDER, Status.DELETING)
     )
+}
+# A text job's statuses in the same order: working, stop requested, then its finished ones.
+_PROGRESS |= {JobStatus.IN_PROGRESS.value: 1} | {
+    s.value: 3 for s in JobStatus if s.value not in _PROGRESS and s is not JobStatus.IN_PROGRESS
 }
 
 
@@ -162,7 +176,21 @@ def _read_file(path: Path, history: History) -> None:
         (k for k in KINDS.values() if isinstance(data, Mapping) and k.properties_list in data), None
     )
     described = next((k for k in KINDS.values() if isinstance(data, Mapping) and k.properties in data), None)
-    if listed is not None and isinstance(data[listed.properties_list], list):
+    text = next(
+        (
+            k
+            for k in TEXT_KINDS.values()
+            if isinstance(data, Mapping) and {k.properties, k.properties_list} & set(data)
+        ),
+        None,
+    )
+    if text is not None:
+        items = data.get(text.properties_list)
+        many = isinstance(items, list)
+        for i, item in enumerate(items if many else [data.get(text.properties)]):
+            where = f"{path}: {text.properties_list}[{i}]" if many else f"{path}: {text.properties}"
+            _add_job(_text_job(item, where, text), history)
+    elif listed is not None and isinstance(data[listed.properties_list], list):
         for i, item in enumerate(data[listed.properties_list]):
             _add_job(_job(item, f"{path}: {listed.properties_list}[{i}]", listed), history)
     elif described is not None and isinstance(data[described.properties], Mapping):
@@ -216,10 +244,24 @@ def _job(item: Any, where: str, kind: ResourceKind = CLASSIFIER) -> Job:
     )
 
 
+def _text_job(item: Any, where: str, kind: Any) -> Job:
+    """A job that processes text, as list or describe reported it (its JobId in place of an ARN)."""
+    if not isinstance(item, Mapping):
+        raise HistoryError(f"{where}: a {kind.noun}'s properties are an object, not {type(item).__name__}")
+    job_id, status = item.get("JobId"), item.get("JobStatus")
+    if not isinstance(job_id, str) or not isinstance(status, str) or status not in kind.statuses:
+        raise HistoryError(f"{where}: needs JobId and a JobStatus of {', '.join(kind.statuses)}")
+    if item.get(kind.submit_member) is None:
+        raise HistoryError(f"{where}: has no {kind.submit_member}")
+    submit = _seconds(item[kind.submit_member], f"{where}.{kind.submit_member}")
+    end = _seconds(item["EndTime"], f"{where}.EndTime") if item.get("EndTime") is not None else None
+    return Job(job_id, status, submit, None, None, end, kind.name)
+
+
 def _add_job(job: Job, history: History) -> None:
     earlier = history.jobs.get(job.arn)
     if earlier is not None:
-        history.skipped[f"duplicate {KINDS[job.resource].noun} record"] += 1
+        history.skipped[f"duplicate {family_of(job.resource)[1].noun} record"] += 1
         if _PROGRESS[earlier.status] >= _PROGRESS[job.status]:
             return
     history.jobs[job.arn] = job
@@ -235,7 +277,7 @@ def _add_record(record: Any, where: str, history: History) -> None:
             return
         history.events.add(event_id)
     kind = _STOPS.get(record["eventName"])
-    if record.get("eventSource") != _SOURCE or kind is None:
+    if kind is None or record.get("eventSource") != _SOURCES.get(getattr(kind, "service", "comprehend")):
         history.skipped[f"CloudTrail {record.get('eventSource')} {record['eventName']}"] += 1
         return
     stop, member = kind.operations["stop"], kind.arn_member
