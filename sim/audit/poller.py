@@ -297,78 +297,61 @@ def _load(where: str) -> ModuleType:
             sys.path.remove(here)
 
 
+#: How the model's service reaches each status: the triggers and calls of a job's way there.
+_TRAINING_ROUTES = {
+    "SUBMITTED": [],
+    "TRAINING": ["start_training", "begin_billing"],
+    "STOP_REQUESTED": ["start_training", "begin_billing", "stop"],
+    "STOPPED": ["start_training", "begin_billing", "stop", "finish_stop"],
+    "TRAINED": ["start_training", "begin_billing", "end_billing", "finish_training"],
+    "TRAINED_WITH_WARNING": [
+        "start_training",
+        "begin_billing",
+        "end_billing",
+        "finish_training_with_warning",
+    ],
+    "IN_ERROR": ["start_training", "begin_billing", "fail_training"],
+    "DELETING": ["start_training", "begin_billing", "end_billing", "finish_training", "delete"],
+}
+_TEXT_ROUTES = {
+    "SUBMITTED": [],
+    "IN_PROGRESS": ["start_processing"],
+    "STOP_REQUESTED": ["start_processing", "stop"],
+    "STOPPED": ["start_processing", "stop", "finish_stop"],
+    "COMPLETED": ["start_processing", "finish_processing"],
+    "COMPLETED_WITH_ERROR": ["start_processing", "finish_with_errors"],
+    "FAILED": ["start_processing", "fail"],
+}
+
+
 @cache
 def _representative_responses(resource: str = CLASSIFIER.name) -> dict[str, dict[str, Any]]:
     """A describe response of a ``resource`` in each status, from the model (under the default policy);
     built once per process and kind, and only read (by botocore's matchers)."""
-    if resource in TEXT_KINDS:
-        return _text_responses(resource)
-    kind = KINDS[resource]
-    routes = {
-        "SUBMITTED": [],
-        "TRAINING": ["start_training", "begin_billing"],
-        "STOP_REQUESTED": ["start_training", "begin_billing", "stop"],
-        "STOPPED": ["start_training", "begin_billing", "stop", "finish_stop"],
-        "TRAINED": ["start_training", "begin_billing", "end_billing", "finish_training"],
-        "TRAINED_WITH_WARNING": [
-            "start_training",
-            "begin_billing",
-            "end_billing",
-            "finish_training_with_warning",
-        ],
-        "IN_ERROR": ["start_training", "begin_billing", "fail_training"],
-        "DELETING": ["start_training", "begin_billing", "end_billing", "finish_training", "delete"],
-    }
+    text = resource in TEXT_KINDS
+    kind = _ALL_KINDS[resource]
+    routes = _TEXT_ROUTES if text else _TRAINING_ROUTES
     responses = {}
-    for status, route in routes.items():
+    for status in kind_statuses(resource):
         clock = ManualClock()
-        service = ComprehendService(clock=clock)
+        service: Any = (
+            TranslateService if getattr(kind, "service", "") == "translate" else ComprehendService
+        )(clock=clock)
         request = kind.example_request("audit", "arn:aws:iam::123456789012:role/audit")
-        arn = kind.call(service, "create", **request)[kind.arn_member]
-        for step in route:
-            clock.advance(60)
-            if step in ("stop", "delete"):
-                kind.call(service, step, arn)
-            else:
-                service.fire(arn, step)
-        responses[status] = {
-            **kind.call(service, "describe", arn),
-            "ResponseMetadata": {"HTTPStatusCode": 200},
-        }
-        assert responses[status][kind.properties]["Status"] == status
-    return responses
-
-
-def _text_responses(resource: str) -> dict[str, dict[str, Any]]:
-    kind = TEXT_KINDS[resource]
-    routes = {
-        "SUBMITTED": [],
-        "IN_PROGRESS": ["start_processing"],
-        "STOP_REQUESTED": ["start_processing", "stop"],
-        "STOPPED": ["start_processing", "stop", "finish_stop"],
-        "COMPLETED": ["start_processing", "finish_processing"],
-        "COMPLETED_WITH_ERROR": ["start_processing", "finish_with_errors"],
-        "FAILED": ["start_processing", "fail"],
-    }
-    responses = {}
-    for status in kind.statuses:
-        clock = ManualClock()
-        service: Any = (TranslateService if kind.service == "translate" else ComprehendService)(clock=clock)
-        request = kind.example_request("audit", "arn:aws:iam::123456789012:role/audit")
-        if kind.token_member == "ClientToken":
-            request["ClientToken"] = "audit"
-        job_id = kind.call(service, "create", **request)["JobId"]
+        if text:
+            request[kind.token_member] = "audit"
+        handle = kind.call(service, "create", **request)[kind.arn_member]
         for step in routes[status]:
             clock.advance(60)
-            if step == "stop":
-                kind.call(service, step, job_id)
+            if step in ("stop", "delete"):
+                kind.call(service, step, handle)
             else:
-                service.fire(job_id, step)
+                service.fire(handle, step)
         responses[status] = {
-            **kind.call(service, "describe", job_id),
+            **kind.call(service, "describe", handle),
             "ResponseMetadata": {"HTTPStatusCode": 200},
         }
-        assert responses[status][kind.properties]["JobStatus"] == status
+        assert responses[status][kind.properties][_status_member(resource)] == status
     return responses
 
 

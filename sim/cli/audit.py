@@ -205,6 +205,16 @@ def scenario(args: argparse.Namespace, resource: str = CLASSIFIER.name) -> Audit
         raise UsageError(f"--poll-start: {err}") from None
 
 
+def _gate(args: argparse.Namespace, report: dict[str, Any]) -> int:
+    """With ``--fail-above``: 1, each misreport over the share said on standard error; else 0."""
+    if args.fail_above is None:
+        return 0
+    failed = gate(report, args.fail_above)
+    for line in failed:
+        print(f"stoprace audit: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def _text_run(args: argparse.Namespace, waiting: Poller | CallablePoller) -> int:
     """The audit of a client waiting on a job that processes text (the vector engine, a waiter or sets)."""
     from stoprace.sim.text.audit import text_audit, text_audit_report, text_audit_table  # noqa: PLC0415
@@ -231,12 +241,7 @@ def _text_run(args: argparse.Namespace, waiting: Poller | CallablePoller) -> int
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "audit.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
     print(json.dumps(report, indent=2, allow_nan=False) if args.json else text_audit_table(report))
-    if args.fail_above is not None:
-        failed = gate(report, args.fail_above)
-        for line in failed:
-            print(f"stoprace audit: {line}", file=sys.stderr)
-        return 1 if failed else 0
-    return 0
+    return _gate(args, report)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -260,9 +265,4 @@ def run(args: argparse.Namespace) -> int:
     print(json.dumps(report, indent=2, allow_nan=False) if args.json else audit_table(report))
     if args.out is not None and not args.json:
         print(f"wrote audit.json, audit.csv and audit.png to {args.out}")
-    if args.fail_above is not None:
-        failed = gate(report, args.fail_above)
-        for line in failed:
-            print(f"stoprace audit: {line}", file=sys.stderr)
-        return 1 if failed else 0
-    return 0
+    return _gate(args, report)

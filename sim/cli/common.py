@@ -186,20 +186,24 @@ def add_resource_argument(
     parser.add_argument("--resource", choices=choices, default=CLASSIFIER.name, help=help)
 
 
+#: The options of a job's course (their destinations), as :func:`add_job_arguments` adds them.
+JOB_OPTIONS = (
+    "queue_delay",
+    "provisioning",
+    "training_duration",
+    "finalization",
+    "p_warning",
+    "p_failure",
+    "failure_point",
+)
+
+
 def job_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The scenario fields of :func:`add_job_arguments`' options given on the command line, else in the
     ``--scenario`` file (a field set by neither keeps the scenario's default)."""
     from_file = scenario_file(args)
     settings = {}
-    for name in (
-        "queue_delay",
-        "provisioning",
-        "training_duration",
-        "finalization",
-        "p_warning",
-        "p_failure",
-        "failure_point",
-    ):
+    for name in JOB_OPTIONS:
         value = getattr(args, name)
         if value is None:
             value = from_file.get(name)

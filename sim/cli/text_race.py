@@ -16,23 +16,14 @@ from stoprace.model.analysis_kinds import TEXT_KINDS
 from stoprace.model.errors import ModelError
 from stoprace.model.policy import JobPolicy
 
-from .common import TerminalProgress, UsageError, finite, show, stop_times
+from .common import JOB_OPTIONS, TerminalProgress, UsageError, finite, show, stop_times
 
 __all__ = ["TEXT_OPTIONS", "add_text_arguments", "run"]
 
 #: The options only a text job has, by their destinations.
 TEXT_OPTIONS = ("documents", "document_size", "rate", "cycle", "usd_per_unit")
 #: The options only a resource that trains has (their defaults are None, or the price's).
-_TRAINING_OPTIONS = (
-    "scenario",
-    "provisioning",
-    "training_duration",
-    "finalization",
-    "p_warning",
-    "p_failure",
-    "failure_point",
-    "fit_uncertainty",
-)
+_TRAINING_OPTIONS = ("scenario", *(n for n in JOB_OPTIONS if n != "queue_delay"), "fit_uncertainty")
 _STOP_AT = "60:600:60"
 
 
