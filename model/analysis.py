@@ -42,6 +42,7 @@ __all__ = [
     "JOB_FINISHED_ORDER",
     "JOB_RACE_LOST_STEPS",
     "JOB_STATES",
+    "JOB_STOPPED",
     "JOB_STOP_REQUEST_STEP",
     "JobStatus",
     "TextJob",
@@ -142,6 +143,9 @@ JOB_EDGES: tuple[Edge, ...] = (
          facts=("analysis-job-stop",), when=(("stop_when_finished", "ignore"),)),
 )
 # fmt: on
+
+#: The status of a job whose stop took effect (the destination of the table's ``finish_stop``).
+JOB_STOPPED: str = next(str(e.dest) for e in JOB_EDGES if e.trigger == "finish_stop")
 
 #: The step on which a stop meets a job that is processing: the denominator of ``p_race_lost``.
 JOB_STOP_REQUEST_STEP: tuple[str, str] = (JobStatus.IN_PROGRESS.value, JobStatus.STOP_REQUESTED.value)

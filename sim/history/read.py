@@ -47,7 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from stoprace.model.analysis import JobStatus
+from stoprace.model.analysis import JOB_FINISHED, JOB_STOP_REQUEST_STEP
 from stoprace.model.analysis_kinds import TEXT_KINDS
 from stoprace.model.family import family_of
 from stoprace.model.kinds import CLASSIFIER, KINDS, ResourceKind
@@ -73,9 +73,7 @@ _PROGRESS = {
     )
 }
 # A text job's statuses in the same order: working, stop requested, then its finished ones.
-_PROGRESS |= {JobStatus.IN_PROGRESS.value: 1} | {
-    s.value: 3 for s in JobStatus if s.value not in _PROGRESS and s is not JobStatus.IN_PROGRESS
-}
+_PROGRESS |= {JOB_STOP_REQUEST_STEP[0]: 1} | {s.value: 3 for s in JOB_FINISHED if s.value not in _PROGRESS}
 
 
 class HistoryError(ValueError):

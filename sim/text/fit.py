@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from stoprace.model.analysis import JOB_ALL_DONE
+from stoprace.model.analysis import JOB_ALL_DONE, JOB_STOPPED
 from stoprace.sim.history.fitting import fit_sample
 from stoprace.sim.history.read import History
 
@@ -46,7 +46,7 @@ def _samples(history: History) -> dict[str, tuple[list[float], list[float]]]:
         duration[0 if job.status in _DONE else 1].append(span)
         stop = history.stops.get(job_id)
         if stop is not None and stop <= job.end:
-            (latency[0] if job.status == "STOPPED" else latency[1]).append(job.end - stop)
+            (latency[0] if job.status == JOB_STOPPED else latency[1]).append(job.end - stop)
     return {"duration": duration, "stop_latency": latency}
 
 
