@@ -157,7 +157,10 @@ def _cli(*args):
 
 
 def test_the_command_line_races_text_jobs_and_refuses_the_training_options():
-    done = _cli("race", "--resource", "pii-entities-detection-job", "--replications", "300", "--json")
+    done = _cli(
+        "race", "--resource", "pii-entities-detection-job", "--replications", "100", "--documents", "40",
+        "--json",
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["scenario"]["resource"] == "pii-entities-detection-job"
