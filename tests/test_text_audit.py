@@ -100,7 +100,6 @@ def test_the_command_line_audits_text_jobs_and_says_what_it_cannot():
     assert [f["misreport"] for f in report["findings"]][:1] == ["false_failure"]
     for args, message in (
         (("--resource", KIND, "--success", "TRAINED"), "'TRAINED' is not a status of a PII entities"),
-        (("--resource", KIND, "--success", "COMPLETED", "--engine", "exact"), "--client and --engine exact"),
         (
             ("--success", "TRAINED", "--documents", "5"),
             "--documents is an option of the jobs that process text",
@@ -110,3 +109,51 @@ def test_the_command_line_audits_text_jobs_and_says_what_it_cannot():
         assert failed.returncode == 2, failed.stderr
         assert message in failed.stderr
         assert "Traceback" not in failed.stderr
+
+
+def test_the_exact_engine_runs_botocores_waiter_and_agrees_job_by_job():
+    pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
+    from stoprace.sim.text.audit import TextExact  # noqa: PLC0415
+
+    scenario = SCENARIO.replace(replications=60, stop_at=(150.0,))
+    states = status_states(STRICT)
+    exact = TextExact(STRICT, scenario)
+    for draws in draw_batches(scenario, 0):
+        first = np.round(np.random.default_rng(5).uniform(0, 120, len(draws)), 6)
+        by_numpy, by_botocore = (
+            _verdicts(scenario, draws, first, states, STRICT),
+            exact.verdicts(draws, first),
+        )
+        assert by_botocore.verdict == by_numpy.verdict
+        assert by_botocore.seen == by_numpy.seen
+        assert by_botocore.final == by_numpy.final
+        assert np.array_equal(by_botocore.polls, by_numpy.polls)
+
+
+def _strict_sensor(client, job_id):
+    """The strict waiter's logic written as a client's own loop."""
+    import time  # noqa: PLC0415
+
+    for _ in range(75):
+        status = client.describe_pii_entities_detection_job(JobId=job_id)[
+            "PiiEntitiesDetectionJobProperties"
+        ]["JobStatus"]
+        if status == "COMPLETED":
+            return
+        if status in ("FAILED", "STOP_REQUESTED", "STOPPED"):
+            raise RuntimeError(status)
+        time.sleep(120)
+    raise TimeoutError(job_id)
+
+
+def test_a_callable_with_the_waiters_logic_gives_its_verdicts():
+    pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
+    from stoprace.sim.audit.poller import CallablePoller  # noqa: PLC0415
+
+    scenario = SCENARIO.replace(replications=80, stop_at=(150.0, 220.0))
+    client = CallablePoller("tests:_strict_sensor", _strict_sensor, KIND)
+    by_code = text_audit(scenario, client, engine="exact")
+    by_sets = text_audit(scenario, STRICT)
+    assert [row.outcomes for row in by_code.rows] == [row.outcomes for row in by_sets.rows]
+    with pytest.raises(ValueError, match="only in the exact engine"):
+        text_audit(scenario, client)

@@ -216,24 +216,23 @@ def _gate(args: argparse.Namespace, report: dict[str, Any]) -> int:
 
 
 def _text_run(args: argparse.Namespace, waiting: Poller | CallablePoller) -> int:
-    """The audit of a client waiting on a job that processes text (the vector engine, a waiter or sets)."""
+    """The audit of a client waiting on a job that processes text (a waiter, state sets or a callable)."""
     from stoprace.sim.text.audit import text_audit, text_audit_report, text_audit_table  # noqa: PLC0415
 
-    if isinstance(waiting, CallablePoller) or args.engine == "exact":
-        raise UsageError(
-            "--client and --engine exact audit the resources that train; a job that processes text is "
-            "audited with a --waiter-file or state sets (the vector engine)"
-        )
     if args.fail_above is not None and not 0 <= args.fail_above < 1:
         raise UsageError(f"--fail-above must be a share in [0, 1), got {args.fail_above}")
     args.resource = waiting.resource
     stops = None if args.stop_at == () else args.stop_at
+    if args.replications is None and engine(args) == "exact":
+        args.replications = _EXACT_REPLICATIONS
     chosen = text_scenario(args, stops if stops is not None else None, DEFAULT_USD_PER_HOUR)
     try:
         result = text_audit(
             chosen, waiting, stopped=args.stop_at is not None, poll_start=args.poll_start,
-            progress=TerminalProgress("jobs"),
+            progress=TerminalProgress("jobs"), engine=engine(args),
         )  # fmt: skip
+    except (PollerError, ImportError) as err:
+        raise UsageError(str(err)) from None
     except ValueError as err:
         raise UsageError(f"--poll-start: {err}") from None
     report = text_audit_report(result)

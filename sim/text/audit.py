@@ -12,17 +12,29 @@ failed claims documents that never were. The cost of a false failure is its bill
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
 
+from stoprace.model import ComprehendService, ManualClock, ServiceError
 from stoprace.model.analysis import JOB_ALL_DONE, JOB_FINISHED, TextJob, edges_for
+from stoprace.model.bridge import AWS_INSTALL_HINT, attach
 from stoprace.model.lifecycle import Edge
 from stoprace.model.policy import JobPolicy
-from stoprace.sim.audit.poller import Poller, cause, status_states
+from stoprace.model.service import TranslateService
+from stoprace.sim.audit.poller import (
+    CallablePoller,
+    Poller,
+    PollerError,
+    callable_verdict,
+    cause,
+    status_states,
+)
 from stoprace.sim.audit.report import fixed_poller
 from stoprace.sim.audit.run import MISREPORTS, AuditRow
 from stoprace.sim.audit.vector import timeline_verdicts
@@ -36,6 +48,7 @@ from .scenario import TextScenario
 __all__ = ["TextAuditResult", "text_audit", "text_audit_report", "text_audit_table"]
 
 _POLL_STREAM = 0x5011  # the first poll's own stream, as in the training audit
+_ROLE = "arn:aws:iam::123456789012:role/audit"
 _DONE = tuple(sorted(s.value for s in JOB_ALL_DONE))
 _FINISHED = tuple(sorted(s.value for s in JOB_FINISHED))
 
@@ -85,10 +98,97 @@ def _verdicts(
     )
 
 
+class TextExact:
+    """The reference engine for text jobs: the poller's own code (botocore's ``Waiter``, or the user's
+    callable, given the client and the ``JobId``) against the model through the boto3 bridge in virtual
+    time, one job at a time, on the same draws as the vector engine (needs boto3: the ``aws`` extra)."""
+
+    def __init__(self, poller: Poller | CallablePoller, scenario: TextScenario) -> None:
+        try:
+            boto3 = importlib.import_module("boto3")
+            self._waiter = importlib.import_module("botocore.waiter")
+            self._errors = importlib.import_module("botocore.exceptions")
+        except ImportError:
+            raise ImportError(AWS_INSTALL_HINT) from None
+        self.poller, self.scenario, self.kind = poller, scenario, scenario.kind
+        self.client = boto3.client(
+            self.kind.service,
+            region_name="us-east-1",
+            aws_access_key_id="audit",
+            aws_secret_access_key="audit",
+        )
+        if isinstance(poller, Poller):
+            model = self._waiter.WaiterModel(poller.model())
+            self.waiter = self._waiter.create_waiter_with_client(poller.name, model, self.client)
+
+    def verdicts(self, draws: JobDraws, first: Any) -> JobVerdicts:
+        outcome = vector_batch(self.scenario, draws)  # the units billed, for what a false failure cost
+        rows = [self.job(draws.times[i].tolist(), float(first[i])) for i in range(len(draws))]
+        verdict, at, polls, seen, final, end = (list(column) for column in zip(*rows, strict=True))
+        return JobVerdicts(
+            verdict, np.array(at), np.array(polls, dtype=np.int64), seen, final, np.array(end),
+            outcome.units.astype(float),
+        )  # fmt: skip
+
+    def job(self, times: list[float], first: float) -> tuple[Any, ...]:
+        kind, clock = self.kind, ManualClock()
+        cls = TranslateService if kind.service == "translate" else ComprehendService
+        service = cls(clock=clock, job_policy=self.scenario.policy)
+        bridge = attach(self.client, service)
+        try:
+            job_id = kind.call(self.client, "create", **kind.example_request("audited", _ROLE))["JobId"]
+            for k, when in enumerate(times):
+                if math.isfinite(when):
+                    action = (
+                        partial(_stop, service, kind, job_id)
+                        if k == _STOP
+                        else partial(_fire, service, job_id, EVENTS[k])
+                    )
+                    clock.call_at(when, action, rank=k)
+            with bridge.virtual_time():
+                clock.advance(first)
+                verdict = self._wait(job_id)
+            at = clock.elapsed
+            polls = sum(1 for op, _ in bridge.calls if op == kind.operations["describe"])
+            seen = service.status(job_id).value
+            clock.advance(max(0.0, max(t for t in times if math.isfinite(t)) - at) + 1)
+            props = kind.call(service, "describe", job_id)[kind.properties]
+            end = (props["EndTime"] - clock.start).total_seconds() if "EndTime" in props else math.nan
+            return verdict, at, polls, seen, props["JobStatus"], end
+        finally:
+            bridge.detach()
+
+    def _wait(self, job_id: str) -> str:
+        poller = self.poller
+        if isinstance(poller, CallablePoller):
+            try:
+                poller.function(self.client, job_id)
+            except Exception as err:  # the user's code: how it ends is its verdict
+                return callable_verdict(err)
+            return callable_verdict(None)
+        try:
+            self.waiter.wait(
+                JobId=job_id, WaiterConfig={"Delay": poller.delay, "MaxAttempts": poller.max_attempts}
+            )
+        except self._errors.WaiterError as err:
+            return callable_verdict(err)
+        return "success"
+
+
+def _fire(service: Any, job_id: str, trigger: str) -> None:
+    if service.can_fire(job_id, trigger):
+        service.fire(job_id, trigger)
+
+
+def _stop(service: Any, kind: Any, job_id: str) -> None:
+    with contextlib.suppress(ServiceError):  # a stop the policy refuses changes nothing
+        kind.call(service, "stop", job_id)
+
+
 @dataclass
 class TextAuditResult:
     scenario: TextScenario
-    poller: Poller
+    poller: Poller | CallablePoller
     stopped: bool
     poll_start: Distribution
     rows: list[AuditRow]
@@ -96,15 +196,22 @@ class TextAuditResult:
 
 def text_audit(
     scenario: TextScenario,
-    poller: Poller,
+    poller: Poller | CallablePoller,
     *,
     stopped: bool = True,
     poll_start: Distribution | str = "fixed:0",
     progress: Progress | None = None,
+    engine: str = "vector",
 ) -> TextAuditResult:
-    """Audit ``poller`` on the jobs of ``scenario`` (stopped at each stop time, or by nobody)."""
+    """Audit ``poller`` on the jobs of ``scenario`` (stopped at each stop time, or by nobody), by the
+    ``vector`` engine or the ``exact`` one (the poller's own code through the bridge; a callable's only)."""
+    if engine not in ("vector", "exact"):
+        raise ValueError(f"engine must be vector or exact, got {engine!r}")
+    if engine == "vector" and isinstance(poller, CallablePoller):
+        raise PollerError("a Python callable runs only in the exact engine")
     start = parse_distribution(poll_start) if isinstance(poll_start, str) else poll_start
-    states = status_states(poller)
+    states = status_states(poller) if isinstance(poller, Poller) else {}
+    exact = TextExact(poller, scenario) if engine == "exact" else None
     rows, done = [], 0
     total = scenario.replications * (len(scenario.stop_at) if stopped else 1)
     for index, stop in enumerate(scenario.stop_at if stopped else (None,)):
@@ -114,7 +221,12 @@ def text_audit(
             if not stopped:
                 draws.times[:, _STOP:] = math.inf
             first = np.round(start.sample(polls, len(draws)), 6)
-            row.add(_verdicts(scenario, draws, first, states, poller), first, False)
+            if exact is not None:
+                batch = exact.verdicts(draws, first)
+            else:
+                assert isinstance(poller, Poller)
+                batch = _verdicts(scenario, draws, first, states, poller)
+            row.add(batch, first, False)
             done += len(draws)
             if progress is not None:
                 progress(done, total)
@@ -125,7 +237,11 @@ def text_audit(
 def text_audit_report(result: TextAuditResult) -> dict[str, Any]:
     """The audit as plain data: the scenario, the poller, each row's tallies, and a finding per misreport
     that happened (its worst share, the statuses it was taken on, what it cost, the fix, the share after)."""
-    fixed = fixed_poller(result, frozenset(_FINISHED), frozenset(_DONE))
+    fixed = (
+        None
+        if isinstance(result.poller, CallablePoller)
+        else fixed_poller(result, frozenset(_FINISHED), frozenset(_DONE))
+    )
     after = None
     if fixed is not None:
         after = text_audit(result.scenario, fixed, stopped=result.stopped, poll_start=result.poll_start)
@@ -167,8 +283,9 @@ def text_audit_table(report: dict[str, Any]) -> str:
     """The audit report for a terminal."""
     s, p = report["scenario"], report["poller"]
     lines = [
-        f"{p['kind']} {p['name']} on {s['resource']}: every {p['delay']:g} s, {p['max_attempts']} attempts; "
-        f"{s['replications']} jobs a row, first poll {s['poll_start']}",
+        f"{p['kind']} {p['name']} on {s['resource']}"
+        + (f": every {p['delay']:g} s, {p['max_attempts']} attempts" if "delay" in p else "")
+        + f"; {s['replications']} jobs a row, first poll {s['poll_start']}",
         "stop at (s)  jobs  false failure  false success  gave up early  premature  polls/job",
     ]
     for row in report["rows"]:
