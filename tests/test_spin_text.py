@@ -66,8 +66,13 @@ def test_the_command_line_exports_and_checks_with_spin():
     assert refused.returncode == 2
     assert "no name to reuse" in refused.stderr
     checked = subprocess.run(
-        [sys.executable, "-m", "stoprace", "check", "--resource", KIND, "--with-spin"],
+        # every field pinned but one: the default policy and that field's alternative, two SPIN models
+        [sys.executable, "-m", "stoprace", "check", "--resource", KIND, "--with-spin", "--policy",
+         *(f"{f}={getattr(JobPolicy(), f)}" for f in JobPolicy.__dataclass_fields__ if f != "race_outcomes")],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "every verdict the same as the in-house checker's" in checked.stdout
+    assert (
+        "SPIN: 2 models (1 kind x 2 policies), every verdict the same as the in-house checker's"
+        in checked.stdout
+    )
