@@ -136,7 +136,8 @@ def _text_spin(
                     lines.append(f"DISAGREE {kind} {choice.changes()}: {verdict.name}")
             found.append(spin.as_dict())
     verdict_text = "every verdict the same as the in-house checker's" if agree else "verdicts differ"
-    counted = f"{len(kinds)} kind{'s' * (len(kinds) != 1)} x {len(chosen)} polic{'ies' if len(chosen) != 1 else 'y'}"
+    kinds_text = f"{len(kinds)} kind{'s' * (len(kinds) != 1)}"
+    counted = f"{kinds_text} x {len(chosen)} polic{'ies' if len(chosen) != 1 else 'y'}"
     lines.append(f"SPIN: {len(found)} models ({counted}), {verdict_text}")
     return found, lines, agree
 
