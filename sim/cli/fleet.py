@@ -8,10 +8,12 @@ import math
 import sys
 from typing import Any
 
+from stoprace.model.analysis_kinds import TEXT_KINDS
 from stoprace.model.kinds import KINDS
 from stoprace.model.service import DEFAULT_ACCOUNT, DEFAULT_REGION
 from stoprace.sim.distributions import FORMS
 from stoprace.sim.fleet import HTTP_STATUSES, OPERATIONS, FleetScenario, fleet_table
+from stoprace.sim.report import DEFAULT_USD_PER_HOUR
 from stoprace.sim.retry import MODES
 from stoprace.sim.scenario_file import fleet_fields
 
@@ -29,6 +31,7 @@ from .common import (
     seconds,
     show,
 )
+from .text_race import add_text_arguments, refuse_text_options, text_scenario
 
 _DEFAULTS = FleetScenario()
 
@@ -101,7 +104,8 @@ def add(commands: Any) -> None:
     _add_clients(parser)
     _add_retries(parser)
     add_policy_argument(parser, "model policy settings (see `stoprace model`)")
-    add_resource_argument(parser)
+    add_resource_argument(parser, text=True)
+    add_text_arguments(parser)
     parser.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
     _add_outputs(parser)
     parser.set_defaults(run=run)
@@ -279,7 +283,53 @@ def scenario(args: argparse.Namespace) -> FleetScenario:
         raise UsageError(str(err)) from None
 
 
+def _text_run(args: argparse.Namespace) -> int:
+    """A fleet of jobs that process text (sim/text/fleet.py)."""
+    from stoprace.sim.text.fleet import TextFleetScenario, simulate_text_fleet, text_fleet_table  # noqa: PLC0415
+
+    for name, option in (
+        ("training_slots", "--training-slots"),
+        ("budget_usd", "--budget-usd"),
+        ("export_history", "--export-history"),
+    ):
+        if getattr(args, name) is not None:
+            raise UsageError(f"{option} is an option of the resources that train, not of a {args.resource}")
+    if args.app_retry:
+        raise UsageError(f"--app-retry is an option of the resources that train, not of a {args.resource}")
+    stop_after = args.stop_after if args.stop_after is not None else TextFleetScenario().stop_after
+    text = text_scenario(args, (stop_after,), DEFAULT_USD_PER_HOUR)
+    retry_mode = args.retry_mode if args.retry_mode != "default" else "standard"
+    try:
+        chosen = TextFleetScenario(
+            text=text,
+            jobs=args.jobs,
+            submit_rate=args.submit_rate,
+            stop_after=stop_after,
+            poll_interval=args.poll_interval
+            if args.poll_interval is not None
+            else TextFleetScenario().poll_interval,
+            stop_workers=args.stop_workers
+            if args.stop_workers is not None
+            else TextFleetScenario().stop_workers,
+            stop_handling=args.stop_handling or TextFleetScenario().stop_handling,
+            rate_limits={name: limit for name, limit in args.rate_limit if limit is not None},
+            p_server_error=args.p_server_error,
+            retry_mode=retry_mode,
+            seed=args.seed,
+        )
+    except (TypeError, ValueError) as err:
+        raise UsageError(str(err)) from None
+    report = simulate_text_fleet(chosen).as_dict()
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "fleet.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
+    return show(args, report, text_fleet_table, "fleet.json")
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.resource in TEXT_KINDS:
+        return _text_run(args)
+    refuse_text_options(args)
     from stoprace.sim.fleet import SimulationStalled, simulate  # noqa: PLC0415
     from stoprace.sim.history.export import HistoryRecorder  # noqa: PLC0415
     from stoprace.sim.plots import save_fleet  # noqa: PLC0415

@@ -100,14 +100,13 @@ def text_scenario(
         policy = JobPolicy.from_assignments(args.policy)
     except ModelError as err:
         raise UsageError(str(err)) from None
+    shared = {name: getattr(args, name, None) for name in ("replications", "queue_delay", "stop_latency")}
     settings: dict[str, Any] = {
         "kind": args.resource,
         "stop_at": stop_at if stop_at is not None else stop_times(_STOP_AT),
         "policy": policy,
         "seed": args.seed,
-        **({"replications": args.replications} if args.replications is not None else {}),
-        **({"queue_delay": args.queue_delay} if args.queue_delay is not None else {}),
-        **({"stop_latency": args.stop_latency} if args.stop_latency is not None else {}),
+        **{name: value for name, value in shared.items() if value is not None},
         **{name: getattr(args, name) for name in TEXT_OPTIONS[:4] if getattr(args, name) is not None},
         **({"price_per_unit": args.usd_per_unit} if args.usd_per_unit is not None else {}),
     }

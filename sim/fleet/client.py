@@ -23,10 +23,58 @@ from .state import FleetJob, Ledger
 if TYPE_CHECKING:
     from .scenario import FleetScenario
 
-__all__ = ["Client"]
+__all__ = ["Client", "sdk_call"]
 
 _ROLE = "arn:aws:iam::111122223333:role/comprehend-access"
 _FINAL = frozenset(s.value for s in FINISHED)
+
+
+def sdk_call(
+    env: simpy.Environment,
+    retrier: Retrier,
+    ledger: Ledger,
+    operation: str,
+    method: Callable[..., dict[str, Any]],
+    *,
+    attempts: list[tuple[float, str | None]] | None = None,
+    **params: Any,
+) -> Generator[simpy.Event, Any, tuple[dict[str, Any] | None, ServiceError | None, str]]:
+    """One SDK call with botocore's retries (and, in adaptive mode, its client-side rate limiter), counted
+    in ``ledger``: (response, None, "") or (None, the last error, why the SDK gave up:
+    :meth:`stoprace.sim.retry.Retrier.why_not_retry`). Each request's time and error code (None when it
+    succeeded) is appended to ``attempts`` when given."""
+    limiter = retrier.limiter
+    attempt, cost = 1, 0
+    while True:
+        if limiter is not None:
+            wait = limiter.acquire(env.now)
+            if wait > 0:
+                yield env.timeout(wait)
+        try:
+            response = method(**params)
+        except ServiceError as caught:
+            err = released(caught)  # kept across yields: no frames, no cycle for the collector
+            ledger.calls[operation][err.code] += 1
+            if attempts is not None:
+                attempts.append((env.now, err.code))
+            if limiter is not None:
+                limiter.record(env.now, retrier.is_throttling(err.code, err.http_status))
+            why_not = retrier.why_not_retry(err.code, err.http_status, attempt)
+            if why_not is not None:
+                ledger.gave_up[operation][why_not] += 1
+                return None, err, why_not
+            ledger.retries[operation][err.code] += 1
+            cost = retrier.retry_cost(err.code, err.http_status)
+            yield env.timeout(retrier.delay(attempt, err.code, err.http_status))
+            attempt += 1
+            continue
+        ledger.calls[operation]["ok"] += 1
+        if attempts is not None:
+            attempts.append((env.now, None))
+        if limiter is not None:
+            limiter.record(env.now, False)
+        retrier.succeeded(cost)
+        return response, None, ""
 
 
 class Client:
@@ -58,43 +106,14 @@ class Client:
         attempts: list[tuple[float, str | None]] | None = None,
         **params: Any,
     ) -> Generator[simpy.Event, Any, tuple[dict[str, Any] | None, ServiceError | None]]:
-        """One SDK call with botocore's retries (and, in adaptive mode, its client-side rate limiter):
-        (response, None) or (None, the last error); why the SDK gave up is left in ``gave_up_why``
-        (:meth:`stoprace.sim.retry.Retrier.why_not_retry`). Each request's time and error code (None
-        when it succeeded) is appended to ``attempts`` when given."""
-        retrier, limiter = self.retrier, self.retrier.limiter
-        attempt, cost = 1, 0
-        while True:
-            if limiter is not None:
-                wait = limiter.acquire(self.env.now)
-                if wait > 0:
-                    yield self.env.timeout(wait)
-            try:
-                response = method(**params)
-            except ServiceError as caught:
-                err = released(caught)  # kept across yields: no frames, no cycle for the collector
-                self.ledger.calls[operation][err.code] += 1
-                if attempts is not None:
-                    attempts.append((self.env.now, err.code))
-                if limiter is not None:
-                    limiter.record(self.env.now, retrier.is_throttling(err.code, err.http_status))
-                why_not = retrier.why_not_retry(err.code, err.http_status, attempt)
-                if why_not is not None:
-                    self.ledger.gave_up[operation][why_not] += 1
-                    self.gave_up_why = why_not  # read before the caller's next yield
-                    return None, err
-                self.ledger.retries[operation][err.code] += 1
-                cost = retrier.retry_cost(err.code, err.http_status)
-                yield self.env.timeout(retrier.delay(attempt, err.code, err.http_status))
-                attempt += 1
-                continue
-            self.ledger.calls[operation]["ok"] += 1
-            if attempts is not None:
-                attempts.append((self.env.now, None))
-            if limiter is not None:
-                limiter.record(self.env.now, False)
-            retrier.succeeded(cost)
-            return response, None
+        """One SDK call with botocore's retries (:func:`sdk_call`); why the SDK gave up is left in
+        ``gave_up_why``."""
+        response, error, why = yield from sdk_call(
+            self.env, self.retrier, self.ledger, operation, method, attempts=attempts, **params
+        )
+        if why:
+            self.gave_up_why = why  # read before the caller's next yield
+        return response, error
 
     def run(self, job: FleetJob) -> Generator[simpy.Event, Any, None]:
         scenario = self.scenario
