@@ -22,6 +22,7 @@ def everything():
     return check_text()  # every policy (128) x every kind (8): about 3 s
 
 
+@pytest.mark.slow
 def test_every_property_holds_for_every_kind_under_every_policy(everything):
     assert everything.ok, everything.as_text()
     assert len(everything.results) == 128 * len(TEXT_KINDS)
@@ -59,6 +60,7 @@ def test_broken_tables_are_caught_with_a_shortest_trace():
     assert STOP_ANSWER not in _violated(JOB_EDGES, kind="text-translation-job")
 
 
+@pytest.mark.slow
 def test_the_command_line_checks_text_kinds():
     done = subprocess.run(
         [sys.executable, "-m", "stoprace", "check", "--resource", "events-detection-job", "--json"],

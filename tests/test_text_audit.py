@@ -89,6 +89,7 @@ def _cli(*args):
     )
 
 
+@pytest.mark.slow
 def test_the_command_line_audits_text_jobs_and_says_what_it_cannot():
     done = _cli(
         "--resource", KIND, "--retry", "SUBMITTED,IN_PROGRESS", "--success", "COMPLETED",

@@ -83,6 +83,7 @@ def test_a_bad_record_is_refused_by_name(tmp_path):
         read_history([tmp_path / "bad.json"])
 
 
+@pytest.mark.slow
 def test_the_command_line_fits_text_jobs(history_files):
     done = subprocess.run(
         [sys.executable, "-m", "stoprace", "fit", str(history_files)],

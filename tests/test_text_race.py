@@ -156,6 +156,7 @@ def _cli(*args):
     )
 
 
+@pytest.mark.slow
 def test_the_command_line_races_text_jobs_and_refuses_the_training_options():
     done = _cli(
         "race", "--resource", "pii-entities-detection-job", "--replications", "100", "--documents", "40",
