@@ -3,7 +3,8 @@
 Needs the ``hypothesis`` extra (``pip install 'stoprace[hypothesis]'``); ``import model`` does not.
 
 Strategies: :func:`names`, :func:`valid_arns`, :func:`invalid_arns`, :func:`create_requests`,
-:func:`invalid_create_requests`, :func:`list_filters` and :func:`service_events`.
+:func:`invalid_create_requests`, :func:`list_filters` and :func:`service_events`; for the jobs that
+process text, :func:`job_start_requests`.
 
 :class:`ComprehendStateMachine` drives a :class:`~stoprace.model.service.ComprehendService` with every
 API call (create, describe, list with each filter and pagination, stop, delete) and every service event,
@@ -58,6 +59,7 @@ from .strategies_data import (
     create_requests,
     invalid_arns,
     invalid_create_requests,
+    job_start_requests,
     list_filters,
     names,
     service_events,
@@ -69,6 +71,7 @@ __all__ = [
     "create_requests",
     "invalid_arns",
     "invalid_create_requests",
+    "job_start_requests",
     "list_filters",
     "names",
     "service_events",

@@ -22,6 +22,7 @@ __all__ = [
     "create_requests",
     "invalid_arns",
     "invalid_create_requests",
+    "job_start_requests",
     "list_filters",
     "names",
     "service_events",
@@ -186,3 +187,25 @@ def list_filters(
 def service_events(max_size: int = 20) -> st.SearchStrategy[list[str]]:
     """Sequences of the service's own triggers (any order: most will be refused)."""
     return st.lists(st.sampled_from(SERVICE_TRIGGERS), max_size=max_size)
+
+
+def job_start_requests(kind: Any = None) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid start requests of a job that processes text (a :class:`~stoprace.model.analysis_kinds.TextKind`;
+    any of the eight when None): a drawn name, with or without a client token, and the kind's required
+    members (a Translate job's token is always there: botocore fills it in)."""
+    from .analysis_kinds import TEXT_KINDS  # noqa: PLC0415 - the text family is optional here
+
+    kinds = list(TEXT_KINDS.values()) if kind is None else [kind]
+
+    def build(chosen: Any, name: str, token: str | None) -> dict[str, Any]:
+        request: dict[str, Any] = chosen.example_request(name, "arn:aws:iam::123456789012:role/jobs")
+        if token is not None or chosen.token_member == "ClientToken":
+            request[chosen.token_member] = token or name
+        return request
+
+    return st.builds(
+        build,
+        st.sampled_from(kinds),
+        names(),
+        st.none() | st.text(string.ascii_letters, min_size=1, max_size=20),
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stoprace.model import ArnError, ComprehendService, ServiceError, Status, validate_arn, validate_name
@@ -13,6 +13,7 @@ from stoprace.model.strategies import (
     create_requests,
     invalid_arns,
     invalid_create_requests,
+    job_start_requests,
     list_filters,
     names,
     service_events,
@@ -97,3 +98,26 @@ def test_service_events_drive_a_job_without_breaking_it(data):
             if trigger == "finish_delete":
                 break
     assert arn not in service.arns() or service.status(arn) in set(Status)
+
+
+@settings(max_examples=30, database=None)
+@given(request=job_start_requests())
+def test_every_drawn_job_start_is_accepted_by_its_kinds_service(request):
+    from stoprace.model import ManualClock  # noqa: PLC0415
+    from stoprace.model.analysis_kinds import TEXT_KINDS  # noqa: PLC0415
+    from stoprace.model.service import ComprehendService, TranslateService  # noqa: PLC0415
+
+    common = {"JobName", "DataAccessRoleArn", "InputDataConfig", "OutputDataConfig", "ClientRequestToken"}
+    translate = "TargetLanguageCodes" in request
+    kind = (
+        TEXT_KINDS["text-translation-job"]
+        if translate
+        else next(
+            k
+            for k in TEXT_KINDS.values()
+            if k.service == "comprehend" and set(k.example) == set(request) - common
+        )
+    )
+    service = (TranslateService if translate else ComprehendService)(clock=ManualClock())
+    answer = kind.call(service, "create", **request)
+    assert answer["JobStatus"] == "SUBMITTED"
