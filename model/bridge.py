@@ -47,7 +47,7 @@ from .service import ComprehendService, ServiceCore, TranslateService
 from .shapes import OPERATIONS
 from .virtual import virtual_time
 
-__all__ = ["AWS_INSTALL_HINT", "Bridge", "attach"]
+__all__ = ["AWS_INSTALL_HINT", "Bridge", "answer_json", "attach"]
 
 AWS_INSTALL_HINT = "the boto3 bridge needs boto3 and botocore: pip install 'stoprace[aws]'"
 #: The model's service for each botocore service it answers.
@@ -73,6 +73,24 @@ def _wire(value: Any) -> Any:
     if isinstance(value, list):
         return [_wire(v) for v in value]
     return value
+
+
+def answer_json(service: Any, operation: str, params: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
+    """The AWS JSON 1.1 answer of ``service`` to ``operation`` with ``params``: the HTTP status, the body
+    (the output members, timestamps as epoch seconds; or ``{"__type", "message"}``) and the headers (an
+    error's ``x-amzn-ErrorType``). The bridge and ``stoprace serve`` both answer so."""
+    try:
+        status, payload, headers = 200, _wire(getattr(service, _OPERATIONS[operation])(**params)), {}
+    except ServiceError as err:
+        status = err.http_status
+        payload = {"__type": err.code, "message": err.message}
+        headers = {"x-amzn-ErrorType": err.code}
+    data = json.dumps(payload).encode()
+    return (
+        status,
+        data,
+        {"Content-Type": "application/x-amz-json-1.1", "Content-Length": str(len(data)), **headers},
+    )
 
 
 class _Body:
@@ -151,22 +169,9 @@ class Bridge:
                 f"the model answers the operations of the resources that train and the jobs that process "
                 f"text ({', '.join(_OPERATIONS)}), not {operation}"
             )
-        try:
-            response = getattr(self.service, method)(**params)
-            status, payload, headers = 200, _wire(response), {}
-            self.calls.append((operation, "ok"))
-        except ServiceError as err:
-            self.calls.append((operation, err.code))
-            status = err.http_status
-            payload = {"__type": err.code, "message": err.message}
-            headers = {"x-amzn-ErrorType": err.code}
-        data = json.dumps(payload).encode()
-        headers = {
-            "Content-Type": "application/x-amz-json-1.1",
-            "Content-Length": str(len(data)),
-            "x-amzn-RequestId": f"stoprace-{len(self.calls)}",
-            **headers,
-        }
+        status, data, headers = answer_json(self.service, operation, params)
+        self.calls.append((operation, headers.get("x-amzn-ErrorType", "ok")))
+        headers["x-amzn-RequestId"] = f"stoprace-{len(self.calls)}"
         return self._response_class(request.url, status, headers, _Body(data))
 
     def detach(self) -> None:

@@ -6,7 +6,8 @@ which every Comprehend client the test creates is answered by the model in virtu
         arn = my_pipeline.train()                      # creates its own boto3 client
         assert stoprace_comprehend.service().status(arn).value == "TRAINED"
 
-For another scenario, use ``mock_comprehend(scenario)`` as a decorator or a context manager.
+For another scenario, use ``mock_comprehend(scenario)`` as a decorator or a context manager. The fixture
+``stoprace_server`` runs ``stoprace serve`` for clients that talk HTTP (another language's SDK, the AWS CLI).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 
 if TYPE_CHECKING:
     from .mock import MockComprehend
+    from .serve import Server
 
 
 @pytest.fixture
@@ -27,3 +29,13 @@ def stoprace_comprehend() -> Iterator[MockComprehend]:
 
     with mock_comprehend() as mock:
         yield mock
+
+
+@pytest.fixture
+def stoprace_server() -> Iterator[Server]:
+    """``stoprace serve`` on 127.0.0.1 and a free port for the test (its clock moves only when told:
+    ``stoprace_server.advance(seconds)``); point any client at ``stoprace_server.url``."""
+    from .serve import Server  # noqa: PLC0415 - werkzeug only for the tests that ask
+
+    with Server() as server:
+        yield server

@@ -149,7 +149,7 @@ def _run(folder: Path, command: str) -> subprocess.CompletedProcess[str]:
 
 #: Commands whose output a page shows are checked by their own tests (``stoprace check``, the exhaustive
 #: search, in tests/test_check.py, which holds the suite's one run of it).
-SHOWN = {"stoprace check"}
+SHOWN = {"stoprace check", "stoprace serve"}  # the whole check takes a minute; serve runs until stopped
 
 
 @pytest.mark.slow

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from stoprace import __version__
 
-from . import audit, check, diagram, export, fit, fleet, model, race, sweep
+from . import audit, check, diagram, export, fit, fleet, model, race, serve, sweep
 from .common import Parser, UsageError
 
 __all__ = ["build_parser", "main"]
 
 #: The commands, in the order ``stoprace --help`` lists them.
-COMMANDS = (model, check, diagram, export, fleet, sweep, race, audit, fit)
+COMMANDS = (model, check, diagram, export, fleet, sweep, race, audit, fit, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,189 @@
+"""``stoprace serve``: boto3 clients over HTTP meet the race; the control API moves time; bad wire input is
+answered as AWS answers it, and the server keeps serving."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+pytest.importorskip("werkzeug", reason="stoprace serve needs the server extra")
+boto3 = pytest.importorskip("boto3", reason="the clients need the aws extra")
+
+from stoprace.sim.scenario import RaceScenario  # noqa: E402
+from stoprace.sim.serve import MAX_BODY, Server  # noqa: E402
+
+ROLE = "arn:aws:iam::123456789012:role/comprehend"
+#: An hour of training after a minute's queue; a stop takes two minutes to take effect.
+SCENARIO = RaceScenario(
+    queue_delay="fixed:60",
+    training_duration="fixed:3600",
+    stop_latency="fixed:120",
+    p_warning=0.0,
+    p_failure=0.0,
+    finalization="fixed:0",
+)
+
+
+def _client(server, service="comprehend", key="AKIDEXAMPLE"):
+    return boto3.client(
+        service,
+        endpoint_url=server.url,
+        region_name="eu-west-1",
+        aws_access_key_id=key,
+        aws_secret_access_key="x",
+    )
+
+
+def _control(server, method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{server.url}/_stoprace/{path}", data=data, method=method)
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def _create(client, name):
+    return client.create_document_classifier(
+        DocumentClassifierName=name,
+        DataAccessRoleArn=ROLE,
+        InputDataConfig={"S3Uri": f"s3://training-data/{name}.csv"},
+        LanguageCode="en",
+    )["DocumentClassifierArn"]
+
+
+@pytest.mark.parametrize(("stop_at", "fate"), [(1800, "STOPPED"), (3600, "TRAINED")])
+def test_a_boto3_client_over_http_meets_both_outcomes_of_the_race(stop_at, fate):
+    with Server(scenario=SCENARIO) as server:
+        client = _client(server)
+        arn = _create(client, "news")
+        _control(server, "POST", "clock/advance", {"seconds": stop_at})
+        client.stop_training_document_classifier(DocumentClassifierArn=arn)
+        status = client.describe_document_classifier(DocumentClassifierArn=arn)[
+            "DocumentClassifierProperties"
+        ]
+        assert status["Status"] == "STOP_REQUESTED"
+        _control(server, "POST", "clock/advance", {"seconds": 600})
+        final = client.describe_document_classifier(DocumentClassifierArn=arn)["DocumentClassifierProperties"]
+        assert final["Status"] == fate  # TRAINED: training ended at 3,660 s, before the stop took effect
+        jobs = _control(server, "GET", "jobs")["jobs"]
+        assert [j["path"][-1] for j in jobs] == [fate]
+
+
+def test_translate_and_an_analysis_job_over_http_and_accounts_by_access_key(monkeypatch):
+    with Server() as server:
+        translate = _client(server, "translate")
+        started = translate.start_text_translation_job(
+            JobName="docs",
+            InputDataConfig={"S3Uri": "s3://input-docs/", "ContentType": "text/plain"},
+            OutputDataConfig={"S3Uri": "s3://output-docs/"},
+            DataAccessRoleArn=ROLE,
+            SourceLanguageCode="en",
+            TargetLanguageCodes=["fr"],
+        )
+        assert started["JobStatus"] == "SUBMITTED"
+        monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)  # every current SDK reads it
+        comprehend = boto3.client(
+            "comprehend", region_name="us-east-1", aws_access_key_id="AKIDOTHER", aws_secret_access_key="x"
+        )
+        job = comprehend.start_sentiment_detection_job(
+            InputDataConfig={"S3Uri": "s3://input-docs/"},
+            OutputDataConfig={"S3Uri": "s3://output-docs/"},
+            DataAccessRoleArn=ROLE,
+            LanguageCode="en",
+        )
+        assert job["JobArn"].startswith("arn:aws:comprehend:us-east-1:123456789012:sentiment-detection-job/")
+    with Server(accounts={"AKIDOTHER": "111122223333"}) as server:
+        arn = _create(_client(server, key="AKIDOTHER"), "mine")
+        assert arn.startswith("arn:aws:comprehend:eu-west-1:111122223333:")
+    with pytest.raises(ValueError, match="must be 12 digits"):
+        Server(accounts={"AKID": "123"})
+
+
+def _post(server, body, target="Comprehend_20171127.DescribeDocumentClassifier", path="/"):
+    request = urllib.request.Request(
+        server.url + path,
+        data=body,
+        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, json.loads(answer.read()), answer.headers
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read()), err.headers
+
+
+def test_bad_wire_input_is_answered_as_aws_answers_it_and_the_server_keeps_serving():
+    with Server() as server:
+        for body, target, status, code in (
+            (b"{not json", "Comprehend_20171127.DescribeDocumentClassifier", 400, "SerializationException"),
+            (b"[1, 2]", "Comprehend_20171127.DescribeDocumentClassifier", 400, "SerializationException"),
+            (b"{}", "Comprehend_20171127.DetectSentiment", 400, "UnknownOperationException"),
+            (b"{}", "NoSuchService.Operation", 400, "UnknownOperationException"),
+            (b"{}", "Comprehend_20171127.DescribeDocumentClassifier", 400, "ValidationException"),
+            (b'{"Unknown": 1}', "Comprehend_20171127.ListDocumentClassifiers", 400, "ValidationException"),
+        ):
+            got, payload, headers = _post(server, body, target)
+            assert (got, payload["__type"]) == (status, code), body
+            assert headers["x-amzn-RequestId"].startswith("stoprace-")
+        got, payload, _ = _post(server, b"x" * (MAX_BODY + 1))
+        assert got == 413
+        got, payload, _ = _post(server, b"{}", path="/_stoprace/../../etc/passwd")
+        assert got == 404
+        for body in ({"seconds": -1}, {"seconds": "soon"}, {}):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                _control(server, "POST", "clock/advance", body)
+            assert refused.value.code == 400
+        assert _control(server, "GET", "health")["ok"] is True
+
+
+def test_concurrent_creates_are_all_kept_once():
+    with Server() as server:
+        errors = []
+
+        def create(i):
+            try:
+                _create(_client(server), f"job-{i}")
+            except Exception as err:
+                errors.append(err)
+
+        threads = [threading.Thread(target=create, args=(i,)) for i in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        listed = _control(server, "GET", "jobs")["jobs"]
+        assert sorted(j["id"].rsplit("/", 1)[-1] for j in listed) == sorted(f"job-{i}" for i in range(16))
+        _control(server, "POST", "reset")
+        assert _control(server, "GET", "jobs")["jobs"] == []
+
+
+def test_the_pytest_fixture_serves(stoprace_server):
+    arn = _create(_client(stoprace_server), "from-the-fixture")
+    stoprace_server.advance(7200)
+    properties = _client(stoprace_server).describe_document_classifier(DocumentClassifierArn=arn)
+    assert properties["DocumentClassifierProperties"]["Status"] in (
+        "TRAINED",
+        "TRAINED_WITH_WARNING",
+        "IN_ERROR",
+    )
+
+
+@pytest.mark.slow
+def test_the_command_serves_until_stopped():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stoprace", "serve", "--port", "0"], stderr=subprocess.PIPE, text=True
+    )
+    try:
+        line = process.stderr.readline()  # type: ignore[union-attr]
+        url = line.split()[2]
+        with urllib.request.urlopen(f"{url}/_stoprace/health", timeout=10) as answer:
+            assert json.loads(answer.read())["ok"] is True
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
