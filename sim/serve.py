@@ -30,17 +30,21 @@ For tests, :class:`Server` runs it in a thread on a free port::
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from stoprace.model import ManualClock
+from stoprace.model import ManualClock, ServiceError
 from stoprace.model.bridge import answer_json
+from stoprace.model.errors import InternalServerException, TooManyRequestsException
+from stoprace.model.family import FAMILIES
 from stoprace.model.service import DEFAULT_ACCOUNT
-from stoprace.model.shapes import SERVICE_OPERATIONS
+from stoprace.model.shapes import OPERATIONS, SERVICE_OPERATIONS
 
+from .fleet.limits import TokenBucket
 from .mock import MockComprehend
 from .scenario import RaceScenario
 from .text.scenario import TextScenario
@@ -66,8 +70,19 @@ class ServerApp:
         accounts: Mapping[str, str] | None = None,
         speed: float | None = None,
         seed: int | None = None,
+        rate_limits: Mapping[str, tuple[float, int]] | None = None,
+        p_server_error: float = 0.0,
     ) -> None:
         self.scenario, self.text, self.seed = scenario or RaceScenario(), text, seed
+        for operation in rate_limits or {}:
+            if operation not in OPERATIONS:
+                raise ValueError(
+                    f"rate limit for unknown operation {operation!r}; operations: {', '.join(OPERATIONS)}"
+                )
+        self.limits = {op: (float(rate), int(burst)) for op, (rate, burst) in (rate_limits or {}).items()}
+        if not 0 <= p_server_error <= 1:
+            raise ValueError(f"p_server_error must be a probability in [0, 1], got {p_server_error!r}")
+        self.p_server_error = p_server_error
         self.accounts = dict(accounts or {})
         for key, account in self.accounts.items():
             if not re.fullmatch(r"\d{12}", str(account)):
@@ -79,9 +94,23 @@ class ServerApp:
 
     def reset(self) -> None:
         with self.lock:
-            self.mock = MockComprehend(self.scenario, virtual_time=False, seed=self.seed, text=self.text)
+            self.buckets = {op: TokenBucket(rate, burst) for op, (rate, burst) in self.limits.items()}
+            self.faults = random.Random(self.seed or 0)
+            self.mock = MockComprehend(
+                self.scenario, virtual_time=False, seed=self.seed, text=self.text, admission=self._admit
+            )
             self.clock: ManualClock = self.mock.clock
             self.wall = time.monotonic()
+
+    def _admit(self, operation: str, _params: Mapping[str, Any]) -> ServiceError | None:
+        """The wire's limits: a token bucket per operation (shared by every account and region, on the
+        virtual clock) and injected faults, as a fleet applies them."""
+        bucket = self.buckets.get(operation)
+        if bucket is not None and not bucket.take(self.clock.elapsed):
+            return TooManyRequestsException()
+        if self.p_server_error and self.faults.random() < self.p_server_error:
+            return InternalServerException()
+        return None
 
     def _tick(self) -> None:
         """With a real clock, move the virtual one on by the wall time since the last request."""
@@ -153,6 +182,8 @@ class ServerApp:
                 return _error(400, "ValidationException", 'clock/advance takes {"seconds": N}, N >= 0')
             self.clock.advance(seconds)
             return _json({"elapsed": self.clock.elapsed})
+        if route == ("POST", "clock/run-until-final"):
+            return self._run_until_final(raw)
         if route == ("GET", "jobs"):
             found = []
             for (account, region), service in [*self.mock.services.items(), *self.mock.translators.items()]:
@@ -169,6 +200,35 @@ class ServerApp:
                     )
             return _json({"jobs": found})
         return _error(404, "NotFound", f"no control route {method} /_stoprace/{path}")
+
+    def _run_until_final(self, raw: bytes) -> tuple[int, bytes, dict[str, str]]:
+        """Advance the clock a ``step`` at a time until job ``id`` has finished, at most ``max_seconds``."""
+        try:
+            asked = json.loads(raw or b"{}")
+            handle, step, most = (
+                str(asked["id"]),
+                float(asked.get("step", 60)),
+                float(asked.get("max_seconds", 7 * 86400)),
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return _error(
+                400, "ValidationException", 'run-until-final takes {"id": JOB, "step": S, "max_seconds": M}'
+            )
+        if not (0 < step < float("inf") and 0 <= most < float("inf")):
+            return _error(400, "ValidationException", "step must be > 0 and max_seconds >= 0, both finite")
+        services = [*self.mock.services.values(), *self.mock.translators.values()]
+        service = next((s for s in services if handle in s.arns()), None)
+        if service is None:
+            return _error(404, "NotFound", f"no job {handle!r}")
+        finished = FAMILIES["training"].finished | FAMILIES["text"].finished
+        moved = 0.0
+        while str(service.status(handle)) not in finished and moved < most:
+            self.clock.advance(min(step, most - moved))
+            moved += min(step, most - moved)
+            if handle not in service.arns():
+                break
+        status = str(service.status(handle)) if handle in service.arns() else None
+        return _json({"id": handle, "status": status, "finished": status in finished, "advanced": moved})
 
 
 def _credential(authorization: str) -> tuple[str | None, str]:

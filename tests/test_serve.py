@@ -187,3 +187,40 @@ def test_the_command_serves_until_stopped():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_rate_limits_and_faults_on_the_wire_meet_the_sdks_retries():
+    from botocore.config import Config  # noqa: PLC0415
+
+    with Server(rate_limits={"DescribeDocumentClassifier": (0.001, 1)}) as server:
+        client = boto3.client(
+            "comprehend", endpoint_url=server.url, region_name="eu-west-1", aws_access_key_id="AKID",
+            aws_secret_access_key="x", config=Config(retries={"mode": "standard", "max_attempts": 2}),
+        )  # fmt: skip
+        arn = _create(client, "limited")
+        client.describe_document_classifier(DocumentClassifierArn=arn)  # the burst's one call
+        with pytest.raises(client.exceptions.TooManyRequestsException):
+            client.describe_document_classifier(DocumentClassifierArn=arn)  # retried once, throttled again
+        server.advance(2000)  # the bucket refills on the virtual clock
+        client.describe_document_classifier(DocumentClassifierArn=arn)
+    with Server(p_server_error=1.0) as server:
+        client = boto3.client(
+            "comprehend", endpoint_url=server.url, region_name="eu-west-1", aws_access_key_id="AKID",
+            aws_secret_access_key="x", config=Config(retries={"mode": "standard", "max_attempts": 1}),
+        )  # fmt: skip
+        with pytest.raises(client.exceptions.InternalServerException):
+            client.list_document_classifiers()
+    with pytest.raises(ValueError, match="rate limit for unknown operation 'Describe'"):
+        Server(rate_limits={"Describe": (1.0, 1)})
+
+
+def test_run_until_final_moves_the_clock_until_the_job_has_finished():
+    with Server(scenario=SCENARIO) as server:
+        arn = _create(_client(server), "to-the-end")
+        done = _control(server, "POST", "clock/run-until-final", {"id": arn, "step": 120})
+        assert done["status"] == "TRAINED"
+        assert done["finished"] is True
+        assert 3660 <= done["advanced"] <= 3660 + 120
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            _control(server, "POST", "clock/run-until-final", {"id": "nope"})
+        assert missing.value.code == 404

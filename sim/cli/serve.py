@@ -16,6 +16,20 @@ def _account(text: str) -> tuple[str, str]:
     return key, account
 
 
+def _limit(text: str) -> tuple[str, tuple[float, int]]:
+    name, eq, value = text.partition("=")
+    rate, _, burst = value.partition(":")
+    try:
+        parsed = (float(rate), int(burst or "1"))
+    except ValueError:
+        parsed = (0.0, 0)
+    if not eq or not name or not parsed[0] > 0 or parsed[1] < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not OPERATION=RATE:BURST (rate > 0, a whole burst >= 1)"
+        )
+    return name, parsed
+
+
 def add(commands: Any) -> None:
     parser = commands.add_parser(
         "serve",
@@ -25,7 +39,8 @@ def add(commands: Any) -> None:
             "one shared virtual clock: with --clock manual it moves only through the control API "
             '(POST /_stoprace/clock/advance {"seconds": N}); with --clock real, --speed simulated '
             "seconds a wall second. Point a client at http://HOST:PORT (--endpoint-url, endpoint_url=, "
-            "AWS_ENDPOINT_URL). Control API under /_stoprace/: health, reset, clock, clock/advance, jobs."
+            "AWS_ENDPOINT_URL). Control API under /_stoprace/: health, reset, clock, clock/advance, "
+            "clock/run-until-final, jobs."
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
@@ -43,6 +58,18 @@ def add(commands: Any) -> None:
         help="the account of requests signed with access key KEY (default: 123456789012)",
     )
     parser.add_argument("--seed", type=int, default=None, help="the scenario's seed (default: its own)")
+    parser.add_argument(
+        "--rate-limit",
+        type=_limit,
+        action="append",
+        default=[],
+        metavar="OPERATION=RATE:BURST",
+        help="answer TooManyRequestsException over RATE calls a second (BURST at once) of OPERATION "
+        "(its API name: DescribeDocumentClassifier), across every account",
+    )
+    parser.add_argument(
+        "--p-server-error", type=finite, default=0.0, metavar="P", help="chance a call fails with a 500"
+    )
     parser.set_defaults(run=run)
 
 
@@ -60,8 +87,10 @@ def run(args: argparse.Namespace) -> int:
             accounts=dict(args.account),
             speed=args.speed if args.clock == "real" else None,
             seed=args.seed,
+            rate_limits=dict(args.rate_limit),
+            p_server_error=args.p_server_error,
         )
-    except ImportError as err:
+    except (ImportError, ValueError) as err:
         raise UsageError(str(err)) from None
     except OSError as err:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {err.strerror or err}") from None
