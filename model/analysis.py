@@ -47,6 +47,8 @@ __all__ = [
     "JobStatus",
     "TextJob",
     "edges_for",
+    "job_race_lost",
+    "stop_met_processing",
 ]
 
 
@@ -219,3 +221,12 @@ class TextJob(TrainingJob):
 def stop_met_processing(path: Iterable[str]) -> bool:
     """Whether a path took :data:`JOB_STOP_REQUEST_STEP`: a stop was accepted while the job processed."""
     return any(step == JOB_STOP_REQUEST_STEP for step in pairwise(path))
+
+
+def job_race_lost(path: Iterable[str]) -> bool:
+    """Whether a path took a step of :data:`JOB_RACE_LOST_STEPS`: the job completed after a stop.
+
+    >>> job_race_lost(["SUBMITTED", "IN_PROGRESS", "STOP_REQUESTED", "COMPLETED"])
+    True
+    """
+    return any(step in JOB_RACE_LOST_STEPS for step in pairwise(path))

@@ -189,9 +189,7 @@ class TextCheckReport:
 
     @property
     def race_lost_reachable(self) -> bool:
-        return any(
-            (t, s, d) in r.taken for r in self.results for (s, d) in JOB_RACE_LOST_STEPS for t in _ENDS
-        )
+        return any((was, now) in JOB_RACE_LOST_STEPS for r in self.results for _, was, now in r.taken)
 
     def dead_rows(self, kind: str) -> list[Edge]:
         """Rows of ``kind``'s table no search took (no-ops count as taken when a stop changed nothing)."""
@@ -243,9 +241,6 @@ class TextCheckReport:
             )
             lines.append("  trace: " + " > ".join(v["trace"]))
         return "\n".join(lines)
-
-
-_ENDS = ("finish_processing", "finish_with_errors")
 
 
 def check_text(

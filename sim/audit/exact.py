@@ -22,13 +22,14 @@ import numpy.typing as npt
 
 from stoprace.model import ComprehendService, ManualClock, Policy, ServiceError
 from stoprace.model.bridge import AWS_INSTALL_HINT, attach
-from stoprace.model.kinds import KINDS, ResourceKind
+from stoprace.model.family import family_of
+from stoprace.model.policy import Choices
 from stoprace.sim.draws import END, END_TRIGGERS, EVENTS, STOP, JobInputs
 
 from .poller import CallablePoller, Poller, callable_verdict
 from .verdicts import JobVerdicts
 
-__all__ = ["Exact"]
+__all__ = ["Exact", "fire_if_it_can", "stop_by_someone_else"]
 
 _ROLE = "arn:aws:iam::123456789012:role/audit"
 
@@ -36,7 +37,7 @@ _ROLE = "arn:aws:iam::123456789012:role/audit"
 class Exact:
     """Runs one poller against jobs, one at a time (needs boto3: the ``aws`` extra)."""
 
-    def __init__(self, poller: Poller | CallablePoller, policy: Policy) -> None:
+    def __init__(self, poller: Poller | CallablePoller, policy: Choices) -> None:
         try:
             boto3 = importlib.import_module("boto3")
             self._waiter = importlib.import_module("botocore.waiter")
@@ -44,9 +45,12 @@ class Exact:
         except ImportError:
             raise ImportError(AWS_INSTALL_HINT) from None
         self.poller, self.policy = poller, policy
-        self.kind = KINDS[poller.resource]
+        self.kind = family_of(poller.resource)[1]  # a resource that trains, or a job that processes text
         self.client = boto3.client(
-            "comprehend", region_name="us-east-1", aws_access_key_id="audit", aws_secret_access_key="audit"
+            getattr(self.kind, "service", "comprehend"),
+            region_name="us-east-1",
+            aws_access_key_id="audit",
+            aws_secret_access_key="audit",
         )
         if isinstance(poller, Poller):
             model = self._waiter.WaiterModel(poller.model())
@@ -74,6 +78,7 @@ class Exact:
 
     def job(self, times: npt.NDArray[np.float64], end_trigger: int, first: float) -> tuple[Any, ...]:
         clock = ManualClock()
+        assert isinstance(self.policy, Policy)
         service = ComprehendService(clock=clock, policy=self.policy)
         bridge = attach(self.client, service)
         try:
@@ -83,9 +88,9 @@ class Exact:
                 if math.isfinite(when):
                     trigger = END_TRIGGERS[end_trigger] if k == END else EVENTS[k]
                     action = (
-                        partial(_stop, service, arn, kind)
+                        partial(stop_by_someone_else, service, arn, kind)
                         if k == STOP
-                        else partial(_fire, service, arn, trigger)
+                        else partial(fire_if_it_can, service, arn, trigger)
                     )
                     clock.call_at(when, action, rank=k)
             with bridge.virtual_time():
@@ -125,11 +130,11 @@ class Exact:
         return "success"
 
 
-def _fire(service: ComprehendService, arn: str, trigger: str) -> None:
+def fire_if_it_can(service: Any, arn: str, trigger: str) -> None:
     if service.can_fire(arn, trigger):
         service.fire(arn, trigger)
 
 
-def _stop(service: ComprehendService, arn: str, kind: ResourceKind) -> None:
+def stop_by_someone_else(service: Any, arn: str, kind: Any) -> None:
     with contextlib.suppress(ServiceError):  # a stop the policy refuses changes nothing
         kind.call(service, "stop", arn)

@@ -12,26 +12,22 @@ failed claims documents that never were. The cost of a false failure is its bill
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import math
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from stoprace.model import ComprehendService, ManualClock, ServiceError
-from stoprace.model.analysis import JOB_ALL_DONE, JOB_FINISHED, TextJob, edges_for
-from stoprace.model.bridge import AWS_INSTALL_HINT, attach
-from stoprace.model.lifecycle import Edge
-from stoprace.model.policy import JobPolicy
+from stoprace.model import ComprehendService, ManualClock
+from stoprace.model.analysis import JOB_ALL_DONE, JOB_FINISHED, edges_for
+from stoprace.model.bridge import attach
 from stoprace.model.service import TranslateService
+from stoprace.sim.audit.exact import Exact, fire_if_it_can, stop_by_someone_else
 from stoprace.sim.audit.poller import (
     CallablePoller,
     Poller,
     PollerError,
-    callable_verdict,
     cause,
     status_states,
 )
@@ -42,7 +38,7 @@ from stoprace.sim.audit.verdicts import JobVerdicts
 from stoprace.sim.distributions import Distribution, parse_distribution
 from stoprace.sim.scenario import Progress
 
-from .engines import _EFFECT, _STOP, EVENTS, JobDraws, draw_batches, vector_batch
+from .engines import _STOP, EVENTS, JobDraws, class_order, class_timeline, classes, draw_batches, vector_batch
 from .scenario import TextScenario
 
 __all__ = ["TextAuditResult", "text_audit", "text_audit_report", "text_audit_table"]
@@ -53,35 +49,19 @@ _DONE = tuple(sorted(s.value for s in JOB_ALL_DONE))
 _FINISHED = tuple(sorted(s.value for s in JOB_FINISHED))
 
 
-@cache
-def _timeline(
-    policy: JobPolicy, edges: tuple[Edge, ...], order: tuple[int, ...]
-) -> tuple[tuple[int, str], ...]:
-    """The status changes of one event order: (event, status after it)."""
-    job = TextJob(policy, at=-1, edges=edges)
-    changes: list[tuple[int, str]] = []
-    for place, k in enumerate(order):
-        if job.can_fire(EVENTS[k]):
-            job.fire(EVENTS[k], at=place)
-            if job.path[-1] != (changes[-1][1] if changes else "SUBMITTED"):
-                changes.append((k, job.path[-1]))
-    return tuple(changes)
-
-
 def _verdicts(
     scenario: TextScenario, draws: JobDraws, first: Any, states: dict[str, str | None], poller: Poller
 ) -> JobVerdicts:
     t = draws.times
     outcome = vector_batch(scenario, draws)
-    before_stop = (t[:, 0] <= t[:, _STOP]).astype(int) + (t[:, 1] <= t[:, _STOP])
-    before_effect = (t[:, 0] <= t[:, _EFFECT]).astype(int) + (t[:, 1] <= t[:, _EFFECT])
+    before_stop, before_effect = classes(draws)
     edges = edges_for(scenario.kind.statuses)
     n = len(draws)
     verdict, seen = np.empty(n, dtype=object), np.empty(n, dtype=object)
     polls = np.zeros(n, dtype=np.int64)
     for a, b in set(zip(before_stop.tolist(), before_effect.tolist(), strict=True)):
         rows = np.flatnonzero((before_stop == a) & (before_effect == b))
-        changes = _timeline(scenario.policy, edges, (*range(a), _STOP, *range(a, b), _EFFECT, *range(b, 2)))
+        changes = class_timeline(scenario.policy, edges, class_order(a, b))
         label, label_seen, k = timeline_verdicts(
             ["SUBMITTED", *(status for _, status in changes)],
             [np.zeros(len(rows)), *(t[rows, e] for e, _ in changes)],
@@ -98,40 +78,26 @@ def _verdicts(
     )
 
 
-class TextExact:
-    """The reference engine for text jobs: the poller's own code (botocore's ``Waiter``, or the user's
-    callable, given the client and the ``JobId``) against the model through the boto3 bridge in virtual
-    time, one job at a time, on the same draws as the vector engine (needs boto3: the ``aws`` extra)."""
+class TextExact(Exact):
+    """The reference engine for text jobs: the training audit's exact engine (the poller's own code,
+    botocore's ``Waiter`` or the user's callable given the client and the ``JobId``, against the model
+    through the boto3 bridge in virtual time), one job at a time on the text race's draws."""
 
     def __init__(self, poller: Poller | CallablePoller, scenario: TextScenario) -> None:
-        try:
-            boto3 = importlib.import_module("boto3")
-            self._waiter = importlib.import_module("botocore.waiter")
-            self._errors = importlib.import_module("botocore.exceptions")
-        except ImportError:
-            raise ImportError(AWS_INSTALL_HINT) from None
-        self.poller, self.scenario, self.kind = poller, scenario, scenario.kind
-        self.client = boto3.client(
-            self.kind.service,
-            region_name="us-east-1",
-            aws_access_key_id="audit",
-            aws_secret_access_key="audit",
-        )
-        if isinstance(poller, Poller):
-            model = self._waiter.WaiterModel(poller.model())
-            self.waiter = self._waiter.create_waiter_with_client(poller.name, model, self.client)
+        super().__init__(poller, scenario.policy)
+        self.scenario = scenario
 
     def verdicts(self, draws: JobDraws, first: Any) -> JobVerdicts:
         outcome = vector_batch(self.scenario, draws)  # the units billed, for what a false failure cost
-        rows = [self.job(draws.times[i].tolist(), float(first[i])) for i in range(len(draws))]
+        rows = [self.text_job(draws.times[i].tolist(), float(first[i])) for i in range(len(draws))]
         verdict, at, polls, seen, final, end = (list(column) for column in zip(*rows, strict=True))
         return JobVerdicts(
             verdict, np.array(at), np.array(polls, dtype=np.int64), seen, final, np.array(end),
             outcome.units.astype(float),
         )  # fmt: skip
 
-    def job(self, times: list[float], first: float) -> tuple[Any, ...]:
-        kind, clock = self.kind, ManualClock()
+    def text_job(self, times: list[float], first: float) -> tuple[Any, ...]:
+        kind, clock = self.scenario.kind, ManualClock()
         cls = TranslateService if kind.service == "translate" else ComprehendService
         service = cls(clock=clock, job_policy=self.scenario.policy)
         bridge = attach(self.client, service)
@@ -140,9 +106,9 @@ class TextExact:
             for k, when in enumerate(times):
                 if math.isfinite(when):
                     action = (
-                        partial(_stop, service, kind, job_id)
+                        partial(stop_by_someone_else, service, job_id, kind)
                         if k == _STOP
-                        else partial(_fire, service, job_id, EVENTS[k])
+                        else partial(fire_if_it_can, service, job_id, EVENTS[k])
                     )
                     clock.call_at(when, action, rank=k)
             with bridge.virtual_time():
@@ -157,32 +123,6 @@ class TextExact:
             return verdict, at, polls, seen, props["JobStatus"], end
         finally:
             bridge.detach()
-
-    def _wait(self, job_id: str) -> str:
-        poller = self.poller
-        if isinstance(poller, CallablePoller):
-            try:
-                poller.function(self.client, job_id)
-            except Exception as err:  # the user's code: how it ends is its verdict
-                return callable_verdict(err)
-            return callable_verdict(None)
-        try:
-            self.waiter.wait(
-                JobId=job_id, WaiterConfig={"Delay": poller.delay, "MaxAttempts": poller.max_attempts}
-            )
-        except self._errors.WaiterError as err:
-            return callable_verdict(err)
-        return "success"
-
-
-def _fire(service: Any, job_id: str, trigger: str) -> None:
-    if service.can_fire(job_id, trigger):
-        service.fire(job_id, trigger)
-
-
-def _stop(service: Any, kind: Any, job_id: str) -> None:
-    with contextlib.suppress(ServiceError):  # a stop the policy refuses changes nothing
-        kind.call(service, "stop", job_id)
 
 
 @dataclass

@@ -45,7 +45,17 @@ from stoprace.sim.scenario import Progress
 
 from .scenario import TextScenario
 
-__all__ = ["EVENTS", "JobDraws", "Outcomes", "draw_batches", "run", "simpy_batch", "vector_batch"]
+__all__ = [
+    "EVENTS",
+    "JobDraws",
+    "Outcomes",
+    "class_order",
+    "classes",
+    "draw_batches",
+    "run",
+    "simpy_batch",
+    "vector_batch",
+]
 
 EVENTS = ("start_processing", "finish_processing", "stop", "finish_stop")
 _START, _FINISH, _STOP, _EFFECT = range(4)
@@ -129,24 +139,58 @@ def _billed(draws: JobDraws, documents: npt.NDArray[np.int64]) -> npt.NDArray[np
     return np.where(documents > 0, draws.units[rows, np.maximum(documents - 1, 0)], 0)
 
 
-@cache
-def _class(policy: JobPolicy, edges: tuple[Edge, ...], order: tuple[int, ...]) -> tuple[str, int, int]:
-    """One event order fired through the model: the path, the event that started processing (-1 for
-    none) and the event that ended the job."""
+def _fire_order(
+    policy: JobPolicy, edges: tuple[Edge, ...], order: tuple[int, ...]
+) -> tuple[TextJob, tuple[tuple[int, str], ...]]:
+    """One event order fired through the model, each event at its place in ``order``; refused events are
+    dropped, as in the simpy engine. The job, and its status changes: (event, status after it)."""
     job = TextJob(policy, at=-1, edges=edges)
+    changes = []
     for place, k in enumerate(order):
+        before = len(job.path)
         with suppress(InvalidTransitionError):
             job.fire(EVENTS[k], at=place)
+        if len(job.path) > before:
+            changes.append((k, job.path[-1]))
+    return job, tuple(changes)
+
+
+@cache
+def _class(policy: JobPolicy, edges: tuple[Edge, ...], order: tuple[int, ...]) -> tuple[str, int, int]:
+    """One event order's path, the event that started processing (-1 for none) and the one that ended
+    the job."""
+    job, _ = _fire_order(policy, edges, order)
     start = order[job.processing_start] if job.processing_start is not None else -1
     return ">".join(job.path), start, order[job.end_time] if job.end_time is not None else -1
+
+
+@cache
+def class_timeline(
+    policy: JobPolicy, edges: tuple[Edge, ...], order: tuple[int, ...]
+) -> tuple[tuple[int, str], ...]:
+    """One event order's status changes: (event, status after it); the job is SUBMITTED until the first."""
+    return _fire_order(policy, edges, order)[1]
+
+
+def classes(draws: JobDraws) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Each job's class: how many of its two events come before the stop, and before its effect (ties
+    by rank: the job's events first)."""
+    t = draws.times
+    before_stop = (t[:, _START] <= t[:, _STOP]).astype(np.int64) + (t[:, _FINISH] <= t[:, _STOP])
+    before_effect = (t[:, _START] <= t[:, _EFFECT]).astype(np.int64) + (t[:, _FINISH] <= t[:, _EFFECT])
+    return before_stop, before_effect
+
+
+def class_order(before_stop: int, before_effect: int) -> tuple[int, ...]:
+    """The order of the four events (indices of :data:`EVENTS`) of a class."""
+    return (*range(before_stop), _STOP, *range(before_stop, before_effect), _EFFECT, *range(before_effect, 2))
 
 
 def vector_batch(scenario: TextScenario, draws: JobDraws) -> Outcomes:
     """The numpy engine: each job's class (how many of its two events come before the stop and before
     its effect, ties by rank), then the documents by array operations."""
     t = draws.times
-    before_stop = (t[:, _START] <= t[:, _STOP]).astype(int) + (t[:, _FINISH] <= t[:, _STOP])
-    before_effect = (t[:, _START] <= t[:, _EFFECT]).astype(int) + (t[:, _FINISH] <= t[:, _EFFECT])
+    before_stop, before_effect = classes(draws)
     edges = edges_for(scenario.kind.statuses)
     n = len(draws)
     paths = [""] * n
@@ -154,7 +198,7 @@ def vector_batch(scenario: TextScenario, draws: JobDraws) -> Outcomes:
     completed = np.zeros(n, dtype=bool)
     end = np.empty(n)
     for a, b in set(zip(before_stop.tolist(), before_effect.tolist(), strict=True)):
-        order = (*range(a), _STOP, *range(a, b), _EFFECT, *range(b, 2))
+        order = class_order(a, b)
         path, start, ended = _class(scenario.policy, edges, order)
         rows = np.flatnonzero((before_stop == a) & (before_effect == b))
         for i in rows.tolist():

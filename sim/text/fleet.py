@@ -39,7 +39,7 @@ import numpy as np
 import simpy
 
 from stoprace.model import EPOCH, ComprehendService, ServiceError
-from stoprace.model.analysis import JOB_ALL_DONE, JOB_FINISHED, JOB_RACE_LOST_STEPS, JOB_STOP_REQUEST_STEP
+from stoprace.model.analysis import JOB_ALL_DONE, JOB_FINISHED
 from stoprace.model.errors import InternalServerException, TooManyRequestsException
 from stoprace.model.numbers import is_number, is_whole
 from stoprace.model.observers import StateChange
@@ -52,6 +52,7 @@ from stoprace.sim.retry import MODES, RULES, Retrier
 from stoprace.sim.scenario import DEFAULT_SEED
 from stoprace.sim.stats import wilson_interval
 
+from .report import JobPathTally
 from .scenario import TextScenario
 
 __all__ = ["TextFleetResult", "TextFleetScenario", "simulate_text_fleet", "text_fleet_table"]
@@ -148,7 +149,7 @@ class _Job:
 
 
 @dataclass
-class TextFleetResult:
+class TextFleetResult(JobPathTally):
     """What a fleet did (see :func:`text_fleet_table`)."""
 
     scenario: TextFleetScenario
@@ -160,16 +161,6 @@ class TextFleetResult:
     units: int
     wasted_units: int  # processed after the client decided to stop
     never_accepted: Counter[str]
-
-    @property
-    def met(self) -> int:
-        step = ">".join(JOB_STOP_REQUEST_STEP)
-        return sum(n for p, n in self.paths.items() if step in p)
-
-    @property
-    def lost(self) -> int:
-        steps = tuple(">".join(s) for s in JOB_RACE_LOST_STEPS)
-        return sum(n for p, n in self.paths.items() if any(s in p for s in steps))
 
     def as_dict(self) -> dict[str, Any]:
         price, jobs = self.scenario.text.price, self.scenario.jobs

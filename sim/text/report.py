@@ -14,12 +14,13 @@ billed and their price, and what the stop saved: the units never processed, at t
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from stoprace.model.analysis import JOB_ALL_DONE, JOB_RACE_LOST_STEPS, JOB_STOP_REQUEST_STEP
+from stoprace.model.analysis import JOB_ALL_DONE, job_race_lost, stop_met_processing
 from stoprace.sim.scenario import Progress
 from stoprace.sim.stats import mean_interval, wilson_interval
 
@@ -27,11 +28,33 @@ from .analytic import analyse, supported
 from .engines import run
 from .scenario import TextScenario
 
-__all__ = ["Mean", "TextResult", "TextRow", "simulate", "text_report", "text_table"]
+__all__ = ["JobPathTally", "Mean", "TextResult", "TextRow", "simulate", "text_report", "text_table"]
 
-_MET = ">".join(JOB_STOP_REQUEST_STEP)
-_LOST = tuple(">".join(step) for step in JOB_RACE_LOST_STEPS)
 _DONE = frozenset(s.value for s in JOB_ALL_DONE)
+
+
+class JobPathTally:
+    """What follows from text jobs counted by path (``self.paths``, statuses joined by ``>``): the stops
+    that met a job processing, the races lost, the jobs that completed. Shared by race rows and fleets,
+    so both count by the table's steps."""
+
+    __slots__ = ()
+    paths: Counter[str]
+
+    def _count(self, holds: Callable[[list[str]], bool]) -> int:
+        return sum(n for path, n in self.paths.items() if holds(path.split(">")))
+
+    @property
+    def met(self) -> int:
+        return self._count(stop_met_processing)
+
+    @property
+    def lost(self) -> int:
+        return self._count(job_race_lost)
+
+    @property
+    def completed(self) -> int:
+        return self._count(lambda steps: steps[-1] in _DONE)
 
 
 @dataclass(slots=True)
@@ -57,7 +80,7 @@ class Mean:
 
 
 @dataclass(slots=True)
-class TextRow:
+class TextRow(JobPathTally):
     """One stop time's jobs, counted."""
 
     stop_at: float
@@ -69,18 +92,6 @@ class TextRow:
     @property
     def jobs(self) -> int:
         return sum(self.paths.values())
-
-    @property
-    def met(self) -> int:
-        return sum(n for path, n in self.paths.items() if _MET in path)
-
-    @property
-    def lost(self) -> int:
-        return sum(n for path, n in self.paths.items() if any(step in path for step in _LOST))
-
-    @property
-    def completed(self) -> int:
-        return sum(n for path, n in self.paths.items() if path.rsplit(">", 1)[-1] in _DONE)
 
     @property
     def p_race_lost(self) -> float | None:
