@@ -47,7 +47,7 @@ from .service import ComprehendService, ServiceCore, TranslateService
 from .shapes import OPERATIONS
 from .virtual import virtual_time
 
-__all__ = ["AWS_INSTALL_HINT", "Bridge", "answer_json", "attach"]
+__all__ = ["AWS_INSTALL_HINT", "Bridge", "answer", "answer_json", "attach"]
 
 AWS_INSTALL_HINT = "the boto3 bridge needs boto3 and botocore: pip install 'stoprace[aws]'"
 #: The model's service for each botocore service it answers.
@@ -75,22 +75,24 @@ def _wire(value: Any) -> Any:
     return value
 
 
+def answer(service: Any, operation: str, params: dict[str, Any]) -> tuple[int, dict[str, Any], str | None]:
+    """``service``'s answer to ``operation`` with ``params``, before any wire encoding: the HTTP status, the
+    output members (timestamps still ``datetime``) or the error's ``{"__type", "message"}``, and the
+    error's code (``None`` on success)."""
+    try:
+        return 200, getattr(service, _OPERATIONS[operation])(**params), None
+    except ServiceError as err:
+        return err.http_status, {"__type": err.code, "message": err.message}, err.code
+
+
 def answer_json(service: Any, operation: str, params: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
     """The AWS JSON 1.1 answer of ``service`` to ``operation`` with ``params``: the HTTP status, the body
     (the output members, timestamps as epoch seconds; or ``{"__type", "message"}``) and the headers (an
-    error's ``x-amzn-ErrorType``). The bridge and ``stoprace serve`` both answer so."""
-    try:
-        status, payload, headers = 200, _wire(getattr(service, _OPERATIONS[operation])(**params)), {}
-    except ServiceError as err:
-        status = err.http_status
-        payload = {"__type": err.code, "message": err.message}
-        headers = {"x-amzn-ErrorType": err.code}
-    data = json.dumps(payload).encode()
-    return (
-        status,
-        data,
-        {"Content-Type": "application/x-amz-json-1.1", "Content-Length": str(len(data)), **headers},
-    )
+    error's ``x-amzn-ErrorType``). The bridge answers so."""
+    status, payload, code = answer(service, operation, params)
+    data = json.dumps(_wire(payload)).encode()
+    headers = {"Content-Type": "application/x-amz-json-1.1", "Content-Length": str(len(data))}
+    return status, data, headers if code is None else {**headers, "x-amzn-ErrorType": code}
 
 
 class _Body:

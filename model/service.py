@@ -248,6 +248,12 @@ class ServiceCore:
         with self._lock:
             return list(self._jobs)
 
+    def stop_request(self, arn: str) -> tuple[str, dict[str, str]]:
+        """The API operation and request members that stop job ``arn`` (its kind's stop)."""
+        with self._lock:
+            kind = self._record(arn, "stop_request").kind
+            return kind.operations["stop"], {kind.arn_member: arn}
+
     def billed_training_seconds(self, arn: str) -> float:
         """Seconds of training billed for job ``arn``: ``TrainingEndTime - TrainingStartTime``.
 
