@@ -35,7 +35,7 @@ def stoprace_comprehend() -> Iterator[MockComprehend]:
 def stoprace_server() -> Iterator[Server]:
     """``stoprace serve`` on 127.0.0.1 and a free port for the test (its clock moves only when told:
     ``stoprace_server.advance(seconds)``); point any client at ``stoprace_server.url``."""
-    from .serve import Server  # noqa: PLC0415 - werkzeug only for the tests that ask
+    from .serve import Server  # noqa: PLC0415 - uvicorn only for the tests that ask
 
     with Server() as server:
         yield server

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-pytest.importorskip("werkzeug", reason="stoprace serve needs the server extra")
+pytest.importorskip("uvicorn", reason="stoprace serve needs the server extra")
 boto3 = pytest.importorskip("boto3", reason="the clients need the aws extra")
 
 from stoprace.sim.scenario import RaceScenario  # noqa: E402

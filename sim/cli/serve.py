@@ -1,4 +1,5 @@
-"""``stoprace serve``: the model over HTTP (AWS JSON 1.1) for the AWS CLI and every SDK."""
+"""``stoprace serve``: the model over HTTP (AWS JSON 1.1, and RPC v2 CBOR for Translate) for the AWS CLI
+and every SDK."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import UsageError, finite
+from .common import UsageError, add_job_arguments, add_policy_argument, finite, race_scenario
 
 
 def _account(text: str) -> tuple[str, str]:
@@ -30,17 +31,25 @@ def _limit(text: str) -> tuple[str, tuple[float, int]]:
     return name, parsed
 
 
+def _secret(text: str) -> tuple[str, str]:
+    key, colon, secret = text.partition(":")
+    if not colon or not key or not secret:
+        raise argparse.ArgumentTypeError(f"{text!r} is not ACCESS_KEY:SECRET_KEY")
+    return key, secret
+
+
 def add(commands: Any) -> None:
     parser = commands.add_parser(
         "serve",
         help="serve the model over HTTP for the AWS CLI and every SDK",
         description=(
-            "Answer Comprehend's and Translate's AWS JSON 1.1 requests (X-Amz-Target) from the model, on "
+            "Answer Comprehend's and Translate's requests (AWS JSON 1.1; RPC v2 CBOR for Translate) from "
+            "the model, the jobs running as the race scenario given by the options below draws them, on "
             "one shared virtual clock: with --clock manual it moves only through the control API "
             '(POST /_stoprace/clock/advance {"seconds": N}); with --clock real, --speed simulated '
             "seconds a wall second. Point a client at http://HOST:PORT (--endpoint-url, endpoint_url=, "
             "AWS_ENDPOINT_URL). Control API under /_stoprace/: health, reset, clock, clock/advance, "
-            "clock/run-until-final, jobs."
+            "clock/run-until-final, jobs, schedule. Stops on SIGINT or SIGTERM."
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
@@ -57,7 +66,47 @@ def add(commands: Any) -> None:
         metavar="KEY=ACCOUNT",
         help="the account of requests signed with access key KEY (default: 123456789012)",
     )
-    parser.add_argument("--seed", type=int, default=None, help="the scenario's seed (default: its own)")
+    from stoprace.sim.scenario import RaceScenario  # noqa: PLC0415
+
+    defaults = RaceScenario()
+    parser.add_argument(
+        "--seed", type=int, default=defaults.seed, help="the scenario's seed (default: %(default)s)"
+    )
+    add_job_arguments(parser, defaults, "time in SUBMITTED before training starts")
+    parser.add_argument(
+        "--stop-latency",
+        default=None,
+        metavar="DIST",
+        help=f"time a stop needs to take effect (default: {defaults.stop_latency.spec})",
+    )
+    add_policy_argument(parser, "model policy settings (see `stoprace model`)")
+    _add_server_options(parser)
+    parser.set_defaults(run=run)
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    """The state file, the signatures, the limits and the faults."""
+    parser.add_argument(
+        "--state-file",
+        default=None,
+        metavar="FILE",
+        help="keep the state (jobs, clock, scheduled actions) in FILE across restarts: every acknowledged "
+        "call is written before it is answered, and a restart with the same options replays it",
+    )
+    parser.add_argument(
+        "--key",
+        type=_secret,
+        action="append",
+        default=[],
+        metavar="ACCESS_KEY:SECRET_KEY",
+        help="a key pair --verify-signatures accepts (give one or more)",
+    )
+    parser.add_argument(
+        "--verify-signatures",
+        action="store_true",
+        help="refuse requests whose SigV4 signature is missing or wrong, or signed by a key not given "
+        "with --key, as AWS does",
+    )
     parser.add_argument(
         "--rate-limit",
         type=_limit,
@@ -70,20 +119,26 @@ def add(commands: Any) -> None:
     parser.add_argument(
         "--p-server-error", type=finite, default=0.0, metavar="P", help="chance a call fails with a 500"
     )
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from stoprace.sim import serve  # noqa: PLC0415 - werkzeug only for this command
+    from stoprace.sim import serve  # noqa: PLC0415 - uvicorn only for this command
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be from 0 to 65535, got {args.port}")
     if args.speed <= 0:
         raise UsageError(f"--speed must be above 0, got {args.speed}")
+    if args.verify_signatures and not args.key:
+        raise UsageError("--verify-signatures needs at least one --key ACCESS_KEY:SECRET_KEY")
+    args.stop_at, args.replications = (0.0,), 1  # the scenario's jobs; clients choose when to stop
+    scenario = race_scenario(args)
     try:
         server = serve.Server(
             args.host,
             args.port,
+            scenario=scenario,
+            state_file=args.state_file,
+            secrets=dict(args.key) if args.verify_signatures else None,
             accounts=dict(args.account),
             speed=args.speed if args.clock == "real" else None,
             seed=args.seed,
@@ -93,12 +148,9 @@ def run(args: argparse.Namespace) -> int:
     except (ImportError, ValueError) as err:
         raise UsageError(str(err)) from None
     except OSError as err:
+        if err.filename is not None:  # the state file's, not the socket's
+            raise UsageError(f"--state-file {err.filename}: {err.strerror or err}") from None
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {err.strerror or err}") from None
     print(f"stoprace serve: {server.url} (control API: {server.url}/_stoprace/)", file=sys.stderr, flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+    server.serve_forever()  # until SIGINT or SIGTERM (uvicorn's graceful shutdown)
     return 0

@@ -1,0 +1,280 @@
+"""``stoprace serve`` under load: concurrent clients with throttling lose and double nothing and end where a
+serial replay ends; scheduled actions; the state file keeps every acknowledged call across a kill -9."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+
+import pytest
+
+pytest.importorskip("uvicorn", reason="stoprace serve needs the server extra")
+botocore_session = pytest.importorskip("botocore.session", reason="the documented errors come from botocore")
+
+from stoprace.sim.scenario import RaceScenario  # noqa: E402
+from stoprace.sim.serve import Server, ServerApp  # noqa: E402
+
+ROLE = "arn:aws:iam::123456789012:role/comprehend"
+SCENARIO = RaceScenario(queue_delay="exponential:mean=30", training_duration="lognormal:median=600,sigma=0.5")
+FINISHED = {"TRAINED", "TRAINED_WITH_WARNING", "IN_ERROR", "STOPPED"}
+AUTH = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261207/eu-west-1/comprehend/aws4_request, Signature=0"
+
+
+class Client:
+    """A lean keep-alive client of the JSON protocol and the control API."""
+
+    def __init__(self, port: int) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, operation: str, **params: object) -> tuple[int, dict]:
+        headers = {
+            "X-Amz-Target": f"Comprehend_20171127.{operation}",
+            "Content-Type": "application/x-amz-json-1.1",
+            "Authorization": AUTH,
+        }
+        self.connection.request("POST", "/", json.dumps(params), headers)
+        answer = self.connection.getresponse()
+        return answer.status, json.loads(answer.read())
+
+    def control(self, method: str, path: str, body: object = None) -> dict:
+        self.connection.request(method, f"/_stoprace/{path}", None if body is None else json.dumps(body))
+        return json.loads(self.connection.getresponse().read())
+
+
+def _create(client: Client, name: str) -> tuple[int, dict]:
+    return client.call(
+        "CreateDocumentClassifier",
+        DocumentClassifierName=name,
+        DataAccessRoleArn=ROLE,
+        InputDataConfig={"S3Uri": f"s3://training-data/{name}.csv"},
+        LanguageCode="en",
+    )
+
+
+def _documented() -> dict[str, set[str]]:
+    """Each operation's documented error codes, from botocore's model of the real service."""
+    model = botocore_session.get_session().get_service_model("comprehend")
+    return {
+        op: {shape.name for shape in model.operation_model(op).error_shapes}
+        for op in (
+            "CreateDocumentClassifier",
+            "DescribeDocumentClassifier",
+            "ListDocumentClassifiers",
+            "StopTrainingDocumentClassifier",
+        )
+    }
+
+
+def _worker(port: int, index: int, calls: int, log: list) -> None:
+    """``calls`` mixed calls (create, describe, list, stop) of one client; client 0 also moves the clock."""
+    client, rng, mine = Client(port), random.Random(index), []
+    for step in range(calls):
+        if index == 0 and step % 25 == 0:
+            client.control("POST", "clock/advance", {"seconds": 30})
+        action = rng.choice(["create", "describe", "describe", "list", "stop"])
+        if action == "create" or not mine:
+            name = f"c{index}-{step}" if rng.random() < 0.9 else f"c{index}-{step - 1}"  # some names reused
+            status, body = _create(client, name)
+            log.append(("CreateDocumentClassifier", status, body, name))
+            if status == 200:
+                mine.append(body["DocumentClassifierArn"])
+        elif action == "describe":
+            status, body = client.call("DescribeDocumentClassifier", DocumentClassifierArn=rng.choice(mine))
+            log.append(("DescribeDocumentClassifier", status, body, None))
+        elif action == "list":
+            status, body = client.call("ListDocumentClassifiers", MaxResults=5)
+            log.append(("ListDocumentClassifiers", status, body, None))
+        else:
+            arn = rng.choice(mine)
+            status, body = client.call("StopTrainingDocumentClassifier", DocumentClassifierArn=arn)
+            log.append(("StopTrainingDocumentClassifier", status, body, arn))
+
+
+LIMITS = {
+    "CreateDocumentClassifier": (2.0, 20),
+    "DescribeDocumentClassifier": (20.0, 200),
+    "ListDocumentClassifiers": (5.0, 20),
+    "StopTrainingDocumentClassifier": (2.0, 20),
+}
+
+
+@pytest.mark.slow
+def test_32_clients_with_throttling_lose_and_double_nothing_and_end_as_a_serial_replay(tmp_path):
+    journal = tmp_path / "state.jsonl"
+    with Server(scenario=SCENARIO, rate_limits=LIMITS, state_file=str(journal)) as server:
+        logs: list[list] = [[] for _ in range(32)]
+        threads = [threading.Thread(target=_worker, args=(server.port, i, 500, logs[i])) for i in range(32)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        jobs = {job["id"]: job for job in Client(server.port).control("GET", "jobs")["jobs"]}
+        served = {arn: server.app.mock.service("eu-west-1").path(arn) for arn in jobs}
+    answers = [entry for log in logs for entry in log]
+    assert len(answers) == 32 * 500
+    documented = _documented()
+    codes = Counter((op, status, body.get("__type")) for op, status, body, _ in answers)
+    for (operation, status, code), _count in codes.items():
+        assert status == 200 or code in documented[operation], (operation, status, code)
+    assert codes[("CreateDocumentClassifier", 400, "TooManyRequestsException")] > 0  # throttling was on
+    assert codes[("CreateDocumentClassifier", 400, "ResourceInUseException")] > 0  # a name reused
+    created = [
+        body["DocumentClassifierArn"]
+        for op, status, body, _ in answers
+        if op.startswith("Create") and status == 200
+    ]
+    assert len(created) == len(set(created)) == len(jobs)  # none doubled, none lost
+    assert set(created) == set(jobs)
+    stops = Counter(arn for op, status, _, arn in answers if op.startswith("Stop") and status == 200)
+    assert stops
+    for arn in stops:  # a stop is ignored only by a job that has finished (or was stopped already)
+        assert "STOP_REQUESTED" in jobs[arn]["path"] or jobs[arn]["status"] in FINISHED, jobs[arn]
+    # Every acknowledged change is in the state file, once.
+    written = [json.loads(line) for line in journal.read_text().splitlines()[1:]]
+    calls = [entry["call"] for entry in written if "call" in entry]
+    assert [c[4]["DocumentClassifierName"] for c in calls if c[3].startswith("Create")] == [
+        arn.rsplit("/", 1)[1] for arn in jobs
+    ]
+    assert Counter(c[4]["DocumentClassifierArn"] for c in calls if c[3].startswith("Stop")) == stops
+    # A serial replay of the acknowledged changes, in the order the server applied them, ends the same.
+    replayed = ServerApp(scenario=SCENARIO, rate_limits=LIMITS, state_file=str(journal))
+    again = replayed.mock.service("eu-west-1")
+    assert {arn: again.path(arn) for arn in again.arns()} == served
+    assert replayed.clock.elapsed == pytest.approx(30 * 20)
+
+
+def test_scheduled_stop_and_fault_fire_at_their_times():
+    with Server(scenario=RaceScenario(queue_delay="fixed:60", training_duration="fixed:3600")) as server:
+        client = Client(server.port)
+        arn = _create(client, "news")[1]["DocumentClassifierArn"]
+        scheduled = client.control("POST", "schedule", {"action": "stop", "at": 1800, "id": arn})["scheduled"]
+        assert scheduled["done"] is None
+        client.control(
+            "POST",
+            "schedule",
+            {
+                "action": "fault",
+                "after": 100,
+                "operation": "DescribeDocumentClassifier",
+                "error": "InternalServerException",
+                "count": 2,
+            },
+        )
+        assert client.call("DescribeDocumentClassifier", DocumentClassifierArn=arn)[0] == 200  # not yet
+        client.control("POST", "clock/advance", {"seconds": 1799})
+        assert [
+            client.call("DescribeDocumentClassifier", DocumentClassifierArn=arn)[0] for _ in range(3)
+        ] == [500, 500, 200]
+        assert (
+            client.call("DescribeDocumentClassifier", DocumentClassifierArn=arn)[1][
+                "DocumentClassifierProperties"
+            ]["Status"]
+            == "TRAINING"
+        )
+        client.control("POST", "clock/advance", {"seconds": 1})
+        status = client.call("DescribeDocumentClassifier", DocumentClassifierArn=arn)[1][
+            "DocumentClassifierProperties"
+        ]["Status"]
+        assert status == "STOP_REQUESTED"
+        actions = client.control("GET", "schedule")["actions"]
+        assert actions[0]["done"] == {"status": 200}
+        assert actions[1]["remaining"] == 0
+        final = client.control("POST", "clock/run-until-final", {"id": arn})
+        assert final["status"] == "STOPPED"
+        assert final["finished"]
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"action": "stop", "id": "nope"}, "existing job"),
+        ({"action": "fault", "operation": "Nope"}, "operation"),
+        ({"action": "fault", "operation": "ListDocumentClassifiers", "error": "Boom"}, "error must be"),
+        ({"action": "fault", "operation": "ListDocumentClassifiers", "count": 0}, "count"),
+        ({"action": "launch"}, "action must be"),
+        ({"action": "stop", "at": -1}, "at must be at least 0"),
+        ({"action": "stop", "at": 1, "after": 1}, "not both"),
+        ([1, 2], "JSON object"),
+    ],
+)
+def test_a_bad_scheduled_action_is_refused_with_what_is_allowed(stoprace_server, body, says):
+    client = Client(stoprace_server.port)
+    client.connection.request("POST", "/_stoprace/schedule", json.dumps(body))
+    answer = client.connection.getresponse()
+    assert answer.status == 400
+    assert says in json.loads(answer.read())["message"]
+    assert client.control("GET", "schedule")["actions"] == []
+
+
+def _start(state_file, *extra: str) -> tuple[subprocess.Popen, int]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stoprace", "serve", "--port", "0", "--state-file", str(state_file), *extra],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = process.stderr.readline()
+    port = re.search(r"127\.0\.0\.1:(\d+)", line)
+    assert port, line
+    return process, int(port.group(1))
+
+
+@pytest.mark.slow
+def test_kill_minus_9_during_load_loses_no_acknowledged_create_or_stop(tmp_path):
+    state = tmp_path / "state.jsonl"
+    limits = (
+        "--rate-limit",
+        "CreateDocumentClassifier=50:20",
+        "--rate-limit",
+        "StopTrainingDocumentClassifier=50:20",
+    )
+    process, port = _start(state, *limits)
+    acknowledged: list[tuple[str, str]] = []
+    halt = threading.Event()
+
+    def work(index: int) -> None:
+        client = Client(port)
+        for step in range(10_000):
+            if halt.is_set():
+                return
+            try:
+                status, body = _create(client, f"k{index}-{step}")
+                if status == 200:
+                    acknowledged.append(("create", body["DocumentClassifierArn"]))
+                    client.control("POST", "clock/advance", {"seconds": 0.5})
+                    arn = body["DocumentClassifierArn"]
+                    if client.call("StopTrainingDocumentClassifier", DocumentClassifierArn=arn)[0] == 200:
+                        acknowledged.append(("stop", arn))
+            except (OSError, http.client.HTTPException, ValueError):
+                return  # the server was killed mid-call: that call was never acknowledged
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    while len(acknowledged) < 400 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    halt.set()
+    for thread in threads:
+        thread.join()
+    assert len(acknowledged) >= 400
+    process, port = _start(state, *limits)
+    try:
+        jobs = {job["id"]: job for job in Client(port).control("GET", "jobs")["jobs"]}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    for action, arn in acknowledged:
+        assert arn in jobs, (action, arn)
+        if action == "stop":
+            assert "STOP_REQUESTED" in jobs[arn]["path"] or jobs[arn]["status"] == "STOPPED", jobs[arn]
