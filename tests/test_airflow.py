@@ -184,3 +184,61 @@ def test_the_audit_of_the_providers_sensor_finds_its_success_before_the_start():
     assert found["false_success"]["worst_share"] > 0.9  # a job polled at once is queued: "done"
     assert found["false_success"]["worst_share_after_fix"] == 0
     assert min(_shares(report, "premature")) == 1.0  # every verdict is taken before the job's end
+
+
+# -- the operator and the sensor over HTTP, through an endpoint URL -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stop_at", "fate", "verdict"), [(150.0, "STOPPED", "failure"), (370.0, "COMPLETED", "success")]
+)
+def test_the_operator_and_sensor_over_http_meet_the_race(monkeypatch, stop_at, fate, verdict):
+    """The operator starts the job and the sensor pokes it over HTTP (``AWS_ENDPOINT_URL``, which botocore
+    reads), against ``stoprace serve``; a stop scheduled through the control API wins or loses the race."""
+    pytest.importorskip("uvicorn", reason="stoprace serve needs the server extra")
+    import json  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
+    from airflow.exceptions import AirflowException  # noqa: PLC0415
+
+    from stoprace.sim.serve import Server  # noqa: PLC0415
+
+    text = TextScenario(**JOB, stop_latency="fixed:60")
+    with Server(text=text) as server:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+
+        def control(path: str, body: dict) -> dict:
+            request = urllib.request.Request(
+                f"{server.url}/_stoprace/{path}", data=json.dumps(body).encode(), method="POST"
+            )
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return json.loads(answer.read())
+
+        operator = ComprehendStartPiiEntitiesDetectionJobOperator(
+            task_id="detect_pii",
+            input_data_config={"S3Uri": "s3://input-documents/", "InputFormat": "ONE_DOC_PER_FILE"},
+            output_data_config={"S3Uri": "s3://pii-results/"},
+            mode="ONLY_OFFSETS",
+            data_access_role_arn=ROLE,
+            language_code="en",
+            wait_for_completion=False,
+            aws_conn_id=None,
+            region_name=REGION,
+        )
+        job_id = operator.execute({})
+        control("schedule", {"action": "stop", "at": stop_at, "id": job_id})
+        control("clock/advance", {"seconds": 3600})
+        sensor = ComprehendStartPiiEntitiesDetectionJobCompletedSensor(
+            task_id="wait_for_pii", job_id=job_id, aws_conn_id=None, region_name=REGION
+        )
+        try:
+            said = "success" if sensor.poke({}) else "waiting"
+        except AirflowException:
+            said = "failure"
+        jobs = {
+            job["id"]: job
+            for job in json.loads(urllib.request.urlopen(f"{server.url}/_stoprace/jobs").read())["jobs"]
+        }
+    assert said == verdict
+    assert jobs[job_id]["status"] == fate
+    assert "STOP_REQUESTED" in jobs[job_id]["path"]

@@ -1,0 +1,123 @@
+"""Real clients in other processes and languages meet the race over HTTP: the AWS CLI (``awscli`` from PyPI)
+and the JavaScript SDK v3 (npm) each create a classifier, stop it and poll it to its final status against
+``stoprace serve``, for both outcomes of the race, the clock moved through the control API.
+
+Neither is a Python dependency of stoprace: ``bash .ci/clients`` installs them (the CLI in its own
+environment, since it pins botocore exactly; the SDK under ``tests/js``) and runs this file. Elsewhere the
+tests skip, saying what to install. ``STOPRACE_AWS_CLI`` may name another ``aws`` executable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("uvicorn", reason="stoprace serve needs the server extra")
+
+from stoprace.sim.scenario import RaceScenario
+from stoprace.sim.serve import Server
+
+ROOT = Path(__file__).resolve().parents[1]
+JS = ROOT / "tests" / "js"
+ROLE = "arn:aws:iam::123456789012:role/comprehend"
+#: A minute's queue, then an hour's training; a stop takes two minutes to take effect. Stopped 30 minutes
+#: in, the stop wins; stopped at the hour, training ends (3,660 s) before the stop would (3,720 s).
+SCENARIO = RaceScenario(
+    queue_delay="fixed:60",
+    training_duration="fixed:3600",
+    stop_latency="fixed:120",
+    p_warning=0.0,
+    p_failure=0.0,
+    finalization="fixed:0",
+)
+OUTCOMES = [(1800, "STOPPED"), (3600, "TRAINED")]
+
+
+def _aws_cli() -> str | None:
+    named = os.environ.get("STOPRACE_AWS_CLI")
+    local = ROOT / ".venv-awscli" / "bin" / "aws"
+    return named or (str(local) if local.exists() else shutil.which("aws"))
+
+
+def _advance(server: Server, seconds: float) -> None:
+    request = urllib.request.Request(
+        f"{server.url}/_stoprace/clock/advance", data=json.dumps({"seconds": seconds}).encode(), method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+
+
+@pytest.mark.parametrize(("stop_at", "fate"), OUTCOMES)
+def test_the_aws_cli_meets_both_outcomes(stop_at, fate, tmp_path):
+    aws = _aws_cli()
+    if aws is None:
+        pytest.skip("the AWS CLI is not installed (bash .ci/clients installs it)")
+    environment = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "not-a-secret",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),  # nothing of the machine's own configuration
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+    }
+    with Server(scenario=SCENARIO) as server:
+
+        def aws_json(*args: str) -> dict:
+            done = subprocess.run(
+                [aws, "comprehend", *args, "--endpoint-url", server.url, "--output", "json"],
+                capture_output=True,
+                text=True,
+                env=environment,
+                timeout=120,
+                check=False,
+            )
+            assert done.returncode == 0, done.stderr
+            return json.loads(done.stdout or "{}")
+
+        arn = aws_json(
+            "create-document-classifier",
+            "--document-classifier-name", "news-cli",
+            "--data-access-role-arn", ROLE,
+            "--input-data-config", "S3Uri=s3://training-data/news.csv",
+            "--language-code", "en",
+        )["DocumentClassifierArn"]  # fmt: skip
+        _advance(server, stop_at)
+        aws_json("stop-training-document-classifier", "--document-classifier-arn", arn)
+        polled = []
+        for _ in range(10):
+            properties = aws_json("describe-document-classifier", "--document-classifier-arn", arn)
+            polled.append(properties["DocumentClassifierProperties"]["Status"])
+            if polled[-1] not in {"SUBMITTED", "TRAINING", "STOP_REQUESTED"}:
+                break
+            _advance(server, 60)
+    assert polled[0] == "STOP_REQUESTED"
+    assert polled[-1] == fate
+
+
+@pytest.mark.parametrize(("stop_at", "fate"), OUTCOMES)
+def test_the_javascript_sdk_meets_both_outcomes(stop_at, fate):
+    node = shutil.which("node")
+    if node is None or not (JS / "node_modules" / "@aws-sdk" / "client-comprehend").is_dir():
+        pytest.skip("Node.js and the JavaScript SDK are not installed (bash .ci/clients installs them)")
+    with Server(scenario=SCENARIO) as server:
+        done = subprocess.run(
+            [node, "race.mjs", server.url, str(stop_at)],
+            cwd=JS,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["polled"][0] == "STOP_REQUESTED"
+    assert seen["final"] == fate
+    assert seen["translation"]["stop"] == "STOP_REQUESTED"
+    assert seen["translation"]["status"] == "STOP_REQUESTED"
+    assert seen["translation"]["submitted"].startswith("20")  # an epoch-seconds timestamp, parsed
