@@ -207,6 +207,7 @@ def test_the_cli_reference_is_generated_from_the_parsers():
                     assert f"`{option}`" in reference, f"{name} {option}"
 
 
+@pytest.mark.slow  # a whole command run or a coverage study: the full suite's
 def test_the_stop_storm_table_is_what_the_fleet_measures():
     from stoprace.sim.fleet import FleetScenario, simulate  # noqa: PLC0415
 

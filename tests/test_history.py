@@ -163,6 +163,7 @@ def test_a_folder_without_history_files_is_refused(tmp_path):
         read_history([tmp_path])
 
 
+@pytest.mark.slow  # a whole command run or a coverage study: the full suite's
 def test_fit_out_writes_a_scenario_the_other_commands_read(tmp_path, capsys):
     out = tmp_path / "fit"
     assert main(["fit", *map(str, FILES), "--out", str(out)]) == 0
@@ -403,6 +404,7 @@ def test_a_sweep_file_takes_a_scenario_file_under_its_base():
         sweep_from_toml('scenario = "missing.toml"\n[grid]\nstop_at = [1]\n', folder)
 
 
+@pytest.mark.slow  # a whole command run or a coverage study: the full suite's
 def test_the_percentile_interval_covers_as_its_level_says():
     """The bootstrap's interval of an exponential mean (replicates theta* = theta_hat * Gamma(n)/n, 200 of
     them): with the order statistics at (B + 1) p its coverage is the level's; numpy's default positions,
