@@ -4,6 +4,7 @@ answered as AWS answers it, and the server keeps serving."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -175,18 +176,37 @@ def test_the_pytest_fixture_serves(stoprace_server):
 
 
 @pytest.mark.slow
-def test_the_command_serves_until_stopped():
+def test_the_command_serves_a_scenario_file_and_its_options_until_stopped(tmp_path):
+    """The jobs run as the scenario says: a file (as ``stoprace fit --out`` writes) and options over it."""
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text('queue_delay = "fixed:0"\ntraining_duration = "fixed:999999"\np_failure = 0.0\n')
+    options = ["--training-duration", "fixed:600", "--p-warning", "0", "--finalization", "fixed:0"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "stoprace", "serve", "--port", "0"], stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "stoprace", "serve", "--port", "0", "--scenario", str(scenario), *options],
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         line = process.stderr.readline()  # type: ignore[union-attr]
         url = line.split()[2]
-        with urllib.request.urlopen(f"{url}/_stoprace/health", timeout=10) as answer:
-            assert json.loads(answer.read())["ok"] is True
+
+        class Endpoint:
+            pass
+
+        server = Endpoint()
+        server.url = url
+        client = _client(server)
+        arn = _create(client, "from-a-file")
+        statuses = []
+        for seconds in (300, 301):
+            _control(server, "POST", "clock/advance", {"seconds": seconds})
+            described = client.describe_document_classifier(DocumentClassifierArn=arn)
+            statuses.append(described["DocumentClassifierProperties"]["Status"])
+        assert statuses == ["TRAINING", "TRAINED"]  # no queue (the file), 600 s of training (the option)
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        # A graceful stop, then uvicorn ends as the signal says (as a process killed by it would).
+        assert process.wait(timeout=10) == -signal.SIGTERM
 
 
 def test_rate_limits_and_faults_on_the_wire_meet_the_sdks_retries():
