@@ -216,6 +216,9 @@ def test_signatures_are_checked_against_the_keys_given():
             assert refused.value.response["Error"]["Code"] == code
         status, _, body = _http(server, "POST", "/", b"{}", JSON)  # not signed at all
         assert (status, json.loads(body)["__type"]) == (403, "MissingAuthenticationTokenException")
+        status, _, body = _http(server, "POST", CBOR_PATH, b"\xff", CBOR_HEADERS)  # the signature first
+        assert status == 403
+        assert cbor2.loads(body)["__type"] == "com.amazonaws.translate#MissingAuthenticationTokenException"
         translate = boto3.client(
             "translate",
             endpoint_url=server.url,

@@ -29,7 +29,7 @@ from stoprace.sim.scenario import RaceScenario
 from stoprace.sim.text.scenario import TextScenario
 
 from .journal import Journal
-from .wire import Call, Reply, WireError, check_signature, encode, error, parse
+from .wire import Call, Reply, WireError, check_signature, encode, error, parse, protocol_of
 
 __all__ = ["MAX_BODY", "ServerApp"]
 
@@ -211,12 +211,14 @@ class ServerApp:
         return Reply(reply.status, {**reply.headers, "x-amzn-RequestId": request_id}, reply.body)
 
     def _api(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        protocol = protocol_of(path, headers)
         try:
-            call = parse(method, path, headers, body)
-            if self.secrets is not None:
+            if self.secrets is not None:  # as AWS, the signature before anything else of the request
                 check_signature(method, path, query, headers, body, self.secrets)
+            call = parse(method, path, headers, body)
         except WireError as err:
-            return err.reply("translate" if err.protocol == "cbor" else "comprehend")
+            service_name = "translate" if protocol == "cbor" else "comprehend"
+            return error(protocol, err.status, err.code, err.message, service_name)
         return self.call(call)
 
     def call(self, call: Call) -> Reply:

@@ -29,7 +29,17 @@ from urllib.parse import quote, unquote
 from stoprace.model.bridge import _wire as json_values
 from stoprace.model.shapes import SERVICE_OPERATIONS
 
-__all__ = ["Call", "Reply", "WireError", "check_signature", "credential", "encode", "error", "parse"]
+__all__ = [
+    "Call",
+    "Reply",
+    "WireError",
+    "check_signature",
+    "credential",
+    "encode",
+    "error",
+    "parse",
+    "protocol_of",
+]
 
 #: The JSON protocol's target prefix of each service, and the RPC v2 CBOR service name (the same).
 PREFIXES = {"Comprehend_20171127": "comprehend", "AWSShineFrontendService_20170701": "translate"}
@@ -84,10 +94,16 @@ def credential(authorization: str) -> tuple[str | None, str]:
     return (match.group(1), match.group(3)) if match else (None, "us-east-1")
 
 
+def protocol_of(path: str, headers: Mapping[str, str]) -> str:
+    """``"cbor"`` for an RPC v2 CBOR request (its path or its ``smithy-protocol`` header), else ``"json"``."""
+    cbor = _CBOR_PATH.fullmatch(path) or headers.get("smithy-protocol") == "rpc-v2-cbor"
+    return "cbor" if cbor else "json"
+
+
 def parse(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Call:
     """The call a request makes, or :class:`WireError` (``headers`` keys are lower case)."""
     cbor_path = _CBOR_PATH.fullmatch(path)
-    protocol = "cbor" if cbor_path or headers.get("smithy-protocol") == "rpc-v2-cbor" else "json"
+    protocol = protocol_of(path, headers)
     if protocol == "cbor":
         prefix, operation = cbor_path.groups() if cbor_path else ("", "")
     else:
