@@ -181,6 +181,7 @@ def test_the_command_serves_a_scenario_file_and_its_options_until_stopped(tmp_pa
     scenario = tmp_path / "scenario.toml"
     scenario.write_text('queue_delay = "fixed:0"\ntraining_duration = "fixed:999999"\np_failure = 0.0\n')
     options = ["--training-duration", "fixed:600", "--p-warning", "0", "--finalization", "fixed:0"]
+    options += ["--documents", "1", "--document-size", "fixed:36000", "--rate", "1"]  # text jobs: 10 hours
     process = subprocess.Popen(
         [sys.executable, "-m", "stoprace", "serve", "--port", "0", "--scenario", str(scenario), *options],
         stderr=subprocess.PIPE,
@@ -203,6 +204,16 @@ def test_the_command_serves_a_scenario_file_and_its_options_until_stopped(tmp_pa
             described = client.describe_document_classifier(DocumentClassifierArn=arn)
             statuses.append(described["DocumentClassifierProperties"]["Status"])
         assert statuses == ["TRAINING", "TRAINED"]  # no queue (the file), 600 s of training (the option)
+        job = client.start_sentiment_detection_job(
+            InputDataConfig={"S3Uri": "s3://input-docs/"},
+            OutputDataConfig={"S3Uri": "s3://output-docs/"},
+            DataAccessRoleArn=ROLE,
+            LanguageCode="en",
+        )["JobId"]
+        for seconds, status in ((7200, "IN_PROGRESS"), (20 * 3600, "COMPLETED")):  # the default takes 333 s
+            _control(server, "POST", "clock/advance", {"seconds": seconds})
+            described = client.describe_sentiment_detection_job(JobId=job)["SentimentDetectionJobProperties"]
+            assert described["JobStatus"] == status
     finally:
         process.terminate()
         # A graceful stop, then uvicorn ends as the signal says (as a process killed by it would).

@@ -80,8 +80,51 @@ def add(commands: Any) -> None:
         help=f"time a stop needs to take effect (default: {defaults.stop_latency.spec})",
     )
     add_policy_argument(parser, "model policy settings (see `stoprace model`)")
+    _add_text_options(parser)
     _add_server_options(parser)
     parser.set_defaults(run=run)
+
+
+#: The text jobs' options (their destinations): a TextScenario's fields of the same names.
+_TEXT_OPTIONS = ("documents", "document_size", "rate", "cycle")
+
+
+def _add_text_options(parser: argparse.ArgumentParser) -> None:
+    from stoprace.sim.text.scenario import TextScenario  # noqa: PLC0415
+
+    defaults = TextScenario()
+    group = parser.add_argument_group(
+        "jobs that process text (the seven analysis jobs and Translate's)",
+        "how long they take: documents x size / rate, after their queue",
+    )
+    group.add_argument(
+        "--documents", type=int, default=None, metavar="N", help=f"default: {defaults.documents}"
+    )
+    group.add_argument(
+        "--document-size",
+        default=None,
+        metavar="DIST",
+        help=f"characters (default: {defaults.document_size.spec})",
+    )
+    group.add_argument(
+        "--rate", type=finite, default=None, metavar="CHARS", help=f"a second (default: {defaults.rate:g})"
+    )
+    group.add_argument(
+        "--cycle", type=finite, default=None, metavar="SECONDS", help="jobs move on ticks this far apart"
+    )
+
+
+def _text_scenario(args: argparse.Namespace) -> Any:
+    """The text jobs' scenario of the options given (None: the default one)."""
+    from stoprace.sim.text.scenario import TextScenario  # noqa: PLC0415
+
+    given = {name: getattr(args, name) for name in _TEXT_OPTIONS if getattr(args, name) is not None}
+    if not given:
+        return None
+    try:
+        return TextScenario(**given, seed=args.seed)
+    except (TypeError, ValueError) as err:
+        raise UsageError(str(err)) from None
 
 
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
@@ -137,6 +180,7 @@ def run(args: argparse.Namespace) -> int:
             args.host,
             args.port,
             scenario=scenario,
+            text=_text_scenario(args),
             state_file=args.state_file,
             secrets=dict(args.key) if args.verify_signatures else None,
             accounts=dict(args.account),
