@@ -273,3 +273,36 @@ def test_kill_minus_9_during_that_load_loses_no_acknowledged_create_or_stop(tmp_
     assert len(jobs) - len(created) <= 32  # each client had at most one call in flight
     for arn in stopped:
         assert "STOP_REQUESTED" in jobs[arn]["path"] or jobs[arn]["status"] in FINISHED, jobs[arn]
+
+
+def test_a_state_file_survives_a_torn_last_line_and_a_bad_one_is_refused(tmp_path):
+    state = tmp_path / "state.jsonl"
+    with Server(scenario=SCENARIO, state_file=str(state)) as server:
+        arn = _create(Client(server.port), "kept")[1]["DocumentClassifierArn"]
+        server.advance(100)
+    with state.open("a") as torn:
+        torn.write('{"t": 100.0, "call": ["comprehend", "1234')  # a kill mid-write: never acknowledged
+    again = ServerApp(scenario=SCENARIO, state_file=str(state))
+    assert (again.replayed, again.clock.elapsed) == (2, 100.0)
+    assert again.mock.service("eu-west-1").arns() == [arn]
+    header = state.read_text().splitlines()[0]
+    for body, says in (
+        ('{"to": "soon"}', "change 1 cannot be replayed"),
+        ('{"call": ["comprehend", "1", "r", "Nope", {}], "t": 0}', "change 1 cannot be replayed"),
+        ("[1]\n{}", "is not a stoprace serve journal (line 2)"),
+    ):
+        state.write_text(f"{header}\n{body}\n")
+        with pytest.raises(ValueError, match=re.escape(says)):
+            ServerApp(scenario=SCENARIO, state_file=str(state))
+    state.write_text(f"{header}\n")
+    other = subprocess.run(
+        [sys.executable, "-m", "stoprace", "serve", "--state-file", str(state), "--seed", "4"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert other.returncode == 2
+    assert other.stderr.count("\n") == 1
+    assert "written by a server with other options" in other.stderr
+    assert "seed: " in other.stderr

@@ -196,5 +196,11 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--state-file {err.filename}: {err.strerror or err}") from None
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {err.strerror or err}") from None
     print(f"stoprace serve: {server.url} (control API: {server.url}/_stoprace/)", file=sys.stderr, flush=True)
+    if args.state_file is not None:
+        print(
+            f"stoprace serve: {server.app.replayed} changes replayed from {args.state_file}",
+            file=sys.stderr,
+            flush=True,
+        )
     server.serve_forever()  # until SIGINT or SIGTERM (uvicorn's graceful shutdown)
     return 0

@@ -28,7 +28,7 @@ from stoprace.sim.mock import MockComprehend
 from stoprace.sim.scenario import RaceScenario
 from stoprace.sim.text.scenario import TextScenario
 
-from .journal import Journal
+from .journal import Journal, JournalError
 from .wire import Call, Reply, WireError, check_signature, encode, error, parse, protocol_of
 
 __all__ = ["MAX_BODY", "ServerApp"]
@@ -78,6 +78,7 @@ class ServerApp:
         self.requests = 0
         self.replaying = False
         self.journal: Journal | None = None
+        self.replayed = 0  # changes replayed from the state file
         self.reset(journal=False)
         if state_file is not None:
             self.journal = Journal(state_file, self.options())
@@ -117,23 +118,37 @@ class ServerApp:
             self.clock.advance(elapsed - self.clock.elapsed)
 
     def _replay(self, entries: Any) -> None:
+        """Apply the journal's entries in order (their calls unadmitted: they were admitted once)."""
         self.replaying = True
+        self.replayed = 0
         try:
-            for entry in entries:
-                if "call" in entry:
-                    service_name, account, region, operation, params = entry["call"]
-                    self.move_to(entry["t"])
-                    answer(self.service(service_name, account, region), operation, params)
-                elif "to" in entry:
-                    self.move_to(entry["to"])
-                elif "schedule" in entry:
-                    self.move_to(entry["t"])
-                    self.schedule(entry["schedule"])
-                elif "faulted" in entry:
-                    self.actions[entry["faulted"]]["remaining"] -= 1
+            for self.replayed, entry in enumerate(entries, 1):
+                self._apply(entry)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
+            raise JournalError(
+                f"state file {self.journal.path if self.journal else ''}: change {self.replayed} cannot be "
+                f"replayed ({type(err).__name__}: {err})"
+            ) from None
         finally:
             self.replaying = False
             self.wall = time.monotonic()
+
+    def _apply(self, entry: dict[str, Any]) -> None:
+        if "call" in entry:
+            service_name, account, region, operation, params = entry["call"]
+            if operation not in OPERATIONS or not isinstance(params, dict):
+                raise ValueError(f"no operation {operation!r} with members {params!r}")
+            self.move_to(float(entry["t"]))
+            answer(self.service(service_name, account, region), operation, params)
+        elif "to" in entry:
+            self.move_to(float(entry["to"]))
+        elif "schedule" in entry:
+            self.move_to(float(entry["t"]))
+            self.schedule(entry["schedule"])
+        elif "faulted" in entry:
+            self.actions[entry["faulted"]]["remaining"] -= 1
+        else:
+            raise ValueError(f"unknown change {sorted(entry)}")
 
     def service(self, service_name: str, account: str, region: str) -> Any:
         if service_name == "translate":
