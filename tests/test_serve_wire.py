@@ -174,6 +174,17 @@ def test_huge_bodies_are_refused_before_they_are_read(stoprace_server):
     assert _http(stoprace_server, "GET", "/_stoprace/health")[0] == 200
 
 
+def test_a_browsers_preflight_is_answered_for_any_page(stoprace_server):
+    status, headers, body = _http(stoprace_server, "OPTIONS", "/", b"", {"Origin": "http://localhost:3000"})
+    assert status == 200
+    assert body == b""
+    assert headers["access-control-allow-origin"] == "*"
+    assert "POST" in headers["access-control-allow-methods"]
+    status, headers, _ = _http(stoprace_server, "POST", "/", b"{}", JSON)
+    assert status == 200
+    assert "x-amzn-RequestId" in headers["access-control-expose-headers"]
+
+
 def test_a_slow_client_holds_up_no_one(stoprace_server):
     slow = socket.create_connection((stoprace_server.host, stoprace_server.port), timeout=10)
     slow.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nX-Amz-Target: Comprehend_20171127.")

@@ -38,6 +38,15 @@ MAX_BODY = 1 << 20
 CONTROL = "/_stoprace/"
 
 
+#: A local server for tests answers any page's scripts, as moto's server mode does.
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "*",
+    "Access-Control-Expose-Headers": "x-amzn-RequestId, x-amzn-ErrorType, smithy-protocol",
+}
+
+
 def _reads(operation: str) -> bool:
     return operation.startswith(("Describe", "List"))
 
@@ -217,13 +226,15 @@ class ServerApp:
             self.requests += 1
             request_id = f"stoprace-{self.requests:08d}"
             self.tick()
-            if path.startswith(CONTROL):
+            if method == "OPTIONS":  # a browser's preflight (the JavaScript SDK in a page)
+                reply = Reply(200, {"Access-Control-Max-Age": "600"}, b"")
+            elif path.startswith(CONTROL):
                 from .control import route  # noqa: PLC0415 - a cycle: control drives this class
 
                 reply = route(self, method, path.removeprefix(CONTROL), body)
             else:
                 reply = self._api(method, path, query, headers, body)
-        return Reply(reply.status, {**reply.headers, "x-amzn-RequestId": request_id}, reply.body)
+        return Reply(reply.status, {**reply.headers, **_CORS, "x-amzn-RequestId": request_id}, reply.body)
 
     def _api(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> Reply:
         protocol = protocol_of(path, headers)
