@@ -276,6 +276,7 @@ def _budgeted(client, arn, *, attempts=45, delay=60.0):
     raise AssertionError("unreachable")
 
 
+@pytest.mark.slow  # two whole audits compared: the full suite's
 def test_a_callable_and_state_sets_with_the_same_logic_give_the_same_verdicts():
     pytest.importorskip("boto3", reason="the exact engine needs the aws extra")
     race = RaceScenario(stop_at=(3000.0,), replications=150, seed=11)
@@ -405,6 +406,7 @@ def test_a_waiter_files_states_come_from_botocores_matchers():
     assert wilson_interval(0, 10)[0] == 0.0
 
 
+@pytest.mark.slow  # two whole audits compared: the full suite's
 def test_a_recognizers_waiter_runs_in_both_engines_with_the_same_verdicts():
     """The docs' recognizer waiter (polling every 30 s, waiting through STOP_REQUESTED) on recognizers'
     recorded timings: the kind comes from the waiter's operation, and botocore's own waiter on the

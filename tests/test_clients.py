@@ -53,6 +53,7 @@ def _advance(server: Server, seconds: float) -> None:
         assert answer.status == 200
 
 
+@pytest.mark.slow  # a dozen CLI processes
 @pytest.mark.parametrize(("stop_at", "fate"), OUTCOMES)
 def test_the_aws_cli_meets_both_outcomes(stop_at, fate, tmp_path):
     aws = _aws_cli()
