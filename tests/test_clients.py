@@ -1,6 +1,7 @@
 """Real clients in other processes and languages meet the race over HTTP: the AWS CLI (``awscli`` from PyPI)
 and the JavaScript SDK v3 (npm) each create a classifier, stop it and poll it to its final status against
-``stoprace serve``, for both outcomes of the race, the clock moved through the control API.
+``stoprace serve``, for both outcomes of the race, the clock moved through the control API, the server
+checking every request's SigV4 signature.
 
 Neither is a Python dependency of stoprace: ``bash .ci/clients`` installs them (the CLI in its own
 environment, since it pins botocore exactly; the SDK under ``tests/js``) and runs this file. Elsewhere the
@@ -37,6 +38,8 @@ SCENARIO = RaceScenario(
     finalization="fixed:0",
 )
 OUTCOMES = [(1800, "STOPPED"), (3600, "TRAINED")]
+#: The key pair the clients sign with: the server checks every signature (--verify-signatures).
+KEYS = {"AKIDEXAMPLE": "not-a-secret"}
 
 
 def _aws_cli() -> str | None:
@@ -67,7 +70,7 @@ def test_the_aws_cli_meets_both_outcomes(stop_at, fate, tmp_path):
         "AWS_CONFIG_FILE": str(tmp_path / "config"),  # nothing of the machine's own configuration
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
     }
-    with Server(scenario=SCENARIO) as server:
+    with Server(scenario=SCENARIO, secrets=KEYS) as server:  # their signatures checked
 
         def aws_json(*args: str) -> dict:
             done = subprocess.run(
@@ -106,7 +109,7 @@ def test_the_javascript_sdk_meets_both_outcomes(stop_at, fate):
     node = shutil.which("node")
     if node is None or not (JS / "node_modules" / "@aws-sdk" / "client-comprehend").is_dir():
         pytest.skip("Node.js and the JavaScript SDK are not installed (bash .ci/clients installs them)")
-    with Server(scenario=SCENARIO) as server:
+    with Server(scenario=SCENARIO, secrets=KEYS) as server:  # their signatures checked
         done = subprocess.run(
             [node, "race.mjs", server.url, str(stop_at)],
             cwd=JS,
