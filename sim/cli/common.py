@@ -114,12 +114,7 @@ def add_race_arguments(
     """The options of a race scenario, shared by race and audit: the jobs, the stop latency and times,
     the policy, the replications and the seed."""
     add_job_arguments(parser, defaults, "time in SUBMITTED before training starts")
-    parser.add_argument(
-        "--stop-latency",
-        default=None,
-        metavar="DIST",
-        help=f"time a stop needs to take effect (default: {defaults.stop_latency.spec})",
-    )
+    add_stop_latency_argument(parser, defaults)
     parser.add_argument(
         "--stop-at",
         type=stop_type,
@@ -136,6 +131,16 @@ def add_race_arguments(
         help=f"jobs per stop time (default: {replications_help})",
     )
     parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default: %(default)s)")
+
+
+def add_stop_latency_argument(parser: argparse.ArgumentParser, defaults: Any) -> None:
+    """``--stop-latency``: the time a stop needs to take effect (``defaults``' when not given)."""
+    parser.add_argument(
+        "--stop-latency",
+        default=None,
+        metavar="DIST",
+        help=f"time a stop needs to take effect (default: {defaults.stop_latency.spec})",
+    )
 
 
 def race_scenario(args: argparse.Namespace, **overrides: Any) -> Any:

@@ -7,7 +7,14 @@ import argparse
 import sys
 from typing import Any
 
-from .common import UsageError, add_job_arguments, add_policy_argument, finite, race_scenario
+from .common import (
+    UsageError,
+    add_job_arguments,
+    add_policy_argument,
+    add_stop_latency_argument,
+    finite,
+    race_scenario,
+)
 
 
 def _account(text: str) -> tuple[str, str]:
@@ -73,12 +80,7 @@ def add(commands: Any) -> None:
         "--seed", type=int, default=defaults.seed, help="the scenario's seed (default: %(default)s)"
     )
     add_job_arguments(parser, defaults, "time in SUBMITTED before training starts")
-    parser.add_argument(
-        "--stop-latency",
-        default=None,
-        metavar="DIST",
-        help=f"time a stop needs to take effect (default: {defaults.stop_latency.spec})",
-    )
+    add_stop_latency_argument(parser, defaults)
     add_policy_argument(parser, "model policy settings (see `stoprace model`)")
     _add_text_options(parser)
     _add_server_options(parser)
