@@ -167,6 +167,15 @@ class ServerApp:
     def services(self) -> list[tuple[tuple[str, str], Any]]:
         return [*self.mock.services.items(), *self.mock.translators.items()]
 
+    def find(self, handle: str) -> Any:
+        """The service (of any account and region) that holds job ``handle``, or None."""
+        return next((s for _, s in self.services() if handle in s.arns()), None)
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock on by ``seconds``, written to the state file."""
+        self.clock.advance(seconds)
+        self.record({"to": self.clock.elapsed})
+
     # --- limits, faults, scheduled actions -------------------------------------------------------
     def _admit(self, operation: str, _params: Mapping[str, Any]) -> ServiceError | None:
         """The wire's limits: scheduled faults, a token bucket per operation (shared by every account and
@@ -204,13 +213,13 @@ class ServerApp:
 
     def _fire(self, entry: dict[str, Any]) -> None:
         """A scheduled stop: the job's own stop operation, answered as a client's call would be."""
-        for _, service in self.services():
-            if entry["id"] in service.arns():
-                operation, params = service.stop_request(entry["id"])
-                status, _, code = answer(service, operation, params)
-                entry["done"] = {"status": status, "error": code} if code else {"status": status}
-                return
-        entry["done"] = {"status": 404, "error": "ResourceNotFoundException"}
+        service = self.find(entry["id"])
+        if service is None:
+            entry["done"] = {"status": 404, "error": "ResourceNotFoundException"}
+            return
+        operation, params = service.stop_request(entry["id"])
+        status, _, code = answer(service, operation, params)
+        entry["done"] = {"status": status, "error": code} if code else {"status": status}
 
     def tick(self) -> None:
         """With a real clock, move the virtual one on by the wall time since the last request."""

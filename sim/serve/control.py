@@ -91,13 +91,8 @@ def _reset(app: ServerApp) -> Reply:
 
 def _advance(app: ServerApp, body: dict[str, Any]) -> Reply:
     seconds = _seconds(body, "seconds")
-    app.clock.advance(seconds)
-    app.record({"to": app.clock.elapsed})
+    app.advance(seconds)
     return json_reply({"elapsed": app.clock.elapsed})
-
-
-def _find(app: ServerApp, handle: str) -> Any:
-    return next((s for _, s in app.services() if handle in s.arns()), None)
 
 
 def _run_until_final(app: ServerApp, body: dict[str, Any]) -> Reply:
@@ -107,7 +102,7 @@ def _run_until_final(app: ServerApp, body: dict[str, Any]) -> Reply:
         raise BadControl('run-until-final takes {"id": JOB, "step": S, "max_seconds": M}')
     step = _seconds(body, "step", 60.0, positive=True)
     most = _seconds(body, "max_seconds", 7 * 86400.0)
-    service = _find(app, handle)
+    service = app.find(handle)
     if service is None:
         return control_error(404, "NotFound", f"no job {handle!r}")
     moved = 0.0
@@ -140,7 +135,7 @@ def scheduled(app: ServerApp, body: dict[str, Any]) -> dict[str, Any]:
     at = _seconds(body, "at") if "at" in body else app.clock.elapsed + _seconds(body, "after", 0.0)
     kind = body.get("action")
     if kind == "stop":
-        if not isinstance(body.get("id"), str) or _find(app, body["id"]) is None:
+        if not isinstance(body.get("id"), str) or app.find(body["id"]) is None:
             raise BadControl(f"a stop needs the id of an existing job, got {json.dumps(body.get('id'))}")
         return {"action": "stop", "at": at, "id": body["id"]}
     if kind == "fault":

@@ -149,8 +149,7 @@ class Server:
 
     def advance(self, seconds: float) -> None:
         with self.app.lock:
-            self.app.clock.advance(seconds)
-            self.app.record({"to": self.app.clock.elapsed})
+            self.app.advance(seconds)
 
     def reset(self) -> None:
         self.app.reset()

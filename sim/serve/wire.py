@@ -154,16 +154,7 @@ def _decode_cbor(body: bytes) -> dict[str, Any]:
         raise WireError(400, "SerializationException", "the request body is not valid CBOR", "cbor") from None
     if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
         raise WireError(400, "SerializationException", "the request body must be a CBOR map", "cbor")
-    return {k: _plain(v) for k, v in params.items()}
-
-
-def _plain(value: Any) -> Any:
-    """A decoded CBOR value as the model takes members: timestamps (tag 1) stay datetimes, maps dicts."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    return params
 
 
 def encode(protocol: str, status: int, payload: dict[str, Any], code: str | None, service_name: str) -> Reply:
