@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import json
 import subprocess
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +94,28 @@ def stoprace_command(*args: str) -> subprocess.CompletedProcess[str]:
         except SystemExit as exit_:  # argparse's --help and its usage errors
             status = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
     return subprocess.CompletedProcess(["stoprace", *args], status, out.getvalue(), err.getvalue())
+
+
+def wire_scenario() -> Any:
+    """A race for the clients of ``stoprace serve``: a minute's queue, an hour's training, a stop that takes
+    two minutes, no warnings or failures. A stop sent at 1,800 s wins; one sent at 3,600 s loses (training
+    ends at 3,660 s, the stop would take effect at 3,720 s)."""
+    from stoprace.sim.scenario import RaceScenario  # noqa: PLC0415 - numpy, for the tests that ask
+
+    return RaceScenario(
+        queue_delay="fixed:60",
+        training_duration="fixed:3600",
+        stop_latency="fixed:120",
+        p_warning=0.0,
+        p_failure=0.0,
+        finalization="fixed:0",
+    )
+
+
+def control(url: str, method: str, path: str, body: Any = None) -> Any:
+    """``method /_stoprace/PATH`` of the ``stoprace serve`` at ``url``, with ``body`` as JSON: its JSON
+    answer (an error status raises ``urllib.error.HTTPError``)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{url}/_stoprace/{path}", data=data, method=method)
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())

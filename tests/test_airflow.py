@@ -74,6 +74,21 @@ EXPECTED = {
 RIGHT = {"COMPLETED": "success", "FAILED": "failure", "STOPPED": "failure"}
 
 
+def _operator(wait_for_completion: bool) -> ComprehendStartPiiEntitiesDetectionJobOperator:
+    """The provider's operator starting a PII detection job, as a DAG would declare it."""
+    return ComprehendStartPiiEntitiesDetectionJobOperator(
+        task_id="detect_pii",
+        input_data_config={"S3Uri": "s3://input-documents/", "InputFormat": "ONE_DOC_PER_FILE"},
+        output_data_config={"S3Uri": "s3://pii-results/"},
+        mode="ONLY_OFFSETS",
+        data_access_role_arn=ROLE,
+        language_code="en",
+        wait_for_completion=wait_for_completion,
+        aws_conn_id=None,
+        region_name=REGION,
+    )
+
+
 def _run(case: Case, use_sensor: bool) -> tuple[str, str]:
     """The verdict of the operator's waiter (or of the sensor) and the job's final status."""
     text = TextScenario(**{**JOB, "queue_delay": f"fixed:{case.queue}"}, stop_latency=f"fixed:{case.latency}")
@@ -91,17 +106,7 @@ def _run(case: Case, use_sensor: bool) -> tuple[str, str]:
             mock.at(case.stop_at, lambda: everyone("stop"))
         if case.fail_at is not None:
             mock.at(case.fail_at, lambda: everyone("fail"))
-        operator = ComprehendStartPiiEntitiesDetectionJobOperator(
-            task_id="detect_pii",
-            input_data_config={"S3Uri": "s3://input-documents/", "InputFormat": "ONE_DOC_PER_FILE"},
-            output_data_config={"S3Uri": "s3://pii-results/"},
-            mode="ONLY_OFFSETS",
-            data_access_role_arn=ROLE,
-            language_code="en",
-            wait_for_completion=not use_sensor,
-            aws_conn_id=None,
-            region_name=REGION,
-        )
+        operator = _operator(wait_for_completion=not use_sensor)
         try:
             job_id = operator.execute({})
             if use_sensor:
@@ -196,38 +201,18 @@ def test_the_operator_and_sensor_over_http_meet_the_race(monkeypatch, stop_at, f
     """The operator starts the job and the sensor pokes it over HTTP (``AWS_ENDPOINT_URL``, which botocore
     reads), against ``stoprace serve``; a stop scheduled through the control API wins or loses the race."""
     pytest.importorskip("uvicorn", reason="stoprace serve needs the server extra")
-    import json  # noqa: PLC0415
-    import urllib.request  # noqa: PLC0415
-
     from airflow.exceptions import AirflowException  # noqa: PLC0415
+    from helpers import control  # noqa: PLC0415
 
     from stoprace.sim.serve import Server  # noqa: PLC0415
 
     text = TextScenario(**JOB, stop_latency="fixed:60")
     with Server(text=text) as server:
         monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
-
-        def control(path: str, body: dict) -> dict:
-            request = urllib.request.Request(
-                f"{server.url}/_stoprace/{path}", data=json.dumps(body).encode(), method="POST"
-            )
-            with urllib.request.urlopen(request, timeout=10) as answer:
-                return json.loads(answer.read())
-
-        operator = ComprehendStartPiiEntitiesDetectionJobOperator(
-            task_id="detect_pii",
-            input_data_config={"S3Uri": "s3://input-documents/", "InputFormat": "ONE_DOC_PER_FILE"},
-            output_data_config={"S3Uri": "s3://pii-results/"},
-            mode="ONLY_OFFSETS",
-            data_access_role_arn=ROLE,
-            language_code="en",
-            wait_for_completion=False,
-            aws_conn_id=None,
-            region_name=REGION,
-        )
+        operator = _operator(wait_for_completion=False)
         job_id = operator.execute({})
-        control("schedule", {"action": "stop", "at": stop_at, "id": job_id})
-        control("clock/advance", {"seconds": 3600})
+        control(server.url, "POST", "schedule", {"action": "stop", "at": stop_at, "id": job_id})
+        control(server.url, "POST", "clock/advance", {"seconds": 3600})
         sensor = ComprehendStartPiiEntitiesDetectionJobCompletedSensor(
             task_id="wait_for_pii", job_id=job_id, aws_conn_id=None, region_name=REGION
         )
@@ -235,10 +220,7 @@ def test_the_operator_and_sensor_over_http_meet_the_race(monkeypatch, stop_at, f
             said = "success" if sensor.poke({}) else "waiting"
         except AirflowException:
             said = "failure"
-        jobs = {
-            job["id"]: job
-            for job in json.loads(urllib.request.urlopen(f"{server.url}/_stoprace/jobs").read())["jobs"]
-        }
+        jobs = {job["id"]: job for job in control(server.url, "GET", "jobs")["jobs"]}
     assert said == verdict
     assert jobs[job_id]["status"] == fate
     assert "STOP_REQUESTED" in jobs[job_id]["path"]

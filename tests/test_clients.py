@@ -14,29 +14,18 @@ import json
 import os
 import shutil
 import subprocess
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("uvicorn", reason="stoprace serve needs the server extra")
 
-from stoprace.sim.scenario import RaceScenario
+from helpers import ROOT, control, wire_scenario
+
 from stoprace.sim.serve import Server
 
-ROOT = Path(__file__).resolve().parents[1]
 JS = ROOT / "tests" / "js"
 ROLE = "arn:aws:iam::123456789012:role/comprehend"
-#: A minute's queue, then an hour's training; a stop takes two minutes to take effect. Stopped 30 minutes
-#: in, the stop wins; stopped at the hour, training ends (3,660 s) before the stop would (3,720 s).
-SCENARIO = RaceScenario(
-    queue_delay="fixed:60",
-    training_duration="fixed:3600",
-    stop_latency="fixed:120",
-    p_warning=0.0,
-    p_failure=0.0,
-    finalization="fixed:0",
-)
+SCENARIO = wire_scenario()  # stopped at 1,800 s the stop wins; at 3,600 s it loses
 OUTCOMES = [(1800, "STOPPED"), (3600, "TRAINED")]
 #: The key pair the clients sign with: the server checks every signature (--verify-signatures).
 KEYS = {"AKIDEXAMPLE": "not-a-secret"}
@@ -46,14 +35,6 @@ def _aws_cli() -> str | None:
     named = os.environ.get("STOPRACE_AWS_CLI")
     local = ROOT / ".venv-awscli" / "bin" / "aws"
     return named or (str(local) if local.exists() else shutil.which("aws"))
-
-
-def _advance(server: Server, seconds: float) -> None:
-    request = urllib.request.Request(
-        f"{server.url}/_stoprace/clock/advance", data=json.dumps({"seconds": seconds}).encode(), method="POST"
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        assert answer.status == 200
 
 
 @pytest.mark.slow  # a dozen CLI processes
@@ -91,7 +72,7 @@ def test_the_aws_cli_meets_both_outcomes(stop_at, fate, tmp_path):
             "--input-data-config", "S3Uri=s3://training-data/news.csv",
             "--language-code", "en",
         )["DocumentClassifierArn"]  # fmt: skip
-        _advance(server, stop_at)
+        control(server.url, "POST", "clock/advance", {"seconds": stop_at})
         aws_json("stop-training-document-classifier", "--document-classifier-arn", arn)
         polled = []
         for _ in range(10):
@@ -99,7 +80,7 @@ def test_the_aws_cli_meets_both_outcomes(stop_at, fate, tmp_path):
             polled.append(properties["DocumentClassifierProperties"]["Status"])
             if polled[-1] not in {"SUBMITTED", "TRAINING", "STOP_REQUESTED"}:
                 break
-            _advance(server, 60)
+            control(server.url, "POST", "clock/advance", {"seconds": 60})
     assert polled[0] == "STOP_REQUESTED"
     assert polled[-1] == fate
 

@@ -16,36 +16,22 @@ import pytest
 pytest.importorskip("uvicorn", reason="stoprace serve needs the server extra")
 boto3 = pytest.importorskip("boto3", reason="the clients need the aws extra")
 
-from stoprace.sim.scenario import RaceScenario  # noqa: E402
+from helpers import control, wire_scenario  # noqa: E402
+
 from stoprace.sim.serve import MAX_BODY, Server  # noqa: E402
 
 ROLE = "arn:aws:iam::123456789012:role/comprehend"
-#: An hour of training after a minute's queue; a stop takes two minutes to take effect.
-SCENARIO = RaceScenario(
-    queue_delay="fixed:60",
-    training_duration="fixed:3600",
-    stop_latency="fixed:120",
-    p_warning=0.0,
-    p_failure=0.0,
-    finalization="fixed:0",
-)
+SCENARIO = wire_scenario()
 
 
-def _client(server, service="comprehend", key="AKIDEXAMPLE"):
+def _client(url, service="comprehend", key="AKIDEXAMPLE"):
     return boto3.client(
         service,
-        endpoint_url=server.url,
+        endpoint_url=url,
         region_name="eu-west-1",
         aws_access_key_id=key,
         aws_secret_access_key="x",
     )
-
-
-def _control(server, method, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{server.url}/_stoprace/{path}", data=data, method=method)
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read())
 
 
 def _create(client, name):
@@ -60,24 +46,24 @@ def _create(client, name):
 @pytest.mark.parametrize(("stop_at", "fate"), [(1800, "STOPPED"), (3600, "TRAINED")])
 def test_a_boto3_client_over_http_meets_both_outcomes_of_the_race(stop_at, fate):
     with Server(scenario=SCENARIO) as server:
-        client = _client(server)
+        client = _client(server.url)
         arn = _create(client, "news")
-        _control(server, "POST", "clock/advance", {"seconds": stop_at})
+        control(server.url, "POST", "clock/advance", {"seconds": stop_at})
         client.stop_training_document_classifier(DocumentClassifierArn=arn)
         status = client.describe_document_classifier(DocumentClassifierArn=arn)[
             "DocumentClassifierProperties"
         ]
         assert status["Status"] == "STOP_REQUESTED"
-        _control(server, "POST", "clock/advance", {"seconds": 600})
+        control(server.url, "POST", "clock/advance", {"seconds": 600})
         final = client.describe_document_classifier(DocumentClassifierArn=arn)["DocumentClassifierProperties"]
         assert final["Status"] == fate  # TRAINED: training ended at 3,660 s, before the stop took effect
-        jobs = _control(server, "GET", "jobs")["jobs"]
+        jobs = control(server.url, "GET", "jobs")["jobs"]
         assert [j["path"][-1] for j in jobs] == [fate]
 
 
 def test_translate_and_an_analysis_job_over_http_and_accounts_by_access_key(monkeypatch):
     with Server() as server:
-        translate = _client(server, "translate")
+        translate = _client(server.url, "translate")
         started = translate.start_text_translation_job(
             JobName="docs",
             InputDataConfig={"S3Uri": "s3://input-docs/", "ContentType": "text/plain"},
@@ -99,7 +85,7 @@ def test_translate_and_an_analysis_job_over_http_and_accounts_by_access_key(monk
         )
         assert job["JobArn"].startswith("arn:aws:comprehend:us-east-1:123456789012:sentiment-detection-job/")
     with Server(accounts={"AKIDOTHER": "111122223333"}) as server:
-        arn = _create(_client(server, key="AKIDOTHER"), "mine")
+        arn = _create(_client(server.url, key="AKIDOTHER"), "mine")
         assert arn.startswith("arn:aws:comprehend:eu-west-1:111122223333:")
     with pytest.raises(ValueError, match="must be 12 digits"):
         Server(accounts={"AKID": "123"})
@@ -137,9 +123,9 @@ def test_bad_wire_input_is_answered_as_aws_answers_it_and_the_server_keeps_servi
         assert got == 404
         for body in ({"seconds": -1}, {"seconds": "soon"}, {}):
             with pytest.raises(urllib.error.HTTPError) as refused:
-                _control(server, "POST", "clock/advance", body)
+                control(server.url, "POST", "clock/advance", body)
             assert refused.value.code == 400
-        assert _control(server, "GET", "health")["ok"] is True
+        assert control(server.url, "GET", "health")["ok"] is True
 
 
 def test_concurrent_creates_are_all_kept_once():
@@ -148,7 +134,7 @@ def test_concurrent_creates_are_all_kept_once():
 
         def create(i):
             try:
-                _create(_client(server), f"job-{i}")
+                _create(_client(server.url), f"job-{i}")
             except Exception as err:
                 errors.append(err)
 
@@ -158,16 +144,16 @@ def test_concurrent_creates_are_all_kept_once():
         for thread in threads:
             thread.join()
         assert errors == []
-        listed = _control(server, "GET", "jobs")["jobs"]
+        listed = control(server.url, "GET", "jobs")["jobs"]
         assert sorted(j["id"].rsplit("/", 1)[-1] for j in listed) == sorted(f"job-{i}" for i in range(16))
-        _control(server, "POST", "reset")
-        assert _control(server, "GET", "jobs")["jobs"] == []
+        control(server.url, "POST", "reset")
+        assert control(server.url, "GET", "jobs")["jobs"] == []
 
 
 def test_the_pytest_fixture_serves(stoprace_server):
-    arn = _create(_client(stoprace_server), "from-the-fixture")
+    arn = _create(_client(stoprace_server.url), "from-the-fixture")
     stoprace_server.advance(7200)
-    properties = _client(stoprace_server).describe_document_classifier(DocumentClassifierArn=arn)
+    properties = _client(stoprace_server.url).describe_document_classifier(DocumentClassifierArn=arn)
     assert properties["DocumentClassifierProperties"]["Status"] in (
         "TRAINED",
         "TRAINED_WITH_WARNING",
@@ -190,17 +176,11 @@ def test_the_command_serves_a_scenario_file_and_its_options_until_stopped(tmp_pa
     try:
         line = process.stderr.readline()  # type: ignore[union-attr]
         url = line.split()[2]
-
-        class Endpoint:
-            pass
-
-        server = Endpoint()
-        server.url = url
-        client = _client(server)
+        client = _client(url)
         arn = _create(client, "from-a-file")
         statuses = []
         for seconds in (300, 301):
-            _control(server, "POST", "clock/advance", {"seconds": seconds})
+            control(url, "POST", "clock/advance", {"seconds": seconds})
             described = client.describe_document_classifier(DocumentClassifierArn=arn)
             statuses.append(described["DocumentClassifierProperties"]["Status"])
         assert statuses == ["TRAINING", "TRAINED"]  # no queue (the file), 600 s of training (the option)
@@ -211,7 +191,7 @@ def test_the_command_serves_a_scenario_file_and_its_options_until_stopped(tmp_pa
             LanguageCode="en",
         )["JobId"]
         for seconds, status in ((7200, "IN_PROGRESS"), (20 * 3600, "COMPLETED")):  # the default takes 333 s
-            _control(server, "POST", "clock/advance", {"seconds": seconds})
+            control(url, "POST", "clock/advance", {"seconds": seconds})
             described = client.describe_sentiment_detection_job(JobId=job)["SentimentDetectionJobProperties"]
             assert described["JobStatus"] == status
     finally:
@@ -247,11 +227,11 @@ def test_rate_limits_and_faults_on_the_wire_meet_the_sdks_retries():
 
 def test_run_until_final_moves_the_clock_until_the_job_has_finished():
     with Server(scenario=SCENARIO) as server:
-        arn = _create(_client(server), "to-the-end")
-        done = _control(server, "POST", "clock/run-until-final", {"id": arn, "step": 120})
+        arn = _create(_client(server.url), "to-the-end")
+        done = control(server.url, "POST", "clock/run-until-final", {"id": arn, "step": 120})
         assert done["status"] == "TRAINED"
         assert done["finished"] is True
         assert 3660 <= done["advanced"] <= 3660 + 120
         with pytest.raises(urllib.error.HTTPError) as missing:
-            _control(server, "POST", "clock/run-until-final", {"id": "nope"})
+            control(server.url, "POST", "clock/run-until-final", {"id": "nope"})
         assert missing.value.code == 404
